@@ -1,0 +1,131 @@
+import type { Server } from 'node:http';
+import { App, LogLevel } from '@slack/bolt';
+import { Queue, type Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Policy } from './domain/policy.js';
+import { registerReleaseCommand } from './handlers/release-command.js';
+import type { DatabaseHandle } from './integrations/database/client.js';
+import { ReleaseStore } from './integrations/database/release-store.js';
+import type { ReleaseRepository } from './integrations/github.js';
+import type { JobContext } from './jobs/context.js';
+import { RELEASE_QUEUE, ReleaseJobs } from './jobs/queue.js';
+import { startReleaseWorker } from './jobs/worker.js';
+import { Posts } from './services/posts.js';
+
+export interface SlackSettings {
+  signingSecret: string;
+  botToken: string;
+  appToken?: string;
+  apiUrl?: string;
+  releasesChannel: string;
+}
+
+export interface TminusOptions {
+  port: number;
+  slack: SlackSettings;
+  github: ReleaseRepository;
+  deployWorkflow?: string;
+  database: DatabaseHandle;
+  redisUrl: string;
+  queuePrefix: string;
+  policy: Policy;
+  log: Logger;
+  clock?: () => Date;
+  /** Run the job worker in this process (default). A web-only replica can turn it off. */
+  worker?: boolean;
+}
+
+export interface Tminus {
+  /** The port the HTTP receiver (or, in Socket Mode, the health route) listens on. */
+  port: number;
+  jobs: ReleaseJobs;
+  store: ReleaseStore;
+  stop(): Promise<void>;
+}
+
+/** Builds tminus from its parts and starts it: migrations already ran when `database` was opened. */
+export async function startTminus(options: TminusOptions): Promise<Tminus> {
+  const { log, policy } = options;
+  const clock = options.clock ?? (() => new Date());
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const queue = new Queue(RELEASE_QUEUE, { connection: redis, prefix: options.queuePrefix });
+  const jobs = new ReleaseJobs(queue);
+  const store = new ReleaseStore(options.database.db);
+
+  const app = new App({
+    signingSecret: options.slack.signingSecret,
+    token: options.slack.botToken,
+    logLevel: LogLevel.WARN,
+    ...(options.slack.appToken ? { socketMode: true, appToken: options.slack.appToken, installerOptions: { port: options.port } } : {}),
+    clientOptions: {
+      ...(options.slack.apiUrl ? { slackApiUrl: options.slack.apiUrl } : {}),
+      // A few quick retries inside a job; longer outages are the queue's backoff (WebClient's default is ~30 minutes).
+      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
+      timeout: 10_000,
+      rejectRateLimitedCalls: true,
+    },
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          void health(options.database, redis).then((report) => {
+            res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(report));
+          });
+        },
+      },
+    ],
+  });
+
+  const ctx: JobContext = {
+    store,
+    posts: new Posts(options.database.db, app.client),
+    github: options.github,
+    jobs,
+    policy,
+    deployWorkflow: options.deployWorkflow ?? policy.deploy.workflow,
+    releasesChannel: options.slack.releasesChannel,
+    clock,
+    log,
+  };
+  registerReleaseCommand(app, { store, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
+  app.error(async (error) => log.error({ err: error }, 'slack listener error'));
+
+  let worker: Worker | undefined;
+  if (options.worker !== false) {
+    worker = startReleaseWorker(ctx, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: options.queuePrefix });
+    await worker.waitUntilReady();
+    await jobs.schedule('sync-released-versions');
+    await jobs.schedule('reconcile');
+  }
+
+  const server = (await app.start(options.port)) as Server | undefined;
+  const address = server?.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  log.info({ port, socketMode: Boolean(options.slack.appToken), database: options.database.kind }, 'tminus is running');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    jobs,
+    store,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app.stop().catch((err: unknown) => log.warn({ err }, 'stopping the Slack receiver'));
+        // Waits for the jobs that are running to finish: nothing is left half done.
+        await worker?.close();
+        await queue.close();
+        redis.disconnect();
+      })()),
+  };
+}
+
+async function health(database: DatabaseHandle, redis: Redis): Promise<{ ok: boolean; postgres: string; redis: string }> {
+  const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref())]);
+  const [pg, rd] = await Promise.allSettled([within(database.ping()), within(redis.ping())]);
+  const describe = (r: PromiseSettledResult<unknown>) => (r.status === 'fulfilled' ? 'ok' : `down: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+  return { ok: pg.status === 'fulfilled' && rd.status === 'fulfilled', postgres: describe(pg), redis: describe(rd) };
+}

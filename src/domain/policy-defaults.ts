@@ -1,0 +1,236 @@
+// The release policy as the Release Management Guide writes it. Every value here is checked by
+// policySchema (policy.ts) and can be overridden by RELEASE_POLICY; docs/policy.md explains each key.
+
+const NO_ONE = { users: [], groups: [] };
+
+export const POLICY_DEFAULTS = {
+  timezone: 'UTC',
+  statusUpdates: {
+    // "We'll update this message every 15 minutes."
+    interval: '15m',
+  },
+  deploy: {
+    // "Tag push automatically triggers deploy-production.yml"
+    workflow: 'deploy-production.yml',
+    pollInterval: '15s',
+    runAppearTimeout: '10m',
+    // "⏱️ ETA: 2 hours" in the release-started post.
+    eta: '2h',
+    milestones: [
+      { key: 'images', label: 'Docker images built', at: '30m', jobPattern: 'build|image|docker' },
+      { key: 'staging', label: 'Deployed to staging', at: '45m', jobPattern: 'staging' },
+      { key: 'production', label: 'Deployed to production', at: '60m', jobPattern: 'production|prod' },
+      { key: 'verification', label: 'Post-release verification', at: '90m', jobPattern: 'verif|smoke|post-deploy' },
+    ],
+    completeAt: '90m',
+  },
+  releaseTypes: {
+    patch: {
+      approvers: ['engineeringLead'],
+      approvalRule: 'any',
+      testing: 'Smoke tests',
+      deployment: 'Within 24 hours of merge',
+      deployWithin: '24h',
+      rollback: 'Always prepared (5-minute recovery)',
+      recoveryTime: '5m',
+      // "Day 2: Monitor metrics (24 hours)", "Day 3: Mark release as stable"
+      monitorFor: '24h',
+      stableAfter: '72h',
+      cadence: { kind: 'asNeeded', maxPerWeek: 2 },
+    },
+    minor: {
+      approvers: ['engineeringLeadership'],
+      approvalRule: 'any',
+      testing: 'Full test suite + E2E tests',
+      deployment: 'Within 2 hours of release',
+      deployWithin: '2h',
+      rollback: 'Tested, automated',
+      // The guide's recovery time SLA (< 15 minutes) where the type names no time of its own.
+      recoveryTime: '15m',
+      // Post-Release Verification: "First 24 Hours".
+      monitorFor: '24h',
+      stableAfter: '24h',
+      cadence: { kind: 'biweekly', weekday: 'thursday', time: '14:00' },
+    },
+    major: {
+      approvers: ['cto', 'vpEng'],
+      approvalRule: 'all',
+      testing: 'Full suite + load tests + UAT',
+      deployment: 'Friday mornings (support coverage)',
+      rollback: 'Extensive testing, careful monitoring',
+      recoveryTime: '15m',
+      // "Post-Release: Monitor 24/7 for 48 hours"
+      monitorFor: '48h',
+      stableAfter: '48h',
+      cadence: { kind: 'quarterly', months: [1, 4, 7, 10], weekday: 'friday', time: '06:00' },
+    },
+    hotfix: {
+      approvers: ['vpEng'],
+      approvalRule: 'any',
+      testing: 'Minimal (focused on issue)',
+      deployment: 'Immediately',
+      deployWithin: '0s',
+      rollback: 'Immediately ready',
+      // An emergency rollback's time limit: "Execute within 5 minutes of detection".
+      recoveryTime: '5m',
+      monitorFor: '24h',
+      // A hotfix ships as a patch (v1.2.3 → v1.2.4) and is marked stable like one.
+      stableAfter: '72h',
+      cadence: { kind: 'onDemand' },
+      steps: [
+        { key: 'emergencyCall', label: 'Emergency call initiated', within: '15m' },
+        { key: 'hotfixTested', label: 'Hotfix developed + tested', within: '30m' },
+        { key: 'hotfixApproved', label: 'Hotfix approved by VP Eng', within: '1h' },
+      ],
+    },
+  },
+  productionApproval: {
+    // "Manual approval required (2 approvers)"
+    approvers: 2,
+  },
+  roles: {
+    engineeringLead: NO_ONE,
+    engineeringLeadership: NO_ONE,
+    vpEng: NO_ONE,
+    cto: NO_ONE,
+    devopsLead: NO_ONE,
+    qaLead: NO_ONE,
+    releaseEngineer: NO_ONE,
+    onCall: NO_ONE,
+  },
+  verification: {
+    checks: {
+      errorRate: { label: 'Error rate', direction: 'below', threshold: 0.1, unit: '%', every: '5m' },
+      latencyP99: { label: 'Latency p99', direction: 'below', threshold: 400, unit: 'ms', every: '5m' },
+      cpu: { label: 'CPU', direction: 'below', threshold: 80, unit: '%', every: '5m' },
+      memory: { label: 'Memory', direction: 'below', threshold: 85, unit: '%', every: '5m' },
+      cacheHitRate: { label: 'Cache hit rate', direction: 'above', threshold: 90, unit: '%', every: '15m' },
+      // "should be normal": the guide gives these no number.
+      connectionPool: { label: 'Database connection pool health', every: '15m' },
+      queueDepth: { label: 'Queue depth', every: '15m' },
+      logErrors: { label: 'Log analysis for warnings/errors', every: '15m' },
+    },
+    // A check runs at the slower of its own `every` and its phase's.
+    schedule: [
+      { label: 'First hour', until: '1h', every: '5m' },
+      { label: 'First 24 hours', until: '24h', every: '1h' },
+      { label: 'First week', until: '7d', every: '1d' },
+    ],
+  },
+  rollback: {
+    timeLimit: '5m',
+    recoverySla: '15m',
+    workflow: 'rollback.yml',
+    // The guide's Immediate Rollback, step 1, with the versions filled in; `null` in a policy file removes it.
+    command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d',
+  },
+  decisionMatrix: [
+    { severity: 'critical', issue: 'Data loss', action: 'Rollback immediately', timeline: '5m' },
+    { severity: 'critical', issue: 'Security vuln', action: 'Rollback or hotfix', timeline: '24h' },
+    { severity: 'high', issue: 'Feature broken', action: 'Rollback or hotfix', timeline: '1h' },
+    { severity: 'high', issue: 'Performance issue', action: 'Investigate, maybe rollback', timeline: '4h' },
+    { severity: 'medium', issue: 'Minor bug', action: 'Patch in next minor', timeline: '2w' },
+    { severity: 'low', issue: 'UI issue', action: 'Patch in next minor', timeline: '2w' },
+  ],
+  checklists: {
+    before72h: {
+      title: '72 Hours Before Release',
+      before: '72h',
+      appliesTo: ['minor', 'major'],
+      sections: [
+        {
+          title: 'Code Quality',
+          items: [
+            'All PRs merged and reviewed',
+            'No failing tests in main branch',
+            'No linting errors (ESLint, Black, Flake8)',
+            'TypeScript compilation passes',
+            'npm audit: No critical vulnerabilities',
+            'Safety check: No critical vulnerabilities',
+            'Code coverage >= 80%',
+          ],
+        },
+        {
+          title: 'Documentation',
+          items: [
+            'Changelog updated',
+            'README updated if needed',
+            'API documentation current',
+            'Migration guide written (if DB changes)',
+            'Known issues documented',
+          ],
+        },
+        {
+          title: 'Release Branch',
+          items: [
+            'Release branch created: `release/v[version]`',
+            'Version bump commits made',
+            'All tests passing on release branch',
+            'Security scan passed',
+          ],
+        },
+      ],
+    },
+    before24h: {
+      title: '24 Hours Before Release',
+      before: '24h',
+      appliesTo: ['minor', 'major'],
+      sections: [
+        {
+          title: 'Final Verification',
+          items: [
+            'Security audit completed',
+            'Performance test results acceptable',
+            'Load test results acceptable',
+            'Staging deployment test successful',
+            'Rollback procedure tested locally',
+            'Docker images built (not pushed yet)',
+            'All team members notified',
+          ],
+        },
+        {
+          title: 'Communication',
+          items: [
+            'Status page notice drafted',
+            'Customer announcement prepared',
+            'Slack channels notified',
+            'Support team briefed on changes',
+            'On-call engineer briefed',
+          ],
+        },
+      ],
+    },
+    before4h: {
+      title: 'Release Day (4 Hours Before)',
+      before: '4h',
+      appliesTo: ['minor', 'major'],
+      sections: [
+        {
+          title: 'Final Checks',
+          items: [
+            'Team members present and ready',
+            'Deployment credentials verified',
+            'Monitoring dashboards open',
+            'Slack alerts configured',
+            'Rollback commands tested again',
+            'Emergency contact numbers available',
+          ],
+        },
+        {
+          title: 'Pre-Deployment',
+          items: [
+            'Last build verification',
+            'Docker image signatures verified',
+            'Database migration scripts tested',
+            'Environment variables confirmed',
+            'Zero in-flight deployments',
+          ],
+        },
+      ],
+    },
+  },
+  communication: {
+    // "Pre-Release Announcement (3 days before)"
+    announceBefore: '72h',
+  },
+} as const;

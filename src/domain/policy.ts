@@ -1,0 +1,342 @@
+import YAML from 'yaml';
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { POLICY_DEFAULTS } from './policy-defaults.js';
+import { RELEASE_TYPES } from './version.js';
+
+export const ROLE_NAMES = [
+  'engineeringLead',
+  'engineeringLeadership',
+  'vpEng',
+  'cto',
+  'devopsLead',
+  'qaLead',
+  'releaseEngineer',
+  'onCall',
+] as const;
+export const MILESTONE_KEYS = ['images', 'staging', 'production', 'verification'] as const;
+export const HOTFIX_STEP_KEYS = ['emergencyCall', 'hotfixTested', 'hotfixApproved'] as const;
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** An object that rejects keys it does not know, listing the ones it does. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key (expected one of: ${known})` : undefined),
+  });
+}
+
+function matching(pattern: RegExp, example: string) {
+  return z.string().regex(pattern, { error: (issue) => `${show(issue.input)} is not ${example}` });
+}
+
+function inOrder(field: string) {
+  return (items: readonly Record<string, unknown>[], ctx: z.core.$RefinementCtx<unknown>) => {
+    items.forEach((item, index) => {
+      const previous = items[index - 1];
+      if (previous && (item[field] as number) < (previous[field] as number)) {
+        const message = `comes before the previous entry's ${field}: keep the list in order`;
+        ctx.addIssue({ code: 'custom', path: [index, field], message });
+      }
+    });
+  };
+}
+
+function uniqueBy(field: string) {
+  return (items: readonly Record<string, unknown>[], ctx: z.core.$RefinementCtx<unknown>) => {
+    items.forEach((item, index) => {
+      if (items.findIndex((other) => other[field] === item[field]) !== index) {
+        ctx.addIssue({ code: 'custom', path: [index, field], message: `${show(item[field])} appears twice` });
+      }
+    });
+  };
+}
+
+const text = z.string().trim().min(1);
+const role = z.enum(ROLE_NAMES);
+const weekday = z.enum(WEEKDAYS);
+const clockTime = matching(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time like 14:00');
+const timezone = z.string().refine(isTimeZone, { error: (issue) => `${show(issue.input)} is not a time zone like UTC or Europe/London` });
+
+const jobPattern = text.superRefine((source, ctx) => {
+  try {
+    new RegExp(source, 'i');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${show(source)} is not a valid regular expression: ${(error as Error).message}` });
+  }
+});
+
+const milestone = strict({ key: z.enum(MILESTONE_KEYS), label: text, at: durationSchema, jobPattern });
+
+const deploy = strict({
+  workflow: text,
+  pollInterval: durationSchema,
+  runAppearTimeout: durationSchema,
+  eta: durationSchema,
+  milestones: z.array(milestone).min(1).superRefine(uniqueBy('key')).superRefine(inOrder('at')),
+  completeAt: durationSchema,
+}).superRefine((value, ctx) => {
+  const last = value.milestones.at(-1);
+  if (last && value.completeAt < last.at) {
+    ctx.addIssue({ code: 'custom', path: ['completeAt'], message: `is before the last milestone (${last.key})` });
+  }
+});
+
+const cadence = z.discriminatedUnion('kind', [
+  strict({ kind: z.literal('asNeeded'), maxPerWeek: z.number().int().min(1) }),
+  strict({
+    kind: z.literal('biweekly'),
+    weekday,
+    time: clockTime,
+    // One release date of the fortnightly cycle, so the calendar knows which weeks are on.
+    anchor: matching(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2025-01-23').optional(),
+  }).superRefine((value, ctx) => {
+    if (value.anchor !== undefined && weekdayOf(value.anchor) !== value.weekday) {
+      ctx.addIssue({ code: 'custom', path: ['anchor'], message: `${value.anchor} is not a ${value.weekday}` });
+    }
+  }),
+  strict({
+    kind: z.literal('quarterly'),
+    months: z.array(z.number().int().min(1).max(12)).min(1).superRefine((months, ctx) => {
+      if (new Set(months).size !== months.length) ctx.addIssue({ code: 'custom', message: 'lists a month twice' });
+    }),
+    weekday,
+    time: clockTime,
+  }),
+  strict({ kind: z.literal('onDemand') }),
+], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `${show(isMapping(issue.input) ? issue.input.kind : issue.input)} is not a cadence kind: use asNeeded, biweekly, quarterly or onDemand`
+      : undefined,
+});
+
+const releaseTypeShape = {
+  approvers: z.array(role).min(1),
+  // `any`: one approver from the listed roles; `all`: one approver from each.
+  approvalRule: z.enum(['any', 'all']),
+  testing: text,
+  deployment: text,
+  deployWithin: durationSchema.optional(),
+  rollback: text,
+  recoveryTime: durationSchema,
+  monitorFor: durationSchema,
+  stableAfter: durationSchema,
+  cadence,
+};
+const hotfixStep = strict({ key: z.enum(HOTFIX_STEP_KEYS), label: text, within: durationSchema });
+const releaseType = strict(releaseTypeShape);
+const hotfix = strict({
+  ...releaseTypeShape,
+  steps: z.array(hotfixStep).min(1).superRefine(uniqueBy('key')).superRefine(inOrder('within')),
+});
+
+const people = strict({
+  users: z.array(matching(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id like U0123ABCD')),
+  // A leading @ is how people write a handle in Slack; the stored handle drops it.
+  groups: z.array(matching(/^@?[a-z0-9][a-z0-9._-]*$/i, 'a user group handle like release-managers').transform((h) => h.replace(/^@/, ''))),
+});
+
+const check = strict({
+  label: text,
+  direction: z.enum(['below', 'above']).optional(),
+  threshold: z.number().optional(),
+  unit: z.enum(['%', 'ms']).optional(),
+  every: durationSchema,
+}).superRefine((value, ctx) => {
+  if ((value.direction === undefined) !== (value.threshold === undefined)) {
+    const missing = value.direction === undefined ? 'direction' : 'threshold';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'direction and threshold go together: set both or neither' });
+  }
+});
+
+const checklist = strict({
+  title: text,
+  before: durationSchema,
+  appliesTo: z.array(z.enum(RELEASE_TYPES)),
+  sections: z.array(strict({ title: text, items: z.array(text).min(1) })).min(1),
+});
+
+export const policySchema = strict({
+  timezone,
+  statusUpdates: strict({ interval: durationSchema }),
+  deploy,
+  releaseTypes: strict({ patch: releaseType, minor: releaseType, major: releaseType, hotfix }),
+  productionApproval: strict({ approvers: z.number().int().min(1) }),
+  roles: strict(Object.fromEntries(ROLE_NAMES.map((name) => [name, people])) as Record<RoleName, typeof people>),
+  verification: strict({
+    checks: strict({
+      errorRate: check,
+      latencyP99: check,
+      cpu: check,
+      memory: check,
+      cacheHitRate: check,
+      connectionPool: check,
+      queueDepth: check,
+      logErrors: check,
+    }),
+    schedule: z
+      .array(strict({ label: text, until: durationSchema, every: durationSchema }))
+      .min(1)
+      .superRefine(inOrder('until')),
+  }),
+  rollback: strict({
+    timeLimit: durationSchema,
+    recoverySla: durationSchema,
+    workflow: text,
+    // A manual rollback shown when a release fails; `{version}` and `{previous}` stand for tags.
+    command: text.optional(),
+  }),
+  decisionMatrix: z.array(strict({ severity: z.enum(SEVERITIES), issue: text, action: text, timeline: durationSchema })),
+  checklists: strict({ before72h: checklist, before24h: checklist, before4h: checklist }),
+  communication: strict({
+    statusPageUrl: z.url({ protocol: /^https?$/, error: (issue) => `${show(issue.input)} is not an http(s) URL` }).optional(),
+    supportContact: text.optional(),
+    announceBefore: durationSchema,
+  }),
+});
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type RoleName = (typeof ROLE_NAMES)[number];
+export type MilestoneKey = (typeof MILESTONE_KEYS)[number];
+export type Milestone = Policy['deploy']['milestones'][number];
+export type ReleaseTypePolicy = Policy['releaseTypes']['patch'];
+export type HotfixPolicy = Policy['releaseTypes']['hotfix'];
+export type Cadence = ReleaseTypePolicy['cadence'];
+export type VerificationCheck = Policy['verification']['checks']['errorRate'];
+export type DecisionMatrixRow = Policy['decisionMatrix'][number];
+export type Checklist = Policy['checklists']['before72h'];
+
+type Writable<T> = { -readonly [K in keyof T]: Writable<T[K]> };
+// `as const` keeps the defaults' literals; the assignment checks them against the schema's input.
+const DEFAULTS: PolicyInput = POLICY_DEFAULTS as Writable<typeof POLICY_DEFAULTS>;
+
+export interface PolicyProblem {
+  /** `statusUpdates.interval`, `deploy.milestones[0].jobPattern`; empty for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly PolicyProblem[],
+  ) {
+    super(problems.map((problem) => [source, problem.path, problem.message].filter(Boolean).join(': ')).join('\n'));
+  }
+}
+
+/** The guide's policy, as a fresh object each call. */
+export function defaultPolicy(): Policy {
+  return policySchema.parse(DEFAULTS);
+}
+
+/**
+ * The policy: the guide's defaults with `yamlText` laid over them. The YAML holds only what it
+ * changes; mappings merge key by key, lists and scalars replace, `null` removes an optional key.
+ */
+export function loadPolicy(yamlText: string | undefined, sourceName = 'RELEASE_POLICY'): Policy {
+  const override = readYaml(yamlText ?? '', sourceName);
+  const result = policySchema.safeParse(mergeOver(DEFAULTS, override), { error: friendlyMessage });
+  if (!result.success) throw new PolicyError(sourceName, result.error.issues.flatMap(toProblems));
+  return result.data;
+}
+
+function readYaml(yamlText: string, sourceName: string): Record<string, unknown> {
+  const document = YAML.parseDocument(yamlText);
+  if (document.errors.length > 0) {
+    // The first line of a yaml error names the fault and its line and column; the rest is a code frame.
+    const problems = document.errors.map((error) => ({
+      path: '',
+      message: `invalid YAML: ${error.message.split('\n')[0]?.replace(/:$/, '')}`,
+    }));
+    throw new PolicyError(sourceName, problems);
+  }
+  const value: unknown = document.toJS();
+  if (value === null || value === undefined) return {};
+  if (!isMapping(value)) {
+    throw new PolicyError(sourceName, [{ path: '', message: `expected a mapping of policy keys, got ${show(value)}` }]);
+  }
+  return value;
+}
+
+function mergeOver(base: unknown, override: unknown): unknown {
+  if (!isMapping(base) || !isMapping(override)) return override;
+  // A cadence of another kind replaces the default's rather than mixing fields of two kinds.
+  if ('kind' in override && override.kind !== base.kind) return override;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null) delete merged[key];
+    // defineProperty, so that a `__proto__` key is just an unknown key and not a prototype.
+    else Object.defineProperty(merged, key, { value: mergeOver(base[key], value), enumerable: true, writable: true, configurable: true });
+  }
+  return merged;
+}
+
+function toProblems(issue: z.core.$ZodIssue): PolicyProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: issue.message }));
+  }
+  return [{ path: formatPath(issue.path), message: issue.message }];
+}
+
+const EXPECTED: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+};
+
+function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = EXPECTED[issue.expected] ?? issue.expected;
+      return issue.input === undefined ? `is missing: expected ${expected}` : `expected ${expected}, got ${show(issue.input)}`;
+    }
+    case 'invalid_value':
+      return `${show(issue.input)} is not one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `needs at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}`;
+      return issue.origin === 'string' ? 'must not be empty' : `must be at least ${issue.minimum}`;
+    case 'too_big':
+      return `must be at most ${issue.maximum}`;
+    default:
+      return undefined;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+function show(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (isMapping(value)) return 'a mapping';
+  return JSON.stringify(value) ?? String(value);
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function weekdayOf(isoDate: string): string | undefined {
+  const [year, month, day] = isoDate.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  // Date.UTC rolls 2025-02-30 over to March; a date that moved was not a date.
+  if (date.getUTCDate() !== day) return undefined;
+  return WEEKDAYS[(date.getUTCDay() + 6) % 7];
+}

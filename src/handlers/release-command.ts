@@ -1,0 +1,105 @@
+import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Policy } from '../domain/policy.js';
+import type { ReleaseStore } from '../integrations/database/release-store.js';
+import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
+import type { ReleaseJobs } from '../jobs/queue.js';
+import { helpMessage, noticeMessage } from '../messages/help.js';
+import { releaseStatusMessage } from '../messages/release-status.js';
+import type { SlackMessage } from '../messages/types.js';
+import { findReleaseForStatus } from '../services/release-status.js';
+import { startRelease } from '../services/start-release.js';
+
+export interface ReleaseCommandDeps {
+  store: ReleaseStore;
+  jobs: ReleaseJobs;
+  policy: Policy;
+  releasesChannel: string;
+  clock: () => Date;
+  log: Logger;
+  /** How long the answer may take before the command is acked with "working on it" (Slack allows 3 s). */
+  ackWithinMs?: number;
+}
+
+/** A link to a message that Slack resolves for any member of the workspace. */
+export function threadUrl(channel: string, ts: string | null): string | null {
+  return ts ? `https://slack.com/archives/${channel}/p${ts.replace('.', '')}` : null;
+}
+
+/** `/release <subcommand>`: parse, call a service, answer privately. Nothing slow runs here. */
+export function registerReleaseCommand(app: App, deps: ReleaseCommandDeps): void {
+  app.command('/release', async ({ command, ack, respond }) => {
+    const answer = answerCommand(deps, command);
+    const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, deps.ackWithinMs ?? 2_500, 'late').unref());
+    const first = await Promise.race([answer, deadline]);
+    if (first !== 'late') {
+      await ack(ephemeral(first));
+      return;
+    }
+    await ack(ephemeral(noticeMessage('⏳ Working on it…')));
+    await respond(ephemeral(await answer));
+  });
+}
+
+function ephemeral(message: SlackMessage): RespondArguments & { response_type: 'ephemeral' } {
+  return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
+}
+
+async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): Promise<SlackMessage> {
+  const [sub = '', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+  try {
+    switch (sub.toLowerCase()) {
+      case 'start':
+        return await answerStart(deps, command, args);
+      case 'status':
+        return await answerStatus(deps, args[0]);
+      case 'help':
+      case '':
+        return helpMessage();
+      default:
+        return helpMessage(`I don't know \`/release ${sub}\`.`);
+    }
+  } catch (error) {
+    deps.log.error({ err: error, text: command.text, user: command.user_id }, '/release failed');
+    return noticeMessage('❌ Something went wrong on tminus’s side and nothing was changed. Try again in a minute; if it keeps failing, the operators will find the error in the logs.');
+  }
+}
+
+async function answerStart(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  if (args.length !== 1) return noticeMessage('Usage: `/release start vX.Y.Z`, for example `/release start v1.3.0`.');
+  const outcome = await startRelease(deps, { versionText: args[0]!, userId: command.user_id, requestId: command.trigger_id });
+  switch (outcome.kind) {
+    case 'refused':
+      return noticeMessage(`🚫 ${outcome.reason}`);
+    case 'repeat':
+      return noticeMessage(`${outcome.release.version} was started by this command already; follow it in <#${outcome.release.channelId}>.`);
+    case 'started':
+      return noticeMessage(
+        `🚀 Starting ${outcome.release.type} release ${outcome.release.version}` +
+          `${outcome.release.previousVersion ? ` (after ${outcome.release.previousVersion})` : ''}. Follow it in <#${outcome.release.channelId}>.` +
+          (outcome.queued ? '' : ' The job queue is slow to answer; the release is recorded and will go ahead within a minute.'),
+      );
+  }
+}
+
+async function answerStatus(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {
+  const found = await findReleaseForStatus(deps.store, versionText);
+  if (!found.ok) return noticeMessage(found.reason);
+  const release = found.release;
+  return releaseStatusMessage({
+    version: release.version,
+    type: release.type,
+    state: release.state,
+    requestedBy: release.requestedBy,
+    startedAt: release.startedAt,
+    finishedAt: release.finishedAt,
+    expectedCompletion: expectedCompletion(release, deps),
+    runUrl: release.deployRunUrl,
+    releaseUrl: release.releaseUrl,
+    failureReason: release.failureReason,
+    threadUrl: threadUrl(release.channelId, release.threadTs),
+    milestones: loadMilestones(release, deps),
+    now: deps.clock(),
+    timeZone: deps.policy.timezone,
+  });
+}

@@ -1,0 +1,159 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from './client.js';
+import { releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
+import { IN_FLIGHT_STATES, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
+
+export type Release = Omit<ReleaseRow, 'state' | 'type'> & { state: ReleaseState; type: 'patch' | 'minor' | 'major' | 'hotfix' };
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Executor = Database | Transaction;
+
+/** The actor recorded for what tminus does by itself. */
+export const SYSTEM_ACTOR = 'tminus';
+
+export type NewRelease = Pick<Release, 'version' | 'type' | 'previousVersion' | 'requestedBy' | 'requestId' | 'channelId' | 'startedAt'>;
+
+export type ApplyResult = { ok: true; release: Release } | { ok: false; reason: string; release: Release | undefined };
+
+function toRelease(row: ReleaseRow): Release {
+  if (!isReleaseState(row.state)) throw new Error(`release ${row.id} has unknown state ${row.state}`);
+  return row as Release;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const e = cause as { code?: string; constraint_name?: string; constraint?: string; message?: string };
+  return e.code === '23505' && (e.constraint_name === constraint || e.constraint === constraint || (e.message ?? '').includes(constraint));
+}
+
+/** Releases and their audit log in Postgres: every state change happens under the release's row lock. */
+export class ReleaseStore {
+  constructor(private readonly db: Database) {}
+
+  async findById(id: string, ex: Executor = this.db): Promise<Release | undefined> {
+    const [row] = await ex.select().from(releases).where(eq(releases.id, id));
+    return row && toRelease(row);
+  }
+
+  async findByVersion(version: string): Promise<Release | undefined> {
+    const [row] = await this.db.select().from(releases).where(eq(releases.version, version));
+    return row && toRelease(row);
+  }
+
+  async findByRequestId(requestId: string): Promise<Release | undefined> {
+    const [row] = await this.db.select().from(releases).where(eq(releases.requestId, requestId));
+    return row && toRelease(row);
+  }
+
+  async inFlight(): Promise<Release[]> {
+    const rows = await this.db.select().from(releases).where(inArray(releases.state, [...IN_FLIGHT_STATES])).orderBy(asc(releases.startedAt));
+    return rows.map(toRelease);
+  }
+
+  async latest(): Promise<Release | undefined> {
+    const [row] = await this.db.select().from(releases).orderBy(desc(releases.startedAt)).limit(1);
+    return row && toRelease(row);
+  }
+
+  /**
+   * Records a new release and its first audit event in one transaction. Postgres's unique indexes make
+   * the answer right even when two replicas race: 'in-flight' or 'exists' instead of a second release.
+   */
+  async create(input: NewRelease): Promise<{ ok: true; release: Release } | { ok: false; conflict: 'in-flight' | 'exists' | 'duplicate-request' }> {
+    try {
+      const release = await this.db.transaction(async (tx) => {
+        const [row] = await tx.insert(releases).values({ ...input, state: 'started' }).returning();
+        await tx.insert(releaseEvents).values({
+          releaseId: row!.id,
+          actor: input.requestedBy,
+          action: 'release.started',
+          details: { version: input.version, type: input.type, previousVersion: input.previousVersion },
+        });
+        return toRelease(row!);
+      });
+      return { ok: true, release };
+    } catch (error) {
+      if (isUniqueViolation(error, 'releases_one_in_flight')) return { ok: false, conflict: 'in-flight' };
+      if (isUniqueViolation(error, 'releases_version_unique')) return { ok: false, conflict: 'exists' };
+      if (isUniqueViolation(error, 'releases_request_id_unique')) return { ok: false, conflict: 'duplicate-request' };
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `fn` inside a transaction holding the release's row lock. The lock is FOR NO KEY UPDATE, so rows
+   * that merely reference the release (audit events, posts) can still be written by others meanwhile.
+   * Inside `fn`, use `tx` for every query: embedded PGlite has a single connection.
+   */
+  async withLock<T>(releaseId: string, fn: (release: Release, tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(releases).where(eq(releases.id, releaseId)).for('no key update');
+      if (!row) throw new Error(`release ${releaseId} does not exist`);
+      return fn(toRelease(row), tx);
+    });
+  }
+
+  /**
+   * Applies a state machine event under the row lock, with the fields it sets and its audit entry.
+   * A refused transition changes nothing and says why (a repeated job finds the work already done).
+   */
+  async apply(
+    releaseId: string,
+    event: ReleaseEvent,
+    change: { actor?: string; set?: Partial<Omit<ReleaseRow, 'id' | 'state'>>; details?: Record<string, unknown> } = {},
+  ): Promise<ApplyResult> {
+    return this.withLock(releaseId, async (release, tx) => {
+      const result = transition(release.state, event);
+      if (!result.ok) return { ok: false, reason: result.reason, release };
+      const [row] = await tx
+        .update(releases)
+        .set({ ...change.set, state: result.to, updatedAt: new Date() })
+        .where(eq(releases.id, releaseId))
+        .returning();
+      await tx.insert(releaseEvents).values({
+        releaseId,
+        actor: change.actor ?? SYSTEM_ACTOR,
+        action: `release.${event}`,
+        details: { from: release.state, to: result.to, ...change.details },
+      });
+      return { ok: true, release: toRelease(row!) };
+    });
+  }
+
+  /** Sets facts that are not state changes (the thread's ts, the target commit), keeping the audit log. */
+  async update(releaseId: string, set: Partial<Omit<ReleaseRow, 'id' | 'state'>>, ex: Executor = this.db): Promise<Release> {
+    const [row] = await ex.update(releases).set({ ...set, updatedAt: new Date() }).where(eq(releases.id, releaseId)).returning();
+    return toRelease(row!);
+  }
+
+  async audit(releaseId: string, action: string, details: Record<string, unknown> = {}, actor = SYSTEM_ACTOR, ex: Executor = this.db): Promise<void> {
+    await ex.insert(releaseEvents).values({ releaseId, actor, action, details });
+  }
+
+  async events(releaseId: string): Promise<ReleaseEventRow[]> {
+    return this.db.select().from(releaseEvents).where(eq(releaseEvents.releaseId, releaseId)).orderBy(asc(releaseEvents.id));
+  }
+
+  // Released versions: what the repository's tags and tminus's completed releases say was shipped.
+
+  async releasedVersions(): Promise<string[]> {
+    const rows = await this.db.select({ version: releasedVersions.version }).from(releasedVersions);
+    return rows.map((r) => r.version);
+  }
+
+  async recordReleasedVersions(entries: { version: string; sha: string | null; source: string }[], ex: Executor = this.db): Promise<void> {
+    if (entries.length === 0) return;
+    await ex.insert(releasedVersions).values(entries).onConflictDoNothing();
+  }
+
+  async markSynced(key: string, value: Record<string, unknown>): Promise<void> {
+    await this.db
+      .insert(syncState)
+      .values({ key, value })
+      .onConflictDoUpdate({ target: syncState.key, set: { value, updatedAt: sql`now()` } });
+  }
+
+  async syncedAt(key: string): Promise<Date | undefined> {
+    const [row] = await this.db.select().from(syncState).where(and(eq(syncState.key, key)));
+    return row?.updatedAt;
+  }
+}

@@ -1,0 +1,104 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/** Release states during which a deployment is in flight (the guide's "zero in-flight deployments"). */
+export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying')`;
+
+export interface StoredMilestone {
+  key: string;
+  label: string;
+  expectedAt: number;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'absent';
+  startedAt?: string;
+  finishedAt?: string;
+  failure?: { job: string; step?: string; url: string | null };
+}
+
+export const releases = pgTable(
+  'releases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    version: text('version').notNull(),
+    type: text('type').notNull(),
+    state: text('state').notNull(),
+    previousVersion: text('previous_version'),
+    requestedBy: text('requested_by').notNull(),
+    /** Slack's trigger_id of the command that asked for it: a repeated delivery finds the release again. */
+    requestId: text('request_id'),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts'),
+    targetBranch: text('target_branch'),
+    targetSha: text('target_sha'),
+    deployRunId: bigint('deploy_run_id', { mode: 'number' }),
+    deployRunUrl: text('deploy_run_url'),
+    releaseUrl: text('release_url'),
+    /** The milestones as last read from the deploy run, so status answers need no GitHub call. */
+    progress: jsonb('progress').$type<StoredMilestone[]>(),
+    /** Set while GitHub cannot be reached during the release; cleared when it answers again. */
+    githubUnreachableSince: timestamp('github_unreachable_since', { withTimezone: true }),
+    failureReason: text('failure_reason'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    taggedAt: timestamp('tagged_at', { withTimezone: true }),
+    deployStartedAt: timestamp('deploy_started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('releases_version_unique').on(t.version),
+    uniqueIndex('releases_request_id_unique').on(t.requestId),
+    // At most one release in flight, enforced by Postgres even when two replicas race.
+    uniqueIndex('releases_one_in_flight').on(sql`(true)`).where(IN_FLIGHT_STATES_SQL),
+  ],
+);
+
+/** Append-only audit log: who did what to a release, and when. */
+export const releaseEvents = pgTable(
+  'release_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('release_events_release_idx').on(t.releaseId, t.id)],
+);
+
+/** Every message tminus posted, under a key that makes posting it twice impossible. */
+export const slackPosts = pgTable(
+  'slack_posts',
+  {
+    key: text('key').primaryKey(),
+    releaseId: uuid('release_id').references(() => releases.id),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts'),
+    /** Null while a post is claimed but Slack has not confirmed it yet. */
+    ts: text('ts'),
+    contentHash: text('content_hash'),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().defaultNow(),
+    postedAt: timestamp('posted_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }),
+  },
+  (t) => [index('slack_posts_release_idx').on(t.releaseId)],
+);
+
+/** Versions already released, from the repository's tags and from tminus's own completed releases. */
+export const releasedVersions = pgTable('released_versions', {
+  version: text('version').primaryKey(),
+  sha: text('sha'),
+  source: text('source').notNull(),
+  recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Small facts tminus keeps about the outside world, such as when the tags were last read. */
+export const syncState = pgTable('sync_state', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<Record<string, unknown>>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type ReleaseRow = typeof releases.$inferSelect;
+export type ReleaseEventRow = typeof releaseEvents.$inferSelect;

@@ -1,0 +1,211 @@
+import { Octokit, RequestError } from 'octokit';
+
+/** GitHub could not be reached or answered with a server error: worth trying again later. */
+export class GitHubUnavailableError extends Error {
+  override name = 'GitHubUnavailableError';
+  constructor(message: string, readonly status?: number) {
+    super(message);
+  }
+}
+
+/** GitHub understood and said no (4xx): trying again will not help. */
+export class GitHubRefusedError extends Error {
+  override name = 'GitHubRefusedError';
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export interface DeployStep {
+  name: string;
+  status: string;
+  conclusion: string | null;
+}
+
+export interface DeployJob {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  url: string | null;
+  steps: DeployStep[];
+}
+
+export interface DeployRun {
+  id: number;
+  url: string;
+  status: string;
+  conclusion: string | null;
+  createdAt: string;
+}
+
+export interface PublishedRelease {
+  url: string;
+  notes: string;
+}
+
+/** The repository as tminus needs it on release day. */
+export interface ReleaseRepository {
+  readonly fullName: string;
+  defaultBranch(): Promise<string>;
+  branchHead(branch: string): Promise<string | undefined>;
+  tagTarget(tag: string): Promise<string | undefined>;
+  /** Creates a lightweight tag; 'exists' when the tag is already there (whatever it points at). */
+  createTag(tag: string, sha: string): Promise<'created' | 'exists'>;
+  listTags(): Promise<{ name: string; sha: string }[]>;
+  findDeployRun(workflow: string, tag: string, sha: string): Promise<DeployRun | undefined>;
+  getDeployRun(runId: number): Promise<DeployRun>;
+  listDeployJobs(runId: number): Promise<DeployJob[]>;
+  findRelease(tag: string): Promise<PublishedRelease | undefined>;
+  /** Publishes the GitHub release with generated notes; an existing one for the tag is returned as is. */
+  publishRelease(tag: string, targetSha: string): Promise<PublishedRelease>;
+}
+
+export interface GitHubOptions {
+  token: string;
+  apiUrl: string;
+  owner: string;
+  repo: string;
+  /** Octokit's throttling serializes writes a second apart; tests against the stand-in turn it off. */
+  throttle?: boolean;
+  timeoutMs?: number;
+}
+
+export function createReleaseRepository(options: GitHubOptions): ReleaseRepository {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const octokit = new Octokit({
+    auth: options.token,
+    baseUrl: options.apiUrl.replace(/\/$/, ''),
+    // Retries belong to the job queue, where they are durable and visible: Octokit's own are off.
+    retry: { enabled: false },
+    throttle: {
+      enabled: options.throttle ?? true,
+      // Never sleep inside a job waiting for a rate limit: fail, and let the queue's backoff retry.
+      onRateLimit: () => false,
+      onSecondaryRateLimit: () => false,
+    },
+    request: {
+      fetch: (url: string | URL, init?: RequestInit) =>
+        fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) }),
+    },
+  });
+  const repo = { owner: options.owner, repo: options.repo };
+
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw translate(what, error);
+    }
+  }
+
+  async function orUndefined<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof RequestError && error.status === 404) return undefined;
+      throw translate(what, error);
+    }
+  }
+
+  const toRun = (run: { id: number; html_url: string; status: string | null; conclusion: string | null; created_at: string }): DeployRun => ({
+    id: run.id,
+    url: run.html_url,
+    status: run.status ?? 'queued',
+    conclusion: run.conclusion,
+    createdAt: run.created_at,
+  });
+
+  return {
+    fullName: `${options.owner}/${options.repo}`,
+
+    defaultBranch: () => call('read the repository', async () => (await octokit.rest.repos.get(repo)).data.default_branch),
+
+    branchHead: (branch) =>
+      orUndefined(`read branch ${branch}`, async () => (await octokit.rest.repos.getBranch({ ...repo, branch })).data.commit.sha),
+
+    tagTarget: (tag) =>
+      orUndefined(`read tag ${tag}`, async () => (await octokit.rest.git.getRef({ ...repo, ref: `tags/${tag}` })).data.object.sha),
+
+    createTag: async (tag, sha) => {
+      try {
+        await octokit.rest.git.createRef({ ...repo, ref: `refs/tags/${tag}`, sha });
+        return 'created';
+      } catch (error) {
+        if (error instanceof RequestError && error.status === 422 && /already exists/i.test(error.message)) return 'exists';
+        throw translate(`create tag ${tag}`, error);
+      }
+    },
+
+    listTags: () =>
+      call('list tags', async () =>
+        (await octokit.paginate(octokit.rest.repos.listTags, { ...repo, per_page: 100 })).map((t) => ({ name: t.name, sha: t.commit.sha })),
+      ),
+
+    findDeployRun: (workflow, tag, sha) =>
+      orUndefined(`find the ${workflow} run for ${tag}`, async () => {
+        const { data } = await octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: workflow, event: 'push', head_sha: sha, per_page: 20 });
+        // A tag push names the tag as the run's head_branch; a branch push at the same commit does not.
+        const run = data.workflow_runs.find((r) => r.head_branch === tag);
+        return run ? toRun(run) : undefined;
+      }),
+
+    getDeployRun: (runId) => call(`read run ${runId}`, async () => toRun((await octokit.rest.actions.getWorkflowRun({ ...repo, run_id: runId })).data)),
+
+    listDeployJobs: (runId) =>
+      call(`read the jobs of run ${runId}`, async () => {
+        const jobs = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { ...repo, run_id: runId, per_page: 100 });
+        return jobs.map((job) => ({
+          id: job.id,
+          name: job.name,
+          status: job.status,
+          conclusion: job.conclusion,
+          startedAt: job.started_at ?? null,
+          completedAt: job.completed_at ?? null,
+          url: job.html_url,
+          steps: (job.steps ?? []).map((s) => ({ name: s.name, status: s.status, conclusion: s.conclusion })),
+        }));
+      }),
+
+    findRelease: (tag) =>
+      orUndefined(`read the release ${tag}`, async () => {
+        const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
+        return { url: data.html_url, notes: data.body ?? '' };
+      }),
+
+    publishRelease: async (tag, targetSha) => {
+      try {
+        const { data } = await octokit.rest.repos.createRelease({
+          ...repo,
+          tag_name: tag,
+          name: tag,
+          target_commitish: targetSha,
+          generate_release_notes: true,
+          make_latest: 'legacy',
+        });
+        return { url: data.html_url, notes: data.body ?? '' };
+      } catch (error) {
+        if (error instanceof RequestError && error.status === 422) {
+          const existing = await orUndefined(`read the release ${tag}`, async () => (await octokit.rest.repos.getReleaseByTag({ ...repo, tag })).data);
+          if (existing) return { url: existing.html_url, notes: existing.body ?? '' };
+        }
+        throw translate(`publish the release ${tag}`, error);
+      }
+    },
+  };
+}
+
+function translate(what: string, error: unknown): Error {
+  if (error instanceof RequestError) {
+    const detail = `GitHub answered ${error.status} when tminus tried to ${what}: ${error.message}`;
+    const retryable = error.status >= 500 || error.status === 429 || error.status === 0 || isRateLimited(error);
+    return retryable ? new GitHubUnavailableError(detail, error.status) : new GitHubRefusedError(detail, error.status);
+  }
+  return new GitHubUnavailableError(`GitHub could not be reached when tminus tried to ${what}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+function isRateLimited(error: RequestError): boolean {
+  return error.status === 403 && error.response?.headers['x-ratelimit-remaining'] === '0';
+}

@@ -1,0 +1,39 @@
+import { GitHubRefusedError } from '../integrations/github.js';
+import type { JobContext } from './context.js';
+import { refreshProgressView } from './progress-view.js';
+
+/**
+ * T-0: tags the head of `release/vX.Y.Z` when that branch exists, else of the default branch. The commit is
+ * recorded before the tag is created, so a retry tags the same commit and recognises its own tag.
+ */
+export async function createTag(ctx: JobContext, data: { releaseId: string }): Promise<void> {
+  let release = await ctx.store.findById(data.releaseId);
+  if (!release || release.state !== 'started') return;
+
+  if (!release.targetSha) {
+    const releaseBranch = `release/${release.version}`;
+    const releaseHead = await ctx.github.branchHead(releaseBranch);
+    const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
+    const sha = releaseHead ?? (await ctx.github.branchHead(branch));
+    if (!sha) throw new GitHubRefusedError(`the branch ${branch} has no head commit`, 404);
+    release = await ctx.store.update(release.id, { targetBranch: branch, targetSha: sha });
+  }
+  const sha = release.targetSha!;
+  const outcome = await ctx.github.createTag(release.version, sha);
+  if (outcome === 'exists') {
+    const existing = await ctx.github.tagTarget(release.version);
+    if (existing !== sha) {
+      throw new GitHubRefusedError(
+        `the tag ${release.version} already exists on GitHub at ${existing?.slice(0, 7) ?? 'another commit'}, not at ${sha.slice(0, 7)}: someone else created it`,
+        422,
+      );
+    }
+  }
+  const applied = await ctx.store.apply(release.id, 'tag_created', {
+    set: { taggedAt: ctx.clock() },
+    details: { tag: release.version, sha, branch: release.targetBranch, alreadyExisted: outcome === 'exists' },
+  });
+  if (!applied.ok) return;
+  await refreshProgressView(ctx, applied.release);
+  await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: 0 });
+}

@@ -1,0 +1,51 @@
+import { firstFailure, productionTouched } from '../domain/milestones.js';
+import { releaseFailedMessage } from '../messages/release-failed.js';
+import type { JobPayloads } from './queue.js';
+import { postKeys, type JobContext } from './context.js';
+import { settleStatusUpdates } from './post-status-update.js';
+import { loadMilestones, refreshProgressView } from './progress-view.js';
+
+/** Rollback command from the policy's template, with the versions filled in. */
+export function rollbackCommand(template: string | undefined, version: string, previous: string | null): string | null {
+  if (!template || !previous) return null;
+  return template.replaceAll('{previous}', previous).replaceAll('{version}', version);
+}
+
+/**
+ * A release that cannot go on: marks it failed with the reason, says which job failed with a link, and,
+ * when production was touched, the rollback the guide prescribes.
+ */
+export async function failRelease(ctx: JobContext, data: JobPayloads['fail-release']): Promise<void> {
+  let release = await ctx.store.findById(data.releaseId);
+  if (!release) return;
+  if (release.state !== 'failed') {
+    const applied = await ctx.store.apply(release.id, data.event, {
+      set: { finishedAt: new Date(data.finishedAt), failureReason: data.reason },
+      details: { reason: data.reason },
+    });
+    if (!applied.ok) return;
+    release = applied.release;
+  }
+  const milestones = loadMilestones(release, ctx);
+  const touched = productionTouched(milestones);
+  if (release.threadTs) {
+    await settleStatusUpdates(ctx, release);
+    await ctx.posts.postOnce(
+      postKeys.failed(release.id),
+      { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs },
+      releaseFailedMessage({
+        version: release.version,
+        failedAt: release.finishedAt ?? new Date(data.finishedAt),
+        reason: release.failureReason ?? data.reason,
+        failedJob: firstFailure(milestones)?.failure,
+        runUrl: release.deployRunUrl,
+        productionTouched: touched,
+        previousVersion: release.previousVersion,
+        rollbackCommand: rollbackCommand(ctx.policy.rollback.command, release.version, release.previousVersion),
+        rollbackTimeLimitMinutes: Math.round(ctx.policy.rollback.timeLimit / 60_000),
+        timeZone: ctx.policy.timezone,
+      }),
+    );
+  }
+  await refreshProgressView(ctx, release);
+}

@@ -1,0 +1,85 @@
+import { currentStep } from '../domain/milestones.js';
+import { isInFlight, STATE_LABELS } from '../domain/release.js';
+import type { Release } from '../integrations/database/release-store.js';
+import { statusUpdateMessage } from '../messages/status-update.js';
+import type { SlackMessage } from '../messages/types.js';
+import { postKeys, type JobContext } from './context.js';
+import { expectedCompletion, loadMilestones } from './progress-view.js';
+
+/** The update number due at `at`: update N is due N status-update intervals after T-0. */
+export function dueUpdate(release: Pick<Release, 'startedAt'>, at: Date, interval: number): number {
+  return Math.max(0, Math.floor((at.getTime() - release.startedAt.getTime()) / interval));
+}
+
+/** Status updates are claimed under this prefix; the end of a release waits for claimed ones to be posted. */
+export const STATUS_UPDATE_PREFIX = 'status-update:';
+
+function updateMessage(ctx: JobContext, release: Release, n: number): SlackMessage {
+  const interval = ctx.policy.statusUpdates.interval;
+  const dueAt = release.startedAt.getTime() + n * interval;
+  return statusUpdateMessage({
+    version: release.version,
+    sinceStart: n * interval,
+    startedAt: release.startedAt,
+    expectedCompletion: expectedCompletion(release, ctx),
+    runUrl: release.deployRunUrl,
+    statusPageUrl: ctx.policy.communication.statusPageUrl,
+    currentStep: currentStep(loadMilestones(release, ctx)) ?? STATE_LABELS[release.state],
+    interval,
+    timeZone: ctx.policy.timezone,
+    postedLate: ctx.clock().getTime() - dueAt > interval,
+  });
+}
+
+/**
+ * Posts the guide's "Release In Progress" update N in the release's thread, and every earlier one that is
+ * missing (tminus was down when it was due), each exactly once. Whether an update is due is decided, and
+ * its post claimed, under the release's row lock: once the release has ended no update can be claimed,
+ * and the end of the release waits for claimed updates to be posted before it posts its own message.
+ */
+export async function postStatusUpdate(ctx: JobContext, data: { releaseId: string; update: number }): Promise<void> {
+  const interval = ctx.policy.statusUpdates.interval;
+  const claimed = await ctx.store.withLock(data.releaseId, async (release, tx) => {
+    if (!isInFlight(release.state) || !release.threadTs) return undefined;
+    const dueNow = dueUpdate(release, ctx.clock(), interval);
+    const slots: { n: number; fresh: boolean }[] = [];
+    for (let n = 1; n <= Math.min(data.update, dueNow); n++) {
+      const fresh = await ctx.posts.claim(postKeys.statusUpdate(release.id, n), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, tx);
+      slots.push({ n, fresh });
+    }
+    return { release, slots, next: Math.max(data.update, dueNow) + 1 };
+  });
+  if (!claimed) return;
+  const { release, slots, next } = claimed;
+  for (const { n, fresh } of slots) {
+    await ctx.posts.deliver(
+      postKeys.statusUpdate(release.id, n),
+      { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! },
+      updateMessage(ctx, release, n),
+      fresh,
+    );
+  }
+  const dueAt = release.startedAt.getTime() + next * interval;
+  await ctx.jobs.add('post-status-update', { releaseId: release.id, update: next }, { delayMs: dueAt - ctx.clock().getTime() });
+}
+
+/**
+ * Called when a release has ended and before its last message: waits until every status update claimed
+ * while it was in flight has been posted, so none arrives after the end. An update whose job died mid-post
+ * is posted here (found in Slack first, if it got there) once its job had time to be retried.
+ */
+export async function settleStatusUpdates(ctx: JobContext, release: Release, waitMs = 15_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const pending = await ctx.posts.unconfirmed(release.id, STATUS_UPDATE_PREFIX);
+    if (pending.length === 0) return;
+    const abandoned = pending.filter((p) => ctx.clock().getTime() - p.claimedAt.getTime() > 2 * 60_000);
+    for (const post of abandoned) {
+      const n = Number(post.key.split(':').pop());
+      await ctx.posts.deliver(post.key, { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! }, updateMessage(ctx, release, n), false);
+    }
+    if (abandoned.length === pending.length) return;
+    if (Date.now() > deadline) throw new Error(`status updates of ${release.version} are still being posted; trying again`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,82 @@
+import type { JobsOptions, Queue } from 'bullmq';
+
+export const RELEASE_QUEUE = 'releases';
+
+/** Every job tminus runs, by name, with the payload it carries: ids, never copies of state. */
+export interface JobPayloads {
+  'announce-release': { releaseId: string };
+  'create-tag': { releaseId: string };
+  'follow-deploy': { releaseId: string; poll: number };
+  'post-status-update': { releaseId: string; update: number };
+  'complete-release': { releaseId: string; finishedAt: string };
+  'fail-release': {
+    releaseId: string;
+    event: 'start_failed' | 'deploy_run_missing' | 'deploy_failed';
+    reason: string;
+    finishedAt: string;
+  };
+  'sync-released-versions': Record<string, never>;
+  reconcile: Record<string, never>;
+}
+export type JobName = keyof JobPayloads;
+
+/**
+ * Retries chosen per job: Slack and GitHub calls fail for a while during an outage, so each job backs off
+ * exponentially for about ten minutes before it gives up (and a release that cannot go on says so).
+ */
+const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
+  'announce-release': { attempts: 9, backoff: { type: 'exponential', delay: 2_000 } },
+  'create-tag': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'follow-deploy': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
+  'post-status-update': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'complete-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'fail-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'sync-released-versions': { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } },
+  reconcile: { attempts: 1 },
+};
+
+/** Housekeeping that every replica schedules under the same id, so it runs once per period. */
+export const SCHEDULES = {
+  'sync-released-versions': { every: 10 * 60_000 },
+  reconcile: { every: 60_000 },
+} as const;
+
+/** A job's id says what it is for, so enqueueing the same work twice is harmless. */
+export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {
+  switch (name) {
+    case 'follow-deploy': {
+      const d = data as JobPayloads['follow-deploy'];
+      return `follow-deploy-${d.releaseId}-${d.poll}`;
+    }
+    case 'post-status-update': {
+      const d = data as JobPayloads['post-status-update'];
+      return `post-status-update-${d.releaseId}-${d.update}`;
+    }
+    case 'sync-released-versions':
+    case 'reconcile':
+      return `${name}-now`;
+    default:
+      return `${name}-${(data as { releaseId: string }).releaseId}`;
+  }
+}
+
+/** The typed front of the release queue. */
+export class ReleaseJobs {
+  constructor(readonly queue: Queue) {}
+
+  async add<N extends JobName>(name: N, data: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
+    await this.queue.add(name, data, {
+      ...RETRIES[name],
+      jobId: jobId(name, data),
+      delay: Math.max(0, Math.round(options.delayMs ?? 0)),
+      removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+  }
+
+  /** Runs a housekeeping job now (once, while it is queued) and then on its schedule. */
+  async schedule(name: keyof typeof SCHEDULES): Promise<void> {
+    await this.queue.add(name, {}, { jobId: `${name}-now`, removeOnComplete: true, removeOnFail: true, attempts: 1 });
+    await this.queue.upsertJobScheduler(name, { every: SCHEDULES[name].every }, { name, data: {}, opts: { ...RETRIES[name], removeOnComplete: true, removeOnFail: 100 } });
+  }
+}

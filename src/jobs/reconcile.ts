@@ -1,0 +1,35 @@
+import type { JobContext } from './context.js';
+import { pollSlot } from './follow-deploy.js';
+import { dueUpdate } from './post-status-update.js';
+
+/**
+ * Postgres is the source of truth: for every release in flight, makes sure the jobs that carry it on are
+ * queued. Job ids name the work, so what is already queued is left alone. Runs at start-up and every minute,
+ * which also recovers from a Redis that lost its data.
+ */
+export async function reconcileReleases(ctx: JobContext): Promise<number> {
+  const releases = await ctx.store.inFlight();
+  const now = ctx.clock();
+  for (const release of releases) {
+    if (!release.threadTs) {
+      await ctx.jobs.add('announce-release', { releaseId: release.id });
+      continue;
+    }
+    if (release.state === 'started') {
+      await ctx.jobs.add('create-tag', { releaseId: release.id });
+    } else {
+      const interval = ctx.policy.deploy.pollInterval;
+      const next = pollSlot(release, now, interval) + 1;
+      await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: release.startedAt.getTime() + next * interval - now.getTime() });
+    }
+    const updateInterval = ctx.policy.statusUpdates.interval;
+    const due = dueUpdate(release, now, updateInterval);
+    if (due >= 1) await ctx.jobs.add('post-status-update', { releaseId: release.id, update: due });
+    await ctx.jobs.add(
+      'post-status-update',
+      { releaseId: release.id, update: due + 1 },
+      { delayMs: release.startedAt.getTime() + (due + 1) * updateInterval - now.getTime() },
+    );
+  }
+  return releases.length;
+}

@@ -1,0 +1,79 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { GitHubRefusedError } from '../integrations/github.js';
+import { announceRelease } from './announce-release.js';
+import { completeRelease } from './complete-release.js';
+import type { JobContext } from './context.js';
+import { createTag } from './create-tag.js';
+import { failRelease } from './fail-release.js';
+import { followDeploy } from './follow-deploy.js';
+import { postStatusUpdate } from './post-status-update.js';
+import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
+import { reconcileReleases } from './reconcile.js';
+import { syncReleasedVersions } from './sync-released-versions.js';
+
+type Processors = { [N in JobName]: (ctx: JobContext, data: JobPayloads[N]) => Promise<void> };
+
+const PROCESSORS: Processors = {
+  'announce-release': announceRelease,
+  'create-tag': createTag,
+  'follow-deploy': followDeploy,
+  'post-status-update': postStatusUpdate,
+  'complete-release': completeRelease,
+  'fail-release': failRelease,
+  'sync-released-versions': (ctx) => syncReleasedVersions(ctx),
+  reconcile: async (ctx) => void (await reconcileReleases(ctx)),
+};
+
+/**
+ * What a release does when a job that starts it gives up for good: it fails with the reason, instead of
+ * waiting for ever. Jobs not listed here have nothing to undo (their next run, or the reconciler, carries on).
+ */
+const ON_GIVE_UP: Partial<{ [N in JobName]: (ctx: JobContext, data: JobPayloads[N], error: Error) => Promise<void> }> = {
+  'announce-release': (ctx, data, error) =>
+    ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `Slack did not take the announcement: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
+  'create-tag': (ctx, data, error) =>
+    ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `the tag could not be created: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
+};
+
+export interface WorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency?: number;
+}
+
+/** The release queue's worker. Errors GitHub will not change its mind about are not retried. */
+export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Worker {
+  const worker = new Worker(
+    RELEASE_QUEUE,
+    async (job: Job) => {
+      const name = job.name as JobName;
+      const processor = PROCESSORS[name] as (ctx: JobContext, data: unknown) => Promise<void>;
+      if (!processor) throw new UnrecoverableError(`no processor for job ${job.name}`);
+      try {
+        await processor(ctx, job.data);
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        const refused = err instanceof GitHubRefusedError || err instanceof UnrecoverableError;
+        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        ctx.log.error({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, data: job.data, err }, 'job failed');
+        if (refused || lastAttempt) {
+          const giveUp = ON_GIVE_UP[name] as ((ctx: JobContext, data: unknown, error: Error) => Promise<void>) | undefined;
+          await giveUp?.(ctx, job.data, err);
+          throw new UnrecoverableError(err.message);
+        }
+        throw err;
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      // Short jobs: a crashed worker's job is picked up again within about 20 seconds.
+      lockDuration: 20_000,
+      stalledInterval: 10_000,
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', (err) => ctx.log.error({ err }, 'worker error'));
+  return worker;
+}

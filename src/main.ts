@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { startTminus } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loadPolicy, PolicyError } from './domain/policy.js';
+import { openDatabase } from './integrations/database/client.js';
+import { createReleaseRepository } from './integrations/github.js';
+
+/** The only place that reads process.env: everything else is handed what it needs. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = pino({ level: config.logLevel, base: { service: 'tminus' } });
+  const policy = loadPolicy(config.releasePolicyPath ? readPolicyFile(config.releasePolicyPath) : undefined, config.releasePolicyPath ?? 'RELEASE_POLICY');
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const tminus = await startTminus({
+    port: config.port,
+    slack: config.slack,
+    github: createReleaseRepository({ ...config.github }),
+    deployWorkflow: config.github.deployWorkflow,
+    database,
+    redisUrl: config.redisUrl,
+    queuePrefix: config.queuePrefix,
+    policy,
+    log,
+  });
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down: finishing running jobs');
+    const forced = setTimeout(() => {
+      log.error('shutdown took over 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    forced.unref();
+    void tminus
+      .stop()
+      .then(() => database.close())
+      .then(() => {
+        log.info('stopped');
+        process.exit(0);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+function readPolicyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`RELEASE_POLICY: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof PolicyError) {
+    console.error(`tminus cannot start.\n${error.message}`);
+  } else {
+    console.error('tminus cannot start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import type { KnownBlock } from '@slack/web-api';
+
+/** "14:05 UTC" in the team's timezone, as the guide writes times. */
+export function clockTime(at: Date, timeZone: string): string {
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  return `${time} ${timeZone === 'UTC' || timeZone === 'Etc/UTC' ? 'UTC' : zoneName(at, timeZone)}`;
+}
+
+function zoneName(at: Date, timeZone: string): string {
+  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
+  return part?.value ?? timeZone;
+}
+
+/** Whole minutes, as T+N and "Deployment time: N minutes" use them. */
+export function minutesBetween(from: Date, to: Date): number {
+  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 60_000));
+}
+
+/** "1h 05m", "12m", "40s": how long something has taken. */
+export function elapsed(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+export function link(url: string | null | undefined, label: string): string {
+  return url ? `<${url}|${escape(label)}>` : escape(label);
+}
+
+/** Slack's mrkdwn needs only these three escaped. */
+export function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+export const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: text.slice(0, 150), emoji: true } });
+export const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
+export const context = (...texts: string[]): KnownBlock => ({
+  type: 'context',
+  elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })),
+});
+export const fields = (...texts: string[]): KnownBlock => ({
+  type: 'section',
+  fields: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: text.slice(0, 2000) })),
+});
+export const divider = (): KnownBlock => ({ type: 'divider' });

@@ -1,0 +1,26 @@
+import { context, section } from './format.js';
+import type { SlackMessage } from './types.js';
+
+export const COMMANDS: { usage: string; what: string }[] = [
+  { usage: '/release start vX.Y.Z', what: 'Start a release: tag, follow the deploy workflow, post T+N updates in its thread.' },
+  { usage: '/release status [vX.Y.Z]', what: 'Where a release stands (the one in flight, or the latest, when no version is given).' },
+  { usage: '/release help', what: 'This list.' },
+];
+
+/** The command list, with an opening line saying why it is shown. */
+export function helpMessage(lead?: string): SlackMessage {
+  const lines = COMMANDS.map((c) => `• \`${c.usage}\` — ${c.what}`);
+  return {
+    text: `${lead ? `${lead}\n` : ''}tminus commands: ${COMMANDS.map((c) => c.usage).join(', ')}`,
+    blocks: [
+      ...(lead ? [section(lead)] : []),
+      section(`*tminus runs releases by the release management guide.*\n${lines.join('\n')}`),
+      context('Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.'),
+    ],
+  };
+}
+
+/** A plain ephemeral answer. */
+export function noticeMessage(text: string): SlackMessage {
+  return { text, blocks: [section(text)] };
+}

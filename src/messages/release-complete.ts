@@ -1,0 +1,41 @@
+import { clockTime, context, escape, link, section } from './format.js';
+import type { SlackMessage } from './types.js';
+
+export interface ReleaseCompleteInput {
+  version: string;
+  completedAt: Date;
+  deploymentMinutes: number;
+  releaseUrl: string;
+  /** GitHub's generated release notes (markdown). */
+  notes: string;
+  timeZone: string;
+  supportContact?: string;
+}
+
+/** The "What's changed" bullets of GitHub's generated notes, as Slack lines. */
+export function changesFromNotes(notes: string, limit = 10): string[] {
+  const bullets = notes
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^[*-] /.test(line))
+    .map((line) => line.slice(2).trim());
+  return bullets.slice(0, limit);
+}
+
+/** The guide's "Release Complete" template, posted in the release's thread. */
+export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessage {
+  const title = `✅ Release ${input.version} COMPLETED`;
+  const changes = changesFromNotes(input.notes);
+  const lines = [
+    `*${title}*`,
+    '',
+    `⏱️ Release completed at ${clockTime(input.completedAt, input.timeZone)}`,
+    `📦 Deployment time: ${input.deploymentMinutes} minute${input.deploymentMinutes === 1 ? '' : 's'}`,
+    '',
+    changes.length > 0 ? `*What's changed:*\n${changes.map((c) => `• ${escape(c)}`).join('\n')}` : '_No changes listed in the release notes._',
+    '',
+    `📝 ${link(input.releaseUrl, `Release notes for ${input.version}`)}`,
+  ];
+  const footer = input.supportContact ? [`Thank you for your patience! Questions? ${input.supportContact}`] : ['Thank you for your patience!'];
+  return { text: `${title} in ${input.deploymentMinutes} minutes`, blocks: [section(lines.join('\n')), context(...footer)] };
+}

@@ -1,0 +1,91 @@
+import type { MilestoneProgress, MilestoneState } from '../domain/milestones.js';
+import type { ReleaseState } from '../domain/release.js';
+import { clockTime, context, divider, elapsed, escape, fields, header, link, mention, section } from './format.js';
+import type { SlackMessage } from './types.js';
+
+export interface ReleaseProgressInput {
+  version: string;
+  type: string;
+  state: ReleaseState;
+  requestedBy: string;
+  startedAt: Date;
+  expectedCompletion: Date;
+  taggedAt: Date | null;
+  targetBranch: string | null;
+  targetSha: string | null;
+  runUrl: string | null;
+  finishedAt: Date | null;
+  failureReason: string | null;
+  milestones: MilestoneProgress[];
+  now: Date;
+  timeZone: string;
+}
+
+const ICONS: Record<MilestoneState, string> = {
+  done: '✅',
+  running: '⏳',
+  failed: '❌',
+  pending: '⚪',
+  skipped: '⏭️',
+  absent: '➖',
+};
+
+function titleFor(input: ReleaseProgressInput): string {
+  if (input.state === 'completed') return `✅ Release ${input.version} completed`;
+  if (input.state === 'failed') return `❌ Release ${input.version} failed`;
+  return `📌 Release ${input.version} started`;
+}
+
+function milestoneLine(m: MilestoneProgress, input: ReleaseProgressInput): string {
+  const expected = `T+${Math.round(m.expectedAt / 60_000)}`;
+  const since = m.startedAt ?? input.startedAt;
+  switch (m.state) {
+    case 'done':
+      return `${ICONS.done} ${m.label} — ${elapsed((m.finishedAt ?? input.now).getTime() - input.startedAt.getTime())} after start (guide: ${expected})`;
+    case 'running':
+      return `${ICONS.running} ${m.label} — running for ${elapsed(input.now.getTime() - since.getTime())} (guide: ${expected})`;
+    case 'failed':
+      return `${ICONS.failed} ${m.label} — ${m.failure ? `${link(m.failure.url, m.failure.job)} failed${m.failure.step ? ` at “${escape(m.failure.step)}”` : ''}` : 'failed'}`;
+    case 'skipped':
+      return `${ICONS.skipped} ${m.label} — skipped`;
+    case 'absent':
+      return `${ICONS.absent} ${m.label} — no job in the deploy workflow`;
+    case 'pending':
+      return `${ICONS.pending} ${m.label} — expected at ${expected}`;
+  }
+}
+
+/** The release's top message in #releases, edited in place as the live progress view of release day. */
+export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessage {
+  const tz = input.timeZone;
+  const tagLine =
+    input.taggedAt !== null
+      ? `✅ Tag ${input.version} created${input.targetBranch ? ` on \`${escape(input.targetBranch)}\`` : ''}${input.targetSha ? ` at \`${input.targetSha.slice(0, 7)}\`` : ''} — T+0`
+      : input.state === 'failed'
+        ? `❌ Tag ${input.version} not created`
+        : `⏳ Creating tag ${input.version}`;
+  const lines = [tagLine, ...input.milestones.map((m) => milestoneLine(m, input))];
+  const end = input.finishedAt ?? input.now;
+  const status =
+    input.state === 'completed'
+      ? `Completed at ${clockTime(end, tz)} · took ${elapsed(end.getTime() - input.startedAt.getTime())}`
+      : input.state === 'failed'
+        ? `Failed at ${clockTime(end, tz)}${input.failureReason ? `: ${escape(input.failureReason)}` : ''}`
+        : `Elapsed ${elapsed(input.now.getTime() - input.startedAt.getTime())} · ETA ${clockTime(input.expectedCompletion, tz)}`;
+  return {
+    text: `${titleFor(input)} — ${status}`,
+    blocks: [
+      header(titleFor(input)),
+      fields(
+        `*Type*\n${input.type}`,
+        `*Started by*\n${mention(input.requestedBy)}`,
+        `*Started*\n${clockTime(input.startedAt, tz)}`,
+        `*⏱️ ETA*\n${clockTime(input.expectedCompletion, tz)}`,
+      ),
+      section(`🔗 Status: ${input.runUrl ? link(input.runUrl, 'GitHub Actions run') : 'waiting for the deploy workflow run'}`),
+      divider(),
+      section(lines.join('\n')),
+      context(status, 'Updates arrive in this thread.'),
+    ],
+  };
+}

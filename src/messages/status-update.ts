@@ -1,0 +1,45 @@
+import { formatDuration } from '../domain/duration.js';
+import { clockTime, context, escape, link, section } from './format.js';
+import type { SlackMessage } from './types.js';
+
+export interface StatusUpdateInput {
+  version: string;
+  /** Time since T-0 for this update's slot, in ms. */
+  sinceStart: number;
+  startedAt: Date;
+  expectedCompletion: Date;
+  runUrl: string | null;
+  statusPageUrl?: string;
+  currentStep: string;
+  interval: number;
+  timeZone: string;
+  /** Set when this update is posted late, after tminus was down during its slot. */
+  postedLate?: boolean;
+}
+
+/** The guide's "Release In Progress" template, posted in the release's thread every interval. */
+export function statusUpdateMessage(input: StatusUpdateInput): SlackMessage {
+  const tz = input.timeZone;
+  const title = `📌 Release ${input.version} IN PROGRESS · ${tPlus(input.sinceStart)}`;
+  const lines = [
+    `*${title}*`,
+    '',
+    `⏱️ Started: ${clockTime(input.startedAt, tz)}`,
+    `🎯 Expected completion: ${clockTime(input.expectedCompletion, tz)}`,
+    `🔗 Status: ${input.statusPageUrl ? link(input.statusPageUrl, input.statusPageUrl) : input.runUrl ? link(input.runUrl, 'GitHub Actions run') : 'waiting for the deploy workflow run'}`,
+    '',
+    `Current step: ${escape(input.currentStep)}`,
+  ];
+  const footer = [`We'll update this thread every ${every(input.interval)}.`];
+  if (input.postedLate) footer.push('Posted late: tminus was not running when this update was due.');
+  return { text: `${title} — ${input.currentStep}`, blocks: [section(lines.join('\n')), context(...footer)] };
+}
+
+/** "T+15" as the guide writes it; intervals shorter than a minute (tests, demos) as "T+30s". */
+export function tPlus(ms: number): string {
+  return ms % 60_000 === 0 ? `T+${ms / 60_000}` : `T+${formatDuration(ms)}`;
+}
+
+function every(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : formatDuration(ms);
+}

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+
+/** The stand-in's git model: a commit graph (one parent per commit), branches, lightweight tags and releases. */
+
+export const SANDBOX_AUTHOR = { name: 'tminus-sandbox', email: 'tminus-sandbox@users.noreply.github.com' };
+
+export interface Commit {
+  sha: string;
+  message: string;
+  parent: string | undefined;
+  date: number;
+}
+
+export interface Tag {
+  name: string;
+  sha: string;
+}
+
+export interface Release {
+  id: number;
+  tagName: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+  targetCommitish: string;
+  createdAt: number;
+}
+
+export interface Comparison {
+  status: 'identical' | 'ahead' | 'behind' | 'diverged';
+  /** Commits reachable from head and not from base, oldest first. */
+  ahead: Commit[];
+  behind: Commit[];
+  mergeBase: Commit | undefined;
+}
+
+export class Repository {
+  private readonly commitsBySha = new Map<string, Commit>();
+  private readonly branchHeads = new Map<string, string>();
+  /** In creation order. */
+  private readonly tagList: Tag[] = [];
+  /** In creation order. */
+  private readonly releaseList: Release[] = [];
+  private latestReleaseId: number | undefined;
+  private nextReleaseId = 30_000_001;
+  private commitSeq = 0;
+
+  constructor(
+    readonly defaultBranch: string,
+    private readonly clock: () => number,
+    /** Web address of the repository, for compare links in release notes. */
+    private readonly webUrl: string,
+  ) {
+    this.branchHeads.set(defaultBranch, this.newCommit(undefined, 'Initial commit'));
+  }
+
+  commit(branch: string, message: string): string {
+    const parent = this.branchHeads.get(branch) ?? this.defaultHead();
+    const sha = this.newCommit(parent, message);
+    this.branchHeads.set(branch, sha);
+    return sha;
+  }
+
+  createBranch(name: string, from?: string): string {
+    if (this.branchHeads.has(name)) throw new Error(`Branch ${name} already exists`);
+    const sha = from === undefined ? this.defaultHead() : this.resolve(from);
+    if (sha === undefined) throw new Error(`Unknown ref or sha: ${from}`);
+    this.branchHeads.set(name, sha);
+    return sha;
+  }
+
+  headOf(branch: string): string | undefined {
+    return this.branchHeads.get(branch);
+  }
+
+  defaultHead(): string {
+    const head = this.branchHeads.get(this.defaultBranch);
+    if (head === undefined) throw new Error('The default branch is gone');
+    return head;
+  }
+
+  getCommit(sha: string): Commit | undefined {
+    return this.commitsBySha.get(sha);
+  }
+
+  /** A branch, tag, `heads/x`, `tags/x`, `refs/heads/x`, `refs/tags/x`, full sha or unique sha prefix (≥ 7). */
+  resolve(ref: string): string | undefined {
+    const bare = ref.replace(/^refs\//, '');
+    if (bare.startsWith('heads/')) return this.branchHeads.get(bare.slice('heads/'.length));
+    if (bare.startsWith('tags/')) return this.tag(bare.slice('tags/'.length))?.sha;
+    const named = this.branchHeads.get(ref) ?? this.tag(ref)?.sha;
+    if (named !== undefined) return named;
+    if (/^[0-9a-f]{7,40}$/.test(ref)) {
+      const matches = [...this.commitsBySha.keys()].filter((sha) => sha.startsWith(ref));
+      if (matches.length === 1) return matches[0];
+    }
+    return undefined;
+  }
+
+  /** The commit and its ancestors, newest first. */
+  history(sha: string): Commit[] {
+    const out: Commit[] = [];
+    for (let c = this.commitsBySha.get(sha); c !== undefined; c = c.parent === undefined ? undefined : this.commitsBySha.get(c.parent)) {
+      out.push(c);
+    }
+    return out;
+  }
+
+  compare(baseSha: string, headSha: string): Comparison {
+    const headHistory = this.history(headSha);
+    const baseHistory = this.history(baseSha);
+    const inBase = new Set(baseHistory.map((c) => c.sha));
+    const inHead = new Set(headHistory.map((c) => c.sha));
+    const ahead = headHistory.filter((c) => !inBase.has(c.sha)).reverse();
+    const behind = baseHistory.filter((c) => !inHead.has(c.sha)).reverse();
+    const status = ahead.length === 0 ? (behind.length === 0 ? 'identical' : 'behind') : behind.length === 0 ? 'ahead' : 'diverged';
+    return { status, ahead, behind, mergeBase: headHistory.find((c) => inBase.has(c.sha)) };
+  }
+
+  addTag(name: string, sha: string): void {
+    if (this.tag(name) !== undefined) throw new Error(`Tag ${name} already exists`);
+    if (!this.commitsBySha.has(sha)) throw new Error(`Unknown commit ${sha}`);
+    this.tagList.push({ name, sha });
+  }
+
+  tag(name: string): Tag | undefined {
+    return this.tagList.find((t) => t.name === name);
+  }
+
+  /** Newest first. */
+  tags(): Tag[] {
+    return [...this.tagList].reverse();
+  }
+
+  /**
+   * The tag to compare a new tag at `sha` against: the nearest tag on its ancestry (the commit itself
+   * included), the most recently created one when several point at the same commit.
+   */
+  previousTag(tagName: string, sha: string): Tag | undefined {
+    const newestFirst = this.tags().filter((t) => t.name !== tagName);
+    for (const commit of this.history(sha)) {
+      const found = newestFirst.find((t) => t.sha === commit.sha);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** GitHub's generated release notes, with every commit since the previous tag as a change. */
+  releaseNotes(tagName: string, headSha: string, previousTagName?: string): { name: string; body: string } {
+    const previous = previousTagName === undefined ? this.previousTag(tagName, headSha) : this.tag(previousTagName);
+    if (previousTagName !== undefined && previous === undefined) throw new Error(`Unknown tag ${previousTagName}`);
+    const commits = previous === undefined ? this.history(headSha).reverse() : this.compare(previous.sha, headSha).ahead;
+    const lines: string[] = [];
+    if (commits.length > 0) {
+      lines.push("## What's Changed");
+      for (const c of commits) lines.push(`* ${firstLine(c.message)} by @${SANDBOX_AUTHOR.name}`);
+      lines.push('');
+    }
+    lines.push(
+      previous === undefined
+        ? `**Full Changelog**: ${this.webUrl}/commits/${tagName}`
+        : `**Full Changelog**: ${this.webUrl}/compare/${previous.name}...${tagName}`,
+    );
+    return { name: tagName, body: lines.join('\n') };
+  }
+
+  addRelease(fields: Omit<Release, 'id' | 'createdAt'>, makeLatest: boolean): Release {
+    if (this.release(fields.tagName) !== undefined) throw new Error(`A release for ${fields.tagName} already exists`);
+    const release: Release = { ...fields, id: this.nextReleaseId++, createdAt: this.clock() };
+    this.releaseList.push(release);
+    if (makeLatest && !release.draft && !release.prerelease) this.latestReleaseId = release.id;
+    return release;
+  }
+
+  release(tagName: string): Release | undefined {
+    return this.releaseList.find((r) => r.tagName === tagName);
+  }
+
+  latestRelease(): Release | undefined {
+    return this.releaseList.find((r) => r.id === this.latestReleaseId);
+  }
+
+  /** Newest first. */
+  releases(): Release[] {
+    return [...this.releaseList].reverse();
+  }
+
+  private newCommit(parent: string | undefined, message: string): string {
+    this.commitSeq += 1;
+    const sha = createHash('sha1').update(`${parent ?? ''}\n${message}\n${this.commitSeq}`).digest('hex');
+    this.commitsBySha.set(sha, { sha, message, parent, date: this.clock() });
+    return sha;
+  }
+}
+
+export function firstLine(message: string): string {
+  return message.split('\n', 1)[0] ?? '';
+}

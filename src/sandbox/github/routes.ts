@@ -1,0 +1,301 @@
+import type { ApiRequest, ApiResponse } from './http.js';
+import { HttpError, booleanField, createdFilter, notFound, objectBody, paginate, stringField, validationFailed } from './http.js';
+import type { Repository } from './repository.js';
+import { branchView, commitView, refView, releaseView, repositoryView, tagView, workflowView } from './views.js';
+import type { RepoLinks, Workflows } from './workflows.js';
+import { ConflictError } from './workflows.js';
+
+/** The REST routes under /repos/{owner}/{repo}. */
+
+export interface RouteContext {
+  baseUrl: string;
+  links: RepoLinks;
+  repository: Repository;
+  workflows: Workflows;
+  createdAt: number;
+  now: number;
+  /** Creates a lightweight tag and starts the tag-triggered workflow runs, as a push of the tag would. */
+  pushTag(name: string, sha: string): void;
+}
+
+type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
+
+const RELEASE_DOCS = 'https://docs.github.com/rest/releases/releases#create-a-release';
+
+const routes: [method: string, path: RegExp, handler: Handler][] = [
+  ['GET', /^$/, (ctx) => ok(repositoryView(ctx.links, ctx.repository, ctx.createdAt))],
+
+  [
+    'GET',
+    /^\/branches\/(.+)$/,
+    (ctx, _req, [name = '']) => {
+      const sha = ctx.repository.headOf(name);
+      if (sha === undefined) throw notFound('Branch not found');
+      return ok(branchView(ctx.links, name, mustCommit(ctx, sha)));
+    },
+  ],
+
+  [
+    'GET',
+    /^\/git\/ref\/((?:heads|tags)\/.+)$/,
+    (ctx, _req, [ref = '']) => {
+      const sha = ctx.repository.resolve(ref);
+      if (sha === undefined) throw notFound();
+      return ok(refView(ctx.links, `refs/${ref}`, sha));
+    },
+  ],
+
+  [
+    'POST',
+    /^\/git\/refs$/,
+    (ctx, req) => {
+      const body = objectBody(req);
+      const ref = stringField(body, 'ref');
+      const sha = stringField(body, 'sha');
+      if (ref === undefined) throw new HttpError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.');
+      if (sha === undefined) throw new HttpError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.');
+      const match = /^refs\/(heads|tags)\/(.+)$/.exec(ref);
+      if (match === null) throw new HttpError(422, 'Reference name is invalid');
+      const [, kind, name = ''] = match;
+      if (ctx.repository.resolve(`${kind}/${name}`) !== undefined) throw new HttpError(422, 'Reference already exists');
+      if (ctx.repository.getCommit(sha) === undefined) throw new HttpError(422, 'Object does not exist');
+      if (kind === 'heads') ctx.repository.createBranch(name, sha);
+      else ctx.pushTag(name, sha);
+      return { status: 201, body: refView(ctx.links, ref, sha), headers: { location: `${ctx.links.api}/git/${ref}` } };
+    },
+  ],
+
+  [
+    'GET',
+    /^\/tags$/,
+    (ctx, req) => {
+      const page = paginate(ctx.repository.tags(), req, ctx.baseUrl);
+      return ok(
+        page.items.map((t) => tagView(ctx.links, t.name, t.sha)),
+        page.headers,
+      );
+    },
+  ],
+
+  [
+    'GET',
+    /^\/actions\/workflows$/,
+    (ctx, req) => {
+      const all = ctx.workflows.list();
+      const page = paginate(all, req, ctx.baseUrl);
+      const workflows = page.items.map((w) => workflowView(ctx.links, w, ctx.repository.defaultBranch));
+      return ok({ total_count: all.length, workflows }, page.headers);
+    },
+  ],
+
+  [
+    'GET',
+    /^\/actions\/workflows\/([^/]+)$/,
+    (ctx, _req, [id = '']) => ok(workflowView(ctx.links, mustWorkflow(ctx, id), ctx.repository.defaultBranch)),
+  ],
+
+  ['GET', /^\/actions\/workflows\/([^/]+)\/runs$/, (ctx, req, [id = '']) => listRuns(ctx, req, mustWorkflow(ctx, id).id)],
+  ['GET', /^\/actions\/runs$/, (ctx, req) => listRuns(ctx, req, undefined)],
+
+  [
+    'GET',
+    /^\/actions\/runs\/(\d+)$/,
+    (ctx, _req, [id = '']) => {
+      const run = ctx.workflows.run(Number(id), ctx.now);
+      if (run === undefined) throw notFound();
+      return ok(run);
+    },
+  ],
+
+  [
+    'GET',
+    /^\/actions\/runs\/(\d+)\/jobs$/,
+    (ctx, req, [id = '']) => {
+      const jobs = ctx.workflows.jobs(Number(id), ctx.now);
+      if (jobs === undefined) throw notFound();
+      const page = paginate(jobs, req, ctx.baseUrl);
+      return ok({ total_count: jobs.length, jobs: page.items }, page.headers);
+    },
+  ],
+
+  [
+    'POST',
+    /^\/actions\/runs\/(\d+)\/cancel$/,
+    (ctx, _req, [id = '']) => {
+      if (!ctx.workflows.has(Number(id))) throw notFound();
+      try {
+        ctx.workflows.cancel(Number(id), ctx.now);
+      } catch (error) {
+        if (error instanceof ConflictError) throw new HttpError(409, error.message);
+        throw error;
+      }
+      return { status: 202, body: {} };
+    },
+  ],
+
+  ['POST', /^\/releases$/, createRelease],
+
+  [
+    'GET',
+    /^\/releases$/,
+    (ctx, req) => {
+      const page = paginate(ctx.repository.releases(), req, ctx.baseUrl);
+      return ok(
+        page.items.map((r) => releaseView(ctx.links, r)),
+        page.headers,
+      );
+    },
+  ],
+
+  [
+    'GET',
+    /^\/releases\/latest$/,
+    (ctx) => {
+      const release = ctx.repository.latestRelease();
+      if (release === undefined) throw notFound();
+      return ok(releaseView(ctx.links, release));
+    },
+  ],
+
+  [
+    'GET',
+    /^\/releases\/tags\/(.+)$/,
+    (ctx, _req, [tag = '']) => {
+      const release = ctx.repository.release(tag);
+      if (release === undefined) throw notFound();
+      return ok(releaseView(ctx.links, release));
+    },
+  ],
+
+  [
+    'POST',
+    /^\/releases\/generate-notes$/,
+    (ctx, req) => {
+      const body = objectBody(req);
+      const tagName = stringField(body, 'tag_name');
+      if (tagName === undefined) throw new HttpError(422, 'Invalid request.\n\n"tag_name" wasn\'t supplied.');
+      const head = releaseHead(ctx, tagName, stringField(body, 'target_commitish'));
+      const previous = stringField(body, 'previous_tag_name');
+      if (previous !== undefined && ctx.repository.tag(previous) === undefined) throw notFound();
+      return ok(ctx.repository.releaseNotes(tagName, head, previous));
+    },
+  ],
+
+  [
+    'GET',
+    /^\/compare\/(.+)$/,
+    (ctx, _req, [basehead = '']) => {
+      const parts = basehead.includes('...') ? basehead.split('...') : basehead.split('..');
+      if (parts.length !== 2) throw notFound();
+      const [base = '', head = ''] = parts;
+      const baseSha = ctx.repository.resolve(base);
+      const headSha = ctx.repository.resolve(head);
+      if (baseSha === undefined || headSha === undefined) throw notFound();
+      const comparison = ctx.repository.compare(baseSha, headSha);
+      const baseCommit = mustCommit(ctx, baseSha);
+      return ok({
+        url: `${ctx.links.api}/compare/${base}...${head}`,
+        html_url: `${ctx.links.web}/compare/${base}...${head}`,
+        permalink_url: `${ctx.links.web}/compare/${baseSha}...${headSha}`,
+        diff_url: `${ctx.links.web}/compare/${base}...${head}.diff`,
+        patch_url: `${ctx.links.web}/compare/${base}...${head}.patch`,
+        base_commit: commitView(ctx.links, baseCommit),
+        merge_base_commit: commitView(ctx.links, comparison.mergeBase ?? baseCommit),
+        status: comparison.status,
+        ahead_by: comparison.ahead.length,
+        behind_by: comparison.behind.length,
+        total_commits: comparison.ahead.length,
+        commits: comparison.ahead.map((c) => commitView(ctx.links, c)),
+        files: [],
+      });
+    },
+  ],
+];
+
+/** Answers a request whose path is relative to /repos/{owner}/{repo}. */
+export function route(ctx: RouteContext, request: ApiRequest, path: string): ApiResponse {
+  for (const [method, pattern, handler] of routes) {
+    const match = pattern.exec(path);
+    if (method === request.method && match !== null) return handler(ctx, request, match.slice(1));
+  }
+  throw notFound();
+}
+
+function createRelease(ctx: RouteContext, req: ApiRequest): ApiResponse {
+  const body = objectBody(req);
+  const tagName = stringField(body, 'tag_name');
+  if (tagName === undefined || tagName === '') throw validationFailed('Release', 'missing_field', 'tag_name', RELEASE_DOCS);
+  if (ctx.repository.release(tagName) !== undefined) throw validationFailed('Release', 'already_exists', 'tag_name', RELEASE_DOCS);
+  const target = stringField(body, 'target_commitish');
+  const head = releaseHead(ctx, tagName, target);
+  const draft = booleanField(body, 'draft') ?? false;
+  const prerelease = booleanField(body, 'prerelease') ?? false;
+  const makeLatest = stringField(body, 'make_latest') ?? 'true';
+  if (!['true', 'false', 'legacy'].includes(makeLatest)) throw validationFailed('Release', 'invalid', 'make_latest', RELEASE_DOCS);
+  let text = stringField(body, 'body') ?? '';
+  if (booleanField(body, 'generate_release_notes') === true) {
+    const notes = ctx.repository.releaseNotes(tagName, head).body;
+    text = text === '' ? notes : `${text}\n\n${notes}`;
+  }
+  // Publishing a release for a tag that does not exist yet creates (and pushes) the tag.
+  if (ctx.repository.tag(tagName) === undefined && !draft) ctx.pushTag(tagName, head);
+  const release = ctx.repository.addRelease(
+    {
+      tagName,
+      name: stringField(body, 'name') ?? tagName,
+      body: text,
+      draft,
+      prerelease,
+      targetCommitish: target ?? ctx.repository.defaultBranch,
+    },
+    makeLatest !== 'false',
+  );
+  return {
+    status: 201,
+    body: releaseView(ctx.links, release),
+    headers: { location: `${ctx.links.api}/releases/${release.id}` },
+  };
+}
+
+/** The commit a release's tag points at: the tag if it exists, else the target (default branch by default). */
+function releaseHead(ctx: RouteContext, tagName: string, target: string | undefined): string {
+  const existing = ctx.repository.tag(tagName);
+  if (existing !== undefined) return existing.sha;
+  const sha = ctx.repository.resolve(target ?? ctx.repository.defaultBranch);
+  if (sha === undefined) throw validationFailed('Release', 'invalid', 'target_commitish', RELEASE_DOCS);
+  return sha;
+}
+
+function listRuns(ctx: RouteContext, req: ApiRequest, workflowId: number | undefined): ApiResponse {
+  const q = req.query;
+  const created = q.get('created');
+  const inWindow = created === null ? () => true : createdFilter(created);
+  const runs = ctx.workflows.runs(ctx.now, workflowId).filter((run) => {
+    const status = q.get('status');
+    return (
+      (q.get('event') ?? run.event) === run.event &&
+      (q.get('branch') ?? run.head_branch) === run.head_branch &&
+      (q.get('head_sha') ?? run.head_sha) === run.head_sha &&
+      (status === null || status === run.status || status === run.conclusion) &&
+      inWindow(Date.parse(run.created_at))
+    );
+  });
+  const page = paginate(runs, req, ctx.baseUrl);
+  return ok({ total_count: runs.length, workflow_runs: page.items }, page.headers);
+}
+
+function mustWorkflow(ctx: RouteContext, id: string) {
+  const workflow = ctx.workflows.workflow(id);
+  if (workflow === undefined) throw notFound();
+  return workflow;
+}
+
+function mustCommit(ctx: RouteContext, sha: string) {
+  const commit = ctx.repository.getCommit(sha);
+  if (commit === undefined) throw new Error(`Missing commit ${sha}`);
+  return commit;
+}
+
+function ok(body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { status: 200, body, headers };
+}

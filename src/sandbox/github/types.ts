@@ -1,0 +1,134 @@
+/** Public types of the GitHub stand-in: scripts that describe workflows, and the REST shapes it answers. */
+
+export interface WorkflowJobScript {
+  name: string;
+  /** Step names; the job's duration is split equally between them. Default: Set up job, Run <name>, Complete job. */
+  steps?: string[];
+  durationMs: number;
+  outcome?: 'success' | 'failure';
+}
+
+/** A workflow that runs on every push of refs/tags/* (a tag ref created through the API or by a release). */
+export interface WorkflowScript {
+  trigger: 'tag';
+  /** The workflow's `name:`; default the file name without its extension. */
+  name?: string;
+  jobs: WorkflowJobScript[];
+}
+
+export interface GitHubStandInOptions {
+  owner?: string;
+  repo?: string;
+  token?: string;
+  defaultBranch?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Milliseconds since the epoch; run progression and every timestamp read it. Default Date.now. */
+  clock?: () => number;
+}
+
+export type RunStatus = 'queued' | 'in_progress' | 'completed';
+export type RunConclusion = 'success' | 'failure' | 'skipped' | 'cancelled';
+
+export interface Actor {
+  login: string;
+  id: number;
+  node_id: string;
+  type: 'User' | 'Bot' | 'Organization';
+  html_url: string;
+}
+
+export interface StepView {
+  name: string;
+  number: number;
+  status: RunStatus;
+  conclusion: RunConclusion | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export interface JobView {
+  id: number;
+  run_id: number;
+  run_url: string;
+  run_attempt: number;
+  node_id: string;
+  head_sha: string;
+  head_branch: string;
+  url: string;
+  html_url: string;
+  status: RunStatus;
+  conclusion: RunConclusion | null;
+  created_at: string;
+  started_at: string;
+  completed_at: string | null;
+  name: string;
+  workflow_name: string;
+  steps: StepView[];
+  check_run_url: string;
+  labels: string[];
+  runner_id: number | null;
+  runner_name: string | null;
+  runner_group_id: number | null;
+  runner_group_name: string | null;
+}
+
+export interface WorkflowRunView {
+  id: number;
+  name: string;
+  node_id: string;
+  head_branch: string;
+  head_sha: string;
+  path: string;
+  display_title: string;
+  run_number: number;
+  run_attempt: number;
+  event: 'push';
+  status: RunStatus;
+  conclusion: RunConclusion | null;
+  workflow_id: number;
+  check_suite_id: number;
+  url: string;
+  html_url: string;
+  jobs_url: string;
+  logs_url: string;
+  cancel_url: string;
+  rerun_url: string;
+  workflow_url: string;
+  pull_requests: never[];
+  created_at: string;
+  updated_at: string;
+  run_started_at: string;
+  actor: Actor;
+  triggering_actor: Actor;
+  head_commit: {
+    id: string;
+    tree_id: string;
+    message: string;
+    timestamp: string;
+    author: { name: string; email: string };
+    committer: { name: string; email: string };
+  };
+  repository: { id: number; node_id: string; name: string; full_name: string; owner: Actor; html_url: string };
+}
+
+export interface ReleaseView {
+  id: number;
+  node_id: string;
+  url: string;
+  html_url: string;
+  assets_url: string;
+  upload_url: string;
+  tarball_url: string;
+  zipball_url: string;
+  tag_name: string;
+  target_commitish: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+  created_at: string;
+  published_at: string | null;
+  author: Actor;
+  assets: never[];
+}

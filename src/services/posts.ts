@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { and, eq, isNull, like } from 'drizzle-orm';
+import type { WebClient } from '@slack/web-api';
+import type { Database } from '../integrations/database/client.js';
+import type { Executor } from '../integrations/database/release-store.js';
+import { slackPosts } from '../integrations/database/schema.js';
+import type { SlackMessage } from '../messages/types.js';
+
+const METADATA_EVENT = 'tminus_post';
+
+export interface PostTarget {
+  releaseId?: string;
+  channel: string;
+  threadTs?: string;
+}
+
+function hashOf(message: SlackMessage): string {
+  return createHash('sha256').update(JSON.stringify(message)).digest('hex');
+}
+
+/**
+ * Everything tminus posts goes through here, under a key that names the post (`status-update:<release>:3`).
+ * A key is posted once, even when a job runs again after a crash: the claim is recorded in Postgres before
+ * the post, and a claim that Slack never confirmed is looked up in the channel by the key carried in the
+ * message's metadata before anything is posted again.
+ */
+export class Posts {
+  constructor(
+    private readonly db: Database,
+    private readonly slack: WebClient,
+  ) {}
+
+  /** Posts `message` under `key` unless it was posted already. */
+  async postOnce(key: string, target: PostTarget, message: SlackMessage): Promise<{ ts: string; posted: boolean }> {
+    const fresh = await this.claim(key, target);
+    return this.deliver(key, target, message, fresh);
+  }
+
+  /**
+   * Records that `key` is going to be posted; true when this call made the claim. `ex` lets a caller claim
+   * inside the transaction that decided the post is due, so the decision and the claim commit together.
+   */
+  async claim(key: string, target: PostTarget, ex: Executor = this.db): Promise<boolean> {
+    const claimed = await ex
+      .insert(slackPosts)
+      .values({ key, releaseId: target.releaseId, channelId: target.channel, threadTs: target.threadTs })
+      .onConflictDoNothing()
+      .returning({ key: slackPosts.key });
+    return claimed.length > 0;
+  }
+
+  /** Posts a claimed key, unless it is posted already (found in Postgres, or in Slack by its metadata). */
+  async deliver(key: string, target: PostTarget, message: SlackMessage, freshClaim: boolean): Promise<{ ts: string; posted: boolean }> {
+    if (!freshClaim) {
+      const [existing] = await this.db.select().from(slackPosts).where(eq(slackPosts.key, key));
+      if (existing?.ts) return { ts: existing.ts, posted: false };
+      const found = await this.findPosted(key, target, existing?.claimedAt);
+      if (found) {
+        await this.confirm(key, found, message);
+        return { ts: found, posted: false };
+      }
+    }
+    const answer = await this.slack.chat.postMessage({
+      channel: target.channel,
+      ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      text: message.text,
+      blocks: message.blocks,
+      unfurl_links: false,
+      metadata: { event_type: METADATA_EVENT, event_payload: { key } },
+    });
+    const ts = answer.ts!;
+    await this.confirm(key, ts, message);
+    return { ts, posted: true };
+  }
+
+  /** Claims under `keyPrefix` for a release that Slack has not confirmed yet: posts under way, or interrupted. */
+  async unconfirmed(releaseId: string, keyPrefix: string): Promise<{ key: string; claimedAt: Date }[]> {
+    return this.db
+      .select({ key: slackPosts.key, claimedAt: slackPosts.claimedAt })
+      .from(slackPosts)
+      .where(and(eq(slackPosts.releaseId, releaseId), isNull(slackPosts.ts), like(slackPosts.key, `${keyPrefix}%`)));
+  }
+
+  /** Edits a posted message in place when its content changed; false when there is nothing to edit. */
+  async update(key: string, message: SlackMessage): Promise<boolean> {
+    const [post] = await this.db.select().from(slackPosts).where(eq(slackPosts.key, key));
+    if (!post?.ts) return false;
+    const hash = hashOf(message);
+    if (post.contentHash === hash) return false;
+    await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
+    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(eq(slackPosts.key, key));
+    return true;
+  }
+
+  async tsOf(key: string): Promise<string | undefined> {
+    const [post] = await this.db.select({ ts: slackPosts.ts }).from(slackPosts).where(eq(slackPosts.key, key));
+    return post?.ts ?? undefined;
+  }
+
+  private async confirm(key: string, ts: string, message: SlackMessage): Promise<void> {
+    await this.db
+      .update(slackPosts)
+      .set({ ts, contentHash: hashOf(message), postedAt: new Date() })
+      .where(eq(slackPosts.key, key));
+  }
+
+  /** Finds a message an earlier attempt posted but could not record, by the key in its metadata. */
+  private async findPosted(key: string, target: PostTarget, claimedAt: Date | undefined): Promise<string | undefined> {
+    const matches = (m: { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }) =>
+      m.metadata?.event_type === METADATA_EVENT && m.metadata.event_payload?.key === key;
+    let cursor: string | undefined;
+    do {
+      const page = target.threadTs
+        ? await this.slack.conversations.replies({ channel: target.channel, ts: target.threadTs, include_all_metadata: true, limit: 200, cursor })
+        : await this.slack.conversations.history({
+            channel: target.channel,
+            include_all_metadata: true,
+            limit: 200,
+            cursor,
+            ...(claimedAt ? { oldest: String(Math.floor(claimedAt.getTime() / 1000) - 60) } : {}),
+          });
+      const hit = (page.messages ?? []).find(matches);
+      if (hit?.ts) return hit.ts;
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+}

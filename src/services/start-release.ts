@@ -1,0 +1,114 @@
+import { inferReleaseTypeFrom, parseVersion, type Version } from '../domain/version.js';
+import { STATE_LABELS } from '../domain/release.js';
+import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
+import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
+import type { ReleaseJobs } from '../jobs/queue.js';
+
+export type StartOutcome =
+  | { kind: 'started'; release: Release; queued: boolean }
+  /** The same command delivered again (Slack retried it): the release it started, not a second one. */
+  | { kind: 'repeat'; release: Release }
+  | { kind: 'refused'; reason: string };
+
+export interface StartReleaseDeps {
+  store: ReleaseStore;
+  jobs: ReleaseJobs;
+  clock: () => Date;
+  releasesChannel: string;
+}
+
+export interface StartReleaseRequest {
+  versionText: string;
+  userId: string;
+  /** Slack's trigger_id: the same for a retried delivery of one command. */
+  requestId?: string;
+}
+
+/**
+ * `/release start vX.Y.Z`: validates against what Postgres knows (no GitHub call inside the Slack request),
+ * records the release, and queues its announcement. Refusals record nothing.
+ */
+export async function startRelease(deps: StartReleaseDeps, request: StartReleaseRequest): Promise<StartOutcome> {
+  const parsed = parseVersion(request.versionText);
+  if (!parsed.ok) return { kind: 'refused', reason: `${capitalise(parsed.reason)}. Try \`/release start v1.3.0\`.` };
+  const version = parsed.version;
+
+  if (request.requestId) {
+    const repeat = await deps.store.findByRequestId(request.requestId);
+    if (repeat) return { kind: 'repeat', release: repeat };
+  }
+
+  const existing = await deps.store.findByVersion(version.tag);
+  if (existing) return { kind: 'refused', reason: alreadyThere(existing) };
+
+  if (!(await deps.store.syncedAt(TAGS_SYNC_KEY))) {
+    await deps.jobs.add('sync-released-versions', {});
+    return {
+      kind: 'refused',
+      reason: "tminus has not read the repository's tags yet, so it cannot tell which version was released last. It is trying now: run the command again in a minute. If this persists, GitHub may be unreachable (see `/healthz` and the logs).",
+    };
+  }
+  const released = (await deps.store.releasedVersions()).flatMap((text) => {
+    const v = parseVersion(text);
+    return v.ok ? [v.version] : [];
+  });
+  if (released.some((v) => v.tag === version.tag)) {
+    return { kind: 'refused', reason: `${version.tag} has already been released (the tag exists). Start the next version instead.` };
+  }
+  const inferred = inferReleaseTypeFrom(version, released);
+  if (!inferred.ok) return { kind: 'refused', reason: `${capitalise(inferred.reason)}.` };
+
+  const inFlight = await deps.store.inFlight();
+  if (inFlight[0]) return { kind: 'refused', reason: inFlightReason(inFlight[0]) };
+
+  const created = await deps.store.create({
+    version: version.tag,
+    type: inferred.type,
+    previousVersion: previousOf(version, released)?.tag ?? null,
+    requestedBy: request.userId,
+    requestId: request.requestId ?? null,
+    channelId: deps.releasesChannel,
+    startedAt: deps.clock(),
+  });
+  if (!created.ok) {
+    // Another replica or a simultaneous command won the race: answer as if we had seen it first.
+    if (created.conflict === 'duplicate-request' && request.requestId) {
+      const repeat = await deps.store.findByRequestId(request.requestId);
+      if (repeat) return { kind: 'repeat', release: repeat };
+    }
+    const winner = created.conflict === 'in-flight' ? (await deps.store.inFlight())[0] : await deps.store.findByVersion(version.tag);
+    return { kind: 'refused', reason: winner ? (created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner)) : 'Another release was started at the same moment. Check `/release status`.' };
+  }
+  // The release is recorded: if the queue cannot take the job now, the reconciler queues it within a minute.
+  const queued = await deps.jobs.add('announce-release', { releaseId: created.release.id }).then(
+    () => true,
+    () => false,
+  );
+  return { kind: 'started', release: created.release, queued };
+}
+
+function previousOf(version: Version, released: Version[]): Version | undefined {
+  return released
+    .filter((v) => v.prerelease.length === 0 && v.tag !== version.tag)
+    .sort((a, b) => (a.major - b.major) || (a.minor - b.minor) || (a.patch - b.patch))
+    .pop();
+}
+
+function alreadyThere(release: Release): string {
+  switch (release.state) {
+    case 'completed':
+      return `${release.version} has already been released. Start the next version instead.`;
+    case 'failed':
+      return `${release.version} was attempted and failed${release.failureReason ? ` (${release.failureReason})` : ''}. Ship the fix as the next patch version.`;
+    default:
+      return `${release.version} is already in flight (${STATE_LABELS[release.state]}, started by <@${release.requestedBy}>). Follow it with \`/release status ${release.version}\`.`;
+  }
+}
+
+function inFlightReason(release: Release): string {
+  return `${release.version} is still in flight (${STATE_LABELS[release.state]}, started by <@${release.requestedBy}>). The guide asks for zero in-flight deployments: wait until it completes or fails, then start again. \`/release status\` shows where it stands.`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { startTminus, type Tminus } from '../../src/app.js';
+import { loadPolicy, type Policy } from '../../src/domain/policy.js';
+import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
+import { createReleaseRepository } from '../../src/integrations/github.js';
+import { GitHubStandIn, type WorkflowScript } from '../../src/sandbox/github.js';
+import { SlackStandIn } from '../../src/sandbox/slack.js';
+import { testDatabaseAdminUrl, testRedisUrl } from './env.js';
+
+export const SIGNING_SECRET = 'test-signing-secret';
+export const BOT_TOKEN = 'xoxb-test-token';
+export const RELEASES_CHANNEL = 'C0RELEASES';
+export const DEPLOY_WORKFLOW = 'deploy-production.yml';
+
+/** Policy for tests: the guide's rules, with the clock of release day shrunk to seconds. */
+export const FAST_POLICY = `
+statusUpdates:
+  interval: 2s
+deploy:
+  pollInterval: 200ms
+  runAppearTimeout: 4s
+`;
+
+/** A deploy workflow shaped like the guide's release day, taking a few seconds. */
+export function deployWorkflow(durations: { images?: number; staging?: number; production?: number; verify?: number } = {}): WorkflowScript {
+  return {
+    trigger: 'tag',
+    jobs: [
+      { name: 'build-images', steps: ['Build admin-portal', 'Build wallet-web', 'Build ai-agents'], durationMs: durations.images ?? 1_500 },
+      { name: 'deploy-staging', steps: ['Deploy to staging', 'Run smoke tests'], durationMs: durations.staging ?? 1_000 },
+      {
+        name: 'deploy-production',
+        steps: ['Create pre-deployment backup', 'Deploy new containers', 'Execute database migrations', 'Run smoke tests'],
+        durationMs: durations.production ?? 1_000,
+      },
+      { name: 'verify', steps: ['Verify metrics', 'Post-deployment checks'], durationMs: durations.verify ?? 1_000 },
+    ],
+  };
+}
+
+/** A fresh Postgres database of this test file's own. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `tminus_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(testDatabaseAdminUrl(), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(testDatabaseAdminUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const sql = postgres(testDatabaseAdminUrl(), { max: 1, onnotice: () => {} });
+      await sql.unsafe(`drop database if exists "${name}" with (force)`);
+      await sql.end();
+    },
+  };
+}
+
+/** The outside world of one test file: Slack, GitHub, a database and a queue prefix of its own. */
+export interface World {
+  slack: SlackStandIn;
+  github: GitHubStandIn;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  close(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const slack = await SlackStandIn.start({
+    signingSecret: SIGNING_SECRET,
+    botToken: BOT_TOKEN,
+    users: [
+      { id: 'U0ENG', name: 'erin', realName: 'Erin Engineer' },
+      { id: 'U0LEAD', name: 'lee', realName: 'Lee Lead' },
+    ],
+  });
+  const github = await GitHubStandIn.start({ token: 'ghs_test' });
+  github.commit('main', 'feat: wallet top-ups (#12)');
+  github.addTag('v1.2.0');
+  github.addRelease('v1.2.0');
+  github.commit('main', 'feat: admin portal search (#14)');
+  github.commit('main', 'fix: rounding in receipts (#15)');
+  github.defineWorkflow(DEPLOY_WORKFLOW, deployWorkflow());
+  const database = await createTestDatabase();
+  const queuePrefix = `tminus-test-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return {
+    slack,
+    github,
+    databaseUrl: database.url,
+    redisUrl: testRedisUrl(),
+    queuePrefix,
+    close: async () => {
+      await slack.close();
+      await github.close();
+      await database.drop();
+      await deleteQueueKeys(testRedisUrl(), queuePrefix);
+    },
+  };
+}
+
+async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface Bot {
+  tminus: Tminus;
+  database: DatabaseHandle;
+  policy: Policy;
+  /** Where Slack delivers commands and clicks. */
+  eventsUrl: string;
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts tminus in this process, wired to the world's stand-ins through the real SDK clients. */
+export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number } = {}): Promise<Bot> {
+  const policy = loadPolicy(options.policy ?? FAST_POLICY, 'test policy');
+  const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
+  const tminus = await startTminus({
+    port: 0,
+    slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
+    github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
+    database,
+    redisUrl: world.redisUrl,
+    queuePrefix: world.queuePrefix,
+    policy,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
+  const baseUrl = `http://127.0.0.1:${tminus.port}`;
+  return {
+    tminus,
+    database,
+    policy,
+    baseUrl,
+    eventsUrl: `${baseUrl}/slack/events`,
+    stop: async () => {
+      await tminus.stop();
+      await database.close();
+    },
+  };
+}
+
+/** Polls until `check` returns something truthy (or stops throwing); fails with `what` after the deadline. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** All the text of a message (its blocks included), for assertions about what people see. */
+export function visibleText(message: { text: string; blocks: unknown[] }): string {
+  const parts: string[] = [message.text];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'text' && typeof value === 'string') parts.push(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(message.blocks);
+  return parts.join('\n');
+}
