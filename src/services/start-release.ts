@@ -30,7 +30,7 @@ export interface StartReleaseRequest {
  */
 export async function startRelease(deps: StartReleaseDeps, request: StartReleaseRequest): Promise<StartOutcome> {
   const parsed = parseVersion(request.versionText);
-  if (!parsed.ok) return { kind: 'refused', reason: `${capitalise(parsed.reason)}. Try \`/release start v1.3.0\`.` };
+  if (!parsed.ok) return { kind: 'refused', reason: `${sentence(parsed.reason)}. Try \`/release start v1.3.0\`.` };
   const version = parsed.version;
 
   if (request.requestId) {
@@ -56,7 +56,7 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     return { kind: 'refused', reason: `${version.tag} has already been released (the tag exists). Start the next version instead.` };
   }
   const inferred = inferReleaseTypeFrom(version, released);
-  if (!inferred.ok) return { kind: 'refused', reason: `${capitalise(inferred.reason)}.` };
+  if (!inferred.ok) return { kind: 'refused', reason: `${sentence(inferred.reason)}.` };
 
   const inFlight = await deps.store.inFlight();
   if (inFlight[0]) return { kind: 'refused', reason: inFlightReason(inFlight[0]) };
@@ -109,6 +109,7 @@ function inFlightReason(release: Release): string {
   return `${release.version} is still in flight (${STATE_LABELS[release.state]}, started by <@${release.requestedBy}>). The guide asks for zero in-flight deployments: wait until it completes or fails, then start again. \`/release status\` shows where it stands.`;
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/** Starts a reason with a capital, unless it starts with a version tag (v1.3.0 stays v1.3.0). */
+function sentence(text: string): string {
+  return /^v\d/.test(text) ? text : text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { deployWorkflow, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 describe('/release start runs a release end to end', () => {
   let world: World;
@@ -53,5 +53,75 @@ describe('/release start runs a release end to end', () => {
     expect(stored?.state).toBe('completed');
     await new Promise((resolve) => setTimeout(resolve, 4_500));
     expect(world.slack.thread(RELEASES_CHANNEL, top.ts).length).toBe(count);
+  });
+
+  async function startAndFindThread(version: string) {
+    const answer = await world.slack.sendCommand(bot.eventsUrl, { text: `start ${version}`, userId: 'U0ENG' });
+    expect(visibleText(answer.body as { text: string; blocks: unknown[] })).toContain(`release ${version}`);
+    return waitFor(`the ${version} message`, () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes(`Release ${version} `)));
+  }
+
+  it('a failing deploy ends in the failure message: the job, its link, and the rollback', async () => {
+    const script = deployWorkflow();
+    script.jobs[2]!.outcome = 'failure';
+    world.github.defineWorkflow('deploy-production.yml', script);
+    const top = await startAndFindThread('v1.3.1');
+
+    const failed = await waitFor('the failure message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('FAILED')));
+    const text = visibleText(failed);
+    const run = world.github.runs().find((r) => r.head_branch === 'v1.3.1')!;
+    const job = world.github.jobs(run.id).find((j) => j.name === 'deploy-production')!;
+    expect(text).toContain(`<${job.html_url}|deploy-production> failed at step “Run smoke tests”`);
+    expect(text).toContain('Production was touched. Roll back to v1.3.0 within 5 minutes');
+    expect(text).toContain('docker-compose down && docker-compose -f docker-compose.v1.3.0.yml up -d');
+    expect(text).toContain(run.html_url);
+
+    const release = await bot.tminus.store.findByVersion('v1.3.1');
+    expect(release?.state).toBe('failed');
+    expect(release?.failureReason).toContain('job deploy-production failed');
+    expect(world.github.releases().some((r) => r.tag_name === 'v1.3.1')).toBe(false);
+    const events = (await bot.tminus.store.events(release!.id)).map((e) => e.action);
+    expect(events).toEqual(['release.started', 'release.tag_created', 'release.deploy_run_found', 'release.deploy_failed']);
+
+    const finalTop = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === top.ts)!;
+    expect(visibleText(finalTop)).toContain('❌ Release v1.3.1 failed');
+    expect(visibleText(finalTop)).toMatch(/❌ Deployed to production/);
+    expect(world.slack.thread(RELEASES_CHANNEL, top.ts).at(-1)?.ts).toBe(failed.ts);
+  });
+
+  it('a failure before production says production was not touched', async () => {
+    const script = deployWorkflow();
+    script.jobs[0]!.outcome = 'failure';
+    world.github.defineWorkflow('deploy-production.yml', script);
+    const top = await startAndFindThread('v1.3.2');
+    const failed = await waitFor('the failure message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('FAILED')));
+    expect(visibleText(failed)).toContain('Production was not touched: v1.3.0 is still live');
+    expect(visibleText(failed)).not.toContain('docker-compose');
+  });
+
+  it('GitHub going down mid-release is said once in the thread, and the release completes when it is back', async () => {
+    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 2_500 }));
+    const top = await startAndFindThread('v1.3.3');
+    await waitFor('the deploy to be followed', () => bot.tminus.store.findByVersion('v1.3.3').then((r) => r?.state === 'deploying'));
+    world.github.outage(true);
+    await waitFor('the outage notice', () => world.slack.thread(RELEASES_CHANNEL, top.ts).some((m) => m.text.includes('GitHub cannot be reached')));
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // several polls fail meanwhile
+    world.github.outage(false);
+    await waitFor('the complete message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')));
+    const notices = world.slack.thread(RELEASES_CHANNEL, top.ts).filter((m) => m.text.includes('GitHub cannot be reached'));
+    expect(notices).toHaveLength(1);
+    const release = await bot.tminus.store.findByVersion('v1.3.3');
+    expect(release?.state).toBe('completed');
+    expect(release?.githubUnreachableSince).toBeNull();
+  });
+
+  it('a tag someone else already pushed at another commit fails the release with the reason', async () => {
+    // Created after tminus last read the tags, so only the tag job can find it.
+    world.github.addTag('v1.4.0', world.github.headOf('main'));
+    world.github.commit('main', 'fix: late change (#20)');
+    const top = await startAndFindThread('v1.4.0');
+    const failed = await waitFor('the failure message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('FAILED')));
+    expect(visibleText(failed)).toMatch(/the tag v1\.4\.0 already exists on GitHub at [0-9a-f]{7}, not at [0-9a-f]{7}: someone else created it/);
+    expect((await bot.tminus.store.findByVersion('v1.4.0'))?.state).toBe('failed');
   });
 });
