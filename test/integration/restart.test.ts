@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployWorkflow, RELEASES_CHANNEL, startWorld, waitFor, type World } from '../support/harness.js';
+import { botEnvironment, startBotProcess, type BotProcess } from '../support/process.js';
+
+const POLICY = `
+statusUpdates:
+  interval: 2s
+deploy:
+  pollInterval: 250ms
+  runAppearTimeout: 20s
+`;
+
+function updateLabels(world: World, threadTs: string): string[] {
+  return world.slack
+    .thread(RELEASES_CHANNEL, threadTs)
+    .filter((m) => m.text.includes('IN PROGRESS'))
+    .map((m) => m.text.match(/T\+(\S+)/)![1]!);
+}
+
+describe('a process killed mid-release and started again carries on', () => {
+  let world: World;
+  const processes: BotProcess[] = [];
+
+  beforeAll(async () => {
+    world = await startWorld();
+    // Long enough to kill the process in the middle of it.
+    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 6_000, staging: 3_000, production: 3_000, verify: 2_000 }));
+  });
+  afterAll(async () => {
+    for (const p of processes) p.child.kill('SIGKILL');
+    await world?.close();
+  });
+
+  it('posts every T+N update once, none skipped, and completes', async () => {
+    const env = botEnvironment(world, POLICY);
+    const first = await startBotProcess(env);
+    processes.push(first);
+    const answer = await waitFor('the tags to be read, and the release to start', async () => {
+      const res = await world.slack.sendCommand(first.eventsUrl, { text: 'start v1.3.0', userId: 'U0ENG' });
+      return JSON.stringify(res.body).includes('Starting minor release') ? res : undefined;
+    });
+    expect(answer.status).toBe(200);
+    const top = await waitFor('the release message', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('Release v1.3.0')));
+    await waitFor('the first update', () => updateLabels(world, top.ts).length >= 1);
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const whileDown = updateLabels(world, top.ts).length;
+    // Down for more than one update interval: those updates are due while nobody is running.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(updateLabels(world, top.ts).length).toBe(whileDown);
+
+    const second = await startBotProcess(env);
+    processes.push(second);
+    const complete = await waitFor(
+      'the complete message after the restart',
+      () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')),
+      90_000,
+    );
+    const labels = updateLabels(world, top.ts);
+    expect(labels.length).toBeGreaterThanOrEqual(whileDown + 2);
+    expect(labels).toEqual(labels.map((_, i) => `${2 * (i + 1)}s`));
+    const thread = world.slack.thread(RELEASES_CHANNEL, top.ts);
+    expect(thread.at(-1)?.ts).toBe(complete.ts);
+    expect(world.github.tags().filter((t) => t.name === 'v1.3.0')).toHaveLength(1);
+    expect(world.github.releases().filter((r) => r.tag_name === 'v1.3.0')).toHaveLength(1);
+
+    // SIGTERM: running jobs finish, the process exits cleanly.
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toContain('"msg":"stopped"');
+  });
+});

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BOT_TOKEN, RELEASES_CHANNEL, SIGNING_SECRET, type World } from './harness.js';
+
+/** tminus as operators run it: `src/main.ts` in a process of its own, configured only by its environment. */
+export interface BotProcess {
+  child: ChildProcess;
+  port: number;
+  eventsUrl: string;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+export function botEnvironment(world: World, policyYaml: string): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tminus-policy-'));
+  const policyPath = join(dir, 'policy.yaml');
+  writeFileSync(policyPath, policyYaml);
+  return {
+    PORT: '0',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_API_URL: world.slack.apiUrl,
+    RELEASES_CHANNEL,
+    GITHUB_TOKEN: world.github.token,
+    GITHUB_API_URL: world.github.url,
+    GITHUB_REPOSITORY: world.github.fullName,
+    DATABASE_URL: world.databaseUrl,
+    REDIS_URL: world.redisUrl,
+    QUEUE_PREFIX: world.queuePrefix,
+    RELEASE_POLICY: policyPath,
+    LOG_LEVEL: 'info',
+  };
+}
+
+export async function startBotProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<BotProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tminus did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = () => {
+      const match = output.match(/"port":(\d+)[^\n]*"msg":"tminus is running"/);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`tminus exited with ${code} before it started:\n${output}`));
+    });
+  });
+  return { child, port, eventsUrl: `http://127.0.0.1:${port}/slack/events`, output: () => output, exited };
+}
