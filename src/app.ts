@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -34,6 +34,10 @@ export interface TminusOptions {
   clock?: () => Date;
   /** Run the job worker in this process (default). A web-only replica can turn it off. */
   worker?: boolean;
+  /** How much faster than real time the clock runs (the sandbox's clock speed); job delays shrink by it. */
+  timeScale?: number;
+  /** More HTTP routes on the same port (the sandbox's page). */
+  extraRoutes?: CustomRoute[];
 }
 
 export interface Tminus {
@@ -51,7 +55,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const queue = new Queue(RELEASE_QUEUE, { connection: redis, prefix: options.queuePrefix });
-  const jobs = new ReleaseJobs(queue);
+  const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
   const store = new ReleaseStore(options.database.db);
 
   const app = new App({
@@ -77,6 +81,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
           });
         },
       },
+      ...(options.extraRoutes ?? []),
     ],
   });
 

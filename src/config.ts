@@ -67,11 +67,13 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error names every bad variable and says what it must be. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const result = environmentSchema.safeParse(env);
+  // An empty variable (`PORT=`) means unset, as in most tools.
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = environmentSchema.safeParse(given);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
-    const missing = issue.code === 'invalid_type' && env[name] === undefined;
+    const missing = issue.code === 'invalid_type' && given[name] === undefined;
     return missing ? `${name} is required but not set` : `${name} ${issue.message}`;
   });
   throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);

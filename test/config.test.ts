@@ -99,10 +99,10 @@ describe('loadConfig', () => {
     expect(error.message).toBe(`Invalid environment:\n  ${name} is required but not set`);
   });
 
-  it('names a required variable that is set but empty, without calling it unset', () => {
+  it('treats a variable set but empty (PORT=) as unset', () => {
     const error = configError({ ...REQUIRED, SLACK_SIGNING_SECRET: '' });
-    expect(error.message).toContain('SLACK_SIGNING_SECRET');
-    expect(error.message).not.toContain('is required but not set');
+    expect(error.message).toContain('SLACK_SIGNING_SECRET is required but not set');
+    expect(loadConfig({ ...REQUIRED, PORT: '' }).port).toBe(3000);
   });
 
   it.each([

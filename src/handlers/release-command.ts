@@ -4,6 +4,7 @@ import type { Policy } from '../domain/policy.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import { escape } from '../messages/format.js';
 import { helpMessage, noticeMessage } from '../messages/help.js';
 import { releaseStatusMessage } from '../messages/release-status.js';
 import type { SlackMessage } from '../messages/types.js';
@@ -57,7 +58,7 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
       case '':
         return helpMessage();
       default:
-        return helpMessage(`I don't know \`/release ${sub}\`.`);
+        return helpMessage(`I don't know \`/release ${escape(sub)}\`.`);
     }
   } catch (error) {
     deps.log.error({ err: error, text: command.text, user: command.user_id }, '/release failed');

@@ -7,8 +7,12 @@ export function clockTime(at: Date, timeZone: string): string {
 }
 
 function zoneName(at: Date, timeZone: string): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
-  return part?.value ?? timeZone;
+  const name = (locale: string) =>
+    new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+  // en-US knows American zone names (EST), en-GB the European ones (CET, BST); either may answer "GMT+1".
+  const us = name('en-US');
+  if (us && !us.startsWith('GMT')) return us;
+  return name('en-GB') ?? us ?? timeZone;
 }
 
 /** Whole minutes, as T+N and "Deployment time: N minutes" use them. */
@@ -42,7 +46,7 @@ export const header = (text: string): KnownBlock => ({ type: 'header', text: { t
 export const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
 export const context = (...texts: string[]): KnownBlock => ({
   type: 'context',
-  elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })),
+  elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: text.slice(0, 3000) })),
 });
 export const fields = (...texts: string[]): KnownBlock => ({
   type: 'section',

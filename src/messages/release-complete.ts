@@ -14,12 +14,12 @@ export interface ReleaseCompleteInput {
 
 /** The "What's changed" bullets of GitHub's generated notes, as Slack lines. */
 export function changesFromNotes(notes: string, limit = 10): string[] {
-  const bullets = notes
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => /^[*-] /.test(line))
-    .map((line) => line.slice(2).trim());
-  return bullets.slice(0, limit);
+  const lines = notes.split('\n').map((line) => line.trim());
+  const start = lines.findIndex((line) => /^##\s+What's Changed/i.test(line));
+  const section = start >= 0 ? lines.slice(start + 1) : lines;
+  const end = section.findIndex((line) => line.startsWith('## '));
+  const bullets = (end >= 0 ? section.slice(0, end) : section).filter((line) => /^[*-] /.test(line)).map((line) => line.slice(2).trim());
+  return bullets.slice(0, limit).map((line) => (line.length > 200 ? `${line.slice(0, 199)}…` : line));
 }
 
 /** The guide's "Release Complete" template, posted in the release's thread. */
@@ -33,9 +33,7 @@ export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessag
     `📦 Deployment time: ${input.deploymentMinutes} minute${input.deploymentMinutes === 1 ? '' : 's'}`,
     '',
     changes.length > 0 ? `*What's changed:*\n${changes.map((c) => `• ${escape(c)}`).join('\n')}` : '_No changes listed in the release notes._',
-    '',
-    `📝 ${link(input.releaseUrl, `Release notes for ${input.version}`)}`,
   ];
   const footer = input.supportContact ? [`Thank you for your patience! Questions? ${input.supportContact}`] : ['Thank you for your patience!'];
-  return { text: `${title} in ${input.deploymentMinutes} minutes`, blocks: [section(lines.join('\n')), context(...footer)] };
+  return { text: `${title} in ${input.deploymentMinutes} minutes`, blocks: [section(lines.join('\n')), section(`📝 ${link(input.releaseUrl, `Release notes for ${input.version}`)}`), context(...footer)] };
 }
