@@ -59,18 +59,51 @@ export const environmentSchema = z
     logLevel: env.LOG_LEVEL,
   }));
 
-export type Config = z.output<typeof environmentSchema>;
+export type SlackConfig = z.output<typeof environmentSchema> & { mode: 'slack' };
+
+/** With no Slack credentials at all, `npm start` runs the local sandbox: Slack, GitHub and Datadog stand-ins. */
+export const sandboxSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    DATA_DIR: z.string().min(1).default('./.data/sandbox'),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tminus-sandbox'),
+    RELEASE_POLICY: z.string().min(1).optional(),
+    SANDBOX_SPEED: z.coerce.number().min(1).max(3600).default(60),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((env) => ({
+    mode: 'sandbox' as const,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    releasePolicyPath: env.RELEASE_POLICY,
+    speed: env.SANDBOX_SPEED,
+    logLevel: env.LOG_LEVEL,
+  }));
+export type SandboxConfig = z.output<typeof sandboxSchema>;
+
+export type Config = SlackConfig | SandboxConfig;
+
+const SLACK_CREDENTIALS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment; the error names every bad variable and says what it must be. */
+/**
+ * Parses the environment; the error names every bad variable and says what it must be. Without any Slack
+ * credential the result is the sandbox's configuration.
+ */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`PORT=`) means unset, as in most tools.
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const result = environmentSchema.safeParse(given);
-  if (result.success) return result.data;
+  const sandbox = !SLACK_CREDENTIALS.some((name) => given[name] !== undefined);
+  const result = sandbox ? sandboxSchema.safeParse(given) : environmentSchema.safeParse(given);
+  if (result.success) return sandbox ? (result.data as SandboxConfig) : { ...(result.data as z.output<typeof environmentSchema>), mode: 'slack' };
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
     const missing = issue.code === 'invalid_type' && given[name] === undefined;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startTminus } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
-import { loadPolicy, PolicyError } from './domain/policy.js';
+import { ConfigError, loadConfig, type SandboxConfig, type SlackConfig } from './config.js';
+import { loadPolicy, PolicyError, type Policy } from './domain/policy.js';
 import { openDatabase } from './integrations/database/client.js';
 import { createReleaseRepository } from './integrations/github.js';
 
@@ -11,6 +11,25 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = pino({ level: config.logLevel, base: { service: 'tminus' } });
   const policy = loadPolicy(config.releasePolicyPath ? readPolicyFile(config.releasePolicyPath) : undefined, config.releasePolicyPath ?? 'RELEASE_POLICY');
+  const stop = config.mode === 'sandbox' ? await runSandbox(config, policy, log) : await runWithSlack(config, policy, log);
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down: finishing running jobs');
+    const forced = setTimeout(() => {
+      log.error('shutdown took over 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    forced.unref();
+    void stop().then(() => {
+      log.info('stopped');
+      process.exit(0);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): Promise<() => Promise<void>> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const tminus = await startTminus({
     port: config.port,
@@ -23,24 +42,16 @@ async function main(): Promise<void> {
     policy,
     log,
   });
-
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'shutting down: finishing running jobs');
-    const forced = setTimeout(() => {
-      log.error('shutdown took over 30 s; exiting');
-      process.exit(1);
-    }, 30_000);
-    forced.unref();
-    void tminus
-      .stop()
-      .then(() => database.close())
-      .then(() => {
-        log.info('stopped');
-        process.exit(0);
-      });
+  return async () => {
+    await tminus.stop();
+    await database.close();
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function runSandbox(config: SandboxConfig, policy: Policy, log: Logger): Promise<() => Promise<void>> {
+  const { startSandbox } = await import('./sandbox/start-sandbox.js');
+  const sandbox = await startSandbox({ config, policy, log });
+  return () => sandbox.stop();
 }
 
 function readPolicyFile(path: string): string {

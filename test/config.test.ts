@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, type SlackConfig } from '../src/config.js';
 
 /** The least an environment needs: every required variable, nothing optional. */
 const REQUIRED = {
@@ -9,6 +9,13 @@ const REQUIRED = {
   GITHUB_TOKEN: 'ghs_token',
   GITHUB_REPOSITORY: 'acme/wallet',
 } as const;
+
+/** The Slack-mode configuration for `env`; fails the test when it parses into the sandbox's. */
+function slackConfig(env: Record<string, string | undefined>): SlackConfig {
+  const config = loadConfig(env);
+  if (config.mode !== 'slack') throw new Error('expected the Slack configuration');
+  return config;
+}
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it parses instead. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -24,6 +31,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('loadConfig', () => {
   it('parses the required variables into the nested shape, with defaults for the rest', () => {
     expect(loadConfig({ ...REQUIRED })).toEqual({
+      mode: 'slack',
       port: 3000,
       slack: {
         signingSecret: 'signing-secret',
@@ -50,7 +58,7 @@ describe('loadConfig', () => {
   });
 
   it('takes every optional variable when set', () => {
-    const config = loadConfig({
+    const config = slackConfig({
       ...REQUIRED,
       PORT: '8080',
       SLACK_APP_TOKEN: 'xapp-1-abc',
@@ -88,7 +96,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts a private channel id (G…) as the releases channel', () => {
-    expect(loadConfig({ ...REQUIRED, RELEASES_CHANNEL: 'G01ABCDEF' }).slack.releasesChannel).toBe('G01ABCDEF');
+    expect(slackConfig({ ...REQUIRED, RELEASES_CHANNEL: 'G01ABCDEF' }).slack.releasesChannel).toBe('G01ABCDEF');
   });
 
   it.each(Object.keys(REQUIRED))('names %s when it is missing', (name) => {
@@ -155,11 +163,26 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/\n {2}PORT \S/);
   });
 
-  it('lists all five required variables for an empty environment', () => {
-    expect(configError({}).message).toBe(
+  it('runs the sandbox when no Slack credential is set at all', () => {
+    expect(loadConfig({ HOME: '/root' })).toEqual({
+      mode: 'sandbox',
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: './.data/sandbox',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'tminus-sandbox',
+      releasePolicyPath: undefined,
+      speed: 60,
+      logLevel: 'info',
+    });
+    expect(loadConfig({ SANDBOX_SPEED: '600', PORT: '4000' })).toMatchObject({ mode: 'sandbox', speed: 600, port: 4000 });
+    expect(configError({ SANDBOX_SPEED: 'fast' }).message).toContain('SANDBOX_SPEED');
+  });
+
+  it('lists every other required variable once one Slack credential is given', () => {
+    expect(configError({ SLACK_SIGNING_SECRET: 'signing-secret' }).message).toBe(
       [
         'Invalid environment:',
-        '  SLACK_SIGNING_SECRET is required but not set',
         '  SLACK_BOT_TOKEN is required but not set',
         '  RELEASES_CHANNEL is required but not set',
         '  GITHUB_TOKEN is required but not set',
@@ -171,7 +194,7 @@ describe('loadConfig', () => {
   it('ignores variables it does not know', () => {
     const config = loadConfig({ ...REQUIRED, HOME: '/root', PATH: '/usr/bin', NODE_ENV: 'production' });
     expect(Object.keys(config).sort()).toEqual(
-      ['dataDir', 'databaseUrl', 'datadog', 'github', 'logLevel', 'port', 'queuePrefix', 'redisUrl', 'releasePolicyPath', 'slack'].sort(),
+      ['dataDir', 'databaseUrl', 'datadog', 'github', 'logLevel', 'mode', 'port', 'queuePrefix', 'redisUrl', 'releasePolicyPath', 'slack'].sort(),
     );
   });
 });
