@@ -4,7 +4,10 @@ import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Policy } from './domain/policy.js';
+import { registerApprovalActions } from './handlers/approval-actions.js';
 import { registerReleaseCommand } from './handlers/release-command.js';
+import { GateStore } from './integrations/database/gate-store.js';
+import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
 import type { ReleaseRepository } from './integrations/github.js';
@@ -85,8 +88,12 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     ],
   });
 
+  const gates = new GateStore(options.database.db);
+  const roles = new RoleDirectory(app.client, policy, () => clock().getTime());
   const ctx: JobContext = {
     store,
+    gates,
+    roles,
     posts: new Posts(options.database.db, app.client),
     github: options.github,
     jobs,
@@ -96,7 +103,8 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     clock,
     log,
   };
-  registerReleaseCommand(app, { store, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
+  registerReleaseCommand(app, { store, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
+  registerApprovalActions(app, { store, gates, roles, jobs, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
 
   let worker: Worker | undefined;

@@ -82,12 +82,17 @@ export const POLICY_DEFAULTS = {
         { key: 'hotfixTested', label: 'Hotfix developed + tested', within: '30m' },
         { key: 'hotfixApproved', label: 'Hotfix approved by VP Eng', within: '1h' },
       ],
+      escalateAfter: '15m',
     },
   },
   productionApproval: {
     // "Manual approval required (2 approvers)"
     approvers: 2,
+    roles: ['engineeringLead', 'engineeringLeadership', 'vpEng', 'cto', 'devopsLead', 'qaLead', 'releaseEngineer'],
+    environment: 'production',
   },
+  // How long Slack user-group members are cached when roles are resolved.
+  roleCacheTtl: '1m',
   roles: {
     engineeringLead: NO_ONE,
     engineeringLeadership: NO_ONE,

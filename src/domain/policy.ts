@@ -113,7 +113,8 @@ const cadence = z.discriminatedUnion('kind', [
 });
 
 const releaseTypeShape = {
-  approvers: z.array(role).min(1),
+  // An empty list: no approval gate for this type (the release starts at once).
+  approvers: z.array(role),
   // `any`: one approver from the listed roles; `all`: one approver from each.
   approvalRule: z.enum(['any', 'all']),
   testing: text,
@@ -130,6 +131,8 @@ const releaseType = strict(releaseTypeShape);
 const hotfix = strict({
   ...releaseTypeShape,
   steps: z.array(hotfixStep).min(1).superRefine(uniqueBy('key')).superRefine(inOrder('within')),
+  // After an overdue step's reminder, how long until the VP Eng is paged.
+  escalateAfter: durationSchema,
 });
 
 const people = strict({
@@ -163,7 +166,14 @@ export const policySchema = strict({
   statusUpdates: strict({ interval: durationSchema }),
   deploy,
   releaseTypes: strict({ patch: releaseType, minor: releaseType, major: releaseType, hotfix }),
-  productionApproval: strict({ approvers: z.number().int().min(1) }),
+  productionApproval: strict({
+    approvers: z.number().int().min(1),
+    // Who may approve a production deploy; any `approvers` distinct people holding one of these roles.
+    roles: z.array(role).min(1),
+    // The GitHub environment whose required-reviewer gate tminus answers once the Slack gate is met.
+    environment: text,
+  }),
+  roleCacheTtl: durationSchema,
   roles: strict(Object.fromEntries(ROLE_NAMES.map((name) => [name, people])) as Record<RoleName, typeof people>),
   verification: strict({
     checks: strict({

@@ -1,34 +1,59 @@
 /**
- * The release state machine. User requests are imperative (`start`); signals from the outside world are
- * past tense (`tag_created`, `deploy_succeeded`). Every state change a release can make is in TRANSITIONS.
+ * The release state machine. User requests are imperative (`approve`, `reject`); signals from the outside
+ * world are past tense (`tag_created`, `deploy_succeeded`). Every state change a release can make is in
+ * TRANSITIONS.
  */
-export const RELEASE_STATES = ['started', 'tagged', 'deploying', 'completed', 'failed'] as const;
+export const RELEASE_STATES = [
+  'awaiting_approval',
+  'started',
+  'tagged',
+  'deploying',
+  'awaiting_production_approval',
+  'completed',
+  'failed',
+  'rejected',
+] as const;
 export type ReleaseState = (typeof RELEASE_STATES)[number];
 
 export const RELEASE_EVENTS = [
+  'approve',
+  'reject',
   'tag_created',
   'start_failed',
   'deploy_run_found',
   'deploy_run_missing',
+  'production_approval_requested',
+  'approve_production',
   'deploy_succeeded',
   'deploy_failed',
 ] as const;
 export type ReleaseEvent = (typeof RELEASE_EVENTS)[number];
 
 const TRANSITIONS: Record<ReleaseEvent, { from: readonly ReleaseState[]; to: ReleaseState }> = {
+  approve: { from: ['awaiting_approval'], to: 'started' },
+  reject: { from: ['awaiting_approval', 'awaiting_production_approval'], to: 'rejected' },
   tag_created: { from: ['started'], to: 'tagged' },
-  start_failed: { from: ['started'], to: 'failed' },
+  start_failed: { from: ['awaiting_approval', 'started'], to: 'failed' },
   deploy_run_found: { from: ['tagged'], to: 'deploying' },
   deploy_run_missing: { from: ['tagged'], to: 'failed' },
+  production_approval_requested: { from: ['deploying'], to: 'awaiting_production_approval' },
+  approve_production: { from: ['awaiting_production_approval'], to: 'deploying' },
   deploy_succeeded: { from: ['deploying'], to: 'completed' },
-  deploy_failed: { from: ['deploying'], to: 'failed' },
+  deploy_failed: { from: ['deploying', 'awaiting_production_approval'], to: 'failed' },
 };
 
-export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', 'tagged', 'deploying'];
-export const FINAL_STATES: readonly ReleaseState[] = ['completed', 'failed'];
+/** A deployment is running: the guide allows none alongside it. */
+export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', 'tagged', 'deploying', 'awaiting_production_approval'];
+/** Not yet ended: waiting for approval, or deploying. */
+export const OPEN_STATES: readonly ReleaseState[] = ['awaiting_approval', ...IN_FLIGHT_STATES];
+export const FINAL_STATES: readonly ReleaseState[] = ['completed', 'failed', 'rejected'];
 
 export function isInFlight(state: ReleaseState): boolean {
   return IN_FLIGHT_STATES.includes(state);
+}
+
+export function isOpen(state: ReleaseState): boolean {
+  return OPEN_STATES.includes(state);
 }
 
 export function isReleaseState(value: string): value is ReleaseState {
@@ -40,16 +65,19 @@ export type TransitionResult = { ok: true; to: ReleaseState } | { ok: false; rea
 export function transition(from: ReleaseState, event: ReleaseEvent): TransitionResult {
   const rule = TRANSITIONS[event];
   if (!rule.from.includes(from)) {
-    return { ok: false, reason: `a release that is ${from} cannot take "${event}"` };
+    return { ok: false, reason: `a release that is ${from.replace(/_/g, ' ')} cannot take "${event}"` };
   }
   return { ok: true, to: rule.to };
 }
 
 /** Human words for a state, as the thread and `/release status` show it. */
 export const STATE_LABELS: Record<ReleaseState, string> = {
+  awaiting_approval: 'waiting for approval',
   started: 'starting: creating the tag',
   tagged: 'tagged: waiting for the deploy workflow',
   deploying: 'deploying',
+  awaiting_production_approval: 'waiting for production approval',
   completed: 'completed',
   failed: 'failed',
+  rejected: 'rejected',
 };

@@ -1,6 +1,5 @@
 import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { Policy } from '../domain/policy.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
@@ -10,9 +9,15 @@ import { releaseStatusMessage } from '../messages/release-status.js';
 import type { SlackMessage } from '../messages/types.js';
 import { findReleaseForStatus } from '../services/release-status.js';
 import { startRelease } from '../services/start-release.js';
+import { startHotfix } from '../services/start-hotfix.js';
+import type { RoleDirectory } from '../services/roles.js';
+import { auditLogMessage } from '../messages/audit-log.js';
+import { rolesMessage } from '../messages/roles.js';
+import { ROLE_NAMES, type Policy } from '../domain/policy.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
+  roles: RoleDirectory;
   jobs: ReleaseJobs;
   policy: Policy;
   releasesChannel: string;
@@ -54,6 +59,12 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerStart(deps, command, args);
       case 'status':
         return await answerStatus(deps, args[0]);
+      case 'hotfix':
+        return await answerHotfix(deps, command, args);
+      case 'log':
+        return await answerLog(deps, args[0]);
+      case 'roles':
+        return await answerRoles(deps);
       case 'help':
       case '':
         return helpMessage();
@@ -81,6 +92,33 @@ async function answerStart(deps: ReleaseCommandDeps, command: SlashCommand, args
           (outcome.queued ? '' : ' The job queue is slow to answer; the release is recorded and will go ahead within a minute.'),
       );
   }
+}
+
+async function answerHotfix(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const outcome = await startHotfix(deps, { text: args.join(' '), userId: command.user_id, requestId: command.trigger_id });
+  switch (outcome.kind) {
+    case 'refused':
+      return noticeMessage(`🚫 ${outcome.reason}`);
+    case 'repeat':
+      return noticeMessage(`${outcome.release.version} was raised by this command already; follow it in <#${outcome.release.channelId}>.`);
+    case 'started':
+      return noticeMessage(`🚨 Hotfix ${outcome.release.version} raised. It waits for the VP Eng's approval in <#${outcome.release.channelId}>, then deploys at once.`);
+  }
+}
+
+async function answerLog(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {
+  if (!versionText) return noticeMessage('Usage: `/release log vX.Y.Z`.');
+  const found = await findReleaseForStatus(deps.store, versionText);
+  if (!found.ok) return noticeMessage(found.reason);
+  const events = await deps.store.events(found.release.id);
+  return auditLogMessage(found.release.version, events, deps.policy.timezone);
+}
+
+async function answerRoles(deps: ReleaseCommandDeps): Promise<SlackMessage> {
+  const holdings = await Promise.all(
+    ROLE_NAMES.map(async (role) => ({ role, users: deps.policy.roles[role].users, groups: deps.policy.roles[role].groups, members: await deps.roles.holders(role) })),
+  );
+  return rolesMessage(holdings);
 }
 
 async function answerStatus(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {

@@ -61,6 +61,10 @@ export interface ReleaseRepository {
   findRelease(tag: string): Promise<PublishedRelease | undefined>;
   /** Publishes the GitHub release with generated notes; an existing one for the tag is returned as is. */
   publishRelease(tag: string, targetSha: string): Promise<PublishedRelease>;
+  /** Environments the run is waiting on for a required reviewer. */
+  pendingDeployments(runId: number): Promise<{ environmentId: number; environment: string }[]>;
+  /** Answers a pending deployment review; 'not-pending' when the run no longer waits on it (already answered). */
+  reviewDeployment(runId: number, environmentIds: number[], state: 'approved' | 'rejected', comment: string): Promise<'reviewed' | 'not-pending'>;
 }
 
 export interface GitHubOptions {
@@ -174,6 +178,23 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
         const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
         return { url: data.html_url, notes: data.body ?? '' };
       }),
+
+    pendingDeployments: (runId) =>
+      call(`read the pending deployments of run ${runId}`, async () => {
+        const { data } = await octokit.rest.actions.getPendingDeploymentsForRun({ ...repo, run_id: runId });
+        return data.flatMap((p) => (p.environment.id !== undefined ? [{ environmentId: p.environment.id, environment: p.environment.name ?? '' }] : []));
+      }),
+
+    reviewDeployment: async (runId, environmentIds, state, comment) => {
+      try {
+        await octokit.rest.actions.reviewPendingDeploymentsForRun({ ...repo, run_id: runId, environment_ids: environmentIds, state, comment });
+        return 'reviewed';
+      } catch (error) {
+        // GitHub answers 422 "No pending deployment requests to approve or reject" (in `errors`) once answered.
+        if (error instanceof RequestError && error.status === 422 && /no pending deployment/i.test(JSON.stringify(error.response?.data ?? ''))) return 'not-pending';
+        throw translate(`${state === 'approved' ? 'approve' : 'reject'} the deployment of run ${runId}`, error);
+      }
+    },
 
     publishRelease: async (tag, targetSha) => {
       try {

@@ -1,16 +1,26 @@
 import type { JobContext } from './context.js';
 import { postKeys } from './context.js';
-import { progressMessage } from './progress-view.js';
+import { postGate, startReleaseDay } from './gate-decision.js';
+import { hotfixSteps, progressView } from './progress-view.js';
 
 /** Posts the guide's "Release started" message in #releases; its thread carries everything after it. */
 export async function announceRelease(ctx: JobContext, data: { releaseId: string }): Promise<void> {
   const release = await ctx.store.findById(data.releaseId);
   if (!release) return;
   if (!release.threadTs) {
-    const { ts } = await ctx.posts.postOnce(postKeys.top(release.id), { releaseId: release.id, channel: release.channelId }, progressMessage(release, ctx));
+    const { ts } = await ctx.posts.postOnce(postKeys.top(release.id), { releaseId: release.id, channel: release.channelId }, await progressView(ctx, release));
     await ctx.store.update(release.id, { threadTs: ts });
   }
-  const interval = ctx.policy.statusUpdates.interval;
-  await ctx.jobs.add('post-status-update', { releaseId: release.id, update: 1 }, { delayMs: release.startedAt.getTime() + interval - ctx.clock().getTime() });
-  if (release.state === 'started') await ctx.jobs.add('create-tag', { releaseId: release.id });
+  if (release.type === 'hotfix') {
+    // The hotfix message carries the Approve button; each step of the guide's timeline gets its deadline.
+    for (const step of hotfixSteps(release, ctx)) {
+      if (step.dueAt) await ctx.jobs.add('hotfix-step-due', { releaseId: release.id, step: step.key, stage: 'reminder' }, { delayMs: step.dueAt.getTime() - ctx.clock().getTime() });
+    }
+  }
+  if (release.state === 'awaiting_approval') {
+    const gate = await ctx.gates.ofRelease(release.id, 'release');
+    if (gate && release.type !== 'hotfix') await postGate(ctx, gate, (await ctx.store.findById(release.id))!);
+    return;
+  }
+  await startReleaseDay(ctx, release);
 }

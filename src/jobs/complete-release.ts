@@ -13,9 +13,12 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
   if (!release || (release.state !== 'deploying' && release.state !== 'completed')) return;
   const published = await ctx.github.publishRelease(release.version, release.targetSha!);
   if (release.state === 'deploying') {
-    const applied = await ctx.store.apply(release.id, 'deploy_succeeded', {
-      set: { finishedAt: new Date(data.finishedAt), releaseUrl: published.url },
-      details: { releaseUrl: published.url },
+    const applied = await ctx.store.withLock(release.id, async (locked, tx) => {
+      const ticked = (await ctx.store.markHotfixStep(tx, locked, 'deployed', 'tminus', new Date(data.finishedAt))) ?? locked;
+      return ctx.store.applyLocked(tx, ticked, 'deploy_succeeded', {
+        set: { finishedAt: new Date(data.finishedAt), releaseUrl: published.url },
+        details: { releaseUrl: published.url },
+      });
     });
     if (!applied.ok) return;
     release = applied.release;

@@ -29,9 +29,13 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
       );
     }
   }
-  const applied = await ctx.store.apply(release.id, 'tag_created', {
-    set: { taggedAt: ctx.clock() },
-    details: { tag: release.version, sha, branch: release.targetBranch, alreadyExisted: outcome === 'exists' },
+  const applied = await ctx.store.withLock(release.id, async (locked, tx) => {
+    // For a hotfix the tag is the sign that the fix was developed and tested.
+    const ticked = (await ctx.store.markHotfixStep(tx, locked, 'hotfixTested', 'tminus', ctx.clock())) ?? locked;
+    return ctx.store.applyLocked(tx, ticked, 'tag_created', {
+      set: { taggedAt: ctx.clock() },
+      details: { tag: release.version, sha, branch: release.targetBranch, alreadyExisted: outcome === 'exists' },
+    });
   });
   if (!applied.ok) return;
   await refreshProgressView(ctx, applied.release);

@@ -1,4 +1,6 @@
+import { productionGate } from '../domain/approvals.js';
 import { firstFailure, milestoneProgress } from '../domain/milestones.js';
+import { postGate } from './gate-decision.js';
 import { GitHubUnavailableError } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { section } from '../messages/format.js';
@@ -24,7 +26,7 @@ async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number)
  */
 export async function followDeploy(ctx: JobContext, data: { releaseId: string; poll: number }): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
-  if (!release || (release.state !== 'tagged' && release.state !== 'deploying')) return;
+  if (!release || (release.state !== 'tagged' && release.state !== 'deploying' && release.state !== 'awaiting_production_approval')) return;
   try {
     if (release.deployRunId === null) {
       const run = await ctx.github.findDeployRun(ctx.deployWorkflow, release.version, release.targetSha!);
@@ -56,6 +58,7 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
     release = await ctx.store.update(release.id, { progress: storeMilestones(progress), githubUnreachableSince: null });
     await refreshProgressView(ctx, release);
 
+    if (run.status === 'waiting' && release.state === 'deploying') await openProductionGate(ctx, release, runId);
     if (run.status !== 'completed') {
       await scheduleNextPoll(ctx, release, data.poll);
       return;
@@ -76,6 +79,31 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
     await noteGitHubUnreachable(ctx, release, error);
     await scheduleNextPoll(ctx, release, data.poll);
   }
+}
+
+/**
+ * T+60: the deploy run waits on the production environment's required reviewers. tminus opens its own
+ * production gate (two approvers by the guide) and answers GitHub's review once the gate is met.
+ */
+async function openProductionGate(ctx: JobContext, release: Release, runId: number): Promise<void> {
+  const pending = await ctx.github.pendingDeployments(runId);
+  const environment = pending.find((p) => p.environment === ctx.policy.productionApproval.environment);
+  if (!environment) return;
+  const opened = await ctx.store.withLock(release.id, async (locked, tx) => {
+    if (locked.state !== 'deploying') return undefined;
+    const { gate } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId);
+    if (gate.state !== 'open') return undefined;
+    const applied = await ctx.store.applyLocked(tx, locked, 'production_approval_requested', { details: { gateId: gate.id, environment: environment.environment } });
+    return applied.ok ? { gate, release: applied.release } : undefined;
+  });
+  if (!opened) return;
+  await postGate(ctx, opened.gate, opened.release);
+  await refreshProgressView(ctx, opened.release);
+}
+
+function productionGateRule(ctx: JobContext) {
+  const rule = productionGate(ctx.policy);
+  return { roles: [...rule.roles], rule: rule.rule, approvers: rule.approvers };
 }
 
 async function recovered(ctx: JobContext, release: Release): Promise<Release> {

@@ -1,7 +1,11 @@
 import type { MilestoneProgress } from '../domain/milestones.js';
 import type { Release } from '../integrations/database/release-store.js';
 import type { StoredMilestone } from '../integrations/database/schema.js';
-import { releaseProgressMessage } from '../messages/release-progress.js';
+import { describeGate, gateStatus } from '../domain/approvals.js';
+import type { RoleName } from '../domain/policy.js';
+import { hotfixMessage, type HotfixStepInput } from '../messages/hotfix.js';
+import { releaseProgressMessage, type GateSummary, type ReleaseProgressInput } from '../messages/release-progress.js';
+import { gateRule } from '../services/approvals.js';
 import type { SlackMessage } from '../messages/types.js';
 import { postKeys, type JobContext } from './context.js';
 
@@ -32,8 +36,8 @@ export function expectedCompletion(release: Pick<Release, 'startedAt'>, ctx: Pic
   return new Date(release.startedAt.getTime() + ctx.policy.deploy.completeAt);
 }
 
-export function progressMessage(release: Release, ctx: Pick<JobContext, 'policy' | 'clock'>): SlackMessage {
-  return releaseProgressMessage({
+function progressInput(release: Release, ctx: Pick<JobContext, 'policy' | 'clock'>): ReleaseProgressInput {
+  return {
     version: release.version,
     type: release.type,
     state: release.state,
@@ -50,10 +54,47 @@ export function progressMessage(release: Release, ctx: Pick<JobContext, 'policy'
     milestones: loadMilestones(release, ctx),
     now: ctx.clock(),
     timeZone: ctx.policy.timezone,
+  };
+}
+
+async function gateSummary(ctx: JobContext, release: Release, kind: 'release' | 'production'): Promise<(GateSummary & { gateId: string }) | undefined> {
+  const gate = await ctx.gates.ofRelease(release.id, kind);
+  if (!gate) return undefined;
+  const rule = gateRule(gate);
+  const decisions = await ctx.gates.decisions(gate.id);
+  const status = gateStatus(rule, decisions.filter((d) => d.decision === 'approved').map((d) => ({ userId: d.userId, roles: d.roles as RoleName[] })), release.requestedBy);
+  return { gateId: gate.id, state: gate.state, counted: status.counted, needed: status.needed, needs: describeGate(rule) };
+}
+
+/** The steps of the guide's hotfix timeline, with their deadlines counted from detection. */
+export function hotfixSteps(release: Release, ctx: Pick<JobContext, 'policy'>): HotfixStepInput[] {
+  const detected = release.requestedAt.getTime();
+  return [
+    ...ctx.policy.releaseTypes.hotfix.steps.map((s) => ({ key: s.key, label: s.label, dueAt: new Date(detected + s.within), byButton: s.key !== 'hotfixApproved' })),
+    { key: 'deployed', label: 'Deployed to production', byButton: false },
+    { key: 'monitored', label: 'Monitored after the deploy', byButton: release.state === 'completed' },
+  ];
+}
+
+/** The release's top message as it stands: the progress view, or the hotfix checklist for a hotfix. */
+export async function progressView(ctx: JobContext, release: Release): Promise<SlackMessage> {
+  const releaseGate = await gateSummary(ctx, release, 'release');
+  const productionGate = await gateSummary(ctx, release, 'production');
+  const input = { ...progressInput(release, ctx), releaseGate, productionGate };
+  if (release.type !== 'hotfix' || !release.hotfix) return releaseProgressMessage(input);
+  return hotfixMessage({
+    ...input,
+    releaseGate: undefined,
+    releaseId: release.id,
+    gateId: releaseGate?.gateId,
+    gateOpen: releaseGate?.state === 'open',
+    details: release.hotfix,
+    detectedAt: release.requestedAt,
+    steps: hotfixSteps(release, ctx),
   });
 }
 
 /** Edits the release's top message to show where it stands now (no call when nothing changed). */
 export async function refreshProgressView(ctx: JobContext, release: Release): Promise<void> {
-  await ctx.posts.update(postKeys.top(release.id), progressMessage(release, ctx));
+  await ctx.posts.update(postKeys.top(release.id), await progressView(ctx, release));
 }

@@ -17,6 +17,11 @@ export interface JobPayloads {
   };
   'sync-released-versions': Record<string, never>;
   reconcile: Record<string, never>;
+  /** A decision was recorded at a gate: refresh its message; when decided, tell the thread (and GitHub). */
+  'gate-decision': { gateId: string; decisions: number };
+  'hotfix-step-due': { releaseId: string; step: string; stage: 'reminder' | 'escalation' };
+  /** Something a person did changed the release's top message (a ticked hotfix step). */
+  'refresh-progress': { releaseId: string; change: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -33,6 +38,9 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'fail-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'sync-released-versions': { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } },
   reconcile: { attempts: 1 },
+  'gate-decision': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'hotfix-step-due': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'refresh-progress': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
 };
 
 /** Housekeeping that every replica schedules under the same id, so it runs once per period. */
@@ -51,6 +59,18 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
     case 'post-status-update': {
       const d = data as JobPayloads['post-status-update'];
       return `post-status-update-${d.releaseId}-${d.update}`;
+    }
+    case 'gate-decision': {
+      const d = data as JobPayloads['gate-decision'];
+      return `gate-decision-${d.gateId}-${d.decisions}`;
+    }
+    case 'hotfix-step-due': {
+      const d = data as JobPayloads['hotfix-step-due'];
+      return `hotfix-step-due-${d.releaseId}-${d.step}-${d.stage}`;
+    }
+    case 'refresh-progress': {
+      const d = data as JobPayloads['refresh-progress'];
+      return `refresh-progress-${d.releaseId}-${d.change}`;
     }
     case 'sync-released-versions':
     case 'reconcile':

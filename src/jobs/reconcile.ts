@@ -1,4 +1,6 @@
+import { startApprovedRelease } from '../services/approvals.js';
 import type { JobContext } from './context.js';
+import { startReleaseDay } from './gate-decision.js';
 import { pollSlot } from './follow-deploy.js';
 import { dueUpdate } from './post-status-update.js';
 
@@ -8,9 +10,14 @@ import { dueUpdate } from './post-status-update.js';
  * which also recovers from a Redis that lost its data.
  */
 export async function reconcileReleases(ctx: JobContext): Promise<number> {
-  const releases = await ctx.store.inFlight();
+  const releases = await ctx.store.open();
   const now = ctx.clock();
-  for (const release of releases) {
+  for (const waiting of releases.filter((r) => r.state === 'awaiting_approval')) {
+    if (!waiting.threadTs) await ctx.jobs.add('announce-release', { releaseId: waiting.id });
+    // Approved while another deployment ran: it starts once that one has ended.
+    else if (await startApprovedRelease(ctx, waiting)) await startReleaseDay(ctx, (await ctx.store.findById(waiting.id))!);
+  }
+  for (const release of releases.filter((r) => r.state !== 'awaiting_approval')) {
     if (!release.threadTs) {
       await ctx.jobs.add('announce-release', { releaseId: release.id });
       continue;

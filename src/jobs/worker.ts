@@ -6,7 +6,10 @@ import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
 import { failRelease } from './fail-release.js';
 import { followDeploy } from './follow-deploy.js';
+import { gateDecision } from './gate-decision.js';
+import { hotfixStepDue } from './hotfix-step-due.js';
 import { postStatusUpdate } from './post-status-update.js';
+import { refreshProgressView } from './progress-view.js';
 import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
 import { reconcileReleases } from './reconcile.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
@@ -22,6 +25,12 @@ const PROCESSORS: Processors = {
   'fail-release': failRelease,
   'sync-released-versions': (ctx) => syncReleasedVersions(ctx),
   reconcile: async (ctx) => void (await reconcileReleases(ctx)),
+  'gate-decision': gateDecision,
+  'hotfix-step-due': hotfixStepDue,
+  'refresh-progress': async (ctx, data) => {
+    const release = await ctx.store.findById(data.releaseId);
+    if (release) await refreshProgressView(ctx, release);
+  },
 };
 
 /**

@@ -4,6 +4,9 @@ import type { SlackMessage } from './types.js';
 export const COMMANDS: { usage: string; what: string }[] = [
   { usage: '/release start vX.Y.Z', what: 'Start a release: tag, follow the deploy workflow, post T+N updates in its thread.' },
   { usage: '/release status [vX.Y.Z]', what: 'Where a release stands (the one in flight, or the latest, when no version is given).' },
+  { usage: '/release hotfix vX.Y.Z <what is broken> [--severity high]', what: "The emergency lane: a patch above production, approved by the VP Eng, deployed at once." },
+  { usage: '/release log vX.Y.Z', what: "The release's audit trail: every state change, approval and rejection, with who and when." },
+  { usage: '/release roles', what: 'Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.' },
   { usage: '/release help', what: 'This list.' },
 ];
 

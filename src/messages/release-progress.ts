@@ -19,6 +19,16 @@ export interface ReleaseProgressInput {
   milestones: MilestoneProgress[];
   now: Date;
   timeZone: string;
+  releaseGate?: GateSummary;
+  productionGate?: GateSummary;
+}
+
+/** Where an approval gate stands, for the progress view. */
+export interface GateSummary {
+  state: 'open' | 'approved' | 'rejected';
+  counted: number;
+  needed: number;
+  needs: string;
 }
 
 const ICONS: Record<MilestoneState, string> = {
@@ -33,10 +43,21 @@ const ICONS: Record<MilestoneState, string> = {
 function titleFor(input: ReleaseProgressInput): string {
   if (input.state === 'completed') return `✅ Release ${input.version} completed`;
   if (input.state === 'failed') return `❌ Release ${input.version} failed`;
+  if (input.state === 'rejected') return `🚫 Release ${input.version} rejected`;
+  if (input.state === 'awaiting_approval') return `📌 Release ${input.version} waiting for approval`;
   return `📌 Release ${input.version} started`;
 }
 
+function gateLine(gate: GateSummary, what: string): string {
+  if (gate.state === 'approved') return `✅ ${what} approved`;
+  if (gate.state === 'rejected') return `🚫 ${what} rejected`;
+  return `⏸️ ${what}: waiting for approval (${gate.counted} of ${gate.needed}) from ${gate.needs}`;
+}
+
 function milestoneLine(m: MilestoneProgress, input: ReleaseProgressInput): string {
+  if (m.key === 'production' && input.productionGate?.state === 'open' && m.state !== 'failed') {
+    return `⏸️ ${m.label} — waiting for approval (${input.productionGate.counted} of ${input.productionGate.needed})`;
+  }
   const expected = `T+${Math.round(m.expectedAt / 60_000)}`;
   const since = m.startedAt ?? input.startedAt;
   switch (m.state) {
@@ -61,17 +82,25 @@ export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessag
   const tagLine =
     input.taggedAt !== null
       ? `✅ Tag ${input.version} created${input.targetBranch ? ` on \`${escape(input.targetBranch)}\`` : ''}${input.targetSha ? ` at \`${input.targetSha.slice(0, 7)}\`` : ''} — T+0`
-      : input.state === 'failed'
+      : input.state === 'failed' || input.state === 'rejected'
         ? `❌ Tag ${input.version} not created`
-        : `⏳ Creating tag ${input.version}`;
-  const lines = [tagLine, ...input.milestones.map((m) => milestoneLine(m, input))];
+        : input.state === 'awaiting_approval'
+          ? `⚪ Tag ${input.version} — after approval`
+          : `⏳ Creating tag ${input.version}`;
+  const lines = [
+    ...(input.releaseGate ? [gateLine(input.releaseGate, `${input.type.charAt(0).toUpperCase()}${input.type.slice(1)} release`)] : []),
+    tagLine,
+    ...input.milestones.map((m) => milestoneLine(m, input)),
+  ];
   const end = input.finishedAt ?? input.now;
   const status =
     input.state === 'completed'
       ? `Completed at ${clockTime(end, tz)} · took ${elapsed(end.getTime() - input.startedAt.getTime())}`
-      : input.state === 'failed'
-        ? `Failed at ${clockTime(end, tz)}${input.failureReason ? `: ${escape(input.failureReason)}` : ''}`
-        : `Elapsed ${elapsed(input.now.getTime() - input.startedAt.getTime())} · ETA ${clockTime(input.expectedCompletion, tz)}`;
+      : input.state === 'failed' || input.state === 'rejected'
+        ? `${input.state === 'failed' ? 'Failed' : 'Rejected'} at ${clockTime(end, tz)}${input.failureReason ? `: ${escape(input.failureReason)}` : ''}`
+        : input.state === 'awaiting_approval'
+          ? 'Starts when approved'
+          : `Elapsed ${elapsed(input.now.getTime() - input.startedAt.getTime())} · ETA ${clockTime(input.expectedCompletion, tz)}`;
   return {
     text: `${titleFor(input)} — ${status}`,
     blocks: [

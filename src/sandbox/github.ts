@@ -3,8 +3,13 @@ export { GitHubStandIn } from './github/stand-in.js';
 export type { RecordedRequest } from './github/stand-in.js';
 export type {
   Actor,
+  DeploymentReview,
+  DeploymentReviewState,
+  DeploymentView,
+  EnvironmentView,
   GitHubStandInOptions,
   JobView,
+  PendingDeploymentView,
   ReleaseView,
   RunConclusion,
   RunStatus,

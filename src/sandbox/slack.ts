@@ -49,6 +49,11 @@ export interface SlackStandInOptions {
   port?: number;
   /** Milliseconds since the epoch; drives message `ts` values and trigger/response_url expiry. Default Date.now. */
   clock?: () => number;
+  /**
+   * The clock for trigger_id (3 s) and response_url (30 min) expiry, when it is not `clock`: the sandbox
+   * runs message time fast, while those limits are about how long people and networks take. Default `clock`.
+   */
+  expiryClock?: () => number;
 }
 
 export interface StoredMessage {
@@ -81,6 +86,8 @@ export interface StoredView {
   triggerId?: string;
   /** Set when a submission was answered with an empty ack or `response_action: 'clear'`. */
   closed?: boolean;
+  /** The user whose trigger_id opened it (or whose submission pushed it). */
+  user?: string;
 }
 
 export interface AppResponse {
@@ -368,6 +375,7 @@ export class SlackStandIn extends EventEmitter {
   private readonly signingSecret: string;
   private readonly botToken: string;
   private readonly clock: () => number;
+  private readonly expiryClock: () => number;
   private readonly server: http.Server;
   private readonly channelList = new Map<string, Channel>();
   private readonly users = new Map<string, SlackUser>();
@@ -392,6 +400,7 @@ export class SlackStandIn extends EventEmitter {
     this.teamId = options.teamId ?? 'T0001';
     this.botUserId = options.botUserId ?? 'U0BOT';
     this.clock = options.clock ?? Date.now;
+    this.expiryClock = options.expiryClock ?? this.clock;
     for (const channel of options.channels ?? [{ id: 'C0RELEASES', name: 'releases' }]) {
       this.channelList.set(channel.id, { id: channel.id, name: channel.name });
     }
@@ -455,6 +464,14 @@ export class SlackStandIn extends EventEmitter {
 
   views(): StoredView[] {
     return clone(this.viewList);
+  }
+
+  /** The user dismissed a view (Cancel or ×). Does not send `view_closed`. */
+  closeView(viewId: string): void {
+    const record = this.viewList.find((v) => v.id === viewId);
+    if (!record || record.closed) return;
+    record.closed = true;
+    this.change({ kind: 'view', viewId });
   }
 
   addUser(user: SlackUser): void {
@@ -644,7 +661,7 @@ export class SlackStandIn extends EventEmitter {
   private showCommandAck(body: unknown, channel: string, user: string): void {
     if (body === '' || body === undefined || body === null) return;
     const message: Json = typeof body === 'string' ? { text: body } : isRecord(body) ? body : { text: String(body) };
-    this.applyResponse(message, { channel, user, isEphemeral: false, createdAt: this.clock(), uses: 0 });
+    this.applyResponse(message, { channel, user, isEphemeral: false, createdAt: this.expiryClock(), uses: 0 });
   }
 
   private applyViewAck(record: StoredView, body: unknown): void {
@@ -764,7 +781,7 @@ export class SlackStandIn extends EventEmitter {
       return;
     }
     context.uses += 1;
-    if (context.uses > RESPONSE_URL_MAX_USES || this.clock() - context.createdAt > RESPONSE_URL_TTL_MS) {
+    if (context.uses > RESPONSE_URL_MAX_USES || this.expiryClock() - context.createdAt > RESPONSE_URL_TTL_MS) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('expired_url');
       return;
     }
@@ -1065,7 +1082,8 @@ export class SlackStandIn extends EventEmitter {
     const built = this.buildView(view, id);
     built.previous_view_id = previous?.id ?? null;
     built.root_view_id = previous ? (previous.view.root_view_id ?? previous.id) : id;
-    const record: StoredView = { id, view: built, ...(triggerId ? { triggerId } : {}) };
+    const user = (triggerId ? this.triggers.get(triggerId)?.user : undefined) ?? previous?.user;
+    const record: StoredView = { id, view: built, ...(triggerId ? { triggerId } : {}), ...(user ? { user } : {}) };
     this.viewList.push(record);
     this.change({ kind: 'view', viewId: id });
     return record;
@@ -1198,7 +1216,7 @@ export class SlackStandIn extends EventEmitter {
   private issueTrigger(user: string, chosen?: string): string {
     this.counter += 1;
     const id = chosen ?? `${this.counter}${Math.floor(this.clock() / 1000)}.${this.teamId.replace(/\D/g, '') || '1'}.${randomBytes(16).toString('hex')}`;
-    this.triggers.set(id, { issuedAt: this.clock(), user });
+    this.triggers.set(id, { issuedAt: this.expiryClock(), user });
     return id;
   }
 
@@ -1207,14 +1225,14 @@ export class SlackStandIn extends EventEmitter {
     const id = str(value);
     const trigger = id ? this.triggers.get(id) : undefined;
     if (!id || !trigger) throw new ApiError('invalid_trigger_id');
-    if (this.clock() - trigger.issuedAt > TRIGGER_TTL_MS) throw new ApiError('expired_trigger_id');
+    if (this.expiryClock() - trigger.issuedAt > TRIGGER_TTL_MS) throw new ApiError('expired_trigger_id');
     return id;
   }
 
   private issueResponseUrl(kind: 'commands' | 'actions', context: Omit<ResponseUrlContext, 'createdAt' | 'uses'>): string {
     this.counter += 1;
     const path = `/${kind}/${this.teamId}/${this.counter}/${randomBytes(12).toString('base64url')}`;
-    this.responseUrls.set(path, { ...context, createdAt: this.clock(), uses: 0 });
+    this.responseUrls.set(path, { ...context, createdAt: this.expiryClock(), uses: 0 });
     return `${this.url}${path}`;
   }
 

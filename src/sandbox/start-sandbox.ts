@@ -1,14 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { Logger } from 'pino';
+import { startTminus, type Tminus } from '../app.js';
 import type { SandboxConfig } from '../config.js';
 import type { Policy } from '../domain/policy.js';
+import { openDatabase } from '../integrations/database/client.js';
+import { createReleaseRepository } from '../integrations/github.js';
+import { SandboxClock } from './clock.js';
+import { RELEASES_CHANNEL, SANDBOX_PEOPLE, rememberedReleases, releaseDayWorkflow, seedDemoRepository, withSandboxPeople } from './demo-world.js';
+import { GitHubStandIn } from './github.js';
+import { SlackStandIn } from './slack.js';
+import { sandboxPage } from './web/routes.js';
 
 export interface Sandbox {
   /** The #releases page, e.g. http://localhost:3000/ */
   url: string;
+  port: number;
+  clock: SandboxClock;
+  slack: SlackStandIn;
+  github: GitHubStandIn;
+  /** Generated for this run; tests call the Slack Web API with it as tminus does. */
+  botToken: string;
+  tminus: Tminus;
   stop(): Promise<void>;
 }
 
 /** Starts tminus for real against in-process stand-ins for Slack and GitHub, with the #releases page. */
-export async function startSandbox(_options: { config: SandboxConfig; policy: Policy; log: Logger }): Promise<Sandbox> {
-  throw new Error('the sandbox is being built');
+export async function startSandbox(options: { config: SandboxConfig; policy: Policy; log: Logger }): Promise<Sandbox> {
+  const { config, log } = options;
+  // Chosen before anything starts, so that the first line can give the page's address.
+  const port = config.port === 0 ? await freePort() : config.port;
+  const url = `http://localhost:${port}/`;
+  log.info({ url, speed: config.speed }, `tminus sandbox: open ${url} (local Slack and GitHub stand-ins, clock at ${config.speed}×)`);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => log.warn({ err }, 'stopping the sandbox'));
+  };
+  try {
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    cleanups.push(() => database.close());
+    const remembered = await rememberedReleases(database);
+    // Never earlier than what an earlier run recorded, so the release history keeps its order.
+    const clock = new SandboxClock({ speed: config.speed, anchor: Math.max(Date.now(), remembered.latestAt + 60_000) });
+    const virtualNow = () => clock.now();
+
+    const signingSecret = randomBytes(16).toString('hex');
+    const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
+    const slack = await SlackStandIn.start({
+      signingSecret,
+      botToken,
+      channels: [{ ...RELEASES_CHANNEL }],
+      users: SANDBOX_PEOPLE.map(({ id, name, realName }) => ({ id, name, realName })),
+      clock: virtualNow,
+      expiryClock: Date.now,
+    });
+    cleanups.push(() => slack.close());
+    const github = await GitHubStandIn.start({ owner: 'swipesavvy', repo: 'platform', token: `ghs_${randomBytes(12).toString('hex')}`, clock: virtualNow });
+    cleanups.push(() => github.close());
+    seedDemoRepository(github, remembered);
+    github.defineWorkflow(options.policy.deploy.workflow, releaseDayWorkflow());
+
+    const policy = withSandboxPeople(options.policy);
+    const page = sandboxPage({ slack, github, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl: `http://127.0.0.1:${port}/slack/events`, log });
+    const tminus = await startTminus({
+      port,
+      slack: { signingSecret, botToken, apiUrl: slack.apiUrl, releasesChannel: RELEASES_CHANNEL.id },
+      github: createReleaseRepository({ token: github.token, apiUrl: github.url, owner: github.owner, repo: github.repo, throttle: false }),
+      database,
+      redisUrl: config.redisUrl,
+      queuePrefix: config.queuePrefix,
+      policy,
+      log,
+      clock: () => new Date(clock.now()),
+      // Delays queued later keep this scale when the speed changes at run time (ReleaseJobs takes a number).
+      timeScale: clock.speed,
+      extraRoutes: page.routes,
+    });
+    cleanups.push(async () => {
+      // The page's event streams would hold the HTTP server open.
+      page.close();
+      await tminus.stop();
+    });
+    log.info({ url, people: SANDBOX_PEOPLE.map((p) => `${p.realName} (${p.role})`) }, 'sandbox ready: type /release start v1.3.0 in #releases');
+    return { url, port, clock, slack, github, botToken, tminus, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,5 +1,8 @@
 import { inferReleaseTypeFrom, parseVersion, type Version } from '../domain/version.js';
-import { STATE_LABELS } from '../domain/release.js';
+import { describeGate, releaseGate } from '../domain/approvals.js';
+import type { Policy } from '../domain/policy.js';
+import { isInFlight, STATE_LABELS } from '../domain/release.js';
+import type { RoleDirectory } from './roles.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
 import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
@@ -15,6 +18,8 @@ export interface StartReleaseDeps {
   jobs: ReleaseJobs;
   clock: () => Date;
   releasesChannel: string;
+  policy: Policy;
+  roles: RoleDirectory;
 }
 
 export interface StartReleaseRequest {
@@ -58,9 +63,16 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   const inferred = inferReleaseTypeFrom(version, released);
   if (!inferred.ok) return { kind: 'refused', reason: `${sentence(inferred.reason)}.` };
 
-  const inFlight = await deps.store.inFlight();
-  if (inFlight[0]) return { kind: 'refused', reason: inFlightReason(inFlight[0]) };
+  const open = (await deps.store.open()).filter((r) => r.type !== 'hotfix' || isInFlight(r.state));
+  if (open[0]) return { kind: 'refused', reason: inFlightReason(open[0]) };
 
+  const gate = releaseGate(deps.policy, inferred.type);
+  if (gate.roles.length > 0 && !deps.roles.hasAnyone(gate.roles)) {
+    return {
+      kind: 'refused',
+      reason: `A ${inferred.type} release needs approval from ${describeGate(gate)}, but the release policy names nobody for ${gate.roles.map((r) => `\`roles.${r}\``).join(' or ')}. Ask an operator to add Slack users or groups to the policy.`,
+    };
+  }
   const created = await deps.store.create({
     version: version.tag,
     type: inferred.type,
@@ -69,14 +81,14 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     requestId: request.requestId ?? null,
     channelId: deps.releasesChannel,
     startedAt: deps.clock(),
-  });
+  }, gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined);
   if (!created.ok) {
     // Another replica or a simultaneous command won the race: answer as if we had seen it first.
     if (created.conflict === 'duplicate-request' && request.requestId) {
       const repeat = await deps.store.findByRequestId(request.requestId);
       if (repeat) return { kind: 'repeat', release: repeat };
     }
-    const winner = created.conflict === 'in-flight' ? (await deps.store.inFlight())[0] : await deps.store.findByVersion(version.tag);
+    const winner = created.conflict === 'in-flight' ? (await deps.store.open())[0] : await deps.store.findByVersion(version.tag);
     return { kind: 'refused', reason: winner ? (created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner)) : 'Another release was started at the same moment. Check `/release status`.' };
   }
   // The release is recorded: if the queue cannot take the job now, the reconciler queues it within a minute.
@@ -105,7 +117,7 @@ function alreadyThere(release: Release): string {
   }
 }
 
-function inFlightReason(release: Release): string {
+export function inFlightReason(release: Release): string {
   return `${release.version} is still in flight (${STATE_LABELS[release.state]}, started by <@${release.requestedBy}>). The guide asks for zero in-flight deployments: wait until it completes or fails, then start again. \`/release status\` shows where it stands.`;
 }
 

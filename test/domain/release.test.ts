@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { RELEASE_EVENTS, RELEASE_STATES, isInFlight, transition, type ReleaseEvent, type ReleaseState } from '../../src/domain/release.js';
+import { RELEASE_EVENTS, RELEASE_STATES, isInFlight, isOpen, transition, type ReleaseEvent, type ReleaseState } from '../../src/domain/release.js';
 
 const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
+  ['awaiting_approval', 'approve', 'started'],
+  ['awaiting_approval', 'reject', 'rejected'],
+  ['awaiting_approval', 'start_failed', 'failed'],
   ['started', 'tag_created', 'tagged'],
   ['started', 'start_failed', 'failed'],
   ['tagged', 'deploy_run_found', 'deploying'],
   ['tagged', 'deploy_run_missing', 'failed'],
+  ['deploying', 'production_approval_requested', 'awaiting_production_approval'],
+  ['awaiting_production_approval', 'approve_production', 'deploying'],
+  ['awaiting_production_approval', 'reject', 'rejected'],
+  ['awaiting_production_approval', 'deploy_failed', 'failed'],
   ['deploying', 'deploy_succeeded', 'completed'],
   ['deploying', 'deploy_failed', 'failed'],
 ];
@@ -16,28 +23,26 @@ describe('release state machine', () => {
   });
 
   const refused = RELEASE_STATES.flatMap((from) =>
-    RELEASE_EVENTS.filter((event) => !allowed.some(([f, e]) => f === from && e === event)).map(
-      (event) => [from, event] as const,
-    ),
+    RELEASE_EVENTS.filter((event) => !allowed.some(([f, e]) => f === from && e === event)).map((event) => [from, event] as const),
   );
 
-  it('refuses every other pair', () => {
+  it('refuses every other pair, saying why', () => {
     expect(refused.length).toBe(RELEASE_STATES.length * RELEASE_EVENTS.length - allowed.length);
     for (const [from, event] of refused) {
       const result = transition(from, event);
       expect(result.ok, `${from} + ${event}`).toBe(false);
-      if (!result.ok) expect(result.reason).toContain(from);
+      if (!result.ok) expect(result.reason).toContain(event);
     }
   });
 
   it('a finished release takes no more events', () => {
-    for (const event of RELEASE_EVENTS) {
-      expect(transition('completed', event).ok).toBe(false);
-      expect(transition('failed', event).ok).toBe(false);
+    for (const final of ['completed', 'failed', 'rejected'] as const) {
+      for (const event of RELEASE_EVENTS) expect(transition(final, event).ok).toBe(false);
     }
   });
 
-  it('knows which states are in flight', () => {
-    expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying']);
+  it('knows which states run a deployment and which are open', () => {
+    expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval']);
+    expect(RELEASE_STATES.filter(isOpen)).toEqual(['awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval']);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
 import { ReleaseStore, SYSTEM_ACTOR, type NewRelease } from '../../src/integrations/database/release-store.js';
 import { releaseEvents } from '../../src/integrations/database/schema.js';
+
+/** Every migration in drizzle/, as its journal lists them. */
+const MIGRATIONS = (JSON.parse(readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] }).entries.length;
 
 const STARTED_AT = new Date('2025-11-12T14:00:00.000Z');
 
@@ -71,9 +75,9 @@ describe('embedded database (PGlite)', () => {
       handle,
       sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['release_events', 'released_versions', 'releases', 'slack_posts', 'sync_state']);
+    expect(tables.map((t) => t.table_name)).toEqual(['approval_gates', 'approvals', 'release_events', 'released_versions', 'releases', 'slack_posts', 'sync_state']);
     const applied = await rows<{ count: number | string }>(handle, sql`select count(*)::int as count from drizzle.__drizzle_migrations`);
-    expect(Number(applied[0]?.count)).toBe(2);
+    expect(Number(applied[0]?.count)).toBe(MIGRATIONS);
   });
 
   it('creates a release with its first audit event', async () => {
@@ -116,7 +120,7 @@ describe('embedded database (PGlite)', () => {
 
   it('records nothing for a refused create', async () => {
     const all = await handle.db.select().from(releaseEvents);
-    expect(all.map((e) => [e.releaseId, e.action])).toEqual([[releaseId, 'release.started']]);
+    expect(all.map((e) => [e.releaseId, e.action])).toEqual([[releaseId, 'release.requested']]);
   });
 
   it('applies tag_created: the release is tagged and the change is audited', async () => {
@@ -154,7 +158,7 @@ describe('embedded database (PGlite)', () => {
   it('lists the audit events in order, with who did each', async () => {
     const events = await store.events(releaseId);
     expect(events.map((e) => ({ action: e.action, actor: e.actor }))).toEqual([
-      { action: 'release.started', actor: 'U1' },
+      { action: 'release.requested', actor: 'U1' },
       { action: 'release.tag_created', actor: 'tminus' },
     ]);
     expect(events[0]?.details).toEqual({ version: 'v1.3.0', type: 'minor', previousVersion: 'v1.2.0' });
@@ -168,7 +172,7 @@ describe('embedded database (PGlite)', () => {
     const remove = await rejection(handle.db.execute(sql`delete from release_events where release_id = ${releaseId}`));
     expect(messages(remove)).toContain('release_events is append-only');
     const actions = await handle.db.select({ action: releaseEvents.action }).from(releaseEvents).where(eq(releaseEvents.releaseId, releaseId));
-    expect(actions.map((a) => a.action)).toEqual(['release.started', 'release.tag_created']);
+    expect(actions.map((a) => a.action)).toEqual(['release.requested', 'release.tag_created']);
   });
 
   it('allows a new release once the previous one has finished, and still refuses its version', async () => {
@@ -192,14 +196,14 @@ describe('embedded database (PGlite)', () => {
     const release = await store.findById(releaseId);
     expect(release).toMatchObject({ version: 'v1.3.0', state: 'completed', deployRunId: 42, startedAt: STARTED_AT });
     expect((await store.events(releaseId)).map((e) => e.action)).toEqual([
-      'release.started',
+      'release.requested',
       'release.tag_created',
       'release.deploy_run_found',
       'release.deploy_succeeded',
     ]);
     expect((await store.inFlight()).map((r) => r.version)).toEqual(['v1.4.0']);
     const applied = await rows<{ count: number | string }>(handle, sql`select count(*)::int as count from drizzle.__drizzle_migrations`);
-    expect(Number(applied[0]?.count)).toBe(2);
+    expect(Number(applied[0]?.count)).toBe(MIGRATIONS);
 
     // The constraints survived the reopen, the append-only trigger included.
     expect(await store.create(newRelease({ version: 'v1.5.0', requestId: 'trig-6' }))).toEqual({ ok: false, conflict: 'in-flight' });

@@ -81,7 +81,7 @@ describe('/release start runs a release end to end', () => {
     expect(release?.failureReason).toContain('job deploy-production failed');
     expect(world.github.releases().some((r) => r.tag_name === 'v1.3.1')).toBe(false);
     const events = (await bot.tminus.store.events(release!.id)).map((e) => e.action);
-    expect(events).toEqual(['release.started', 'release.tag_created', 'release.deploy_run_found', 'release.deploy_failed']);
+    expect(events).toEqual(['release.requested', 'release.tag_created', 'release.deploy_run_found', 'release.deploy_failed']);
 
     const finalTop = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === top.ts)!;
     expect(visibleText(finalTop)).toContain('❌ Release v1.3.1 failed');

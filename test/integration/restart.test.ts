@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployWorkflow, RELEASES_CHANNEL, startWorld, waitFor, type World } from '../support/harness.js';
+import { deployWorkflow, NO_GATES, RELEASES_CHANNEL, startWorld, waitFor, type World } from '../support/harness.js';
 import { botEnvironment, startBotProcess, type BotProcess } from '../support/process.js';
 
 const POLICY = `
@@ -8,7 +8,7 @@ statusUpdates:
 deploy:
   pollInterval: 250ms
   runAppearTimeout: 20s
-`;
+${NO_GATES}`;
 
 function updateLabels(world: World, threadTs: string): string[] {
   return world.slack

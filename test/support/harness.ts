@@ -15,14 +15,24 @@ export const BOT_TOKEN = 'xoxb-test-token';
 export const RELEASES_CHANNEL = 'C0RELEASES';
 export const DEPLOY_WORKFLOW = 'deploy-production.yml';
 
-/** Policy for tests: the guide's rules, with the clock of release day shrunk to seconds. */
-export const FAST_POLICY = `
+/** Release-day timings for tests: the guide's rules, with the clock of release day shrunk to seconds. */
+export const FAST_TIMINGS = `
 statusUpdates:
   interval: 2s
 deploy:
   pollInterval: 200ms
   runAppearTimeout: 4s
 `;
+
+/** Turns the types' approval gates off, for tests of release day itself (the approvals tests keep them). */
+export const NO_GATES = `
+releaseTypes:
+  patch: { approvers: [] }
+  minor: { approvers: [] }
+  major: { approvers: [] }
+`;
+
+export const FAST_POLICY = FAST_TIMINGS + NO_GATES;
 
 /** A deploy workflow shaped like the guide's release day, taking a few seconds. */
 export function deployWorkflow(durations: { images?: number; staging?: number; production?: number; verify?: number } = {}): WorkflowScript {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
-import { IN_FLIGHT_STATES, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
+import { approvalGates, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
+import { IN_FLIGHT_STATES, OPEN_STATES, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
 
 export type Release = Omit<ReleaseRow, 'state' | 'type'> & { state: ReleaseState; type: 'patch' | 'minor' | 'major' | 'hotfix' };
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -10,7 +10,14 @@ export type Executor = Database | Transaction;
 /** The actor recorded for what tminus does by itself. */
 export const SYSTEM_ACTOR = 'tminus';
 
-export type NewRelease = Pick<Release, 'version' | 'type' | 'previousVersion' | 'requestedBy' | 'requestId' | 'channelId' | 'startedAt'>;
+export type NewRelease = Pick<Release, 'version' | 'type' | 'previousVersion' | 'requestedBy' | 'requestId' | 'channelId' | 'startedAt'> & {
+  hotfix?: ReleaseRow['hotfix'];
+};
+
+/** The gate a new release must pass before it is tagged, if its type has one. */
+export interface NewGate {
+  rule: { roles: string[]; rule: 'any' | 'all'; approvers: number };
+}
 
 export type ApplyResult = { ok: true; release: Release } | { ok: false; reason: string; release: Release | undefined };
 
@@ -44,8 +51,15 @@ export class ReleaseStore {
     return row && toRelease(row);
   }
 
-  async inFlight(): Promise<Release[]> {
-    const rows = await this.db.select().from(releases).where(inArray(releases.state, [...IN_FLIGHT_STATES])).orderBy(asc(releases.startedAt));
+  /** Releases whose deployment is running. */
+  async inFlight(ex: Executor = this.db): Promise<Release[]> {
+    const rows = await ex.select().from(releases).where(inArray(releases.state, [...IN_FLIGHT_STATES])).orderBy(asc(releases.startedAt));
+    return rows.map(toRelease);
+  }
+
+  /** Releases not ended yet: waiting for approval, or deploying. */
+  async open(): Promise<Release[]> {
+    const rows = await this.db.select().from(releases).where(inArray(releases.state, [...OPEN_STATES])).orderBy(asc(releases.requestedAt));
     return rows.map(toRelease);
   }
 
@@ -58,21 +72,29 @@ export class ReleaseStore {
    * Records a new release and its first audit event in one transaction. Postgres's unique indexes make
    * the answer right even when two replicas race: 'in-flight' or 'exists' instead of a second release.
    */
-  async create(input: NewRelease): Promise<{ ok: true; release: Release } | { ok: false; conflict: 'in-flight' | 'exists' | 'duplicate-request' }> {
+  async create(
+    input: NewRelease,
+    gate?: NewGate,
+  ): Promise<{ ok: true; release: Release } | { ok: false; conflict: 'in-flight' | 'exists' | 'duplicate-request' }> {
     try {
       const release = await this.db.transaction(async (tx) => {
-        const [row] = await tx.insert(releases).values({ ...input, state: 'started' }).returning();
+        const state = gate ? 'awaiting_approval' : 'started';
+        const [row] = await tx.insert(releases).values({ ...input, requestedAt: input.startedAt, state }).returning();
         await tx.insert(releaseEvents).values({
           releaseId: row!.id,
           actor: input.requestedBy,
-          action: 'release.started',
-          details: { version: input.version, type: input.type, previousVersion: input.previousVersion },
+          action: input.type === 'hotfix' ? 'hotfix.requested' : 'release.requested',
+          details: { version: input.version, type: input.type, previousVersion: input.previousVersion, ...(input.hotfix ? { issue: input.hotfix.issue, severity: input.hotfix.severity } : {}) },
         });
+        if (gate) {
+          const [opened] = await tx.insert(approvalGates).values({ releaseId: row!.id, kind: 'release', rule: gate.rule }).returning();
+          await tx.insert(releaseEvents).values({ releaseId: row!.id, actor: SYSTEM_ACTOR, action: 'gate.opened', details: { gateId: opened!.id, kind: 'release', ...gate.rule } });
+        }
         return toRelease(row!);
       });
       return { ok: true, release };
     } catch (error) {
-      if (isUniqueViolation(error, 'releases_one_in_flight')) return { ok: false, conflict: 'in-flight' };
+      if (isUniqueViolation(error, 'releases_one_in_flight') || isUniqueViolation(error, 'releases_one_open_planned')) return { ok: false, conflict: 'in-flight' };
       if (isUniqueViolation(error, 'releases_version_unique')) return { ok: false, conflict: 'exists' };
       if (isUniqueViolation(error, 'releases_request_id_unique')) return { ok: false, conflict: 'duplicate-request' };
       throw error;
@@ -101,22 +123,39 @@ export class ReleaseStore {
     event: ReleaseEvent,
     change: { actor?: string; set?: Partial<Omit<ReleaseRow, 'id' | 'state'>>; details?: Record<string, unknown> } = {},
   ): Promise<ApplyResult> {
-    return this.withLock(releaseId, async (release, tx) => {
-      const result = transition(release.state, event);
-      if (!result.ok) return { ok: false, reason: result.reason, release };
-      const [row] = await tx
-        .update(releases)
-        .set({ ...change.set, state: result.to, updatedAt: new Date() })
-        .where(eq(releases.id, releaseId))
-        .returning();
-      await tx.insert(releaseEvents).values({
-        releaseId,
-        actor: change.actor ?? SYSTEM_ACTOR,
-        action: `release.${event}`,
-        details: { from: release.state, to: result.to, ...change.details },
-      });
-      return { ok: true, release: toRelease(row!) };
+    return this.withLock(releaseId, (release, tx) => this.applyLocked(tx, release, event, change));
+  }
+
+  /** `apply` for a caller that already holds the release's row lock in `tx`. */
+  async applyLocked(
+    tx: Transaction,
+    release: Release,
+    event: ReleaseEvent,
+    change: { actor?: string; set?: Partial<Omit<ReleaseRow, 'id' | 'state'>>; details?: Record<string, unknown> } = {},
+  ): Promise<ApplyResult> {
+    const result = transition(release.state, event);
+    if (!result.ok) return { ok: false, reason: result.reason, release };
+    const [row] = await tx
+      .update(releases)
+      .set({ ...change.set, state: result.to, updatedAt: new Date() })
+      .where(eq(releases.id, release.id))
+      .returning();
+    await tx.insert(releaseEvents).values({
+      releaseId: release.id,
+      actor: change.actor ?? SYSTEM_ACTOR,
+      action: `release.${event}`,
+      details: { from: release.state, to: result.to, ...change.details },
     });
+    return { ok: true, release: toRelease(row!) };
+  }
+
+  /** Ticks a step of a hotfix's checklist once, with who and when; undefined when it was ticked already. */
+  async markHotfixStep(tx: Transaction, release: Release, step: string, by: string, at: Date): Promise<Release | undefined> {
+    if (!release.hotfix || release.hotfix.steps[step]) return undefined;
+    const hotfix = { ...release.hotfix, steps: { ...release.hotfix.steps, [step]: { at: at.toISOString(), by } } };
+    const [row] = await tx.update(releases).set({ hotfix, updatedAt: new Date() }).where(eq(releases.id, release.id)).returning();
+    await tx.insert(releaseEvents).values({ releaseId: release.id, actor: by, action: 'hotfix.step_done', details: { step } });
+    return toRelease(row!);
   }
 
   /** Sets facts that are not state changes (the thread's ts, the target commit), keeping the audit log. */

@@ -2,7 +2,16 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Release states during which a deployment is in flight (the guide's "zero in-flight deployments"). */
-export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying')`;
+export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval')`;
+/** A planned (non-hotfix) release that is open, waiting for approval or deploying: one at a time. */
+export const OPEN_PLANNED_SQL = sql`type <> 'hotfix' and state in ('awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval')`;
+
+export interface HotfixDetails {
+  issue: string;
+  severity: 'critical' | 'high';
+  /** Steps of the guide's hotfix timeline that are done: who ticked them, and when. */
+  steps: Record<string, { at: string; by: string }>;
+}
 
 export interface StoredMilestone {
   key: string;
@@ -36,6 +45,9 @@ export const releases = pgTable(
     progress: jsonb('progress').$type<StoredMilestone[]>(),
     /** Set while GitHub cannot be reached during the release; cleared when it answers again. */
     githubUnreachableSince: timestamp('github_unreachable_since', { withTimezone: true }),
+    hotfix: jsonb('hotfix').$type<HotfixDetails>(),
+    /** When the release was asked for; startedAt is T-0, when it was approved and tagging began. */
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
     failureReason: text('failure_reason'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     taggedAt: timestamp('tagged_at', { withTimezone: true }),
@@ -48,8 +60,48 @@ export const releases = pgTable(
     uniqueIndex('releases_request_id_unique').on(t.requestId),
     // At most one release in flight, enforced by Postgres even when two replicas race.
     uniqueIndex('releases_one_in_flight').on(sql`(true)`).where(IN_FLIGHT_STATES_SQL),
+    uniqueIndex('releases_one_open_planned').on(sql`(true)`).where(OPEN_PLANNED_SQL),
   ],
 );
+
+/** An approval gate of a release: the type's gate before the tag, the production gate at T+60. */
+export const approvalGates = pgTable(
+  'approval_gates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    kind: text('kind').notNull(),
+    rule: jsonb('rule').$type<{ roles: string[]; rule: 'any' | 'all'; approvers: number }>().notNull(),
+    state: text('state').notNull().default('open'),
+    /** Production gate: the GitHub environment the deploy run waits on. */
+    environmentId: bigint('environment_id', { mode: 'number' }),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('approval_gates_release_kind').on(t.releaseId, t.kind)],
+);
+
+/** One decision per person per gate: a double click or two racing clicks record one. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    gateId: uuid('gate_id')
+      .notNull()
+      .references(() => approvalGates.id),
+    userId: text('user_id').notNull(),
+    decision: text('decision').notNull(),
+    roles: jsonb('roles').$type<string[]>().notNull(),
+    reason: text('reason'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('approvals_gate_user').on(t.gateId, t.userId)],
+);
+
+export type ApprovalGateRow = typeof approvalGates.$inferSelect;
+export type ApprovalRow = typeof approvals.$inferSelect;
 
 /** Append-only audit log: who did what to a release, and when. */
 export const releaseEvents = pgTable(

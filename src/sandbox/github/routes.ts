@@ -14,6 +14,8 @@ export interface RouteContext {
   workflows: Workflows;
   createdAt: number;
   now: number;
+  /** The login the token belongs to. */
+  tokenOwner: string;
   /** Creates a lightweight tag and starts the tag-triggered workflow runs, as a push of the tag would. */
   pushTag(name: string, sha: string): void;
 }
@@ -21,6 +23,7 @@ export interface RouteContext {
 type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
 
 const RELEASE_DOCS = 'https://docs.github.com/rest/releases/releases#create-a-release';
+const REVIEW_DOCS = 'https://docs.github.com/rest/actions/workflow-runs#review-pending-deployments-for-a-workflow-run';
 
 const routes: [method: string, path: RegExp, handler: Handler][] = [
   ['GET', /^$/, (ctx) => ok(repositoryView(ctx.links, ctx.repository, ctx.createdAt))],
@@ -132,6 +135,18 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
       return { status: 202, body: {} };
     },
   ],
+
+  [
+    'GET',
+    /^\/actions\/runs\/(\d+)\/pending_deployments$/,
+    (ctx, _req, [id = '']) => {
+      const pending = ctx.workflows.pendingDeployments(Number(id), ctx.now, ctx.tokenOwner);
+      if (pending === undefined) throw notFound();
+      return ok(pending);
+    },
+  ],
+
+  ['POST', /^\/actions\/runs\/(\d+)\/pending_deployments$/, reviewPendingDeployments],
 
   ['POST', /^\/releases$/, createRelease],
 
@@ -255,6 +270,35 @@ function createRelease(ctx: RouteContext, req: ApiRequest): ApiResponse {
     body: releaseView(ctx.links, release),
     headers: { location: `${ctx.links.api}/releases/${release.id}` },
   };
+}
+
+/** As GitHub: only pending deployments the token owner may review are settled; none answers 422. */
+function reviewPendingDeployments(ctx: RouteContext, req: ApiRequest, [id = '']: string[]): ApiResponse {
+  if (!ctx.workflows.has(Number(id))) throw notFound();
+  const body = objectBody(req);
+  const missing = (field: string): HttpError => new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`, {}, REVIEW_DOCS);
+  const environmentIds = body.environment_ids;
+  if (environmentIds === undefined || environmentIds === null) throw missing('environment_ids');
+  if (!Array.isArray(environmentIds) || !environmentIds.every((e) => Number.isInteger(e))) {
+    throw new HttpError(422, `Invalid request.\n\nFor 'environment_ids', ${JSON.stringify(environmentIds)} is not an array of integers.`, {}, REVIEW_DOCS);
+  }
+  const state = stringField(body, 'state');
+  if (state === undefined) throw missing('state');
+  if (state !== 'approved' && state !== 'rejected') {
+    throw new HttpError(422, `Invalid request.\n\nFor 'state', ${JSON.stringify(state)} is not one of ["approved", "rejected"].`, {}, REVIEW_DOCS);
+  }
+  const comment = stringField(body, 'comment');
+  if (comment === undefined) throw missing('comment');
+  const deployments = ctx.workflows.reviewDeployments(Number(id), ctx.now, {
+    environmentIds: environmentIds as number[],
+    state,
+    comment,
+    reviewer: ctx.tokenOwner,
+  });
+  if (deployments === undefined) {
+    throw new HttpError(422, 'Validation Failed', { errors: 'No pending deployment requests to approve or reject' }, REVIEW_DOCS);
+  }
+  return ok(deployments);
 }
 
 /** The commit a release's tag points at: the tag if it exists, else the target (default branch by default). */

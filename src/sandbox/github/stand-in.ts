@@ -7,7 +7,15 @@ import { HttpError, errorResponse, notFound } from './http.js';
 import { Repository } from './repository.js';
 import type { RouteContext } from './routes.js';
 import { route } from './routes.js';
-import type { GitHubStandInOptions, JobView, ReleaseView, WorkflowRunView, WorkflowScript } from './types.js';
+import type {
+  DeploymentReview,
+  GitHubStandInOptions,
+  JobView,
+  PendingDeploymentView,
+  ReleaseView,
+  WorkflowRunView,
+  WorkflowScript,
+} from './types.js';
 import { releaseView } from './views.js';
 import type { RepoLinks } from './workflows.js';
 import { Workflows } from './workflows.js';
@@ -39,6 +47,8 @@ export class GitHubStandIn extends EventEmitter {
   readonly repo: string;
   readonly fullName: string;
   readonly token: string;
+  /** The login the token belongs to: the reviewer of deployments reviewed through the API. */
+  readonly tokenOwner: string;
   readonly requests: RecordedRequest[] = [];
 
   private readonly clock: () => number;
@@ -74,6 +84,7 @@ export class GitHubStandIn extends EventEmitter {
     this.repo = options.repo ?? 'shop';
     this.fullName = `${this.owner}/${this.repo}`;
     this.token = options.token ?? 'ghs_test';
+    this.tokenOwner = options.tokenOwner ?? 'tminus-bot';
     this.clock = options.clock ?? Date.now;
     this.createdAt = this.clock();
     this.links = {
@@ -113,6 +124,13 @@ export class GitHubStandIn extends EventEmitter {
 
   headOf(branch: string): string | undefined {
     return this.repository.headOf(branch);
+  }
+
+  /** The branch's commits (the default branch when none is named), newest first. */
+  log(branch?: string): { sha: string; message: string; date: string }[] {
+    const head = this.repository.headOf(branch ?? this.repository.defaultBranch);
+    if (head === undefined) return [];
+    return this.repository.history(head).map((c) => ({ sha: c.sha, message: c.message, date: new Date(c.date).toISOString() }));
   }
 
   /** A lightweight tag that already exists: starts no workflow. */
@@ -171,6 +189,29 @@ export class GitHubStandIn extends EventEmitter {
   cancelRun(runId: number): void {
     this.workflows.cancel(runId, this.clock());
     this.changed(undefined);
+  }
+
+  // --- deployment environments ---
+
+  /**
+   * Requires a review by one of `reviewers` (logins) before a job targeting environment `name` starts.
+   * Applies to jobs that have not started yet; protecting again replaces the reviewers.
+   */
+  protectEnvironment(name: string, reviewers: string[]): void {
+    this.workflows.environments.protect(name, reviewers);
+    this.changed(undefined);
+  }
+
+  /** What GET /actions/runs/{id}/pending_deployments answers now, for the token owner. Throws for an unknown run. */
+  pendingDeployments(runId: number): PendingDeploymentView[] {
+    const pending = this.workflows.pendingDeployments(runId, this.clock(), this.tokenOwner);
+    if (pending === undefined) throw new Error(`No workflow run ${runId}`);
+    return pending;
+  }
+
+  /** The run's deployment reviews, oldest first. Throws for an unknown run. */
+  reviews(runId: number): DeploymentReview[] {
+    return this.workflows.reviews(runId);
   }
 
   // --- fault injection ---
@@ -239,6 +280,7 @@ export class GitHubStandIn extends EventEmitter {
       workflows: this.workflows,
       createdAt: this.createdAt,
       now: this.clock(),
+      tokenOwner: this.tokenOwner,
       pushTag: (name, sha) => {
         this.repository.addTag(name, sha);
         const commit = this.repository.getCommit(sha);

@@ -6,6 +6,11 @@ export interface WorkflowJobScript {
   steps?: string[];
   durationMs: number;
   outcome?: 'success' | 'failure';
+  /**
+   * The deployment environment the job targets (`environment:`). When it is protected (see
+   * GitHubStandIn.protectEnvironment), the job waits for a review before it starts.
+   */
+  environment?: string;
 }
 
 /** A workflow that runs on every push of refs/tags/* (a tag ref created through the API or by a release). */
@@ -25,9 +30,12 @@ export interface GitHubStandInOptions {
   port?: number;
   /** Milliseconds since the epoch; run progression and every timestamp read it. Default Date.now. */
   clock?: () => number;
+  /** The login the token belongs to: the reviewer of deployments reviewed through the API. Default 'tminus-bot'. */
+  tokenOwner?: string;
 }
 
-export type RunStatus = 'queued' | 'in_progress' | 'completed';
+/** 'waiting': a job waits for the review of a protected environment (the run then waits too). */
+export type RunStatus = 'queued' | 'in_progress' | 'completed' | 'waiting';
 export type RunConclusion = 'success' | 'failure' | 'skipped' | 'cancelled';
 
 export interface Actor {
@@ -131,4 +139,64 @@ export interface ReleaseView {
   published_at: string | null;
   author: Actor;
   assets: never[];
+}
+
+export type DeploymentReviewState = 'approved' | 'rejected';
+
+/** One review of a run's pending deployments, as recorded by the stand-in. */
+export interface DeploymentReview {
+  /** The environments the review settled (those requested that were pending and that the reviewer may review). */
+  environmentIds: number[];
+  state: DeploymentReviewState;
+  comment: string;
+  /** Login of the reviewer (the token owner for reviews through the API). */
+  reviewer: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface EnvironmentView {
+  id: number;
+  node_id: string;
+  name: string;
+  url: string;
+  html_url: string;
+}
+
+export interface UserView extends Actor {
+  avatar_url: string;
+  gravatar_id: string;
+  url: string;
+  site_admin: boolean;
+}
+
+/** GET /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments lists these. */
+export interface PendingDeploymentView {
+  environment: EnvironmentView;
+  wait_timer: number;
+  wait_timer_started_at: string | null;
+  current_user_can_approve: boolean;
+  reviewers: { type: 'User'; reviewer: UserView }[];
+}
+
+/** A deployment, as POST .../pending_deployments answers them. */
+export interface DeploymentView {
+  url: string;
+  id: number;
+  node_id: string;
+  sha: string;
+  ref: string;
+  task: string;
+  payload: Record<string, never>;
+  original_environment: string;
+  environment: string;
+  description: string | null;
+  creator: Actor;
+  created_at: string;
+  updated_at: string;
+  statuses_url: string;
+  repository_url: string;
+  transient_environment: boolean;
+  production_environment: boolean;
+  performed_via_github_app: null;
 }

@@ -1,11 +1,28 @@
+import type { Environment } from './environments.js';
+import { Environments } from './environments.js';
 import type { Commit } from './repository.js';
 import { SANDBOX_AUTHOR } from './repository.js';
-import type { Actor, JobView, RunConclusion, RunStatus, StepView, WorkflowJobScript, WorkflowRunView, WorkflowScript } from './types.js';
+import type {
+  Actor,
+  DeploymentReview,
+  DeploymentReviewState,
+  DeploymentView,
+  JobView,
+  PendingDeploymentView,
+  RunConclusion,
+  RunStatus,
+  StepView,
+  WorkflowJobScript,
+  WorkflowRunView,
+  WorkflowScript,
+} from './types.js';
 
 /**
  * Workflow runs whose progress is computed from the clock at each read: jobs run one after another,
  * the first from the run's creation, each for its durationMs, steps sharing the job's time equally.
  * Nothing has started at the very instant a run is created (it is 'queued' then).
+ * A job whose environment is protected waits ('waiting') from the moment it would have started until
+ * it is reviewed: approved, it starts then (and the later jobs after it); rejected, it fails then.
  */
 
 export interface RepoLinks {
@@ -36,6 +53,17 @@ interface JobRecord {
   failedAt?: number;
   /** Set by failJob before the job started: it fails when it would have finished. */
   forceFailure: boolean;
+  /** The review of the job's protected environment, once reviewed. */
+  review?: { state: DeploymentReviewState; at: number };
+  /** The deployment the review answered with (created when the job began waiting). */
+  deployment?: DeploymentRecord;
+}
+
+interface DeploymentRecord {
+  id: number;
+  environment: string;
+  createdAt: number;
+  updatedAt: number;
 }
 
 interface RunRecord {
@@ -47,6 +75,8 @@ interface RunRecord {
   createdAt: number;
   jobs: JobRecord[];
   cancelledAt?: number;
+  /** Reviews of the run's pending deployments, oldest first. */
+  reviews?: DeploymentReview[];
 }
 
 /** When something begins and ends, and how it ends. `forced` ends (cancellation) count as reached at once. */
@@ -56,6 +86,8 @@ interface Span {
   conclusion: RunConclusion;
   ran: boolean;
   forced: boolean;
+  /** Set for a job gated by a protected environment: it waits from then until `start` (or its rejection). */
+  waitingFrom?: number;
 }
 
 interface Progress {
@@ -73,11 +105,16 @@ export class Workflows {
   private nextWorkflowId = 40_000_001;
   private nextRunId = 10_000_001;
   private nextJobId = 20_000_001;
+  private nextDeploymentId = 81_000_001;
+  /** Deployment environments and their required reviewers. */
+  readonly environments: Environments;
 
   constructor(
     private readonly links: RepoLinks,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.environments = new Environments(links, clock);
+  }
 
   define(file: string, script: WorkflowScript): Workflow {
     const existing = this.workflows.find((w) => w.file === file);
@@ -166,14 +203,100 @@ export class Workflows {
     run.cancelledAt = now;
   }
 
+  /** The run's jobs waiting for a review now, as GET .../pending_deployments lists them; undefined for an unknown run. */
+  pendingDeployments(runId: number, now: number, viewer: string): PendingDeploymentView[] | undefined {
+    const run = this.runList.find((r) => r.id === runId);
+    if (run === undefined) return undefined;
+    const seen = new Set<number>();
+    return this.waitingGates(run, now)
+      .filter(({ gate }) => !seen.has(gate.id) && seen.add(gate.id))
+      .map(({ gate, waitingFrom }) => ({
+        environment: this.environments.view(gate),
+        wait_timer: 0,
+        wait_timer_started_at: iso(waitingFrom),
+        current_user_can_approve: gate.reviewers.includes(viewer),
+        reviewers: gate.reviewers.map((login) => ({ type: 'User' as const, reviewer: this.environments.user(login) })),
+      }));
+  }
+
+  /**
+   * Approves or rejects the run's waiting jobs whose environment is among `environmentIds` and that
+   * `reviewer` may review, as of `now`. Undefined when there is none (GitHub answers 422 then).
+   * Throws for an unknown run.
+   */
+  reviewDeployments(
+    runId: number,
+    now: number,
+    review: { environmentIds: number[]; state: DeploymentReviewState; comment: string; reviewer: string },
+  ): DeploymentView[] | undefined {
+    const run = this.mustFind(runId);
+    const settled = this.waitingGates(run, now).filter(
+      ({ gate }) => review.environmentIds.includes(gate.id) && gate.reviewers.includes(review.reviewer),
+    );
+    if (settled.length === 0) return undefined;
+    const deployments = settled.map(({ job, gate, waitingFrom }) => {
+      job.review = { state: review.state, at: now };
+      job.deployment = { id: this.nextDeploymentId++, environment: gate.name, createdAt: waitingFrom, updatedAt: now };
+      return this.deploymentView(run, job.deployment);
+    });
+    (run.reviews ??= []).push({
+      environmentIds: [...new Set(settled.map((s) => s.gate.id))],
+      state: review.state,
+      comment: review.comment,
+      reviewer: review.reviewer,
+      at: iso(now),
+    });
+    return deployments;
+  }
+
+  /** The run's deployment reviews, oldest first. Throws for an unknown run. */
+  reviews(runId: number): DeploymentReview[] {
+    return (this.mustFind(runId).reviews ?? []).map((r) => ({ ...r, environmentIds: [...r.environmentIds] }));
+  }
+
+  /** The run's jobs that wait for a review at `now`, with their environment and since when they wait. */
+  private waitingGates(run: RunRecord, now: number): { job: JobRecord; gate: Environment; waitingFrom: number }[] {
+    const progress = this.jobProgress(run, now);
+    return this.plan(run).flatMap((p, i) => {
+      const job = run.jobs[i];
+      const waitingFrom = p.job.waitingFrom;
+      if (job === undefined || p.gate === undefined || waitingFrom === undefined || progress[i]?.job.status !== 'waiting') return [];
+      return [{ job, gate: p.gate, waitingFrom }];
+    });
+  }
+
+  private deploymentView(run: RunRecord, deployment: DeploymentRecord): DeploymentView {
+    const url = `${this.links.api}/deployments/${deployment.id}`;
+    return {
+      url,
+      id: deployment.id,
+      node_id: nodeId('DE', deployment.id),
+      sha: run.headCommit.sha,
+      ref: run.headBranch,
+      task: 'deploy',
+      payload: {},
+      original_environment: deployment.environment,
+      environment: deployment.environment,
+      description: null,
+      creator: SANDBOX_ACTOR,
+      created_at: iso(deployment.createdAt),
+      updated_at: iso(deployment.updatedAt),
+      statuses_url: `${url}/statuses`,
+      repository_url: this.links.api,
+      transient_environment: false,
+      production_environment: deployment.environment === 'production',
+      performed_via_github_app: null,
+    };
+  }
+
   private mustFind(runId: number): RunRecord {
     const run = this.runList.find((r) => r.id === runId);
     if (run === undefined) throw new Error(`No workflow run ${runId}`);
     return run;
   }
 
-  /** The whole future of a run as scripted so far (failures and cancellation included). */
-  private plan(run: RunRecord): { job: Span; steps: Span[] }[] {
+  /** The whole future of a run as scripted so far (failures, reviews and cancellation included). */
+  private plan(run: RunRecord): { job: Span; steps: Span[]; gate?: Environment }[] {
     const happenedBy = (t: number, at: number): boolean => at >= t && at > run.createdAt;
     let cursor = run.createdAt;
     let halt: { at: number; conclusion: 'skipped' | 'cancelled'; forced: boolean } | undefined;
@@ -182,7 +305,17 @@ export class Workflows {
         const span: Span = { start: halt.at, end: halt.at, conclusion: halt.conclusion, ran: false, forced: halt.forced };
         return { job: span, steps: job.steps.map(() => ({ ...span })) };
       }
-      const start = cursor;
+      const gate = this.environments.gateAt(job.script.environment, cursor);
+      const waitingFrom = gate === undefined ? undefined : cursor;
+      if (gate !== undefined && job.review?.state === 'rejected') {
+        // A rejected deployment: the job fails then, without running a step, and the later jobs are skipped.
+        const at = job.review.at;
+        halt = { at, conclusion: 'skipped', forced: false };
+        const span: Span = { start: at, end: at, conclusion: 'failure', ran: false, forced: false, waitingFrom };
+        return { job: span, steps: job.steps.map((): Span => ({ start: at, end: at, conclusion: 'skipped', ran: false, forced: false })), gate };
+      }
+      // A gated job starts when approved; until then, as far as the plan knows, it waits for ever.
+      const start = gate === undefined ? cursor : (job.review?.at ?? Infinity);
       const natural = start + job.script.durationMs;
       const end = job.failedAt ?? natural;
       const failing = job.failedAt !== undefined || job.forceFailure || job.script.outcome === 'failure';
@@ -190,13 +323,14 @@ export class Workflows {
       if (cancelledAt !== undefined && !happenedBy(end, cancelledAt)) {
         const ran = happenedBy(start, cancelledAt);
         halt = { at: cancelledAt, conclusion: 'cancelled', forced: true };
-        const span: Span = { start: ran ? start : cancelledAt, end: cancelledAt, conclusion: 'cancelled', ran, forced: true };
-        return { job: span, steps: ran ? stepSpans(job, start, span) : job.steps.map(() => ({ ...span })) };
+        const span: Span = { start: ran ? start : cancelledAt, end: cancelledAt, conclusion: 'cancelled', ran, forced: true, waitingFrom };
+        const steps = ran ? stepSpans(job, start, span) : job.steps.map((): Span => ({ ...span, waitingFrom: undefined }));
+        return { job: span, steps, gate };
       }
       cursor = end;
       if (failing) halt = { at: end, conclusion: 'skipped', forced: false };
-      const span: Span = { start, end, conclusion: failing ? 'failure' : 'success', ran: true, forced: false };
-      return { job: span, steps: stepSpans(job, start, span) };
+      const span: Span = { start, end, conclusion: failing ? 'failure' : 'success', ran: true, forced: false, waitingFrom };
+      return { job: span, steps: stepSpans(job, start, span), gate };
     });
   }
 
@@ -205,8 +339,9 @@ export class Workflows {
       const happened = (t: number): boolean => now >= t && now > run.createdAt;
       const completed = span.forced ? now >= span.end : happened(span.end);
       const started = completed || (span.ran && happened(span.start));
+      const waiting = !started && span.waitingFrom !== undefined && happened(span.waitingFrom);
       return {
-        status: completed ? 'completed' : started ? 'in_progress' : 'queued',
+        status: completed ? 'completed' : started ? 'in_progress' : waiting ? 'waiting' : 'queued',
         conclusion: completed ? span.conclusion : null,
         startedAt: started ? span.start : null,
         completedAt: completed ? span.end : null,
@@ -218,7 +353,13 @@ export class Workflows {
   private runView(run: RunRecord, now: number): WorkflowRunView {
     const progress = this.jobProgress(run, now).map((p) => p.job);
     const completed = progress.length === 0 ? now > run.createdAt : progress.every((p) => p.status === 'completed');
-    const status: RunStatus = completed ? 'completed' : progress.some((p) => p.status !== 'queued') ? 'in_progress' : 'queued';
+    const status: RunStatus = completed
+      ? 'completed'
+      : progress.some((p) => p.status === 'waiting')
+        ? 'waiting'
+        : progress.some((p) => p.status !== 'queued')
+          ? 'in_progress'
+          : 'queued';
     const conclusion: RunConclusion | null = !completed
       ? null
       : run.cancelledAt !== undefined

@@ -1,0 +1,58 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Database } from './client.js';
+import type { Executor, Transaction } from './release-store.js';
+import { approvalGates, approvals, releaseEvents, type ApprovalGateRow, type ApprovalRow } from './schema.js';
+
+export type Gate = ApprovalGateRow & { kind: 'release' | 'production'; state: 'open' | 'approved' | 'rejected' };
+export type Decision = ApprovalRow & { decision: 'approved' | 'rejected' };
+
+/** Approval gates and the decisions people made at them. */
+export class GateStore {
+  constructor(private readonly db: Database) {}
+
+  async find(gateId: string, ex: Executor = this.db): Promise<Gate | undefined> {
+    const [row] = await ex.select().from(approvalGates).where(eq(approvalGates.id, gateId));
+    return row as Gate | undefined;
+  }
+
+  async ofRelease(releaseId: string, kind: Gate['kind'], ex: Executor = this.db): Promise<Gate | undefined> {
+    const [row] = await ex.select().from(approvalGates).where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.kind, kind)));
+    return row as Gate | undefined;
+  }
+
+  async decisions(gateId: string, ex: Executor = this.db): Promise<Decision[]> {
+    return (await ex.select().from(approvals).where(eq(approvals.gateId, gateId)).orderBy(asc(approvals.id))) as Decision[];
+  }
+
+  /** Opens a gate once: a second call (a repeated job) returns the one already open. */
+  async open(tx: Transaction, releaseId: string, kind: Gate['kind'], rule: Gate['rule'], environmentId?: number): Promise<{ gate: Gate; opened: boolean }> {
+    const inserted = await tx.insert(approvalGates).values({ releaseId, kind, rule, environmentId }).onConflictDoNothing().returning();
+    if (inserted[0]) {
+      await tx.insert(releaseEvents).values({ releaseId, actor: 'tminus', action: 'gate.opened', details: { gateId: inserted[0].id, kind, ...rule } });
+      return { gate: inserted[0] as Gate, opened: true };
+    }
+    return { gate: (await this.ofRelease(releaseId, kind, tx))!, opened: false };
+  }
+
+  /** Records one person's decision; false when they had already decided at this gate (a double click). */
+  async record(tx: Transaction, gate: Gate, decision: { userId: string; decision: Decision['decision']; roles: string[]; reason?: string }): Promise<boolean> {
+    const inserted = await tx
+      .insert(approvals)
+      .values({ gateId: gate.id, userId: decision.userId, decision: decision.decision, roles: decision.roles, reason: decision.reason })
+      .onConflictDoNothing()
+      .returning({ id: approvals.id });
+    if (inserted.length === 0) return false;
+    await tx.insert(releaseEvents).values({
+      releaseId: gate.releaseId,
+      actor: decision.userId,
+      action: decision.decision === 'approved' ? 'approval.approved' : 'approval.rejected',
+      details: { gateId: gate.id, kind: gate.kind, roles: decision.roles, ...(decision.reason ? { reason: decision.reason } : {}) },
+    });
+    return true;
+  }
+
+  async close(tx: Transaction, gate: Gate, state: 'approved' | 'rejected', at: Date): Promise<void> {
+    await tx.update(approvalGates).set({ state, decidedAt: at }).where(eq(approvalGates.id, gate.id));
+    await tx.insert(releaseEvents).values({ releaseId: gate.releaseId, actor: 'tminus', action: `gate.${state}`, details: { gateId: gate.id, kind: gate.kind } });
+  }
+}

@@ -1,0 +1,93 @@
+import { describeGate } from '../domain/approvals.js';
+import type { RoleName } from '../domain/policy.js';
+import type { Gate } from '../integrations/database/gate-store.js';
+import type { Release } from '../integrations/database/release-store.js';
+import { approvedNotice, gateMessage, rejectedNotice } from '../messages/approval-gate.js';
+import type { SlackMessage } from '../messages/types.js';
+import { gateRule } from '../services/approvals.js';
+import { gateStatus } from '../domain/approvals.js';
+import { postKeys, type JobContext } from './context.js';
+import { refreshProgressView } from './progress-view.js';
+
+/** The gate's message as it stands: who may approve, who did, and the buttons while it is open. */
+export async function renderGate(ctx: JobContext, gate: Gate, release: Release): Promise<SlackMessage> {
+  const rule = gateRule(gate);
+  const decisions = await ctx.gates.decisions(gate.id);
+  const holders = [...new Set((await Promise.all(rule.roles.map((r) => ctx.roles.holders(r as RoleName)))).flat())].filter((u) => u !== release.requestedBy);
+  const status = gateStatus(rule, decisions.filter((d) => d.decision === 'approved').map((d) => ({ userId: d.userId, roles: d.roles as RoleName[] })), release.requestedBy);
+  return gateMessage({
+    gateId: gate.id,
+    kind: gate.kind,
+    version: release.version,
+    type: release.type,
+    needs: describeGate(rule),
+    approvers: holders,
+    state: gate.state,
+    decisions: decisions.map((d) => ({ userId: d.userId, decision: d.decision, at: d.at, reason: d.reason })),
+    counted: status.counted,
+    needed: status.needed,
+    testing: ctx.policy.releaseTypes[release.type].testing,
+    timeZone: ctx.policy.timezone,
+  });
+}
+
+/** Posts a gate's message in the release's thread (once), e.g. when the gate opens. */
+export async function postGate(ctx: JobContext, gate: Gate, release: Release): Promise<void> {
+  if (!release.threadTs) return;
+  await ctx.posts.postOnce(postKeys.gate(gate.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, await renderGate(ctx, gate, release));
+}
+
+/**
+ * After a decision at a gate: the gate's message shows it; when the gate is decided, the thread is told,
+ * GitHub's deployment review is answered for the production gate, and an approved release moves on.
+ */
+export async function gateDecision(ctx: JobContext, data: { gateId: string }): Promise<void> {
+  const gate = await ctx.gates.find(data.gateId);
+  if (!gate) return;
+  const release = (await ctx.store.findById(gate.releaseId))!;
+  await ctx.posts.update(postKeys.gate(gate.id), await renderGate(ctx, gate, release));
+  await refreshProgressView(ctx, release);
+  if (gate.state === 'open' || !release.threadTs) return;
+  const decisions = await ctx.gates.decisions(gate.id);
+  const thread = { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs };
+
+  if (gate.state === 'rejected') {
+    const rejection = decisions.find((d) => d.decision === 'rejected')!;
+    if (gate.kind === 'production' && release.deployRunId && gate.environmentId) {
+      await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', `Rejected in Slack by ${rejection.userId}: ${rejection.reason ?? ''} (tminus)`);
+      await ctx.store.audit(release.id, 'github.deployment_rejected', { runId: release.deployRunId, by: rejection.userId });
+    }
+    await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, rejectedNotice(release.version, rejection.userId, rejection.reason ?? 'no reason given', gate.kind === 'release'));
+    return;
+  }
+
+  const approvers = decisions.filter((d) => d.decision === 'approved' && d.userId !== release.requestedBy).map((d) => d.userId);
+  if (gate.kind === 'production') {
+    if (release.deployRunId && gate.environmentId) {
+      // GitHub records the token's owner as the reviewer: the real approvers go in the comment and the audit log.
+      const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'approved', `Approved in Slack by ${approvers.join(', ')} (tminus)`);
+      await ctx.store.audit(release.id, 'github.deployment_approved', { runId: release.deployRunId, approvers, outcome });
+    }
+    await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, approvedNotice(`Production deploy of ${release.version}`, approvers, 'The deploy continues.'));
+    return;
+  }
+  if (release.state === 'awaiting_approval') {
+    const running = (await ctx.store.inFlight())[0];
+    await ctx.posts.postOnce(
+      postKeys.waitingForDeployment(release.id),
+      thread,
+      approvedNotice(`${release.version}`, approvers, `It starts as soon as ${running?.version ?? 'the running deployment'} has finished (zero in-flight deployments).`),
+    );
+    return;
+  }
+  await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, approvedNotice(`${release.version}`, approvers, 'Starting the release: T-0, creating the tag.'));
+  await startReleaseDay(ctx, release);
+}
+
+/** T-0 after approval: the tag job, and the first status update one interval later. */
+export async function startReleaseDay(ctx: JobContext, release: Release): Promise<void> {
+  if (release.state !== 'started') return;
+  await ctx.jobs.add('create-tag', { releaseId: release.id });
+  const interval = ctx.policy.statusUpdates.interval;
+  await ctx.jobs.add('post-status-update', { releaseId: release.id, update: 1 }, { delayMs: release.startedAt.getTime() + interval - ctx.clock().getTime() });
+}

@@ -1,0 +1,102 @@
+import type { KnownBlock, ModalView } from '@slack/web-api';
+import { clockTime, context, escape, mention, section } from './format.js';
+import type { SlackMessage } from './types.js';
+
+export const ACTIONS = {
+  approve: 'gate_approve',
+  reject: 'gate_reject',
+  rejectModal: 'gate_reject_modal',
+  hotfixStep: 'hotfix_step',
+} as const;
+
+export interface GateMessageInput {
+  gateId: string;
+  kind: 'release' | 'production';
+  version: string;
+  type: string;
+  /** "engineering leadership", "2 different people from …" */
+  needs: string;
+  /** Slack ids of the people who hold a role the gate needs (shown so the right people are pinged). */
+  approvers: string[];
+  state: 'open' | 'approved' | 'rejected';
+  decisions: { userId: string; decision: 'approved' | 'rejected'; at: Date; reason: string | null }[];
+  counted: number;
+  needed: number;
+  testing: string;
+  timeZone: string;
+}
+
+/** The buttons of an open gate; the hotfix message carries them too. */
+export function gateButtons(gateId: string, approveLabel = 'Approve'): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: `gate:${gateId}`,
+    elements: [
+      { type: 'button', action_id: ACTIONS.approve, text: { type: 'plain_text', text: approveLabel }, style: 'primary', value: gateId },
+      { type: 'button', action_id: ACTIONS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: gateId },
+    ],
+  };
+}
+
+export function decisionLines(decisions: GateMessageInput['decisions'], timeZone: string): string[] {
+  return decisions.map((d) =>
+    d.decision === 'approved'
+      ? `✅ Approved by ${mention(d.userId)} at ${clockTime(d.at, timeZone)}`
+      : `🚫 Rejected by ${mention(d.userId)} at ${clockTime(d.at, timeZone)}${d.reason ? `: ${escape(d.reason)}` : ''}`,
+  );
+}
+
+/** An approval gate in the release's thread: who may approve, who did, and the buttons while it is open. */
+export function gateMessage(input: GateMessageInput): SlackMessage {
+  const what = input.kind === 'production' ? `Production deploy of ${input.version}` : `${capital(input.type)} release ${input.version}`;
+  const status =
+    input.state === 'approved'
+      ? '✅ *Approved*'
+      : input.state === 'rejected'
+        ? '🚫 *Rejected*'
+        : `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
+  const lines = [
+    `*${what} needs approval* from ${input.needs}.`,
+    input.kind === 'release' ? `Testing by the guide: ${escape(input.testing)}.` : 'The deploy workflow is waiting at the production environment.',
+    input.approvers.length > 0 ? `Can approve: ${input.approvers.map(mention).join(', ')}` : '_Nobody holds these roles yet: set them in the release policy._',
+  ];
+  const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone)].join('\n'))];
+  if (input.state === 'open') blocks.push(gateButtons(input.gateId));
+  blocks.push(context('The person who started the release cannot approve it; each person counts once.'));
+  return { text: `${what}: ${input.state === 'open' ? `waiting for approval (${input.counted} of ${input.needed})` : input.state}`, blocks };
+}
+
+/** The modal that asks why, before a rejection is recorded. */
+export function rejectModal(gateId: string, version: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ACTIONS.rejectModal,
+    private_metadata: gateId,
+    title: { type: 'plain_text', text: 'Reject release' },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      section(`Rejecting *${escape(version)}* stops the release. Say why: it is posted in the thread and kept in the audit log.`),
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: { type: 'plain_text', text: 'Reason' },
+        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3, max_length: 500 },
+      },
+    ],
+  };
+}
+
+export function rejectedNotice(version: string, userId: string, reason: string, nothingDeployed: boolean): SlackMessage {
+  const text = `🚫 *${version} was rejected* by ${mention(userId)}: ${escape(reason)}\n${nothingDeployed ? 'Nothing was tagged or deployed.' : 'The production deploy was stopped; production still runs the previous version.'}`;
+  return { text: `🚫 ${version} was rejected: ${reason}`, blocks: [section(text)] };
+}
+
+export function approvedNotice(what: string, approvers: string[], next: string): SlackMessage {
+  const text = `✅ *${what} approved* by ${approvers.map(mention).join(' and ')}. ${next}`;
+  return { text: `✅ ${what} approved. ${next}`, blocks: [section(text)] };
+}
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

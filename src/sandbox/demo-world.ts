@@ -1,0 +1,118 @@
+import semver from 'semver';
+import type { Policy, RoleName } from '../domain/policy.js';
+import type { DatabaseHandle } from '../integrations/database/client.js';
+import { ReleaseStore } from '../integrations/database/release-store.js';
+import { releases } from '../integrations/database/schema.js';
+import type { GitHubStandIn, WorkflowScript } from './github.js';
+
+/** The sandbox's small world: the people of the guide, the SwipeSavvy repository and its release-day workflow. */
+
+export const RELEASES_CHANNEL = { id: 'C0RELEASES', name: 'releases' } as const;
+
+export interface SandboxPerson {
+  id: string;
+  name: string;
+  realName: string;
+  /** As the page shows it in the identity switch. */
+  role: string;
+  /** The policy roles the person fills when the policy names no one for them. */
+  roles: RoleName[];
+}
+
+export const SANDBOX_PEOPLE: SandboxPerson[] = [
+  { id: 'U0ENG', name: 'erin', realName: 'Erin Engineer', role: 'Engineer', roles: ['releaseEngineer'] },
+  { id: 'U0LEAD', name: 'lee', realName: 'Lee Lead', role: 'Engineering lead', roles: ['engineeringLead', 'engineeringLeadership'] },
+  { id: 'U0VPENG', name: 'val', realName: 'Val Vance', role: 'VP Eng', roles: ['vpEng', 'engineeringLeadership'] },
+  { id: 'U0CTO', name: 'chris', realName: 'Chris Cho', role: 'CTO', roles: ['cto', 'engineeringLeadership'] },
+  { id: 'U0DEVOPS', name: 'dana', realName: 'Dana Devops', role: 'DevOps lead', roles: ['devopsLead'] },
+  { id: 'U0QA', name: 'quinn', realName: 'Quinn QA', role: 'QA lead', roles: ['qaLead'] },
+  { id: 'U0ONCALL', name: 'omar', realName: 'Omar Oncall', role: 'On-call', roles: ['onCall'] },
+];
+
+/** The policy with the sandbox's people in every role the policy leaves empty (the guide's default names no one). */
+export function withSandboxPeople(policy: Policy): Policy {
+  const roles = { ...policy.roles };
+  for (const name of Object.keys(roles) as RoleName[]) {
+    const people = roles[name];
+    if (people.users.length > 0 || people.groups.length > 0) continue;
+    roles[name] = { users: SANDBOX_PEOPLE.filter((p) => p.roles.includes(name)).map((p) => p.id), groups: [] };
+  }
+  return { ...policy, roles };
+}
+
+const MINUTE = 60_000;
+
+/** deploy-production.yml as the guide's release day runs it, in virtual time: T+30 images, T+45 staging, T+60 production, T+90 verified. */
+export function releaseDayWorkflow(): WorkflowScript {
+  return {
+    trigger: 'tag',
+    name: 'Deploy to production',
+    jobs: [
+      {
+        name: 'build-images',
+        steps: ['Build admin-portal', 'Build wallet-web', 'Build ai-agents', 'Tag images with version + latest', 'Push images to container registry', 'Verify image signatures'],
+        durationMs: 30 * MINUTE,
+      },
+      {
+        name: 'deploy-staging',
+        steps: ['Deploy to staging environment', 'Run smoke tests', 'Verify all services healthy', 'Check logs for errors', 'Test critical workflows'],
+        durationMs: 15 * MINUTE,
+      },
+      {
+        name: 'deploy-production',
+        steps: ['Create pre-deployment backup', 'Deploy new containers', 'Execute database migrations', 'Warm up caches', 'Run smoke tests'],
+        durationMs: 15 * MINUTE,
+      },
+      {
+        name: 'post-release-verification',
+        steps: ['Verify metrics', 'Post-deployment checks'],
+        durationMs: 30 * MINUTE,
+      },
+    ],
+  };
+}
+
+/** Pull requests merged since v1.2.0, waiting for the next release. */
+const UNRELEASED = [
+  'feat: admin portal search (#112)',
+  'feat: wallet-web dark mode (#115)',
+  'fix: rounding in wallet receipts (#117)',
+  'perf: faster ai-agents cold start (#118)',
+  'docs: release checklist in the README (#119)',
+];
+
+/** What an earlier sandbox run left in the database: versions it tagged or released, and its latest moment. */
+export interface Remembered {
+  released: string[];
+  tagged: string[];
+  latestAt: number;
+}
+
+/** The GitHub stand-in forgets everything when the sandbox stops; the database does not. */
+export async function rememberedReleases(database: DatabaseHandle): Promise<Remembered> {
+  const rows = await database.db.select({ version: releases.version, state: releases.state, taggedAt: releases.taggedAt, startedAt: releases.startedAt, finishedAt: releases.finishedAt }).from(releases);
+  const fromTags = await new ReleaseStore(database.db).releasedVersions();
+  const released = new Set([...fromTags, ...rows.filter((r) => r.state === 'completed').map((r) => r.version)]);
+  const tagged = rows.filter((r) => r.taggedAt !== null && !released.has(r.version)).map((r) => r.version);
+  const latestAt = Math.max(0, ...rows.map((r) => (r.finishedAt ?? r.startedAt).getTime()));
+  return { released: [...released], tagged, latestAt };
+}
+
+/**
+ * The demo repository: v1.2.0 released, then whatever an earlier run of the sandbox released (so the
+ * repository agrees with the database), then a few merged pull requests with conventional titles.
+ */
+export function seedDemoRepository(github: GitHubStandIn, remembered: Remembered): void {
+  github.commit('main', 'feat: wallet top-ups (#101)');
+  github.commit('main', 'fix: admin portal session timeout (#104)');
+  github.addRelease('v1.2.0');
+  const later = [...new Set([...remembered.released, ...remembered.tagged])]
+    .filter((v) => semver.valid(v) !== null && semver.gt(v, 'v1.2.0'))
+    .sort(semver.compare);
+  for (const version of later) {
+    github.commit('main', `chore: changes shipped in ${version}`);
+    if (remembered.released.includes(version)) github.addRelease(version);
+    else github.addTag(version);
+  }
+  for (const title of UNRELEASED) github.commit('main', title);
+}

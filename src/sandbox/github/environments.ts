@@ -1,0 +1,88 @@
+import type { EnvironmentView, UserView } from './types.js';
+
+/**
+ * Deployment environments with required reviewers. A job that targets an environment protected when
+ * it would have started waits for one of the reviewers to approve or reject it.
+ */
+
+export interface Environment {
+  id: number;
+  name: string;
+  /** Logins; any one of them may review. */
+  reviewers: string[];
+  /** When protection began: jobs that would have started before then run without review. */
+  protectedAt: number;
+}
+
+export class Environments {
+  private readonly list: Environment[] = [];
+  private readonly userIds = new Map<string, number>();
+  private nextId = 80_000_001;
+  private nextUserId = 91_000_001;
+
+  constructor(
+    /** `api` and `web` as in RepoLinks. */
+    private readonly links: { api: string; web: string },
+    private readonly clock: () => number,
+  ) {}
+
+  /** Protects `name` (creating it if needed) with these reviewers; protecting again replaces them. */
+  protect(name: string, reviewers: string[]): Environment {
+    if (reviewers.length === 0) throw new Error(`Environment ${name} needs at least one reviewer`);
+    for (const login of reviewers) this.userId(login);
+    const existing = this.byName(name);
+    if (existing !== undefined) {
+      existing.reviewers = [...reviewers];
+      return existing;
+    }
+    const environment: Environment = { id: this.nextId++, name, reviewers: [...reviewers], protectedAt: this.clock() };
+    this.list.push(environment);
+    return environment;
+  }
+
+  byName(name: string): Environment | undefined {
+    return this.list.find((e) => e.name === name);
+  }
+
+  /** The environment if a job targeting `name` and starting at `at` has to wait for a review. */
+  gateAt(name: string | undefined, at: number): Environment | undefined {
+    if (name === undefined) return undefined;
+    const environment = this.byName(name);
+    return environment !== undefined && environment.protectedAt <= at ? environment : undefined;
+  }
+
+  view(environment: Environment): EnvironmentView {
+    return {
+      id: environment.id,
+      node_id: `EN_${Buffer.from(String(environment.id)).toString('base64url')}`,
+      name: environment.name,
+      url: `${this.links.api}/environments/${encodeURIComponent(environment.name)}`,
+      html_url: `${this.links.web}/deployments/activity_log?environments_filter=${encodeURIComponent(environment.name)}`,
+    };
+  }
+
+  user(login: string): UserView {
+    const origin = new URL(this.links.web).origin;
+    const id = this.userId(login);
+    return {
+      login,
+      id,
+      node_id: `U_${Buffer.from(String(id)).toString('base64url')}`,
+      avatar_url: `${origin}/avatars/${login}`,
+      gravatar_id: '',
+      url: `${origin}/users/${login}`,
+      html_url: `${origin}/${login}`,
+      type: 'User',
+      site_admin: false,
+    };
+  }
+
+  private userId(login: string): number {
+    let id = this.userIds.get(login);
+    if (id === undefined) {
+      id = this.nextUserId++;
+      this.userIds.set(login, id);
+    }
+    return id;
+  }
+}

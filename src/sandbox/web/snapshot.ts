@@ -1,0 +1,75 @@
+import type { Policy } from '../../domain/policy.js';
+import { COMMANDS } from '../../messages/help.js';
+import { SPEED_CHOICES, type SandboxClock } from '../clock.js';
+import type { SandboxPerson } from '../demo-world.js';
+import type { GitHubStandIn } from '../github.js';
+import type { SlackStandIn } from '../slack.js';
+
+/** Everything the #releases page shows, read from the stand-ins at one moment of virtual time. */
+
+export interface PageWorld {
+  slack: SlackStandIn;
+  github: GitHubStandIn;
+  clock: SandboxClock;
+  policy: Policy;
+  people: SandboxPerson[];
+  channel: { id: string; name: string };
+}
+
+const RUNS_SHOWN = 5;
+const COMMITS_SHOWN = 40;
+
+export function snapshot(world: PageWorld) {
+  const { slack, github, clock, channel } = world;
+  return {
+    now: clock.now(),
+    speed: clock.speed,
+    speeds: [...SPEED_CHOICES],
+    timeZone: world.policy.timezone,
+    channel,
+    bot: { id: slack.botUserId, name: 'tminus' },
+    people: world.people.map(({ id, name, realName, role }) => ({ id, name, realName, role })),
+    commands: COMMANDS,
+    messages: slack.messages(channel.id),
+    ephemerals: slack.ephemerals(),
+    views: slack
+      .views()
+      .filter((v) => !v.closed)
+      .map((v) => ({ id: v.id, user: v.user ?? null, view: v.view })),
+    github: githubSnapshot(github, world.policy.deploy.workflow),
+  };
+}
+
+function githubSnapshot(github: GitHubStandIn, workflowFile: string) {
+  return {
+    fullName: github.fullName,
+    webUrl: `${github.url}/${github.fullName}`,
+    defaultBranch: 'main',
+    commits: github.log('main').slice(0, COMMITS_SHOWN),
+    tags: github.tags(),
+    releases: github.releases().map((r) => ({ tag: r.tag_name, name: r.name, url: r.html_url, body: r.body, createdAt: r.created_at })),
+    workflow: workflowFile,
+    runs: github
+      .runs()
+      .slice(0, RUNS_SHOWN)
+      .map((run) => ({
+        id: run.id,
+        number: run.run_number,
+        name: run.name,
+        headBranch: run.head_branch,
+        status: run.status,
+        conclusion: run.conclusion,
+        url: run.html_url,
+        createdAt: run.created_at,
+        jobs: github.jobs(run.id).map((job) => ({
+          name: job.name,
+          status: job.status,
+          conclusion: job.conclusion,
+          url: job.html_url,
+          startedAt: job.started_at,
+          completedAt: job.completed_at,
+          steps: job.steps.map((s) => ({ name: s.name, status: s.status, conclusion: s.conclusion })),
+        })),
+      })),
+  };
+}

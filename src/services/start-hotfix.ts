@@ -1,0 +1,81 @@
+import { describeGate, releaseGate } from '../domain/approvals.js';
+import { parseVersion } from '../domain/version.js';
+import type { Release } from '../integrations/database/release-store.js';
+import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
+import { inFlightReason, type StartOutcome, type StartReleaseDeps } from './start-release.js';
+
+export interface HotfixRequest {
+  /** Everything after `/release hotfix`: `vX.Y.Z <what is broken> [--severity high]`. */
+  text: string;
+  userId: string;
+  requestId?: string;
+}
+
+const USAGE = 'Usage: `/release hotfix vX.Y.Z <what is broken> [--severity critical|high]`, for example `/release hotfix v1.2.4 checkout double-charges cards`.';
+
+/**
+ * `/release hotfix`: the guide's emergency lane. The version must be a patch above what production runs;
+ * it may start while a planned release waits for approval, never while a deployment is running. It waits
+ * for the VP Eng's approval, then deploys at once through the same pipeline, skipping the cadence rules.
+ */
+export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest): Promise<StartOutcome> {
+  const severityMatch = request.text.match(/--severity(?:=|\s+)(\S+)/);
+  const severity = severityMatch?.[1] ?? 'critical';
+  if (severity !== 'critical' && severity !== 'high') return { kind: 'refused', reason: `A hotfix's severity is critical or high, not "${severity}". ${USAGE}` };
+  const [versionText, ...rest] = request.text.replace(/--severity(?:=|\s+)\S+/, '').trim().split(/\s+/);
+  const issue = rest.join(' ').trim();
+  if (!versionText || issue.length < 3) return { kind: 'refused', reason: USAGE };
+  const parsed = parseVersion(versionText);
+  if (!parsed.ok) return { kind: 'refused', reason: `${parsed.reason}. ${USAGE}` };
+  const version = parsed.version;
+
+  if (request.requestId) {
+    const repeat = await deps.store.findByRequestId(request.requestId);
+    if (repeat) return { kind: 'repeat', release: repeat };
+  }
+  if (await deps.store.findByVersion(version.tag)) return { kind: 'refused', reason: `${version.tag} was already used for a release. Use the next patch version.` };
+  if (!(await deps.store.syncedAt(TAGS_SYNC_KEY))) {
+    await deps.jobs.add('sync-released-versions', {});
+    return { kind: 'refused', reason: "tminus has not read the repository's tags yet: run the command again in a minute." };
+  }
+  const released = (await deps.store.releasedVersions()).flatMap((t) => {
+    const v = parseVersion(t);
+    return v.ok && v.version.prerelease.length === 0 ? [v.version] : [];
+  });
+  const production = released.sort((a, b) => a.major - b.major || a.minor - b.minor || a.patch - b.patch).at(-1);
+  if (production && (version.major !== production.major || version.minor !== production.minor || version.patch <= production.patch || version.prerelease.length > 0)) {
+    return {
+      kind: 'refused',
+      reason: `A hotfix is a patch above what production runs (${production.tag}): use v${production.major}.${production.minor}.${production.patch + 1}, not ${version.tag}.`,
+    };
+  }
+  const running = await deps.store.inFlight();
+  if (running[0]) return { kind: 'refused', reason: `${inFlightReason(running[0])} A hotfix may start while a release waits for approval, never while another deployment is running.` };
+
+  const gate = releaseGate(deps.policy, 'hotfix');
+  if (gate.roles.length > 0 && !deps.roles.hasAnyone(gate.roles)) {
+    return { kind: 'refused', reason: `A hotfix needs approval from ${describeGate(gate)}, but the release policy names nobody for ${gate.roles.map((r) => `\`roles.${r}\``).join(' or ')}.` };
+  }
+  const created = await deps.store.create(
+    {
+      version: version.tag,
+      type: 'hotfix',
+      previousVersion: production?.tag ?? null,
+      requestedBy: request.userId,
+      requestId: request.requestId ?? null,
+      channelId: deps.releasesChannel,
+      startedAt: deps.clock(),
+      hotfix: { issue, severity, steps: {} },
+    },
+    gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined,
+  );
+  if (!created.ok) {
+    const other: Release | undefined = created.conflict === 'in-flight' ? (await deps.store.inFlight())[0] : await deps.store.findByVersion(version.tag);
+    return { kind: 'refused', reason: other ? inFlightReason(other) : 'Another release started at the same moment: check `/release status`.' };
+  }
+  const queued = await deps.jobs.add('announce-release', { releaseId: created.release.id }).then(
+    () => true,
+    () => false,
+  );
+  return { kind: 'started', release: created.release, queued };
+}
