@@ -1,4 +1,5 @@
 import { Octokit, RequestError } from 'octokit';
+import type { WorkflowJob } from '../domain/milestones.js';
 
 /** GitHub could not be reached or answered with a server error: worth trying again later. */
 export class GitHubUnavailableError extends Error {
@@ -16,22 +17,8 @@ export class GitHubRefusedError extends Error {
   }
 }
 
-export interface DeployStep {
-  name: string;
-  status: string;
-  conclusion: string | null;
-}
-
-export interface DeployJob {
-  id: number;
-  name: string;
-  status: string;
-  conclusion: string | null;
-  startedAt: string | null;
-  completedAt: string | null;
-  url: string | null;
-  steps: DeployStep[];
-}
+/** A job of the deploy run, as the domain reads it into milestones. */
+export type DeployJob = WorkflowJob & { id: number };
 
 export interface DeployRun {
   id: number;
