@@ -105,15 +105,33 @@ export const POLICY_DEFAULTS = {
   },
   verification: {
     checks: {
-      errorRate: { label: 'Error rate', direction: 'below', threshold: 0.1, unit: '%', every: '5m' },
-      latencyP99: { label: 'Latency p99', direction: 'below', threshold: 400, unit: 'ms', every: '5m' },
-      cpu: { label: 'CPU', direction: 'below', threshold: 80, unit: '%', every: '5m' },
-      memory: { label: 'Memory', direction: 'below', threshold: 85, unit: '%', every: '5m' },
-      cacheHitRate: { label: 'Cache hit rate', direction: 'above', threshold: 90, unit: '%', every: '15m' },
-      // "should be normal": the guide gives these no number.
-      connectionPool: { label: 'Database connection pool health', every: '15m' },
-      queueDepth: { label: 'Queue depth', every: '15m' },
-      logErrors: { label: 'Log analysis for warnings/errors', every: '15m' },
+      errorRate: {
+        label: 'Error rate', direction: 'below', threshold: 0.1, unit: '%', every: '5m', issue: 'Feature broken',
+        query: '100 * sum:trace.web.request.errors{service:{service},env:{env}}.as_count() / sum:trace.web.request.hits{service:{service},env:{env}}.as_count()',
+      },
+      latencyP99: {
+        label: 'Latency p99', direction: 'below', threshold: 400, unit: 'ms', every: '5m', issue: 'Performance issue',
+        query: 'p99:trace.web.request{service:{service},env:{env}} * 1000',
+      },
+      cpu: {
+        label: 'CPU', direction: 'below', threshold: 80, unit: '%', every: '5m', issue: 'Performance issue',
+        query: 'avg:runtime.node.cpu.total{service:{service},env:{env}} by {host}',
+      },
+      memory: {
+        label: 'Memory', direction: 'below', threshold: 85, unit: '%', every: '5m', issue: 'Performance issue',
+        query: '100 * avg:container.memory.usage{service:{service},env:{env}} by {host} / avg:container.memory.limit{service:{service},env:{env}} by {host}',
+      },
+      cacheHitRate: {
+        label: 'Cache hit rate', direction: 'above', threshold: 90, unit: '%', every: '15m', issue: 'Performance issue',
+        query: '100 * sum:redis.stats.keyspace_hits{service:{service},env:{env}}.as_count() / (sum:redis.stats.keyspace_hits{service:{service},env:{env}}.as_count() + sum:redis.stats.keyspace_misses{service:{service},env:{env}}.as_count())',
+      },
+      // "should be normal": the guide gives these no number; pool use below 80 % is tminus's default bound.
+      connectionPool: {
+        label: 'Database connection pool health', direction: 'below', threshold: 80, unit: '%', every: '15m', issue: 'Performance issue',
+        query: 'max:postgresql.percent_usage_connections{service:{service},env:{env}} * 100',
+      },
+      queueDepth: { label: 'Queue depth', every: '15m', issue: 'Performance issue' },
+      logErrors: { label: 'Log analysis for warnings/errors', every: '15m', issue: 'Feature broken' },
     },
     // A check runs at the slower of its own `every` and its phase's.
     schedule: [
@@ -121,6 +139,11 @@ export const POLICY_DEFAULTS = {
       { label: 'First 24 hours', until: '24h', every: '1h' },
       { label: 'First week', until: '7d', every: '1d' },
     ],
+    env: 'prod',
+    criticalErrorRateFactor: 10,
+    autoRollback: false,
+    retryAfter: '1m',
+    graphWindow: '1h',
   },
   rollback: {
     timeLimit: '5m',

@@ -145,8 +145,12 @@ const check = strict({
   label: text,
   direction: z.enum(['below', 'above']).optional(),
   threshold: z.number().optional(),
-  unit: z.enum(['%', 'ms']).optional(),
+  unit: z.enum(['%', 'ms', '']).optional(),
   every: durationSchema,
+  // A Datadog metric query; {service}, {env} and {version} are filled in from the release. None: not checked.
+  query: text.optional(),
+  // The decision matrix's issue a breach of this check is (e.g. "Feature broken", "Performance issue").
+  issue: text.optional(),
 }).superRefine((value, ctx) => {
   if ((value.direction === undefined) !== (value.threshold === undefined)) {
     const missing = value.direction === undefined ? 'direction' : 'threshold';
@@ -190,6 +194,17 @@ export const policySchema = strict({
       .array(strict({ label: text, until: durationSchema, every: durationSchema }))
       .min(1)
       .superRefine(inOrder('until')),
+    // Tags filled into the queries: the Datadog service (default: the repository's name) and environment.
+    service: text.optional(),
+    env: text,
+    // An error rate this many times its threshold is critical ("data loss" in the decision matrix).
+    criticalErrorRateFactor: z.number().min(1),
+    // Whether tminus starts the emergency rollback by itself on a critical breach.
+    autoRollback: z.boolean(),
+    // A run that could not read every check (Datadog down, no data) is tried again this much later.
+    retryAfter: durationSchema,
+    // The graph picture covers this long before the deploy and after it.
+    graphWindow: durationSchema,
   }),
   rollback: strict({
     timeLimit: durationSchema,

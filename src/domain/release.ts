@@ -10,6 +10,9 @@ export const RELEASE_STATES = [
   'deploying',
   'awaiting_production_approval',
   'completed',
+  'stable',
+  'rolling_back',
+  'rolled_back',
   'failed',
   'rejected',
 ] as const;
@@ -26,6 +29,10 @@ export const RELEASE_EVENTS = [
   'approve_production',
   'deploy_succeeded',
   'deploy_failed',
+  'watch_passed',
+  'start_rollback',
+  'rollback_succeeded',
+  'rollback_failed',
 ] as const;
 export type ReleaseEvent = (typeof RELEASE_EVENTS)[number];
 
@@ -40,13 +47,18 @@ const TRANSITIONS: Record<ReleaseEvent, { from: readonly ReleaseState[]; to: Rel
   approve_production: { from: ['awaiting_production_approval'], to: 'deploying' },
   deploy_succeeded: { from: ['deploying'], to: 'completed' },
   deploy_failed: { from: ['deploying', 'awaiting_production_approval'], to: 'failed' },
+  watch_passed: { from: ['completed'], to: 'stable' },
+  start_rollback: { from: ['completed', 'stable', 'failed'], to: 'rolling_back' },
+  rollback_succeeded: { from: ['rolling_back'], to: 'rolled_back' },
+  rollback_failed: { from: ['rolling_back'], to: 'failed' },
 };
 
 /** A deployment is running: the guide allows none alongside it. */
-export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', 'tagged', 'deploying', 'awaiting_production_approval'];
+export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back'];
 /** Not yet ended: waiting for approval, or deploying. */
 export const OPEN_STATES: readonly ReleaseState[] = ['awaiting_approval', ...IN_FLIGHT_STATES];
-export const FINAL_STATES: readonly ReleaseState[] = ['completed', 'failed', 'rejected'];
+/** Deployed and live: watched by post-release verification until stable, or rolled back. */
+export const LIVE_STATES: readonly ReleaseState[] = ['completed', 'stable'];
 
 export function isInFlight(state: ReleaseState): boolean {
   return IN_FLIGHT_STATES.includes(state);
@@ -78,6 +90,9 @@ export const STATE_LABELS: Record<ReleaseState, string> = {
   deploying: 'deploying',
   awaiting_production_approval: 'waiting for production approval',
   completed: 'completed',
+  stable: 'stable',
+  rolling_back: 'rolling back',
+  rolled_back: 'rolled back',
   failed: 'failed',
   rejected: 'rejected',
 };

@@ -44,6 +44,9 @@ function titleFor(input: ReleaseProgressInput): string {
   if (input.state === 'completed') return `✅ Release ${input.version} completed`;
   if (input.state === 'failed') return `❌ Release ${input.version} failed`;
   if (input.state === 'rejected') return `🚫 Release ${input.version} rejected`;
+  if (input.state === 'stable') return `✅ Release ${input.version} stable`;
+  if (input.state === 'rolling_back') return `⚠️ Release ${input.version} rolling back`;
+  if (input.state === 'rolled_back') return `⏪ Release ${input.version} rolled back`;
   if (input.state === 'awaiting_approval') return `📌 Release ${input.version} waiting for approval`;
   return `📌 Release ${input.version} started`;
 }
@@ -93,8 +96,9 @@ export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessag
     ...input.milestones.map((m) => milestoneLine(m, input)),
   ];
   const end = input.finishedAt ?? input.now;
+  const deployed = input.state === 'completed' || input.state === 'stable' || input.state === 'rolling_back' || input.state === 'rolled_back';
   const status =
-    input.state === 'completed'
+    deployed
       ? `Completed at ${clockTime(end, tz)} · took ${elapsed(end.getTime() - input.startedAt.getTime())}`
       : input.state === 'failed' || input.state === 'rejected'
         ? `${input.state === 'failed' ? 'Failed' : 'Rejected'} at ${clockTime(end, tz)}${input.failureReason ? `: ${escape(input.failureReason)}` : ''}`

@@ -112,10 +112,14 @@ describe('defaultPolicy is the guide', () => {
     expect(checks.cpu).toMatchObject({ direction: 'below', threshold: 80, unit: '%', every: 5 * MINUTE });
     expect(checks.memory).toMatchObject({ direction: 'below', threshold: 85, unit: '%', every: 5 * MINUTE });
     expect(checks.cacheHitRate).toMatchObject({ direction: 'above', threshold: 90, unit: '%', every: 15 * MINUTE });
-    for (const check of [checks.connectionPool, checks.queueDepth, checks.logErrors]) {
+    // The guide gives the pool no number ("healthy"): tminus's bound is 80 % in use.
+    expect(checks.connectionPool).toMatchObject({ direction: 'below', threshold: 80, every: 15 * MINUTE });
+    for (const check of [checks.queueDepth, checks.logErrors]) {
       expect(check.every).toBe(15 * MINUTE);
       expect(check.threshold).toBeUndefined();
+      expect(check.query).toBeUndefined();
     }
+    expect(policy.verification).toMatchObject({ env: 'prod', criticalErrorRateFactor: 10, autoRollback: false });
     expect(schedule.map((phase) => [phase.until, phase.every])).toEqual([
       [HOUR, 5 * MINUTE],
       [24 * HOUR, HOUR],

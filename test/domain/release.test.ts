@@ -15,6 +15,12 @@ const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
   ['awaiting_production_approval', 'deploy_failed', 'failed'],
   ['deploying', 'deploy_succeeded', 'completed'],
   ['deploying', 'deploy_failed', 'failed'],
+  ['completed', 'watch_passed', 'stable'],
+  ['completed', 'start_rollback', 'rolling_back'],
+  ['stable', 'start_rollback', 'rolling_back'],
+  ['failed', 'start_rollback', 'rolling_back'],
+  ['rolling_back', 'rollback_succeeded', 'rolled_back'],
+  ['rolling_back', 'rollback_failed', 'failed'],
 ];
 
 describe('release state machine', () => {
@@ -35,14 +41,15 @@ describe('release state machine', () => {
     }
   });
 
-  it('a finished release takes no more events', () => {
-    for (const final of ['completed', 'failed', 'rejected'] as const) {
+  it('a rejected or rolled-back release takes no more events; a live one only its watch and a rollback', () => {
+    for (const final of ['rejected', 'rolled_back'] as const) {
       for (const event of RELEASE_EVENTS) expect(transition(final, event).ok).toBe(false);
     }
+    expect(RELEASE_EVENTS.filter((e) => transition('completed', e).ok)).toEqual(['watch_passed', 'start_rollback']);
   });
 
   it('knows which states run a deployment and which are open', () => {
-    expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval']);
-    expect(RELEASE_STATES.filter(isOpen)).toEqual(['awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval']);
+    expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back']);
+    expect(RELEASE_STATES.filter(isOpen)).toEqual(['awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back']);
   });
 });

@@ -1,10 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Release states during which a deployment is in flight (the guide's "zero in-flight deployments"). */
-export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval')`;
+export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back')`;
 /** A planned (non-hotfix) release that is open, waiting for approval or deploying: one at a time. */
-export const OPEN_PLANNED_SQL = sql`type <> 'hotfix' and state in ('awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval')`;
+export const OPEN_PLANNED_SQL = sql`type <> 'hotfix' and state in ('awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back')`;
+
+export interface RollbackDetails {
+  by: string;
+  reason: string;
+  toVersion: string;
+  startedAt: string;
+  runId?: number;
+  runUrl?: string;
+  restoredAt?: string;
+  /** Rollback verification checklist: item → who ticked it (tminus for automatic checks) and when. */
+  checklist: Record<string, { at: string; by: string; evidence?: string }>;
+}
 
 export interface HotfixDetails {
   issue: string;
@@ -46,6 +58,9 @@ export const releases = pgTable(
     /** Set while GitHub cannot be reached during the release; cleared when it answers again. */
     githubUnreachableSince: timestamp('github_unreachable_since', { withTimezone: true }),
     hotfix: jsonb('hotfix').$type<HotfixDetails>(),
+    /** The emergency rollback, once started: its run, who asked, why, and the time to restore. */
+    rollback: jsonb('rollback').$type<RollbackDetails>(),
+    stableAt: timestamp('stable_at', { withTimezone: true }),
     /** When the release was asked for; startedAt is T-0, when it was approved and tagging began. */
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
     failureReason: text('failure_reason'),
@@ -98,6 +113,23 @@ export const approvals = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('approvals_gate_user').on(t.gateId, t.userId)],
+);
+
+/** A check that breached after a release: open until the check passes again. Alerted once. */
+export const breaches = pgTable(
+  'breaches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    check: text('check').notNull(),
+    severity: text('severity').notNull(),
+    value: doublePrecision('value'),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('breaches_one_open_per_check').on(t.releaseId, t.check).where(sql`resolved_at is null`)],
 );
 
 export type ApprovalGateRow = typeof approvalGates.$inferSelect;

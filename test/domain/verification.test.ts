@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { classifyBreach, lookupIncident } from '../../src/domain/decision-matrix.js';
+import { defaultPolicy } from '../../src/domain/policy.js';
+import { fillQuery, judgeCheck, runnableChecks, verificationSchedule, type CheckDefinition } from '../../src/domain/verification.js';
+
+const policy = defaultPolicy();
+const check = (key: 'errorRate' | 'cacheHitRate' | 'latencyP99'): CheckDefinition => runnableChecks(policy).find((c) => c.key === key)!;
+const MIN = 60_000;
+
+describe('judging a check', () => {
+  it.each([
+    ['under the threshold', 'errorRate', [[0.02, 0.04]], 'pass', 0.03],
+    ['at the threshold is a breach (the guide says < 0.1 %)', 'errorRate', [[0.1]], 'breach', 0.1],
+    ['the worst of several series decides', 'latencyP99', [[200, 220], [390, 450]], 'breach', 420],
+    ['"above" checks take the lowest series', 'cacheHitRate', [[95], [88, 86]], 'breach', 87],
+    ['null points are skipped', 'errorRate', [[null, 0.05, null]], 'pass', 0.05],
+    ['no series is no data, never healthy', 'errorRate', [], 'no-data', undefined],
+    ['series of nulls only is no data', 'errorRate', [[null, null]], 'no-data', undefined],
+  ] as const)('%s', (_what, key, series, state, value) => {
+    const result = judgeCheck(check(key), series.map((values, i) => ({ scope: `host:web-${i}`, values: [...values] })));
+    expect(result.state).toBe(state);
+    if (value === undefined) expect(result.value).toBeUndefined();
+    else expect(result.value).toBeCloseTo(value, 6);
+  });
+
+  it('fills the release into the query', () => {
+    expect(fillQuery(check('latencyP99').query!, { service: 'shop', env: 'prod', version: 'v1.3.0' })).toBe('p99:trace.web.request{service:shop,env:prod} * 1000');
+  });
+});
+
+describe('the guide\'s schedule', () => {
+  it('every 5 minutes in the first hour, the 15-minute checks every third run, then hourly, then daily', () => {
+    const runs = verificationSchedule(policy, 7 * 24 * 60 * MIN);
+    const firstHour = runs.filter((r) => r.at <= 60 * MIN);
+    expect(firstHour.map((r) => r.at / MIN)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
+    expect(firstHour[0]!.checks).toEqual(['errorRate', 'latencyP99', 'cpu', 'memory']);
+    expect(firstHour[2]!.checks).toEqual(['errorRate', 'latencyP99', 'cpu', 'memory', 'cacheHitRate', 'connectionPool']);
+    const day = runs.filter((r) => r.at > 60 * MIN && r.at <= 24 * 60 * MIN);
+    expect(day).toHaveLength(23);
+    expect(day[0]!.checks).toContain('cacheHitRate');
+    expect(runs.filter((r) => r.at > 24 * 60 * MIN).map((r) => r.at / (24 * 60 * MIN))).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it('stops at the watch period', () => {
+    expect(verificationSchedule(policy, 24 * 60 * MIN).at(-1)!.at).toBe(24 * 60 * MIN);
+  });
+});
+
+describe('the decision matrix', () => {
+  it('a breached error rate is a broken feature; ten times the threshold is data loss: roll back immediately', () => {
+    const broken = classifyBreach(policy, { ...judgeCheck(check('errorRate'), [{ scope: 'a', values: [0.5] }]) });
+    expect(broken).toMatchObject({ severity: 'high', issue: 'Feature broken', action: 'Rollback or hotfix', timeline: 60 * MIN, rollbackNow: false });
+    const loss = classifyBreach(policy, judgeCheck(check('errorRate'), [{ scope: 'a', values: [1.2] }]));
+    expect(loss).toMatchObject({ severity: 'critical', issue: 'Data loss', action: 'Rollback immediately', timeline: 5 * MIN, rollbackNow: true });
+  });
+
+  it('latency is a performance issue: investigate within 4 hours', () => {
+    expect(classifyBreach(policy, judgeCheck(check('latencyP99'), [{ scope: 'a', values: [900] }]))).toMatchObject({ severity: 'high', action: 'Investigate, maybe rollback', timeline: 240 * MIN });
+  });
+
+  it('answers /release incident by severity and issue', () => {
+    expect(lookupIncident(policy, 'critical', 'security vulnerability in login')[0]).toMatchObject({ issue: 'Security vuln', action: 'Rollback or hotfix' });
+    expect(lookupIncident(policy, 'HIGH', 'checkout feature broken')[0]).toMatchObject({ issue: 'Feature broken' });
+    expect(lookupIncident(policy, 'urgent', 'x')).toEqual([]);
+  });
+});
