@@ -18,6 +18,14 @@ export default tseslint.config(
     },
   },
   {
+    // The sandbox's #releases page: plain browser modules, served as they are.
+    files: ['src/sandbox/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(['window', 'document', 'localStorage', 'fetch', 'EventSource', 'Node', 'CSS', 'setTimeout', 'clearTimeout', 'console', 'performance'].map((name) => [name, 'readonly'])),
+    },
+  },
+  {
     files: ['src/main.ts', 'test/**', 'bench/**', 'drizzle.config.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -38,7 +38,7 @@ export interface TminusOptions {
   /** Run the job worker in this process (default). A web-only replica can turn it off. */
   worker?: boolean;
   /** How much faster than real time the clock runs (the sandbox's clock speed); job delays shrink by it. */
-  timeScale?: number;
+  timeScale?: number | (() => number);
   /** More HTTP routes on the same port (the sandbox's page). */
   extraRoutes?: CustomRoute[];
 }

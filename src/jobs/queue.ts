@@ -82,17 +82,17 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
 
 /** The typed front of the release queue. */
 export class ReleaseJobs {
-  /** `timeScale` > 1 runs delays faster than real time (the sandbox's clock speed); 1 in production. */
+  /** `timeScale` > 1 runs delays faster than real time (the sandbox's clock speed, read at each add); 1 in production. */
   constructor(
     readonly queue: Queue,
-    private readonly timeScale = 1,
+    private readonly timeScale: number | (() => number) = 1,
   ) {}
 
   async add<N extends JobName>(name: N, data: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
     await this.queue.add(name, data, {
       ...RETRIES[name],
       jobId: jobId(name, data),
-      delay: Math.max(0, Math.round((options.delayMs ?? 0) / this.timeScale)),
+      delay: Math.max(0, Math.round((options.delayMs ?? 0) / (typeof this.timeScale === 'function' ? this.timeScale() : this.timeScale))),
       removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
       removeOnFail: { age: 30 * 24 * 3600 },
     });

@@ -42,8 +42,11 @@ export function withSandboxPeople(policy: Policy): Policy {
 
 const MINUTE = 60_000;
 
-/** deploy-production.yml as the guide's release day runs it, in virtual time: T+30 images, T+45 staging, T+60 production, T+90 verified. */
-export function releaseDayWorkflow(): WorkflowScript {
+/**
+ * deploy-production.yml as the guide's release day runs it, in virtual time: T+30 images, T+45 staging,
+ * T+60 production (in `productionEnvironment`, where "manual approval required" waits), T+90 verified.
+ */
+export function releaseDayWorkflow(productionEnvironment: string): WorkflowScript {
   return {
     trigger: 'tag',
     name: 'Deploy to production',
@@ -62,6 +65,7 @@ export function releaseDayWorkflow(): WorkflowScript {
         name: 'deploy-production',
         steps: ['Create pre-deployment backup', 'Deploy new containers', 'Execute database migrations', 'Warm up caches', 'Run smoke tests'],
         durationMs: 15 * MINUTE,
+        environment: productionEnvironment,
       },
       {
         name: 'post-release-verification',

@@ -6,6 +6,7 @@ export type {
   DeploymentReview,
   DeploymentReviewState,
   DeploymentView,
+  DispatchRecord,
   EnvironmentView,
   GitHubStandInOptions,
   JobView,
@@ -17,4 +18,8 @@ export type {
   WorkflowJobScript,
   WorkflowRunView,
   WorkflowScript,
+  WorkflowTrigger,
 } from './github/types.js';
+export type { FileChanges } from './github/git-data.js';
+export type { IssueView } from './github/issues.js';
+export type { PullRequestView } from './github/pulls.js';

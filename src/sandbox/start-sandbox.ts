@@ -59,7 +59,9 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const github = await GitHubStandIn.start({ owner: 'swipesavvy', repo: 'platform', token: `ghs_${randomBytes(12).toString('hex')}`, clock: virtualNow });
     cleanups.push(() => github.close());
     seedDemoRepository(github, remembered);
-    github.defineWorkflow(options.policy.deploy.workflow, releaseDayWorkflow());
+    github.defineWorkflow(options.policy.deploy.workflow, releaseDayWorkflow(options.policy.productionApproval.environment));
+    // The guide's "manual approval required" at T+60: GitHub waits for a review, which tminus gives once its Slack gate is met.
+    github.protectEnvironment(options.policy.productionApproval.environment, [github.tokenOwner]);
 
     const policy = withSandboxPeople(options.policy);
     const page = sandboxPage({ slack, github, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl: `http://127.0.0.1:${port}/slack/events`, log });
@@ -74,7 +76,7 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
       log,
       clock: () => new Date(clock.now()),
       // Delays queued later keep this scale when the speed changes at run time (ReleaseJobs takes a number).
-      timeScale: clock.speed,
+      timeScale: () => clock.speed,
       extraRoutes: page.routes,
     });
     cleanups.push(async () => {

@@ -47,7 +47,7 @@ export async function decide(
   const outcome = await deps.store.withLock(checked.gate.releaseId, async (release, tx): Promise<DecisionOutcome> => {
     const gate = (await deps.gates.find(input.gateId, tx))!;
     if (gate.state !== 'open') return { kind: 'refused', reason: `This gate was already ${gate.state}.` };
-    const recorded = await deps.gates.record(tx, gate, { userId: input.userId, decision: input.decision, roles: checked.roles, reason: input.reason });
+    const recorded = await deps.gates.record(tx, gate, { userId: input.userId, decision: input.decision, roles: checked.roles, reason: input.reason, at: now });
     if (!recorded) return { kind: 'repeat' };
     const rule = gateRule(gate);
     const decisions = await deps.gates.decisions(gate.id, tx);

@@ -112,7 +112,8 @@ export async function startWorld(): Promise<World> {
   };
 }
 
-async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+/** Removes every Redis key under a queue prefix (a test's own). */
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';

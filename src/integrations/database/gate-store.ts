@@ -35,14 +35,15 @@ export class GateStore {
   }
 
   /** Records one person's decision; false when they had already decided at this gate (a double click). */
-  async record(tx: Transaction, gate: Gate, decision: { userId: string; decision: Decision['decision']; roles: string[]; reason?: string }): Promise<boolean> {
+  async record(tx: Transaction, gate: Gate, decision: { userId: string; decision: Decision['decision']; roles: string[]; reason?: string; at: Date }): Promise<boolean> {
     const inserted = await tx
       .insert(approvals)
-      .values({ gateId: gate.id, userId: decision.userId, decision: decision.decision, roles: decision.roles, reason: decision.reason })
+      .values({ gateId: gate.id, userId: decision.userId, decision: decision.decision, roles: decision.roles, reason: decision.reason, at: decision.at })
       .onConflictDoNothing()
       .returning({ id: approvals.id });
     if (inserted.length === 0) return false;
     await tx.insert(releaseEvents).values({
+      at: decision.at,
       releaseId: gate.releaseId,
       actor: decision.userId,
       action: decision.decision === 'approved' ? 'approval.approved' : 'approval.rejected',

@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
+import type { FileChanges, Files } from './git-data.js';
+import { GitObjects, applyChanges } from './git-data.js';
 
-/** The stand-in's git model: a commit graph (one parent per commit), branches, lightweight tags and releases. */
+/**
+ * The stand-in's git model: a commit graph, branches, lightweight tags and releases. Each commit has a
+ * tree: a snapshot of the repository's files (see git-data.ts).
+ */
 
 export const SANDBOX_AUTHOR = { name: 'tminus-sandbox', email: 'tminus-sandbox@users.noreply.github.com' };
 
 export interface Commit {
   sha: string;
   message: string;
+  /** The first parent. */
   parent: string | undefined;
   date: number;
+  /** Every parent, the first one first (none for a root commit, two for a merge). */
+  parents: string[];
+  /** The sha of the commit's tree. */
+  tree: string;
 }
 
 export interface Tag {
@@ -45,6 +55,8 @@ export class Repository {
   private latestReleaseId: number | undefined;
   private nextReleaseId = 30_000_001;
   private commitSeq = 0;
+  /** Blobs and trees. */
+  readonly objects = new GitObjects();
 
   constructor(
     readonly defaultBranch: string,
@@ -52,14 +64,64 @@ export class Repository {
     /** Web address of the repository, for compare links in release notes. */
     private readonly webUrl: string,
   ) {
-    this.branchHeads.set(defaultBranch, this.newCommit(undefined, 'Initial commit'));
+    const name = webUrl.split('/').pop() ?? 'repository';
+    const files = new Map([['README.md', `# ${name}\n`], ['CHANGELOG.md', '# Changelog\n']]);
+    this.branchHeads.set(defaultBranch, this.newCommit([], 'Initial commit', this.objects.writeTree(files)));
   }
 
-  commit(branch: string, message: string): string {
+  /**
+   * A commit on `branch` (created from the default branch's head if missing). `files` writes or
+   * deletes files; without it the commit appends its message's first line to CHANGELOG.md.
+   */
+  commit(branch: string, message: string, files?: FileChanges): string {
     const parent = this.branchHeads.get(branch) ?? this.defaultHead();
-    const sha = this.newCommit(parent, message);
+    const before = this.filesAt(parent) ?? new Map<string, string>();
+    const changes = files ?? { 'CHANGELOG.md': `${before.get('CHANGELOG.md') ?? '# Changelog\n'}- ${firstLine(message)}\n` };
+    const sha = this.newCommit([parent], message, this.objects.writeTree(applyChanges(before, changes)));
     this.branchHeads.set(branch, sha);
     return sha;
+  }
+
+  /** A commit that no ref points at (yet), as POST /git/commits makes. Throws for an unknown tree or parent. */
+  createCommit(message: string, tree: string, parents: string[]): string {
+    if (!this.objects.hasTree(tree)) throw new Error(`Unknown tree ${tree}`);
+    for (const p of parents) if (!this.commitsBySha.has(p)) throw new Error(`Unknown commit ${p}`);
+    return this.newCommit(parents, message, tree);
+  }
+
+  /** The files of a commit's tree; undefined for an unknown commit. */
+  filesAt(sha: string): Files | undefined {
+    const commit = this.commitsBySha.get(sha);
+    return commit === undefined ? undefined : this.objects.files(commit.tree);
+  }
+
+  /** Points `name` at the commit, creating the branch if needed. */
+  setBranch(name: string, sha: string): void {
+    if (!this.commitsBySha.has(sha)) throw new Error(`Unknown commit ${sha}`);
+    this.branchHeads.set(name, sha);
+  }
+
+  deleteBranch(name: string): boolean {
+    if (name === this.defaultBranch) throw new Error('Cannot delete the default branch');
+    return this.branchHeads.delete(name);
+  }
+
+  moveTag(name: string, sha: string): void {
+    const tag = this.tag(name);
+    if (tag === undefined) throw new Error(`Unknown tag ${name}`);
+    if (!this.commitsBySha.has(sha)) throw new Error(`Unknown commit ${sha}`);
+    tag.sha = sha;
+  }
+
+  deleteTag(name: string): boolean {
+    const index = this.tagList.findIndex((t) => t.name === name);
+    if (index >= 0) this.tagList.splice(index, 1);
+    return index >= 0;
+  }
+
+  /** Whether `ancestor` is `sha` or one of its ancestors. */
+  isAncestor(ancestor: string, sha: string): boolean {
+    return this.history(sha).some((c) => c.sha === ancestor);
   }
 
   createBranch(name: string, from?: string): string {
@@ -98,13 +160,18 @@ export class Repository {
     return undefined;
   }
 
-  /** The commit and its ancestors, newest first. */
+  /** The commit and its ancestors (every parent of a merge), newest first. */
   history(sha: string): Commit[] {
-    const out: Commit[] = [];
-    for (let c = this.commitsBySha.get(sha); c !== undefined; c = c.parent === undefined ? undefined : this.commitsBySha.get(c.parent)) {
-      out.push(c);
+    const seen = new Set<string>();
+    const stack = [sha];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      const c = this.commitsBySha.get(next);
+      if (c === undefined || seen.has(c.sha)) continue;
+      seen.add(c.sha);
+      stack.push(...c.parents);
     }
-    return out;
+    // Commits are stored in creation order, each after its parents.
+    return [...this.commitsBySha.values()].filter((c) => seen.has(c.sha)).reverse();
   }
 
   compare(baseSha: string, headSha: string): Comparison {
@@ -186,10 +253,12 @@ export class Repository {
     return [...this.releaseList].reverse();
   }
 
-  private newCommit(parent: string | undefined, message: string): string {
+  private newCommit(parents: string[], message: string, tree: string): string {
     this.commitSeq += 1;
-    const sha = createHash('sha1').update(`${parent ?? ''}\n${message}\n${this.commitSeq}`).digest('hex');
-    this.commitsBySha.set(sha, { sha, message, parent, date: this.clock() });
+    const [parent, ...others] = parents;
+    const extra = others.length > 0 ? `\n${others.join(' ')}` : '';
+    const sha = createHash('sha1').update(`${parent ?? ''}\n${message}\n${this.commitSeq}${extra}`).digest('hex');
+    this.commitsBySha.set(sha, { sha, message, parent, date: this.clock(), parents: [...parents], tree });
     return sha;
   }
 }

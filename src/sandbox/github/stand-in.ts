@@ -2,12 +2,17 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Extras } from './api.js';
+import { createExtras, routeAll } from './api.js';
+import type { FileChanges } from './git-data.js';
 import type { ApiRequest, ApiResponse } from './http.js';
+import type { IssueView } from './issues.js';
+import type { PullRequestView } from './pulls.js';
 import { HttpError, errorResponse, notFound } from './http.js';
 import { Repository } from './repository.js';
 import type { RouteContext } from './routes.js';
-import { route } from './routes.js';
 import type {
+  DispatchRecord,
   DeploymentReview,
   GitHubStandInOptions,
   JobView,
@@ -55,6 +60,8 @@ export class GitHubStandIn extends EventEmitter {
   private readonly links: RepoLinks;
   private readonly repository: Repository;
   private readonly workflows: Workflows;
+  /** Dispatches, pull requests and issues. */
+  private readonly extras: Extras = createExtras();
   private readonly createdAt: number;
   private readonly faults: Fault[] = [];
   private outageOn = false;
@@ -114,8 +121,9 @@ export class GitHubStandIn extends EventEmitter {
 
   // --- repository model ---
 
-  commit(branch: string, message: string): string {
-    return this.changed(this.repository.commit(branch, message));
+  /** `files` writes (string) or deletes (null) files; without it the commit appends its message to CHANGELOG.md. */
+  commit(branch: string, message: string, files?: FileChanges): string {
+    return this.changed(this.repository.commit(branch, message, files));
   }
 
   createBranch(name: string, from?: string): string {
@@ -159,6 +167,31 @@ export class GitHubStandIn extends EventEmitter {
     return this.repository.releases().map((r) => releaseView(this.links, r));
   }
 
+  /** The files (path → content) of a commit's tree (by sha, branch or tag) or of a tree sha. Throws for an unknown one. */
+  treeOf(ref: string): Record<string, string> {
+    const sha = this.repository.resolve(ref);
+    const files = this.repository.objects.files(ref) ?? (sha === undefined ? undefined : this.repository.filesAt(sha));
+    if (files === undefined) throw new Error(`Unknown commit or tree ${ref}`);
+    return Object.fromEntries(files);
+  }
+
+  /** A commit (by sha, branch or tag): its tree's sha, its parents, its message. Throws for an unknown one. */
+  commitInfo(ref: string): { tree: string; parents: string[]; message: string } {
+    const commit = this.repository.getCommit(this.repository.resolve(ref) ?? '');
+    if (commit === undefined) throw new Error(`Unknown commit ${ref}`);
+    return { tree: commit.tree, parents: [...commit.parents], message: commit.message };
+  }
+
+  /** Pull requests, newest first, in the REST shape of GET /pulls/{number}. */
+  pulls(): PullRequestView[] {
+    return this.extras.pulls.views(this.context());
+  }
+
+  /** Issues (pull requests left out), newest first, in the REST shape. */
+  issues(): IssueView[] {
+    return this.extras.issues.views(this.context());
+  }
+
   // --- workflows ---
 
   /** Defines (or redefines) `.github/workflows/<file>`. */
@@ -170,6 +203,11 @@ export class GitHubStandIn extends EventEmitter {
   /** Every run, newest first, with its status computed now. */
   runs(): WorkflowRunView[] {
     return this.workflows.runs(this.clock());
+  }
+
+  /** Accepted workflow dispatches, oldest first. */
+  dispatches(): DispatchRecord[] {
+    return this.extras.dispatches.all();
   }
 
   /** A run's jobs computed now, as GET /actions/runs/{id}/jobs lists them. Throws for an unknown run. */
@@ -265,7 +303,7 @@ export class GitHubStandIn extends EventEmitter {
       const prefix = `/repos/${this.fullName}`.toLowerCase();
       const lower = request.path.toLowerCase();
       if (lower !== prefix && !lower.startsWith(`${prefix}/`)) throw notFound();
-      return route(this.context(), request, request.path.slice(prefix.length));
+      return routeAll(this.context(), this.extras, request, request.path.slice(prefix.length));
     } catch (error) {
       if (error instanceof HttpError) return error.toResponse();
       return errorResponse(500, error instanceof Error ? error.message : String(error));

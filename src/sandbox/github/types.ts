@@ -13,12 +13,35 @@ export interface WorkflowJobScript {
   environment?: string;
 }
 
-/** A workflow that runs on every push of refs/tags/* (a tag ref created through the API or by a release). */
+/**
+ * A workflow that runs on every push of refs/tags/* (a tag ref created through the API or by a release)
+ * with 'tag', that can be dispatched (POST …/dispatches, `on: workflow_dispatch`) with 'dispatch', or both.
+ */
 export interface WorkflowScript {
-  trigger: 'tag';
+  trigger: WorkflowTrigger | WorkflowTrigger[];
+  /**
+   * The workflow_dispatch inputs it declares. When set, a dispatch with an undeclared input or without a
+   * required one answers 422, and defaults fill the inputs left out; when unset, any inputs are accepted.
+   */
+  inputs?: Record<string, { required?: boolean; default?: string }>;
   /** The workflow's `name:`; default the file name without its extension. */
   name?: string;
   jobs: WorkflowJobScript[];
+}
+
+export type WorkflowTrigger = 'tag' | 'dispatch';
+
+/** One accepted POST /actions/workflows/{workflow_id}/dispatches. */
+export interface DispatchRecord {
+  /** The workflow's file name, e.g. deploy-production.yml. */
+  workflow: string;
+  /** The ref as given (a branch or tag name, or refs/heads/…, refs/tags/…). */
+  ref: string;
+  /** The inputs given, with declared defaults for those left out. */
+  inputs: Record<string, string | number | boolean>;
+  runId: number;
+  /** ISO 8601. */
+  at: string;
 }
 
 export interface GitHubStandInOptions {
@@ -91,7 +114,7 @@ export interface WorkflowRunView {
   display_title: string;
   run_number: number;
   run_attempt: number;
-  event: 'push';
+  event: 'push' | 'workflow_dispatch';
   status: RunStatus;
   conclusion: RunConclusion | null;
   workflow_id: number;

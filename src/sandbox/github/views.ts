@@ -31,7 +31,7 @@ export function repositoryView(links: RepoLinks, repository: Repository, created
 
 export function commitView(links: RepoLinks, commit: Commit) {
   const signature = { ...SANDBOX_AUTHOR, date: iso(commit.date) };
-  const treeSha = commit.sha.split('').reverse().join('');
+  const treeSha = commit.tree;
   return {
     sha: commit.sha,
     node_id: nodeId('C', commit.sha),
@@ -47,10 +47,7 @@ export function commitView(links: RepoLinks, commit: Commit) {
     html_url: `${links.web}/commit/${commit.sha}`,
     author: SANDBOX_ACTOR,
     committer: SANDBOX_ACTOR,
-    parents:
-      commit.parent === undefined
-        ? []
-        : [{ sha: commit.parent, url: `${links.api}/commits/${commit.parent}`, html_url: `${links.web}/commit/${commit.parent}` }],
+    parents: commit.parents.map((p) => ({ sha: p, url: `${links.api}/commits/${p}`, html_url: `${links.web}/commit/${p}` })),
   };
 }
 

@@ -77,6 +77,10 @@ interface RunRecord {
   cancelledAt?: number;
   /** Reviews of the run's pending deployments, oldest first. */
   reviews?: DeploymentReview[];
+  /** How the run was triggered: a tag push unless set. */
+  event?: 'workflow_dispatch';
+  /** Who triggered it: the sandbox actor unless set. */
+  actor?: Actor;
 }
 
 /** When something begins and ends, and how it ends. `forced` ends (cancellation) count as reached at once. */
@@ -139,27 +143,30 @@ export class Workflows {
 
   /** Starts a run of every tag-triggered workflow; returns their ids. */
   onTagPush(tagName: string, commit: Commit): number[] {
-    const created: number[] = [];
-    for (const workflow of this.workflows.filter((w) => w.script.trigger === 'tag')) {
-      workflow.runCount += 1;
-      const run: RunRecord = {
-        id: this.nextRunId++,
-        workflow,
-        runNumber: workflow.runCount,
-        headBranch: tagName,
-        headCommit: commit,
-        createdAt: this.clock(),
-        jobs: workflow.script.jobs.map((script) => ({
-          id: this.nextJobId++,
-          script,
-          steps: script.steps ?? ['Set up job', `Run ${script.name}`, 'Complete job'],
-          forceFailure: false,
-        })),
-      };
-      this.runList.push(run);
-      created.push(run.id);
-    }
-    return created;
+    return this.workflows.filter((w) => triggersOn(w.script, 'tag')).map((workflow) => this.startRun(workflow, tagName, commit));
+  }
+
+  /** Starts a run of the workflow now (a push run unless `event` says otherwise); returns its id. */
+  startRun(workflow: Workflow, headBranch: string, commit: Commit, event?: 'workflow_dispatch', actor?: Actor): number {
+    workflow.runCount += 1;
+    const run: RunRecord = {
+      id: this.nextRunId++,
+      workflow,
+      runNumber: workflow.runCount,
+      headBranch,
+      headCommit: commit,
+      createdAt: this.clock(),
+      jobs: workflow.script.jobs.map((script) => ({
+        id: this.nextJobId++,
+        script,
+        steps: script.steps ?? ['Set up job', `Run ${script.name}`, 'Complete job'],
+        forceFailure: false,
+      })),
+      ...(event === undefined ? {} : { event }),
+      ...(actor === undefined ? {} : { actor }),
+    };
+    this.runList.push(run);
+    return run.id;
   }
 
   has(runId: number): boolean {
@@ -381,7 +388,7 @@ export class Workflows {
       display_title: run.workflow.name,
       run_number: run.runNumber,
       run_attempt: 1,
-      event: 'push',
+      event: run.event ?? 'push',
       status,
       conclusion,
       workflow_id: run.workflow.id,
@@ -397,11 +404,11 @@ export class Workflows {
       created_at: iso(run.createdAt),
       updated_at: iso(updatedAt),
       run_started_at: iso(run.createdAt),
-      actor: SANDBOX_ACTOR,
-      triggering_actor: SANDBOX_ACTOR,
+      actor: run.actor ?? SANDBOX_ACTOR,
+      triggering_actor: run.actor ?? SANDBOX_ACTOR,
       head_commit: {
         id: commit.sha,
-        tree_id: commit.sha.split('').reverse().join(''),
+        tree_id: commit.tree,
         message: commit.message,
         timestamp: iso(commit.date),
         author: SANDBOX_AUTHOR,
@@ -479,6 +486,11 @@ export const SANDBOX_ACTOR: Actor = {
   type: 'User',
   html_url: 'https://github.com/tminus-sandbox',
 };
+
+/** Whether the workflow runs on tag pushes ('tag') or can be dispatched ('dispatch'). */
+export function triggersOn(script: WorkflowScript, trigger: 'tag' | 'dispatch'): boolean {
+  return Array.isArray(script.trigger) ? script.trigger.includes(trigger) : script.trigger === trigger;
+}
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();

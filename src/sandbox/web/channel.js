@@ -83,13 +83,18 @@ function reconcile(app, container, items, stickToBottom) {
 }
 
 const following = new WeakMap();
+let renderedAt = 0;
 
-/** Whether the reader is at the end: decided by their scrolling, not by content growing under them. */
+/** Whether the reader is at the end: decided by their own scrolling, not by content changing under them. */
 function followsEnd(scroller) {
   if (!following.has(scroller)) {
     following.set(scroller, true);
-    scroller.addEventListener('scroll', () => following.set(scroller, scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80));
+    scroller.addEventListener('scroll', () => {
+      if (performance.now() - renderedAt < 200) return;
+      following.set(scroller, scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80);
+    });
   }
+  renderedAt = performance.now();
   return following.get(scroller);
 }
 

@@ -14,7 +14,7 @@ export function mountGuide(app) {
     h('p', {}, 'This page is a Slack channel, ', h('b', {}, '#releases'), ', run on your machine. tminus itself is real and gets the same signed requests Slack would send; Slack and GitHub are local stand-ins, and the clock runs fast (see the right-hand panel), so release day’s 90 minutes take about 90 seconds at 60×.'),
     h('p', {}, 'Try: the scripted release below; or type ', h('code', {}, '/release start v1.3.0'), ', ', h('code', {}, '/release status'), ' or ', h('code', {}, '/release help'),
       '. Switch who you are at the top right. On the right, merge pull requests, fail a job of the deploy run, or change the clock speed.'),
-    h('button', { type: 'button', id: 'scripted-release', class: 'bk-button primary', onclick: () => void start(app) }, '▶ Run a scripted minor release')));
+    h('button', { type: 'button', id: 'scripted-release', class: 'bk-button primary', onclick: () => void start(app).catch((error) => app.toast(error.message)) }, '▶ Run a scripted minor release')));
 }
 
 /** The next minor version after the repository's highest tag (v1.3.0 on a fresh sandbox). */
@@ -53,11 +53,12 @@ function draw(app) {
   const box = document.getElementById('guide');
   box.hidden = !script;
   if (!script) return;
-  const steps = script.steps.slice(-4);
+  const steps = script.steps.slice(-3);
   box.replaceChildren(
     h('div', { class: 'guide-head' }, h('b', {}, `📖 Scripted release ${script.version}`), h('button', { type: 'button', class: 'modal-x', title: 'Hide the guide', onclick: () => { script = null; draw(app); document.getElementById('scripted-release').disabled = false; } }, '×')),
     h('ol', { class: 'guide-steps', start: script.steps.length - steps.length + 1 }, steps.map((s, i) =>
       h('li', { class: i === steps.length - 1 ? 'current' : '' }, h('span', { html: s.html }), s.actions.length ? h('div', { class: 'guide-actions' }, s.actions) : null))));
+  box.scrollTop = box.scrollHeight;
 }
 
 /** Called on every state: narrates what is new about the scripted release. */
@@ -69,8 +70,9 @@ export function guideOnState(app) {
   if (!top) return;
   if (!script.seen.has('top')) {
     script.seen.add('top');
-    app.openThreadFor(top.ts);
     say(app, `tminus posted the release in #releases. That message is the <b>live progress view</b>: it is edited in place (“(edited)”) as the deploy workflow reaches T+30 images, T+45 staging, T+60 production and T+90 verification. Its thread is open on the right.`);
+    app.openThreadFor(top.ts);
+    return;
   }
   const candidates = [top, ...state.messages.filter((m) => m.threadTs === top.ts), ...state.ephemerals.filter((e) => e.user === app.me)];
   for (const message of candidates) {

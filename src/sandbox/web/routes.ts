@@ -185,7 +185,9 @@ async function serveFile(res: ServerResponse, file: string): Promise<void> {
   }
 }
 
+/** JSON only: another web site cannot send that to localhost without a CORS preflight, which nothing here answers. */
 function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return Promise.reject(new BadRequest('the body must be application/json'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -2,7 +2,7 @@
 // workflow — with controls to change it. Datadog comes with a later issue.
 import { api, fullTime, h } from './dom.js';
 
-const ICON = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭️', in_progress: '⏳', queued: '⚪' };
+const ICON = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭️', in_progress: '⏳', queued: '⚪', waiting: '⏸️' };
 const sigs = new Map();
 
 export function mountWorld(app, panel) {
@@ -99,6 +99,7 @@ function runView(run) {
     h('ol', { class: 'jobs' }, run.jobs.map((job) => {
       const running = job.steps.find((s) => s.status === 'in_progress');
       return h('li', { class: `job ${job.conclusion ?? job.status}` }, ICON[job.conclusion ?? job.status] ?? '•', ' ', h('a', { href: job.url }, job.name),
-        running ? h('div', { class: 'step muted' }, `↳ ${running.name}`) : null);
+        running ? h('div', { class: 'step muted' }, `↳ ${running.name}`) : null,
+        job.status === 'waiting' ? h('div', { class: 'step muted' }, '↳ waiting for the production environment’s review (tminus gives it after the Slack approvals)') : null);
     })));
 }
