@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Policy } from './domain/policy.js';
 import { registerApprovalActions } from './handlers/approval-actions.js';
 import { registerReleaseCommand } from './handlers/release-command.js';
+import { registerRollbackActions } from './handlers/rollback-actions.js';
+import type { Observability } from './integrations/datadog.js';
 import { GateStore } from './integrations/database/gate-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
@@ -28,6 +30,8 @@ export interface TminusOptions {
   port: number;
   slack: SlackSettings;
   github: ReleaseRepository;
+  /** Datadog: post-release verification and deploy markers. Without it, verification is off. */
+  observability?: Observability;
   deployWorkflow?: string;
   database: DatabaseHandle;
   redisUrl: string;
@@ -100,11 +104,14 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     policy,
     deployWorkflow: options.deployWorkflow ?? policy.deploy.workflow,
     releasesChannel: options.slack.releasesChannel,
+    observability: options.observability,
+    service: policy.verification.service ?? options.github.fullName.split('/')[1]!,
     clock,
     log,
   };
-  registerReleaseCommand(app, { store, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
+  registerReleaseCommand(app, { store, gates, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
   registerApprovalActions(app, { store, gates, roles, jobs, clock, log });
+  registerRollbackActions(app, { store, roles, jobs, policy, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
 
   let worker: Worker | undefined;

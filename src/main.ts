@@ -4,6 +4,7 @@ import { startTminus } from './app.js';
 import { ConfigError, loadConfig, type SandboxConfig, type SlackConfig } from './config.js';
 import { loadPolicy, PolicyError, type Policy } from './domain/policy.js';
 import { openDatabase } from './integrations/database/client.js';
+import { createObservability } from './integrations/datadog.js';
 import { createReleaseRepository } from './integrations/github.js';
 
 /** The only place that reads process.env: everything else is handed what it needs. */
@@ -35,6 +36,9 @@ async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): P
     port: config.port,
     slack: config.slack,
     github: createReleaseRepository({ ...config.github }),
+    ...(config.datadog.apiKey && config.datadog.appKey
+      ? { observability: createObservability({ apiKey: config.datadog.apiKey, appKey: config.datadog.appKey, site: config.datadog.site, apiUrl: config.datadog.apiUrl }) }
+      : {}),
     deployWorkflow: config.github.deployWorkflow,
     database,
     redisUrl: config.redisUrl,

@@ -5,7 +5,7 @@
 import type { Policy, RoleName } from './policy.js';
 import type { ReleaseType } from './version.js';
 
-export type GateKind = 'release' | 'production';
+export type GateKind = 'release' | 'production' | 'rollback';
 
 export interface GateRule {
   kind: GateKind;
@@ -34,6 +34,11 @@ export const ROLE_LABELS: Record<RoleName, string> = {
 export function releaseGate(policy: Policy, type: ReleaseType): GateRule {
   const t = policy.releaseTypes[type];
   return { kind: 'release', roles: [...t.approvers], rule: t.approvalRule, approvers: t.approvalRule === 'all' ? t.approvers.length : 1 };
+}
+
+/** The guide's coordinated rollback: "Get approval from VP Eng". */
+export function coordinatedRollbackGate(): GateRule {
+  return { kind: 'rollback', roles: ['vpEng'], rule: 'any', approvers: 1 };
 }
 
 export function productionGate(policy: Policy): GateRule {

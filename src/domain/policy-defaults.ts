@@ -151,6 +151,7 @@ export const POLICY_DEFAULTS = {
     workflow: 'rollback.yml',
     // The guide's Immediate Rollback, step 1, with the versions filled in; `null` in a policy file removes it.
     command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d',
+    pollInterval: '15s',
   },
   decisionMatrix: [
     { severity: 'critical', issue: 'Data loss', action: 'Rollback immediately', timeline: '5m' },

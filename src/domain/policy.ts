@@ -212,6 +212,10 @@ export const policySchema = strict({
     workflow: text,
     // A manual rollback shown when a release fails; `{version}` and `{previous}` stand for tags.
     command: text.optional(),
+    // The health endpoint the rollback checklist calls ("Services responding (HTTP 200)").
+    healthUrl: z.url({ protocol: /^https?$/ }).optional(),
+    // How often a running rollback is read and its countdown updated.
+    pollInterval: durationSchema,
   }),
   decisionMatrix: z.array(strict({ severity: z.enum(SEVERITIES), issue: text, action: text, timeline: durationSchema })),
   checklists: strict({ before72h: checklist, before24h: checklist, before4h: checklist }),

@@ -13,10 +13,16 @@ import { startHotfix } from '../services/start-hotfix.js';
 import type { RoleDirectory } from '../services/roles.js';
 import { auditLogMessage } from '../messages/audit-log.js';
 import { rolesMessage } from '../messages/roles.js';
-import { ROLE_NAMES, type Policy } from '../domain/policy.js';
+import { ROLE_NAMES, SEVERITIES, type Policy } from '../domain/policy.js';
+import { lookupIncident } from '../domain/decision-matrix.js';
+import { incidentMessage } from '../messages/incident.js';
+import { requestCoordinatedRollback } from '../services/coordinated-rollback.js';
+import { rollbackByCommand } from '../services/rollback.js';
+import type { GateStore } from '../integrations/database/gate-store.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
+  gates: GateStore;
   roles: RoleDirectory;
   jobs: ReleaseJobs;
   policy: Policy;
@@ -65,6 +71,10 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerLog(deps, args[0]);
       case 'roles':
         return await answerRoles(deps);
+      case 'rollback':
+        return await answerRollback(deps, command, args);
+      case 'incident':
+        return answerIncident(deps, args);
       case 'help':
       case '':
         return helpMessage();
@@ -119,6 +129,27 @@ async function answerRoles(deps: ReleaseCommandDeps): Promise<SlackMessage> {
     ROLE_NAMES.map(async (role) => ({ role, users: deps.policy.roles[role].users, groups: deps.policy.roles[role].groups, members: await deps.roles.holders(role) })),
   );
   return rolesMessage(holdings);
+}
+
+async function answerRollback(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const [versionText, ...rest] = args;
+  if (!versionText) return noticeMessage('Usage: `/release rollback vX.Y.Z [reason]` (emergency) or `/release rollback vX.Y.Z --coordinated [reason]`.');
+  const coordinated = rest.includes('--coordinated');
+  const reason = rest.filter((w) => w !== '--coordinated').join(' ').trim() || (coordinated ? 'coordinated rollback' : 'emergency rollback');
+  if (coordinated) {
+    const outcome = await requestCoordinatedRollback(deps, { versionText, by: command.user_id, reason });
+    return noticeMessage(outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : `The coordinated rollback of ${outcome.release.version} waits for the VP Eng's approval in its thread.`);
+  }
+  const outcome = await rollbackByCommand(deps, { versionText, by: command.user_id, reason });
+  return noticeMessage(outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : `⚠️ Rolling ${outcome.release.version} back to ${outcome.release.previousVersion}. Follow it in <#${outcome.release.channelId}>.`);
+}
+
+function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage {
+  const [severity = '', ...issueWords] = args;
+  if (!SEVERITIES.includes(severity.toLowerCase() as (typeof SEVERITIES)[number]) || issueWords.length === 0) {
+    return noticeMessage(`Usage: \`/release incident <${SEVERITIES.join('|')}> <what happened>\`, for example \`/release incident high checkout broken\`.`);
+  }
+  return incidentMessage(severity.toLowerCase(), issueWords.join(' '), lookupIncident(deps.policy, severity, issueWords.join(' ')));
 }
 
 async function answerStatus(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {

@@ -48,6 +48,17 @@ export interface ReleaseRepository {
   findRelease(tag: string): Promise<PublishedRelease | undefined>;
   /** Publishes the GitHub release with generated notes; an existing one for the tag is returned as is. */
   publishRelease(tag: string, targetSha: string): Promise<PublishedRelease>;
+  /** Starts a workflow by `workflow_dispatch` on `ref` with `inputs` (GitHub answers without the run's id). */
+  dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
+  /** The newest `workflow_dispatch` run of `workflow` created at or after `since`. */
+  findDispatchedRun(workflow: string, since: Date): Promise<DeployRun | undefined>;
+  /** Opens an issue; its URL. */
+  createIssue(title: string, body: string, labels: string[]): Promise<string>;
+  /**
+   * Opens a pull request on `branch` whose single commit, on top of the default branch, has the tree of
+   * `toTag`: the coordinated rollback's revert. An existing one is returned as is.
+   */
+  openRevertPullRequest(toTag: string, branch: string, title: string, body: string): Promise<{ url: string; number: number; commit: string }>;
   /** Environments the run is waiting on for a required reviewer. */
   pendingDeployments(runId: number): Promise<{ environmentId: number; environment: string }[]>;
   /** Answers a pending deployment review; 'not-pending' when the run no longer waits on it (already answered). */
@@ -164,6 +175,41 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
       orUndefined(`read the release ${tag}`, async () => {
         const { data } = await octokit.rest.repos.getReleaseByTag({ ...repo, tag });
         return { url: data.html_url, notes: data.body ?? '' };
+      }),
+
+    dispatchWorkflow: (workflow, ref, inputs) =>
+      call(`start ${workflow}`, async () => {
+        await octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: workflow, ref, inputs });
+      }),
+
+    findDispatchedRun: (workflow, since) =>
+      orUndefined(`find the ${workflow} run`, async () => {
+        const created = `>=${new Date(since.getTime() - 5_000).toISOString()}`;
+        const { data } = await octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: workflow, event: 'workflow_dispatch', created, per_page: 10 });
+        const run = data.workflow_runs.sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
+        return run ? toRun(run) : undefined;
+      }),
+
+    createIssue: (title, body, labels) =>
+      call('open an issue', async () => (await octokit.rest.issues.create({ ...repo, title, body, labels })).data.html_url),
+
+    openRevertPullRequest: (toTag, branch, title, body) =>
+      call(`open the revert pull request ${branch}`, async () => {
+        const existing = (await octokit.rest.pulls.list({ ...repo, head: `${options.owner}:${branch}`, state: 'open' })).data[0];
+        if (existing) return { url: existing.html_url, number: existing.number, commit: existing.head.sha };
+        const base = (await octokit.rest.repos.get(repo)).data.default_branch;
+        const head = (await octokit.rest.repos.getBranch({ ...repo, branch: base })).data.commit.sha;
+        const tagSha = (await octokit.rest.git.getRef({ ...repo, ref: `tags/${toTag}` })).data.object.sha;
+        const tree = (await octokit.rest.git.getCommit({ ...repo, commit_sha: tagSha })).data.tree.sha;
+        const commit = (await octokit.rest.git.createCommit({ ...repo, message: title, tree, parents: [head] })).data.sha;
+        try {
+          await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: commit });
+        } catch (error) {
+          if (!(error instanceof RequestError && error.status === 422)) throw error;
+          await octokit.rest.git.updateRef({ ...repo, ref: `heads/${branch}`, sha: commit, force: true });
+        }
+        const pr = (await octokit.rest.pulls.create({ ...repo, title, body, head: branch, base })).data;
+        return { url: pr.html_url, number: pr.number, commit };
       }),
 
     pendingDeployments: (runId) =>

@@ -3,6 +3,7 @@ import { minutesBetween } from '../messages/format.js';
 import { postKeys, type JobContext } from './context.js';
 import { settleStatusUpdates } from './post-status-update.js';
 import { refreshProgressView } from './progress-view.js';
+import { scheduleWatch } from './verify-release.js';
 
 /**
  * T+90: the deploy run succeeded. Publishes the GitHub release with generated notes, marks the release
@@ -24,6 +25,7 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
     release = applied.release;
     await ctx.store.recordReleasedVersions([{ version: release.version, sha: release.targetSha, source: 'tminus' }]);
   }
+  if (release.state === 'completed') await scheduleWatch(ctx, release);
   const finishedAt = release.finishedAt ?? new Date(data.finishedAt);
   if (release.threadTs) {
     await settleStatusUpdates(ctx, release);

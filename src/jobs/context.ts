@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Policy } from '../domain/policy.js';
+import type { Observability } from '../integrations/datadog.js';
 import type { ReleaseRepository } from '../integrations/github.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
@@ -19,6 +20,10 @@ export interface JobContext {
   /** The deploy workflow file: DEPLOY_WORKFLOW when set, else the policy's. */
   deployWorkflow: string;
   releasesChannel: string;
+  /** Datadog, when DD_API_KEY and DD_APP_KEY are set: post-release verification and deploy markers. */
+  observability?: Observability;
+  /** The Datadog service tag: the policy's, else the repository's name. */
+  service: string;
   clock: () => Date;
   log: Logger;
 }
@@ -34,4 +39,13 @@ export const postKeys = {
   gateDecided: (gateId: string) => `gate-decided:${gateId}`,
   waitingForDeployment: (releaseId: string) => `waiting-for-deployment:${releaseId}`,
   hotfixStep: (releaseId: string, step: string, stage: string) => `hotfix-${stage}:${releaseId}:${step}`,
+  verification: (releaseId: string, run: number, attempt: number) => `verification:${releaseId}:${run}:${attempt}`,
+  breachAlert: (breachId: number) => `breach-alert:${breachId}`,
+  breachResolved: (releaseId: string, check: string, at: Date) => `breach-resolved:${releaseId}:${check}:${at.getTime()}`,
+  stable: (releaseId: string) => `stable:${releaseId}`,
+  rollbackNotice: (releaseId: string) => `rollback-notice:${releaseId}`,
+  rollbackChecklist: (releaseId: string) => `rollback-checklist:${releaseId}`,
+  rollbackOutcome: (releaseId: string) => `rollback-outcome:${releaseId}`,
+  postMortem: (releaseId: string) => `post-mortem:${releaseId}`,
+  notStable: (releaseId: string, attempt: number) => `not-stable:${releaseId}:${attempt}`,
 };

@@ -40,4 +40,5 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
   if (!applied.ok) return;
   await refreshProgressView(ctx, applied.release);
   await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: 0 });
+  await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'started' });
 }

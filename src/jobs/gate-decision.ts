@@ -8,6 +8,8 @@ import { gateRule } from '../services/approvals.js';
 import { gateStatus } from '../domain/approvals.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
+import { section } from '../messages/format.js';
+import { parseVersion } from '../domain/version.js';
 
 /** The gate's message as it stands: who may approve, who did, and the buttons while it is open. */
 export async function renderGate(ctx: JobContext, gate: Gate, release: Release): Promise<SlackMessage> {
@@ -45,12 +47,17 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
   const gate = await ctx.gates.find(data.gateId);
   if (!gate) return;
   const release = (await ctx.store.findById(gate.releaseId))!;
+  if (gate.kind === 'rollback') await postGate(ctx, gate, release);
   await ctx.posts.update(postKeys.gate(gate.id), await renderGate(ctx, gate, release));
   await refreshProgressView(ctx, release);
   if (gate.state === 'open' || !release.threadTs) return;
   const decisions = await ctx.gates.decisions(gate.id);
   const thread = { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs };
 
+  if (gate.kind === 'rollback') {
+    await coordinatedRollbackDecided(ctx, gate, release, decisions);
+    return;
+  }
   if (gate.state === 'rejected') {
     const rejection = decisions.find((d) => d.decision === 'rejected')!;
     if (gate.kind === 'production' && release.deployRunId && gate.environmentId) {
@@ -90,4 +97,29 @@ export async function startReleaseDay(ctx: JobContext, release: Release): Promis
   await ctx.jobs.add('create-tag', { releaseId: release.id });
   const interval = ctx.policy.statusUpdates.interval;
   await ctx.jobs.add('post-status-update', { releaseId: release.id, update: 1 }, { delayMs: release.startedAt.getTime() + interval - ctx.clock().getTime() });
+}
+
+/** The VP Eng decided on a coordinated rollback: open the revert pull request, or say it was turned down. */
+async function coordinatedRollbackDecided(ctx: JobContext, gate: Gate, release: Release, decisions: { userId: string; decision: string; reason: string | null }[]): Promise<void> {
+  const thread = { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! };
+  if (gate.state === 'rejected') {
+    const no = decisions.find((d) => d.decision === 'rejected')!;
+    await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, { text: `The coordinated rollback of ${release.version} was turned down`, blocks: [section(`🚫 The coordinated rollback of ${release.version} was turned down by <@${no.userId}>: ${no.reason ?? ''}`)] });
+    return;
+  }
+  const previous = release.previousVersion!;
+  const approver = decisions.find((d) => d.decision === 'approved')?.userId ?? '';
+  const pr = await ctx.github.openRevertPullRequest(
+    previous,
+    `revert/${release.version}`,
+    `Revert ${release.version} to ${previous}`,
+    `Coordinated rollback of ${release.version}, approved in Slack by ${approver} (tminus).\n\nThis commit restores the tree of ${previous} on top of the default branch. Merge it and ship it as the next patch release.`,
+  );
+  await ctx.store.audit(release.id, 'rollback.revert_pull_request_opened', { url: pr.url, number: pr.number, commit: pr.commit, to: previous });
+  const next = parseVersion(release.version);
+  const patch = next.ok ? `v${next.version.major}.${next.version.minor}.${next.version.patch + 1}` : 'the next patch version';
+  await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, {
+    text: `Revert pull request for ${release.version}: ${pr.url}`,
+    blocks: [section(`↩️ *Coordinated rollback approved* by <@${approver}>: <${pr.url}|pull request #${pr.number}> reverts ${release.version} to ${previous}. Merge it and ship it as the next patch release: \`/release start ${patch}\`.`)],
+  });
 }

@@ -22,6 +22,15 @@ export interface JobPayloads {
   'hotfix-step-due': { releaseId: string; step: string; stage: 'reminder' | 'escalation' };
   /** Something a person did changed the release's top message (a ticked hotfix step). */
   'refresh-progress': { releaseId: string; change: number };
+  /** Post-release verification run `run` of the guide's schedule (attempt > 1: retried for missing data). */
+  'verify-release': { releaseId: string; run: number; attempt: number };
+  'mark-stable': { releaseId: string; attempt: number };
+  'deploy-marker': { releaseId: string; kind: 'started' | 'completed' | 'rolled_back' };
+  /** The policy's automatic rollback on a critical breach. */
+  'start-rollback': { releaseId: string; by: string; reason: string };
+  'run-rollback': { releaseId: string; poll: number };
+  'post-mortem': { releaseId: string };
+  'refresh-rollback-checklist': { releaseId: string; change: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -41,6 +50,13 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'gate-decision': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'hotfix-step-due': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'refresh-progress': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'verify-release': { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
+  'mark-stable': { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } },
+  'deploy-marker': { attempts: 8, backoff: { type: 'exponential', delay: 10_000 } },
+  'start-rollback': { attempts: 3, backoff: { type: 'exponential', delay: 2_000 } },
+  'run-rollback': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
+  'post-mortem': { attempts: 8, backoff: { type: 'exponential', delay: 10_000 } },
+  'refresh-rollback-checklist': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
 };
 
 /** Housekeeping that every replica schedules under the same id, so it runs once per period. */
@@ -71,6 +87,26 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
     case 'refresh-progress': {
       const d = data as JobPayloads['refresh-progress'];
       return `refresh-progress-${d.releaseId}-${d.change}`;
+    }
+    case 'verify-release': {
+      const d = data as JobPayloads['verify-release'];
+      return `verify-release-${d.releaseId}-${d.run}-${d.attempt}`;
+    }
+    case 'mark-stable': {
+      const d = data as JobPayloads['mark-stable'];
+      return `mark-stable-${d.releaseId}-${d.attempt}`;
+    }
+    case 'deploy-marker': {
+      const d = data as JobPayloads['deploy-marker'];
+      return `deploy-marker-${d.releaseId}-${d.kind}`;
+    }
+    case 'run-rollback': {
+      const d = data as JobPayloads['run-rollback'];
+      return `run-rollback-${d.releaseId}-${d.poll}`;
+    }
+    case 'refresh-rollback-checklist': {
+      const d = data as JobPayloads['refresh-rollback-checklist'];
+      return `refresh-rollback-checklist-${d.releaseId}-${d.change}`;
     }
     case 'sync-released-versions':
     case 'reconcile':

@@ -9,6 +9,12 @@ import { followDeploy } from './follow-deploy.js';
 import { gateDecision } from './gate-decision.js';
 import { hotfixStepDue } from './hotfix-step-due.js';
 import { postStatusUpdate } from './post-status-update.js';
+import { deployMarker } from './deploy-marker.js';
+import { markStable } from './mark-stable.js';
+import { postMortem } from './post-mortem.js';
+import { refreshRollbackChecklist, runRollback } from './run-rollback.js';
+import { verifyRelease } from './verify-release.js';
+import { startEmergencyRollback } from '../services/rollback.js';
 import { refreshProgressView } from './progress-view.js';
 import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
 import { reconcileReleases } from './reconcile.js';
@@ -27,6 +33,16 @@ const PROCESSORS: Processors = {
   reconcile: async (ctx) => void (await reconcileReleases(ctx)),
   'gate-decision': gateDecision,
   'hotfix-step-due': hotfixStepDue,
+  'verify-release': verifyRelease,
+  'mark-stable': markStable,
+  'deploy-marker': deployMarker,
+  'start-rollback': async (ctx, data) => {
+    const release = await ctx.store.findById(data.releaseId);
+    if (release) await startEmergencyRollback(ctx, { release, by: data.by, reason: data.reason });
+  },
+  'run-rollback': runRollback,
+  'post-mortem': postMortem,
+  'refresh-rollback-checklist': refreshRollbackChecklist,
   'refresh-progress': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (release) await refreshProgressView(ctx, release);

@@ -11,7 +11,7 @@ export const ACTIONS = {
 
 export interface GateMessageInput {
   gateId: string;
-  kind: 'release' | 'production';
+  kind: 'release' | 'production' | 'rollback';
   version: string;
   type: string;
   /** "engineering leadership", "2 different people from …" */
@@ -48,7 +48,8 @@ export function decisionLines(decisions: GateMessageInput['decisions'], timeZone
 
 /** An approval gate in the release's thread: who may approve, who did, and the buttons while it is open. */
 export function gateMessage(input: GateMessageInput): SlackMessage {
-  const what = input.kind === 'production' ? `Production deploy of ${input.version}` : `${capital(input.type)} release ${input.version}`;
+  const what =
+    input.kind === 'production' ? `Production deploy of ${input.version}` : input.kind === 'rollback' ? `Coordinated rollback of ${input.version}` : `${capital(input.type)} release ${input.version}`;
   const status =
     input.state === 'approved'
       ? '✅ *Approved*'
@@ -57,7 +58,11 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
         : `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
   const lines = [
     `*${what} needs approval* from ${input.needs}.`,
-    input.kind === 'release' ? `Testing by the guide: ${escape(input.testing)}.` : 'The deploy workflow is waiting at the production environment.',
+    input.kind === 'release'
+      ? `Testing by the guide: ${escape(input.testing)}.`
+      : input.kind === 'rollback'
+        ? 'Once approved, tminus opens a pull request that reverts the release, to ship as the next patch release.'
+        : 'The deploy workflow is waiting at the production environment.',
     input.approvers.length > 0 ? `Can approve: ${input.approvers.map(mention).join(', ')}` : '_Nobody holds these roles yet: set them in the release policy._',
   ];
   const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone)].join('\n'))];

@@ -56,6 +56,11 @@ export async function decide(
       decisions.filter((d) => d.decision === 'approved').map((d) => ({ userId: d.userId, roles: d.roles as RoleName[] })),
       release.requestedBy,
     );
+    if (gate.kind === 'rollback') {
+      // A coordinated rollback's gate changes no state of the release: approval opens the revert PR.
+      if (input.decision === 'rejected' || status.satisfied) await deps.gates.close(tx, gate, input.decision === 'rejected' ? 'rejected' : 'approved', now);
+      return { kind: 'recorded', gate, status, ...(input.decision === 'rejected' || status.satisfied ? { decided: input.decision } : {}) };
+    }
     if (input.decision === 'rejected') {
       await deps.gates.close(tx, gate, 'rejected', now);
       await deps.store.applyLocked(tx, release, 'reject', { actor: input.userId, set: { finishedAt: now, failureReason: `rejected: ${input.reason ?? 'no reason given'}` }, details: { gateId: gate.id, reason: input.reason } });

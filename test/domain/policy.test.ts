@@ -128,7 +128,7 @@ describe('defaultPolicy is the guide', () => {
   });
 
   it('rolls back within 5 minutes and recovers within 15', () => {
-    expect(policy.rollback).toEqual({ timeLimit: 5 * MINUTE, recoverySla: 15 * MINUTE, workflow: 'rollback.yml', command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d' });
+    expect(policy.rollback).toEqual({ timeLimit: 5 * MINUTE, recoverySla: 15 * MINUTE, workflow: 'rollback.yml', command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d', pollInterval: 15_000 });
   });
 
   it('carries the decision matrix row by row', () => {

@@ -42,9 +42,10 @@ describe('/release start runs a release end to end', () => {
     expect(release?.body).toContain("What's Changed");
 
     // The top message was edited in place into the finished progress view.
-    const finalTop = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === top.ts)!;
+    const finalTop = await waitFor('the top message to show completion', () =>
+      world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === top.ts && visibleText(m).includes('Release v1.3.0 completed')),
+    );
     expect(finalTop.history.length).toBeGreaterThan(1);
-    expect(visibleText(finalTop)).toContain('Release v1.3.0 completed');
     expect(visibleText(finalTop)).toMatch(/✅ Deployed to production/);
 
     // Nothing arrives after the end: wait past two more update intervals.
@@ -80,11 +81,12 @@ describe('/release start runs a release end to end', () => {
     expect(release?.state).toBe('failed');
     expect(release?.failureReason).toContain('job deploy-production failed');
     expect(world.github.releases().some((r) => r.tag_name === 'v1.3.1')).toBe(false);
-    const events = (await bot.tminus.store.events(release!.id)).map((e) => e.action);
+    const events = (await bot.tminus.store.events(release!.id)).map((e) => e.action).filter((a) => a.startsWith('release.'));
     expect(events).toEqual(['release.requested', 'release.tag_created', 'release.deploy_run_found', 'release.deploy_failed']);
 
-    const finalTop = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === top.ts)!;
-    expect(visibleText(finalTop)).toContain('❌ Release v1.3.1 failed');
+    const finalTop = await waitFor('the top message to show the failure', () =>
+      world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === top.ts && visibleText(m).includes('❌ Release v1.3.1 failed')),
+    );
     expect(visibleText(finalTop)).toMatch(/❌ Deployed to production/);
     expect(world.slack.thread(RELEASES_CHANNEL, top.ts).at(-1)?.ts).toBe(failed.ts);
   });

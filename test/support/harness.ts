@@ -8,11 +8,15 @@ import { openDatabase, type DatabaseHandle } from '../../src/integrations/databa
 import { createReleaseRepository } from '../../src/integrations/github.js';
 import { GitHubStandIn, type WorkflowScript } from '../../src/sandbox/github.js';
 import { SlackStandIn } from '../../src/sandbox/slack.js';
+import { DatadogStandIn } from '../../src/sandbox/datadog.js';
+import { createObservability } from '../../src/integrations/datadog.js';
 import { testDatabaseAdminUrl, testRedisUrl } from './env.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
 export const BOT_TOKEN = 'xoxb-test-token';
 export const RELEASES_CHANNEL = 'C0RELEASES';
+export const DD_API_KEY = 'dd-api-test';
+export const DD_APP_KEY = 'dd-app-test';
 export const DEPLOY_WORKFLOW = 'deploy-production.yml';
 
 /** Release-day timings for tests: the guide's rules, with the clock of release day shrunk to seconds. */
@@ -73,6 +77,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 export interface World {
   slack: SlackStandIn;
   github: GitHubStandIn;
+  datadog: DatadogStandIn;
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
@@ -89,6 +94,7 @@ export async function startWorld(): Promise<World> {
     ],
   });
   const github = await GitHubStandIn.start({ token: 'ghs_test' });
+  const datadog = await DatadogStandIn.start({ apiKey: DD_API_KEY, appKey: DD_APP_KEY });
   github.commit('main', 'feat: wallet top-ups (#12)');
   github.addTag('v1.2.0');
   github.addRelease('v1.2.0');
@@ -100,12 +106,14 @@ export async function startWorld(): Promise<World> {
   return {
     slack,
     github,
+    datadog,
     databaseUrl: database.url,
     redisUrl: testRedisUrl(),
     queuePrefix,
     close: async () => {
       await slack.close();
       await github.close();
+      await datadog.close();
       await database.drop();
       await deleteQueueKeys(testRedisUrl(), queuePrefix);
     },
@@ -145,6 +153,7 @@ export async function startBot(world: World, options: { policy?: string; ackWith
     port: 0,
     slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
     github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
+    observability: createObservability({ apiKey: DD_API_KEY, appKey: DD_APP_KEY, site: 'datadoghq.com', apiUrl: world.datadog.url, timeoutMs: 2_000 }),
     database,
     redisUrl: world.redisUrl,
     queuePrefix: world.queuePrefix,

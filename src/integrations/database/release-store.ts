@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { approvalGates, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
+import { approvalGates, breaches, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
 import { IN_FLIGHT_STATES, OPEN_STATES, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
 
 export type Release = Omit<ReleaseRow, 'state' | 'type'> & { state: ReleaseState; type: 'patch' | 'minor' | 'major' | 'hotfix' };
@@ -156,6 +156,46 @@ export class ReleaseStore {
     const [row] = await tx.update(releases).set({ hotfix, updatedAt: new Date() }).where(eq(releases.id, release.id)).returning();
     await tx.insert(releaseEvents).values({ releaseId: release.id, actor: by, action: 'hotfix.step_done', details: { step } });
     return toRelease(row!);
+  }
+
+  /** Opens a breach of `check` unless one is open already; `opened` says whether this call opened it. */
+  async openBreach(releaseId: string, check: string, severity: string, value: number | undefined, at: Date): Promise<{ id: number; opened: boolean }> {
+    const inserted = await this.db.insert(breaches).values({ releaseId, check, severity, value, openedAt: at }).onConflictDoNothing().returning({ id: breaches.id });
+    if (inserted[0]) {
+      await this.audit(releaseId, 'verification.breach_opened', { check, severity, value });
+      return { id: inserted[0].id, opened: true };
+    }
+    const [open] = await this.db.select({ id: breaches.id }).from(breaches).where(and(eq(breaches.releaseId, releaseId), eq(breaches.check, check), isNull(breaches.resolvedAt)));
+    return { id: open!.id, opened: false };
+  }
+
+  /** Closes the open breach of `check`, if any; true when there was one. */
+  async resolveBreach(releaseId: string, check: string, at: Date): Promise<boolean> {
+    const closed = await this.db
+      .update(breaches)
+      .set({ resolvedAt: at })
+      .where(and(eq(breaches.releaseId, releaseId), eq(breaches.check, check), isNull(breaches.resolvedAt)))
+      .returning({ id: breaches.id });
+    if (closed.length > 0) await this.audit(releaseId, 'verification.breach_resolved', { check });
+    return closed.length > 0;
+  }
+
+  async openBreaches(releaseId: string): Promise<{ check: string; severity: string; openedAt: Date }[]> {
+    return this.db
+      .select({ check: breaches.check, severity: breaches.severity, openedAt: breaches.openedAt })
+      .from(breaches)
+      .where(and(eq(breaches.releaseId, releaseId), isNull(breaches.resolvedAt)));
+  }
+
+  /** The latest audit event of `action` for a release (e.g. the last verification run). */
+  async lastEvent(releaseId: string, action: string): Promise<ReleaseEventRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(releaseEvents)
+      .where(and(eq(releaseEvents.releaseId, releaseId), eq(releaseEvents.action, action)))
+      .orderBy(desc(releaseEvents.id))
+      .limit(1);
+    return row;
   }
 
   /** Sets facts that are not state changes (the thread's ts, the target commit), keeping the audit log. */

@@ -1,5 +1,5 @@
 import type { Files } from './git-data.js';
-import { applyChanges, changesBetween, diffFiles, mergeFiles } from './git-data.js';
+import { diffFiles, mergeFiles } from './git-data.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 import { HttpError, booleanField, notFound, objectBody, paginate, stringField, validationFailed } from './http.js';
 import type { RouteContext } from './routes.js';
@@ -10,11 +10,10 @@ import { iso, nodeId } from './workflows.js';
 
 /**
  * Pull requests between branches of the repository (no forks). An open pull request follows its
- * branches' heads; merging (PUT …/merge) moves the base branch. Numbers are shared with issues.
+ * branches' heads; merging (PUT …/merge, pull-merge.ts) moves the base branch. Numbers are shared with issues.
  */
 
 const DOCS = 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request';
-const MERGE_DOCS = 'https://docs.github.com/rest/pulls/pulls#merge-a-pull-request';
 
 export interface PullRecord {
   number: number;
@@ -70,7 +69,7 @@ export interface PullContext extends RouteContext {
 }
 
 /** Refreshes the shas of an open pull request from its branches. */
-function refresh(ctx: RouteContext, pull: PullRecord): PullRecord {
+export function refresh(ctx: RouteContext, pull: PullRecord): PullRecord {
   if (pull.state === 'open') {
     pull.headSha = ctx.repository.headOf(pull.head) ?? pull.headSha;
     pull.baseSha = ctx.repository.headOf(pull.base) ?? pull.baseSha;
@@ -79,7 +78,7 @@ function refresh(ctx: RouteContext, pull: PullRecord): PullRecord {
 }
 
 /** The files a merge of the pull request would leave on the base branch; undefined on a conflict. */
-function mergedFiles(ctx: RouteContext, pull: PullRecord): Map<string, string> | undefined {
+export function mergedFiles(ctx: RouteContext, pull: PullRecord): Map<string, string> | undefined {
   const { repository } = ctx;
   const mergeBase = repository.compare(pull.baseSha, pull.headSha).mergeBase;
   const none: Files = new Map();
@@ -241,11 +240,9 @@ export const pullRoutes: TableRoute<PullContext>[] = [
       );
     },
   ],
-
-  ['PUT', /^\/pulls\/(\d+)\/merge$/, mergePull],
 ];
 
-function mustPull(ctx: PullContext, n: string): PullRecord {
+export function mustPull(ctx: PullContext, n: string): PullRecord {
   const pull = ctx.pulls.get(Number(n));
   if (pull === undefined) throw notFound();
   return pull;
@@ -284,43 +281,4 @@ function createPull(ctx: PullContext, req: ApiRequest): ApiResponse {
     baseSha,
   });
   return created(pullView(ctx, pull), `${ctx.links.api}/pulls/${pull.number}`);
-}
-
-function mergePull(ctx: PullContext, req: ApiRequest, [n = '']: string[]): ApiResponse {
-  const pull = refresh(ctx, mustPull(ctx, n));
-  const body = objectBody(req);
-  const method = stringField(body, 'merge_method') ?? 'merge';
-  if (!['merge', 'squash', 'rebase'].includes(method)) {
-    throw new HttpError(422, `Invalid request.\n\nFor 'merge_method', ${JSON.stringify(method)} is not one of ["merge", "squash", "rebase"].`, {}, MERGE_DOCS);
-  }
-  const expected = stringField(body, 'sha');
-  if (pull.state !== 'open') throw new HttpError(405, 'Pull Request is not mergeable', {}, MERGE_DOCS);
-  if (pull.draft) throw new HttpError(405, 'Pull Request is still a draft', {}, MERGE_DOCS);
-  if (expected !== undefined && expected !== pull.headSha) {
-    throw new HttpError(409, 'Head branch was modified. Review and try the merge again.', {}, MERGE_DOCS);
-  }
-  const files = mergedFiles(ctx, pull);
-  if (files === undefined) throw new HttpError(405, 'Pull Request is not mergeable', {}, MERGE_DOCS);
-  const { repository } = ctx;
-  const title = stringField(body, 'commit_title');
-  const message = stringField(body, 'commit_message');
-  let sha: string;
-  if (method === 'rebase') {
-    // Replays each commit's changes on the base, one commit each.
-    sha = pull.baseSha;
-    for (const c of repository.compare(pull.baseSha, pull.headSha).ahead.filter((c) => c.parents.length < 2)) {
-      const before = (c.parent === undefined ? undefined : repository.filesAt(c.parent)) ?? new Map<string, string>();
-      const changes = changesBetween(before, repository.filesAt(c.sha) ?? new Map());
-      const tree = repository.objects.writeTree(applyChanges(repository.filesAt(sha) ?? new Map(), changes));
-      sha = repository.createCommit(c.message, tree, [sha]);
-    }
-  } else {
-    const tree = repository.objects.writeTree(files);
-    const defaultTitle = method === 'squash' ? `${pull.title} (#${pull.number})` : `Merge pull request #${pull.number} from ${ctx.links.owner.login}/${pull.head}`;
-    const text = [title ?? defaultTitle, message ?? (method === 'merge' ? pull.title : '')].filter((s) => s !== '').join('\n\n');
-    sha = repository.createCommit(text, tree, method === 'squash' ? [pull.baseSha] : [pull.baseSha, pull.headSha]);
-  }
-  repository.setBranch(pull.base, sha);
-  Object.assign(pull, { state: 'closed', closedAt: ctx.now, mergedAt: ctx.now, updatedAt: ctx.now, mergeCommitSha: sha, mergedBy: ctx.tokenOwner });
-  return ok({ sha, merged: true, message: 'Pull Request successfully merged' });
 }

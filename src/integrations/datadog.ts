@@ -1,0 +1,104 @@
+import { client, v1, v2 } from '@datadog/datadog-api-client';
+import type { Series } from '../domain/verification.js';
+
+/** Datadog could not be reached or answered with an error: checks read "no data", and are tried again. */
+export class DatadogUnavailableError extends Error {
+  override name = 'DatadogUnavailableError';
+}
+
+export interface DeployMarker {
+  title: string;
+  text: string;
+  tags: string[];
+  alertType: 'info' | 'success' | 'error' | 'warning';
+}
+
+/** What tminus reads from and writes to Datadog. */
+export interface Observability {
+  /** The series a metric query returns over [from, to] (ms); values in the query's unit. */
+  querySeries(query: string, fromMs: number, toMs: number): Promise<Series[]>;
+  /** A graph picture of `queries` over the window; its public URL. */
+  graphSnapshot(queries: string[], fromMs: number, toMs: number, title: string): Promise<string>;
+  event(marker: DeployMarker): Promise<void>;
+  doraDeployment(d: { service: string; env: string; version: string; startedAt: Date; finishedAt: Date }): Promise<void>;
+  doraFailure(f: { service: string; env: string; version: string; name: string; severity: string; startedAt: Date; finishedAt?: Date }): Promise<void>;
+}
+
+export interface DatadogOptions {
+  apiKey: string;
+  appKey: string;
+  /** `datadoghq.com`, `datadoghq.eu`, …; ignored when `apiUrl` is given. */
+  site: string;
+  apiUrl?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The real client, configured explicitly (never from DD_* in the environment). Its own retries are off: a
+ * verification run that cannot read Datadog reports ⚠️ and is tried again by the queue.
+ */
+export function createObservability(options: DatadogOptions): Observability {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const configuration = () => {
+    const config = client.createConfiguration({
+      authMethods: { apiKeyAuth: options.apiKey, appKeyAuth: options.appKey },
+      enableRetry: false,
+      httpConfig: { signal: AbortSignal.timeout(timeoutMs) } as never,
+      ...(options.apiUrl ? { baseServer: new client.BaseServerConfiguration(options.apiUrl.replace(/\/$/, ''), {}) } : {}),
+    });
+    if (!options.apiUrl) config.setServerVariables({ site: options.site });
+    return config;
+  };
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      throw new DatadogUnavailableError(`Datadog ${code ? `answered ${code}` : 'could not be reached'} when tminus tried to ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+
+  return {
+    querySeries: (query, fromMs, toMs) =>
+      call('query metrics', async () => {
+        const answer = await new v1.MetricsApi(configuration()).queryMetrics({ from: seconds(fromMs), to: seconds(toMs), query });
+        return (answer.series ?? []).map((s) => ({ scope: s.scope ?? s.tagSet?.join(',') ?? '*', values: (s.pointlist ?? []).map((p) => p[1] ?? null) }));
+      }),
+    graphSnapshot: (queries, fromMs, toMs, title) =>
+      call('take a graph snapshot', async () => {
+        const graphDef = JSON.stringify({ viz: 'timeseries', requests: queries.map((q) => ({ q, display_type: 'line' })) });
+        const answer = await new v1.SnapshotsApi(configuration()).getGraphSnapshot({ start: seconds(fromMs), end: seconds(toMs), graphDef, title });
+        if (!answer.snapshotUrl) throw new Error('no snapshot_url in the answer');
+        return answer.snapshotUrl;
+      }),
+    event: (marker) =>
+      call('post an event', async () => {
+        await new v1.EventsApi(configuration()).createEvent({ body: { title: marker.title, text: marker.text, tags: marker.tags, alertType: marker.alertType, sourceTypeName: 'tminus' } });
+      }),
+    doraDeployment: (d) =>
+      call('report a deployment to DORA metrics', async () => {
+        await new v2.DORAMetricsApi(configuration()).createDORADeployment({
+          body: { data: { attributes: { service: d.service, env: d.env, version: d.version, startedAt: d.startedAt.getTime() * 1e6, finishedAt: d.finishedAt.getTime() * 1e6 } } },
+        });
+      }),
+    doraFailure: (f) =>
+      call('report a failure to DORA metrics', async () => {
+        await new v2.DORAMetricsApi(configuration()).createDORAFailure({
+          body: {
+            data: {
+              attributes: {
+                services: [f.service],
+                env: f.env,
+                version: f.version,
+                name: f.name,
+                severity: f.severity,
+                startedAt: f.startedAt.getTime() * 1e6,
+                ...(f.finishedAt ? { finishedAt: f.finishedAt.getTime() * 1e6 } : {}),
+              },
+            },
+          },
+        });
+      }),
+  };
+}
