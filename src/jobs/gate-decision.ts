@@ -9,7 +9,7 @@ import { gateStatus } from '../domain/approvals.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
 import { section } from '../messages/format.js';
-import { parseVersion } from '../domain/version.js';
+import { latestVersion, parseVersion } from '../domain/version.js';
 
 /** The gate's message as it stands: who may approve, who did, and the buttons while it is open. */
 export async function renderGate(ctx: JobContext, gate: Gate, release: Release): Promise<SlackMessage> {
@@ -116,8 +116,13 @@ async function coordinatedRollbackDecided(ctx: JobContext, gate: Gate, release: 
     `Coordinated rollback of ${release.version}, approved in Slack by ${approver} (tminus).\n\nThis commit restores the tree of ${previous} on top of the default branch. Merge it and ship it as the next patch release.`,
   );
   await ctx.store.audit(release.id, 'rollback.revert_pull_request_opened', { url: pr.url, number: pr.number, commit: pr.commit, to: previous });
-  const next = parseVersion(release.version);
-  const patch = next.ok ? `v${next.version.major}.${next.version.minor}.${next.version.patch + 1}` : 'the next patch version';
+  // The revert ships as the next patch above the latest release (which may be newer than the reverted one).
+  const released = (await ctx.store.releasedVersions()).flatMap((t) => {
+    const v = parseVersion(t);
+    return v.ok && v.version.prerelease.length === 0 ? [v.version] : [];
+  });
+  const latest = latestVersion(released);
+  const patch = latest ? `v${latest.major}.${latest.minor}.${latest.patch + 1}` : 'the next patch version';
   await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, {
     text: `Revert pull request for ${release.version}: ${pr.url}`,
     blocks: [section(`↩️ *Coordinated rollback approved* by <@${approver}>: <${pr.url}|pull request #${pr.number}> reverts ${release.version} to ${previous}. Merge it and ship it as the next patch release: \`/release start ${patch}\`.`)],
