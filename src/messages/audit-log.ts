@@ -22,6 +22,7 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
   'github.deployment_approved': (d) => `approved the GitHub deployment review for ${(d.approvers as string[] | undefined)?.map(mention).join(', ')}`,
   'github.deployment_rejected': () => 'rejected the GitHub deployment review',
   'hotfix.step_done': (d) => `ticked "${d.step}"`,
+  'slack.posted': (d) => `posted: ${String(d.text ?? d.key)}`,
   'hotfix.step_overdue': (d) => `reminded: "${d.step}" is overdue`,
   'hotfix.step_escalated': (d) => `escalated "${d.step}" to the VP Eng`,
 };

@@ -3,7 +3,7 @@ import { and, eq, isNull, like } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Database } from '../integrations/database/client.js';
 import type { Executor } from '../integrations/database/release-store.js';
-import { slackPosts } from '../integrations/database/schema.js';
+import { releaseEvents, slackPosts } from '../integrations/database/schema.js';
 import type { SlackMessage } from '../messages/types.js';
 
 const METADATA_EVENT = 'tminus_post';
@@ -70,6 +70,10 @@ export class Posts {
     });
     const ts = answer.ts!;
     await this.confirm(key, ts, message);
+    // Messages are part of a release's trail (`/release log`).
+    if (target.releaseId) {
+      await this.db.insert(releaseEvents).values({ releaseId: target.releaseId, actor: 'tminus', action: 'slack.posted', details: { key: key.split(':')[0], ts, text: message.text.slice(0, 200) } });
+    }
     return { ts, posted: true };
   }
 

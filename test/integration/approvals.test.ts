@@ -121,6 +121,7 @@ describe('approval gates from the guide', () => {
     const log = await world.slack.sendCommand(bot.eventsUrl, { text: 'log v2.1.0', userId: 'U0ENG' });
     const trail = visibleText(log.body as { text: string; blocks: unknown[] });
     expect(trail).toMatch(/<@U0ENG> — asked for minor release v2\.1\.0[\s\S]*<@U0HEAD2> — rejected \(release gate\): Load tests are not done/);
+    expect(trail).toMatch(/🤖 tminus — posted: 🚫 v2\.1\.0 was rejected: Load tests are not done/);
   });
 
   it('production: two distinct approvers, and GitHub\'s pending deployment is approved only after the second', async () => {
