@@ -7,7 +7,10 @@ async function footprint(world: World, bot: Bot) {
     releases: (await bot.tminus.store.inFlight()).length + ((await bot.tminus.store.latest()) ? 1 : 0),
     tags: world.github.tags().map((t) => t.name).sort(),
     messages: world.slack.messages(RELEASES_CHANNEL).length,
-    queued: await bot.tminus.jobs.queue.getJobCountByTypes('waiting', 'delayed', 'active', 'prioritized'),
+    // Release work only: housekeeping (tag sync, reconciler) comes and goes on its own schedule.
+    queued: (await bot.tminus.jobs.queue.getJobs(['waiting', 'delayed', 'active', 'prioritized'])).filter(
+      (job) => job && !['reconcile', 'sync-released-versions'].includes(job.name),
+    ).length,
   };
 }
 
