@@ -65,55 +65,30 @@ export const SCHEDULES = {
   reconcile: { every: 60_000 },
 } as const;
 
-/** A job's id says what it is for, so enqueueing the same work twice is harmless. */
+/** A job's id says what it is for, so enqueueing the same work twice is harmless (BullMQ ids have no ':'). */
+const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
+  'announce-release': (d) => d.releaseId,
+  'create-tag': (d) => d.releaseId,
+  'follow-deploy': (d) => `${d.releaseId}-${d.poll}`,
+  'post-status-update': (d) => `${d.releaseId}-${d.update}`,
+  'complete-release': (d) => d.releaseId,
+  'fail-release': (d) => d.releaseId,
+  'sync-released-versions': () => 'now',
+  reconcile: () => 'now',
+  'gate-decision': (d) => `${d.gateId}-${d.decisions}`,
+  'hotfix-step-due': (d) => `${d.releaseId}-${d.step}-${d.stage}`,
+  'refresh-progress': (d) => `${d.releaseId}-${d.change}`,
+  'verify-release': (d) => `${d.releaseId}-${d.run}-${d.attempt}`,
+  'mark-stable': (d) => `${d.releaseId}-${d.attempt}`,
+  'deploy-marker': (d) => `${d.releaseId}-${d.kind}`,
+  'start-rollback': (d) => d.releaseId,
+  'run-rollback': (d) => `${d.releaseId}-${d.poll}`,
+  'post-mortem': (d) => d.releaseId,
+  'refresh-rollback-checklist': (d) => `${d.releaseId}-${d.change}`,
+};
+
 export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {
-  switch (name) {
-    case 'follow-deploy': {
-      const d = data as JobPayloads['follow-deploy'];
-      return `follow-deploy-${d.releaseId}-${d.poll}`;
-    }
-    case 'post-status-update': {
-      const d = data as JobPayloads['post-status-update'];
-      return `post-status-update-${d.releaseId}-${d.update}`;
-    }
-    case 'gate-decision': {
-      const d = data as JobPayloads['gate-decision'];
-      return `gate-decision-${d.gateId}-${d.decisions}`;
-    }
-    case 'hotfix-step-due': {
-      const d = data as JobPayloads['hotfix-step-due'];
-      return `hotfix-step-due-${d.releaseId}-${d.step}-${d.stage}`;
-    }
-    case 'refresh-progress': {
-      const d = data as JobPayloads['refresh-progress'];
-      return `refresh-progress-${d.releaseId}-${d.change}`;
-    }
-    case 'verify-release': {
-      const d = data as JobPayloads['verify-release'];
-      return `verify-release-${d.releaseId}-${d.run}-${d.attempt}`;
-    }
-    case 'mark-stable': {
-      const d = data as JobPayloads['mark-stable'];
-      return `mark-stable-${d.releaseId}-${d.attempt}`;
-    }
-    case 'deploy-marker': {
-      const d = data as JobPayloads['deploy-marker'];
-      return `deploy-marker-${d.releaseId}-${d.kind}`;
-    }
-    case 'run-rollback': {
-      const d = data as JobPayloads['run-rollback'];
-      return `run-rollback-${d.releaseId}-${d.poll}`;
-    }
-    case 'refresh-rollback-checklist': {
-      const d = data as JobPayloads['refresh-rollback-checklist'];
-      return `refresh-rollback-checklist-${d.releaseId}-${d.change}`;
-    }
-    case 'sync-released-versions':
-    case 'reconcile':
-      return `${name}-now`;
-    default:
-      return `${name}-${(data as { releaseId: string }).releaseId}`;
-  }
+  return `${name}-${JOB_IDS[name](data)}`;
 }
 
 /** The typed front of the release queue. */

@@ -12,10 +12,10 @@
  * every scripting call.
  */
 import { createHash } from 'node:crypto';
+import { listenLocally } from './listen.js';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { STATUS_CODES, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import { deflateSync, gunzipSync, inflateSync } from 'node:zlib';
 
 // ---------------------------------------------------------------------------------------------
@@ -244,16 +244,8 @@ export class DatadogStandIn extends EventEmitter {
   private seq = 0;
 
   static async start(options: DatadogStandInOptions): Promise<DatadogStandIn> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    return new DatadogStandIn(server, `http://127.0.0.1:${port}`, options);
+    const { server, url } = await listenLocally(options.port);
+    return new DatadogStandIn(server, url, options);
   }
 
   private constructor(

@@ -8,9 +8,9 @@
  *   sandbox page read, and emits `'change'` after every change.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { listenLocally } from './listen.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 // ---------------------------------------------------------------------------------------------
@@ -409,16 +409,8 @@ export class SlackStandIn extends EventEmitter {
   }
 
   static async start(options: SlackStandInOptions): Promise<SlackStandIn> {
-    const server = http.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    const standIn = new SlackStandIn(options, server, `http://127.0.0.1:${port}`);
+    const { server, url } = await listenLocally(options.port);
+    const standIn = new SlackStandIn(options, server, url);
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       standIn.route(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal_error', detail: String(error) });

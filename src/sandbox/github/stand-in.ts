@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { listenLocally } from '../listen.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Extras } from './api.js';
 import { createExtras, routeAll } from './api.js';
 import type { FileChanges } from './git-data.js';
@@ -68,16 +67,8 @@ export class GitHubStandIn extends EventEmitter {
   private requestSeq = 0;
 
   static async start(options: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    return new GitHubStandIn(server, `http://127.0.0.1:${port}`, options);
+    const { server, url } = await listenLocally(options.port);
+    return new GitHubStandIn(server, url, options);
   }
 
   private constructor(
