@@ -1,3 +1,4 @@
+import { verificationSchedule, watchPeriod } from '../domain/verification.js';
 import { startApprovedRelease } from '../services/approvals.js';
 import type { JobContext } from './context.js';
 import { startReleaseDay } from './gate-decision.js';
@@ -38,5 +39,19 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
       { delayMs: release.startedAt.getTime() + (due + 1) * updateInterval - now.getTime() },
     );
   }
+  await reconcileWatches(ctx, now);
   return releases.length;
+}
+
+/** Releases under post-release watch: the next verification run and the stable mark are queued. */
+async function reconcileWatches(ctx: JobContext, now: Date): Promise<void> {
+  if (!ctx.observability) return;
+  for (const release of await ctx.store.watched()) {
+    const finished = release.finishedAt!.getTime();
+    const watch = watchPeriod(ctx.policy, release.type);
+    const schedule = verificationSchedule(ctx.policy, watch);
+    const next = schedule.findIndex((run) => finished + run.at > now.getTime());
+    if (next >= 0) await ctx.jobs.add('verify-release', { releaseId: release.id, run: next + 1, attempt: 1 }, { delayMs: finished + schedule[next]!.at - now.getTime() });
+    await ctx.jobs.add('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + watch - now.getTime() });
+  }
 }

@@ -57,6 +57,12 @@ export class ReleaseStore {
     return rows.map(toRelease);
   }
 
+  /** Releases deployed and not yet stable or rolled back: under post-release watch. */
+  async watched(): Promise<Release[]> {
+    const rows = await this.db.select().from(releases).where(eq(releases.state, 'completed'));
+    return rows.map(toRelease);
+  }
+
   /** Releases not ended yet: waiting for approval, or deploying. */
   async open(): Promise<Release[]> {
     const rows = await this.db.select().from(releases).where(inArray(releases.state, [...OPEN_STATES])).orderBy(asc(releases.requestedAt));
