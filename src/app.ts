@@ -59,9 +59,12 @@ export interface Tminus {
 export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const { log, policy } = options;
   const clock = options.clock ?? (() => new Date());
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  // The queue's connection fails fast while Redis is away (a Slack request must not hang on it); the
+  // worker's connection waits for Redis to come back, as BullMQ requires.
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const queue = new Queue(RELEASE_QUEUE, { connection: redis, prefix: options.queuePrefix });
+  await queue.waitUntilReady();
   const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
   const store = new ReleaseStore(options.database.db);
 
@@ -116,7 +119,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
 
   let worker: Worker | undefined;
   if (options.worker !== false) {
-    worker = startReleaseWorker(ctx, { connection: redis.duplicate({ maxRetriesPerRequest: null }), prefix: options.queuePrefix });
+    worker = startReleaseWorker(ctx, { connection: redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }), prefix: options.queuePrefix });
     await worker.waitUntilReady();
     await jobs.schedule('sync-released-versions');
     await jobs.schedule('reconcile');
