@@ -261,5 +261,25 @@ export const POLICY_DEFAULTS = {
   communication: {
     // "Pre-Release Announcement (3 days before)"
     announceBefore: '72h',
+    expectedDowntime: 'none expected (blue-green deployment)',
+  },
+  planning: {
+    migrationPaths: ['drizzle/', 'migrations/', 'db/migrate/', 'alembic/versions/'],
+    labels: {
+      features: ['feature', 'enhancement'],
+      fixes: ['bug', 'fix'],
+      improvements: ['performance', 'improvement', 'documentation', 'docs', 'refactor'],
+      breaking: ['breaking', 'breaking-change'],
+    },
+    slotTolerance: '2h',
+    catchUpGrace: '2h',
+    // "Week 1 Wed: Cut release branch", "Week 2 Mon: Code freeze", "Week 2 Tue: Final testing + security scan",
+    // release day itself, counted back from the Thursday 14:00 slot.
+    minorTimeline: [
+      { key: 'branchCut', label: 'Cut the release branch', before: '8d' },
+      { key: 'codeFreeze', label: 'Code freeze (bug fixes only)', before: '3d' },
+      { key: 'finalTesting', label: 'Final testing + security scan', before: '2d' },
+      { key: 'releaseDay', label: 'Release day', before: '6h' },
+    ],
   },
 } as const;

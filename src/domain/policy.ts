@@ -223,6 +223,21 @@ export const policySchema = strict({
     statusPageUrl: z.url({ protocol: /^https?$/, error: (issue) => `${show(issue.input)} is not an http(s) URL` }).optional(),
     supportContact: text.optional(),
     announceBefore: durationSchema,
+    // A customer-facing channel id that also gets the pre-release announcement.
+    customerChannel: z.string().regex(/^[CG][A-Z0-9]+$/).optional(),
+    expectedDowntime: text,
+  }),
+  planning: strict({
+    // Files whose change makes a pull request a database migration.
+    migrationPaths: z.array(text),
+    // Pull request labels that sort it into the guide's sections (conventional-commit titles count too).
+    labels: strict({ features: z.array(text), fixes: z.array(text), improvements: z.array(text), breaking: z.array(text) }),
+    // How far from a calendar slot a planned or cadence-bound release may start.
+    slotTolerance: durationSchema,
+    // A scheduled post or job whose time passed while every process was down runs when one starts, within this.
+    catchUpGrace: durationSchema,
+    // The minor-release timeline before release day, as offsets before the slot.
+    minorTimeline: z.array(strict({ key: z.enum(['branchCut', 'codeFreeze', 'finalTesting', 'releaseDay']), label: text, before: durationSchema })),
   }),
 });
 

@@ -164,7 +164,7 @@ describe('defaultPolicy is the guide', () => {
   });
 
   it('has no status page or support contact unless configured', () => {
-    expect(policy.communication).toEqual({ announceBefore: 72 * HOUR });
+    expect(policy.communication).toEqual({ announceBefore: 72 * HOUR, expectedDowntime: 'none expected (blue-green deployment)' });
   });
 
   it('is a fresh object each time', () => {

@@ -132,6 +132,63 @@ export const breaches = pgTable(
   (t) => [uniqueIndex('breaches_one_open_per_check').on(t.releaseId, t.check).where(sql`resolved_at is null`)],
 );
 
+/** What `/release plan` found: the guide's release-plan card, stored with the release it plans. */
+export interface PlanContent {
+  base: string;
+  head: string;
+  sections: Record<'features' | 'fixes' | 'improvements' | 'breaking' | 'migrations' | 'other', { number: number; title: string; url: string; status: string }[]>;
+  advisedType: 'patch' | 'minor' | 'major' | 'none';
+}
+
+/** A planned release: its version, its slot, the plan and the release-notes draft. */
+export const releasePlans = pgTable(
+  'release_plans',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    version: text('version').notNull(),
+    type: text('type').notNull(),
+    plannedAt: timestamp('planned_at', { withTimezone: true }).notNull(),
+    requestedBy: text('requested_by').notNull(),
+    channelId: text('channel_id').notNull(),
+    threadTs: text('thread_ts'),
+    /** 'drafting' while GitHub is read, then 'planned'; 'started' once the release began; 'cancelled'. */
+    state: text('state').notNull(),
+    plan: jsonb('plan').$type<PlanContent>(),
+    notes: text('notes'),
+    releaseId: uuid('release_id').references(() => releases.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('release_plans_version_unique').on(t.version)],
+);
+
+/** Each scheduled post or job happens once, whatever the number of replicas: its key is claimed here. */
+export const scheduledRuns = pgTable('scheduled_runs', {
+  key: text('key').primaryKey(),
+  planId: uuid('plan_id').references(() => releasePlans.id),
+  dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+  ranAt: timestamp('ran_at', { withTimezone: true }).notNull().defaultNow(),
+  outcome: text('outcome').notNull(),
+});
+
+/** Who ticked which pre-release checklist item, when, and with what evidence (tminus's own checks). */
+export const checklistTicks = pgTable(
+  'checklist_ticks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    planId: uuid('plan_id')
+      .notNull()
+      .references(() => releasePlans.id),
+    checklist: text('checklist').notNull(),
+    item: text('item').notNull(),
+    tickedBy: text('ticked_by').notNull(),
+    evidence: text('evidence'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('checklist_ticks_once').on(t.planId, t.checklist, t.item)],
+);
+
+export type ReleasePlanRow = typeof releasePlans.$inferSelect;
+
 export type ApprovalGateRow = typeof approvalGates.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
 
