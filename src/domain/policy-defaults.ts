@@ -271,6 +271,7 @@ export const POLICY_DEFAULTS = {
       improvements: ['performance', 'improvement', 'documentation', 'docs', 'refactor'],
       breaking: ['breaking', 'breaking-change'],
     },
+    enforceCadence: true,
     slotTolerance: '2h',
     catchUpGrace: '2h',
     // "Week 1 Wed: Cut release branch", "Week 2 Mon: Code freeze", "Week 2 Tue: Final testing + security scan",

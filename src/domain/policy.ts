@@ -232,6 +232,8 @@ export const policySchema = strict({
     migrationPaths: z.array(text),
     // Pull request labels that sort it into the guide's sections (conventional-commit titles count too).
     labels: strict({ features: z.array(text), fixes: z.array(text), improvements: z.array(text), breaking: z.array(text) }),
+    // Whether `/release start` keeps to the cadence (an approver of the type may still pass --override).
+    enforceCadence: z.boolean(),
     // How far from a calendar slot a planned or cadence-bound release may start.
     slotTolerance: durationSchema,
     // A scheduled post or job whose time passed while every process was down runs when one starts, within this.

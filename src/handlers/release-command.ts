@@ -4,6 +4,8 @@ import type { ReleaseStore } from '../integrations/database/release-store.js';
 import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
 import { escape } from '../messages/format.js';
+import { scheduleMessage } from '../messages/schedule.js';
+import { nextSlots } from '../domain/calendar.js';
 import { helpMessage, noticeMessage } from '../messages/help.js';
 import { releaseStatusMessage } from '../messages/release-status.js';
 import type { SlackMessage } from '../messages/types.js';
@@ -73,6 +75,8 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerRoles(deps);
       case 'rollback':
         return await answerRollback(deps, command, args);
+      case 'schedule':
+        return await answerSchedule(deps);
       case 'incident':
         return answerIncident(deps, args);
       case 'help':
@@ -87,9 +91,18 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
   }
 }
 
+/** `--override "reason"` (straight or curly quotes, or the rest of the line). */
+export function parseOverride(text: string): { rest: string; override?: string } {
+  const match = text.match(/\s--override(?:\s+(?:"([^"]*)"|“([^”]*)”|(.+)))?\s*$/);
+  if (!match) return { rest: text };
+  return { rest: text.slice(0, match.index).trim(), override: (match[1] ?? match[2] ?? match[3] ?? '').trim() };
+}
+
 async function answerStart(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
-  if (args.length !== 1) return noticeMessage('Usage: `/release start vX.Y.Z`, for example `/release start v1.3.0`.');
-  const outcome = await startRelease(deps, { versionText: args[0]!, userId: command.user_id, requestId: command.trigger_id });
+  const { rest, override } = parseOverride(args.join(' '));
+  const words = rest.split(/\s+/).filter(Boolean);
+  if (words.length !== 1) return noticeMessage('Usage: `/release start vX.Y.Z [--override "<reason>"]`, for example `/release start v1.3.0`.');
+  const outcome = await startRelease(deps, { versionText: words[0]!, userId: command.user_id, requestId: command.trigger_id, override });
   switch (outcome.kind) {
     case 'refused':
       return noticeMessage(`🚫 ${outcome.reason}`);
@@ -150,6 +163,18 @@ function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage 
     return noticeMessage(`Usage: \`/release incident <${SEVERITIES.join('|')}> <what happened>\`, for example \`/release incident high checkout broken\`.`);
   }
   return incidentMessage(severity.toLowerCase(), issueWords.join(' '), lookupIncident(deps.policy, severity, issueWords.join(' ')));
+}
+
+async function answerSchedule(deps: ReleaseCommandDeps): Promise<SlackMessage> {
+  const now = deps.clock();
+  const slots = [...nextSlots(deps.policy, 'minor', now, 4), ...nextSlots(deps.policy, 'major', now, 2)].sort((a, b) => a.at.getTime() - b.at.getTime());
+  const patch = deps.policy.releaseTypes.patch.cadence;
+  const rules = [
+    patch.kind === 'asNeeded' ? `Patches: as needed, at most ${patch.maxPerWeek} a week.` : '',
+    'Hotfixes: on demand (`/release hotfix`).',
+    deps.policy.planning.enforceCadence ? 'Off-cadence starts need an approver\'s `--override "<reason>"`.' : 'The cadence is not enforced (`planning.enforceCadence: false`).',
+  ].filter(Boolean);
+  return scheduleMessage({ slots, plans: await deps.store.upcomingPlans(), rules, timeZone: deps.policy.timezone });
 }
 
 async function answerStatus(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {

@@ -2,13 +2,14 @@ import { context, section } from './format.js';
 import type { SlackMessage } from './types.js';
 
 export const COMMANDS: { usage: string; what: string }[] = [
-  { usage: '/release start vX.Y.Z', what: 'Start a release: tag, follow the deploy workflow, post T+N updates in its thread.' },
+  { usage: '/release start vX.Y.Z [--override "<reason>"]', what: 'Start a release: tag, follow the deploy workflow, post T+N updates in its thread.' },
   { usage: '/release status [vX.Y.Z]', what: 'Where a release stands (the one in flight, or the latest, when no version is given).' },
   { usage: '/release hotfix vX.Y.Z <what is broken> [--severity high]', what: "The emergency lane: a patch above production, approved by the VP Eng, deployed at once." },
   { usage: '/release log vX.Y.Z', what: "The release's audit trail: every state change, approval and rejection, with who and when." },
   { usage: '/release rollback vX.Y.Z [reason]', what: 'Emergency rollback to the previous version (on-call or a release approver), within the guide\'s 5 minutes.' },
   { usage: '/release rollback vX.Y.Z --coordinated [reason]', what: 'Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.' },
   { usage: '/release incident <severity> <issue>', what: 'What the decision matrix says to do, and by when.' },
+  { usage: '/release schedule', what: 'The coming minor and major slots of the calendar, and the releases planned in them.' },
   { usage: '/release roles', what: 'Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.' },
   { usage: '/release help', what: 'This list.' },
 ];

@@ -5,7 +5,7 @@ import { ReleaseStore } from '../integrations/database/release-store.js';
 import { releases } from '../integrations/database/schema.js';
 import type { GitHubStandIn, WorkflowScript } from './github.js';
 
-/** The sandbox's small world: the people of the guide, the SwipeSavvy repository and its release-day workflow. */
+/** The sandbox's small world: the people of the guide, the SwipeSavvy repository, its release-day and rollback workflows. */
 
 export const RELEASES_CHANNEL = { id: 'C0RELEASES', name: 'releases' } as const;
 
@@ -37,7 +37,8 @@ export function withSandboxPeople(policy: Policy): Policy {
     if (people.users.length > 0 || people.groups.length > 0) continue;
     roles[name] = { users: SANDBOX_PEOPLE.filter((p) => p.roles.includes(name)).map((p) => p.id), groups: [] };
   }
-  return { ...policy, roles };
+  // In the sandbox a release can be tried at any time: the calendar is shown (`/release schedule`), not enforced.
+  return { ...policy, roles, planning: { ...policy.planning, enforceCadence: false } };
 }
 
 const MINUTE = 60_000;
@@ -72,6 +73,26 @@ export function releaseDayWorkflow(productionEnvironment: string): WorkflowScrip
         steps: ['Verify metrics', 'Post-deployment checks'],
         durationMs: 30 * MINUTE,
       },
+    ],
+  };
+}
+
+/** The rollback workflow's job after which the previous version serves again (the sandbox's metrics heal then). */
+export const RESTORE_JOB = 'start-previous-version';
+
+/**
+ * rollback.yml, dispatched by the emergency rollback (`on: workflow_dispatch` with inputs `version`, the
+ * previous production version, and `from`): the guide's Immediate Rollback in about 2½ virtual minutes.
+ */
+export function rollbackWorkflow(): WorkflowScript {
+  return {
+    trigger: 'dispatch',
+    name: 'Rollback',
+    inputs: { version: { required: true }, from: {} },
+    jobs: [
+      { name: 'stop-new-version', steps: ['docker-compose down'], durationMs: 30_000 },
+      { name: RESTORE_JOB, steps: ['docker-compose -f docker-compose.previous.yml up -d', 'Wait for health checks'], durationMs: MINUTE },
+      { name: 'verify-rollback', steps: ['Check the health endpoint', 'Run smoke tests'], durationMs: MINUTE },
     ],
   };
 }

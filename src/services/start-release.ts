@@ -1,6 +1,8 @@
 import { inferReleaseTypeFrom, parseVersion, type Version } from '../domain/version.js';
-import { describeGate, releaseGate } from '../domain/approvals.js';
-import type { Policy } from '../domain/policy.js';
+import { describeGate, releaseGate, ROLE_LABELS } from '../domain/approvals.js';
+import { checkCadence } from '../domain/calendar.js';
+import type { Policy, RoleName } from '../domain/policy.js';
+import { clockTime } from '../messages/format.js';
 import { isInFlight, STATE_LABELS } from '../domain/release.js';
 import type { RoleDirectory } from './roles.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
@@ -25,6 +27,10 @@ export interface StartReleaseDeps {
 export interface StartReleaseRequest {
   versionText: string;
   userId: string;
+  /** `--override "<reason>"`: an approver of the type starts it off the cadence. */
+  override?: string;
+  /** A planned release starting at its slot: the calendar was checked when it was planned. */
+  planned?: boolean;
   /** Slack's trigger_id: the same for a retried delivery of one command. */
   requestId?: string;
 }
@@ -67,6 +73,8 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   if (open[0]) return { kind: 'refused', reason: inFlightReason(open[0]) };
 
   const gate = releaseGate(deps.policy, inferred.type);
+  const cadence = await checkReleaseCadence(deps, inferred.type, request, gate.roles);
+  if (!cadence.ok) return { kind: 'refused', reason: cadence.reason };
   if (gate.roles.length > 0 && !deps.roles.hasAnyone(gate.roles)) {
     return {
       kind: 'refused',
@@ -90,6 +98,9 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     }
     const winner = created.conflict === 'in-flight' ? (await deps.store.open())[0] : await deps.store.findByVersion(version.tag);
     return { kind: 'refused', reason: winner ? (created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner)) : 'Another release was started at the same moment. Check `/release status`.' };
+  }
+  if (cadence.overridden) {
+    await deps.store.audit(created.release.id, 'cadence.overridden', { rule: cadence.overridden, reason: request.override }, request.userId);
   }
   // The release is recorded: if the queue cannot take the job now, the reconciler queues it within a minute.
   const queued = await deps.jobs.add('announce-release', { releaseId: created.release.id }).then(
@@ -124,4 +135,32 @@ export function inFlightReason(release: Release): string {
 /** Starts a reason with a capital, unless it starts with a version tag (v1.3.0 stays v1.3.0). */
 function sentence(text: string): string {
   return /^v\d/.test(text) ? text : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The guide's cadence (minor every second Thursday 14:00, major quarterly on a Friday, at most two patches
+ * a week): off the rule, a release is refused with the rule and the next allowed time, unless an approver
+ * of the type overrides with a reason.
+ */
+async function checkReleaseCadence(
+  deps: StartReleaseDeps,
+  type: 'patch' | 'minor' | 'major',
+  request: StartReleaseRequest,
+  approverRoles: readonly RoleName[],
+): Promise<{ ok: true; overridden?: string } | { ok: false; reason: string }> {
+  if (!deps.policy.planning.enforceCadence || request.planned) return { ok: true };
+  const now = deps.clock();
+  const earlier = await deps.store.startTimes(type, new Date(now.getTime() - 8 * 24 * 3_600_000));
+  const check = checkCadence(deps.policy, type, now, earlier, deps.policy.planning.slotTolerance);
+  if (check.ok) return { ok: true };
+  const when = `${check.nextAllowed.toISOString().slice(0, 10)} ${clockTime(check.nextAllowed, deps.policy.timezone)}`;
+  if (request.override === undefined) {
+    return { ok: false, reason: `${check.rule}: the next allowed time is ${when}. An approver of ${type} releases may start it now with \`/release start ${request.versionText} --override "<reason>"\`.` };
+  }
+  if (request.override.trim().length < 3) return { ok: false, reason: 'Say why with the override: `--override "<reason>"`.' };
+  const held = await deps.roles.rolesOf(request.userId);
+  if (approverRoles.length > 0 && !held.some((r) => approverRoles.includes(r))) {
+    return { ok: false, reason: `Only an approver of ${type} releases (${approverRoles.map((r) => ROLE_LABELS[r]).join(', ')}) may override the cadence (${check.rule}).` };
+  }
+  return { ok: true, overridden: check.rule };
 }

@@ -39,7 +39,7 @@ describe('/release start refuses what the guide does not allow, and records noth
     ['a version below the latest release', 'start v1.1.0', /v1\.1\.0 is not above the latest release v1\.2\.1: use v1\.2\.2, v1\.3\.0 or v2\.0\.0/],
     ['a version already released', 'start v1.2.1', /v1\.2\.1 has already been released/],
     ['the latest version again, written without v', 'start 1.2.0', /v1\.2\.0 has already been released/],
-    ['a start without a version', 'start', /Usage: `\/release start vX\.Y\.Z`/],
+    ['a start without a version', 'start', /Usage: `\/release start vX\.Y\.Z \[--override/],
   ];
 
   it.each(refusals)('refuses %s', async (_what, text, expected) => {

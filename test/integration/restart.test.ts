@@ -8,6 +8,8 @@ statusUpdates:
 deploy:
   pollInterval: 250ms
   runAppearTimeout: 20s
+planning:
+  enforceCadence: false
 ${NO_GATES}`;
 
 function updateLabels(world: World, threadTs: string): string[] {

@@ -24,6 +24,7 @@ verification:
     cacheHitRate: { every: 1s }
     connectionPool: { every: 1s }
 rollback: { pollInterval: 200ms }
+planning: { enforceCadence: false }
 `;
 
 type Metrics = { errorRate: number; latency: number; cpu: [number, number]; memory: number | null; cache: number; pool: number };

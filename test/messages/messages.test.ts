@@ -599,18 +599,19 @@ describe('helpMessage', () => {
     expect(message.blocks.map((b) => b.type)).toEqual(['section', 'context']);
     expect(lines(message)).toEqual([
       '*tminus runs releases by the release management guide.*',
-      '• `/release start vX.Y.Z` — Start a release: tag, follow the deploy workflow, post T+N updates in its thread.',
+      '• `/release start vX.Y.Z [--override "<reason>"]` — Start a release: tag, follow the deploy workflow, post T+N updates in its thread.',
       '• `/release status [vX.Y.Z]` — Where a release stands (the one in flight, or the latest, when no version is given).',
       '• `/release hotfix vX.Y.Z <what is broken> [--severity high]` — The emergency lane: a patch above production, approved by the VP Eng, deployed at once.',
       "• `/release log vX.Y.Z` — The release's audit trail: every state change, approval and rejection, with who and when.",
       "• `/release rollback vX.Y.Z [reason]` — Emergency rollback to the previous version (on-call or a release approver), within the guide's 5 minutes.",
       '• `/release rollback vX.Y.Z --coordinated [reason]` — Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.',
       '• `/release incident <severity> <issue>` — What the decision matrix says to do, and by when.',
+      '• `/release schedule` — The coming minor and major slots of the calendar, and the releases planned in them.',
       '• `/release roles` — Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.',
       '• `/release help` — This list.',
       'Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.',
     ]);
-    const usages = ['/release start vX.Y.Z', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [reason]', '/release rollback vX.Y.Z --coordinated [reason]', '/release incident <severity> <issue>', '/release roles', '/release help'];
+    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [reason]', '/release rollback vX.Y.Z --coordinated [reason]', '/release incident <severity> <issue>', '/release schedule', '/release roles', '/release help'];
     expect(message.text).toBe(`tminus commands: ${usages.join(', ')}`);
     expect(COMMANDS.map((c) => c.usage)).toEqual(usages);
   });
@@ -620,7 +621,7 @@ describe('helpMessage', () => {
     expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: "I don't know `/release ship`." } });
     expect(message.blocks).toHaveLength(3);
     expect(message.text.split('\n')[0]).toBe("I don't know `/release ship`.");
-    expect(message.text.split('\n')[1]).toMatch(/^tminus commands: \/release start vX\.Y\.Z, /);
+    expect(message.text.split('\n')[1]).toMatch(/^tminus commands: \/release start vX\.Y\.Z /);
   });
 });
 

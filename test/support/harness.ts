@@ -26,6 +26,8 @@ statusUpdates:
 deploy:
   pollInterval: 200ms
   runAppearTimeout: 4s
+planning:
+  enforceCadence: false
 `;
 
 /** Turns the types' approval gates off, for tests of release day itself (the approvals tests keep them). */
@@ -146,7 +148,7 @@ export interface Bot {
 }
 
 /** Starts tminus in this process, wired to the world's stand-ins through the real SDK clients. */
-export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number } = {}): Promise<Bot> {
+export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number; clock?: () => Date } = {}): Promise<Bot> {
   const policy = loadPolicy(options.policy ?? FAST_POLICY, 'test policy');
   const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
   const tminus = await startTminus({
@@ -159,6 +161,7 @@ export async function startBot(world: World, options: { policy?: string; ackWith
     queuePrefix: world.queuePrefix,
     policy,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const baseUrl = `http://127.0.0.1:${tminus.port}`;
   return {
@@ -206,4 +209,10 @@ export function visibleText(message: { text: string; blocks: unknown[] }): strin
   };
   walk(message.blocks);
   return parts.join('\n');
+}
+
+/** A clock that runs at real speed from `start`: for tests about the calendar. */
+export function clockFrom(start: string): () => Date {
+  const offset = Date.parse(start) - Date.now();
+  return () => new Date(Date.now() + offset);
 }

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { approvalGates, breaches, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
+import { approvalGates, breaches, releasePlans, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
 import { IN_FLIGHT_STATES, OPEN_STATES, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
 
 export type Release = Omit<ReleaseRow, 'state' | 'type'> & { state: ReleaseState; type: 'patch' | 'minor' | 'major' | 'hotfix' };
@@ -55,6 +55,24 @@ export class ReleaseStore {
   async inFlight(ex: Executor = this.db): Promise<Release[]> {
     const rows = await ex.select().from(releases).where(inArray(releases.state, [...IN_FLIGHT_STATES])).orderBy(asc(releases.startedAt));
     return rows.map(toRelease);
+  }
+
+  /** Planned releases still to come, by their slot: what `/release schedule` lists. */
+  async upcomingPlans(): Promise<{ version: string; type: string; plannedAt: Date; state: string }[]> {
+    return this.db
+      .select({ version: releasePlans.version, type: releasePlans.type, plannedAt: releasePlans.plannedAt, state: releasePlans.state })
+      .from(releasePlans)
+      .where(inArray(releasePlans.state, ['drafting', 'planned']))
+      .orderBy(asc(releasePlans.plannedAt));
+  }
+
+  /** When earlier releases of `type` started (T-0), since `since`: what the cadence rules count. */
+  async startTimes(type: string, since: Date): Promise<Date[]> {
+    const rows = await this.db
+      .select({ startedAt: releases.startedAt, state: releases.state })
+      .from(releases)
+      .where(and(eq(releases.type, type), gte(releases.startedAt, since)));
+    return rows.filter((r) => r.state !== 'awaiting_approval' && r.state !== 'rejected').map((r) => r.startedAt);
   }
 
   /** Releases deployed and not yet stable or rolled back: under post-release watch. */
