@@ -5,10 +5,13 @@ import { startTminus, type Tminus } from '../app.js';
 import type { SandboxConfig } from '../config.js';
 import type { Policy } from '../domain/policy.js';
 import { openDatabase } from '../integrations/database/client.js';
+import { createObservability } from '../integrations/datadog.js';
 import { createReleaseRepository } from '../integrations/github.js';
 import { SandboxClock } from './clock.js';
-import { RELEASES_CHANNEL, SANDBOX_PEOPLE, rememberedReleases, releaseDayWorkflow, seedDemoRepository, withSandboxPeople } from './demo-world.js';
+import { DatadogStandIn } from './datadog.js';
+import { RELEASES_CHANNEL, SANDBOX_PEOPLE, rememberedReleases, releaseDayWorkflow, rollbackWorkflow, seedDemoRepository, withSandboxPeople } from './demo-world.js';
 import { GitHubStandIn } from './github.js';
+import { SandboxMetrics } from './metrics.js';
 import { SlackStandIn } from './slack.js';
 import { sandboxPage } from './web/routes.js';
 
@@ -19,19 +22,22 @@ export interface Sandbox {
   clock: SandboxClock;
   slack: SlackStandIn;
   github: GitHubStandIn;
+  datadog: DatadogStandIn;
+  /** The metrics the Datadog stand-in serves, and the page's controls over them. */
+  metrics: SandboxMetrics;
   /** Generated for this run; tests call the Slack Web API with it as tminus does. */
   botToken: string;
   tminus: Tminus;
   stop(): Promise<void>;
 }
 
-/** Starts tminus for real against in-process stand-ins for Slack and GitHub, with the #releases page. */
+/** Starts tminus for real against in-process stand-ins for Slack, GitHub and Datadog, with the #releases page. */
 export async function startSandbox(options: { config: SandboxConfig; policy: Policy; log: Logger }): Promise<Sandbox> {
   const { config, log } = options;
   // Chosen before anything starts, so that the first line can give the page's address.
   const port = config.port === 0 ? await freePort() : config.port;
   const url = `http://localhost:${port}/`;
-  log.info({ url, speed: config.speed }, `tminus sandbox: open ${url} (local Slack and GitHub stand-ins, clock at ${config.speed}×)`);
+  log.info({ url, speed: config.speed }, `tminus sandbox: open ${url} (local Slack, GitHub and Datadog stand-ins, clock at ${config.speed}×)`);
 
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -62,13 +68,21 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     github.defineWorkflow(options.policy.deploy.workflow, releaseDayWorkflow(options.policy.productionApproval.environment));
     // The guide's "manual approval required" at T+60: GitHub waits for a review, which tminus gives once its Slack gate is met.
     github.protectEnvironment(options.policy.productionApproval.environment, [github.tokenOwner]);
+    // The emergency rollback ("Roll back now", /release rollback) dispatches it.
+    github.defineWorkflow(options.policy.rollback.workflow, rollbackWorkflow());
+
+    // Post-release verification, alerts, stable marking and deploy markers read and write here.
+    const datadog = await DatadogStandIn.start({ apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex'), clock: virtualNow });
+    cleanups.push(() => datadog.close());
+    const metrics = new SandboxMetrics({ datadog, github, clock: virtualNow, policy: options.policy });
 
     const policy = withSandboxPeople(options.policy);
-    const page = sandboxPage({ slack, github, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl: `http://127.0.0.1:${port}/slack/events`, log });
+    const page = sandboxPage({ slack, github, datadog, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl: `http://127.0.0.1:${port}/slack/events`, log });
     const tminus = await startTminus({
       port,
       slack: { signingSecret, botToken, apiUrl: slack.apiUrl, releasesChannel: RELEASES_CHANNEL.id },
       github: createReleaseRepository({ token: github.token, apiUrl: github.url, owner: github.owner, repo: github.repo, throttle: false }),
+      observability: createObservability({ apiKey: datadog.apiKey, appKey: datadog.appKey, site: 'datadoghq.com', apiUrl: datadog.url }),
       database,
       redisUrl: config.redisUrl,
       queuePrefix: config.queuePrefix,
@@ -85,7 +99,7 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
       await tminus.stop();
     });
     log.info({ url, people: SANDBOX_PEOPLE.map((p) => `${p.realName} (${p.role})`) }, 'sandbox ready: type /release start v1.3.0 in #releases');
-    return { url, port, clock, slack, github, botToken, tminus, stop: stopAll };
+    return { url, port, clock, slack, github, datadog, metrics, botToken, tminus, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -109,6 +109,22 @@ describe('the #releases page in a browser', () => {
     await preview.locator('.modal-x').click();
   });
 
+  it('shows Datadog in the side panel: what the checks read, controls that change it, and tminus’s events', async () => {
+    const panel = page.locator('#datadog');
+    const reading = (check: string) => panel.locator(`[data-check="${check}"]`);
+    expect(await reading('errorRate').innerText()).toMatch(/✅ Error rate 0\.0\d\d % \(< 0\.100 %\)/);
+    expect(await reading('cpu').innerText()).toMatch(/web-1 \d\d\.\d % · web-2 \d\d\.\d %/);
+    await showing('the release’s events', async () => /Release v1\.3\.0 completed/.test(await panel.locator('#dd-events').innerText()));
+    expect(await panel.locator('#dd-dora').innerText()).toContain('deployment: v1.3.0 to prod');
+
+    await panel.locator('#dd-slow-p99').click();
+    await showing('a slow p99', async () => (await reading('latencyP99').getAttribute('class'))?.includes('breach') === true);
+    expect(await reading('latencyP99').innerText()).toMatch(/❌ Latency p99 \d{3} ms/);
+    await panel.screenshot({ path: join(OUTPUT, 'sandbox-datadog.png') });
+    await panel.locator('#dd-healthy').click();
+    await showing('healthy values again', async () => (await reading('latencyP99').getAttribute('class'))?.includes('ok') === true);
+  });
+
   it('the scripted minor release narrates the next version to its end', async () => {
     await page.selectOption('#who', 'U0QA');
     await page.locator('#scripted-release').click();

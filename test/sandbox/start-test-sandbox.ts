@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import type { SandboxConfig } from '../../src/config.js';
 import { loadPolicy } from '../../src/domain/policy.js';
+import type { StoredMessage } from '../../src/sandbox/slack.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { testRedisUrl } from '../support/env.js';
 import { createTestDatabase, deleteQueueKeys } from '../support/harness.js';
@@ -71,3 +72,15 @@ export function approveButtons(blocks: unknown[]): { action_id: string; value?: 
 
 /** Who is asked to approve, in the order a test tries them: the leads first (a requester cannot approve their own release). */
 export const APPROVERS = ['U0LEAD', 'U0VPENG', 'U0CTO', 'U0DEVOPS', 'U0QA', 'U0ONCALL'];
+
+/** Presses each Approve button tminus shows, through the page's route, each time as the next lead not yet used for it. */
+export async function approveWhatIsAsked(base: string, messages: StoredMessage[], clicked: Set<string>): Promise<void> {
+  for (const message of messages) {
+    for (const button of approveButtons(message.blocks)) {
+      const userId = APPROVERS.find((u) => !clicked.has(`${message.ts}:${button.action_id}:${u}`));
+      if (!userId) continue;
+      clicked.add(`${message.ts}:${button.action_id}:${userId}`);
+      await postJson(`${base}/sandbox/slack/action`, { userId, channelId: message.channel, messageTs: message.ts, actionId: button.action_id, value: button.value });
+    }
+  }
+}

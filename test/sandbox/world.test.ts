@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxClock } from '../../src/sandbox/clock.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
 import { visibleText, waitFor } from '../support/harness.js';
-import { APPROVERS, approveButtons, postJson, startTestSandbox, type TestSandbox } from './start-test-sandbox.js';
+import { approveWhatIsAsked as approveWhatIsAskedOn, postJson, startTestSandbox, type TestSandbox } from './start-test-sandbox.js';
 
 describe('SandboxClock', () => {
   const at = (speed: number, anchor = 1_000_000) => {
@@ -66,17 +66,7 @@ describe('the sandbox', () => {
     github: { tags: { name: string }[]; commits: { message: string }[]; releases: { tag: string }[]; runs: { id: number; headBranch: string; status: string }[] };
   };
 
-  /** Presses each Approve button tminus shows, once per poll, each time as the next lead. */
-  async function approveWhatIsAsked(messages: StoredMessage[], clicked: Set<string>) {
-    for (const message of messages) {
-      for (const button of approveButtons(message.blocks)) {
-        const userId = APPROVERS.find((u) => !clicked.has(`${message.ts}:${button.action_id}:${u}`));
-        if (!userId) continue;
-        clicked.add(`${message.ts}:${button.action_id}:${userId}`);
-        await postJson(`${world.base}/sandbox/slack/action`, { userId, channelId: message.channel, messageTs: message.ts, actionId: button.action_id, value: button.value });
-      }
-    }
-  }
+  const approveWhatIsAsked = (messages: StoredMessage[], clicked: Set<string>) => approveWhatIsAskedOn(world.base, messages, clicked);
 
   /** Waits for a reply in the release's thread, approving whatever tminus asks to be approved. */
   async function waitForReply(version: string, pattern: RegExp) {

@@ -17,6 +17,16 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+const signatures = new Map();
+
+/** Rebuilds the children of element `id` from `value` only when what it shows changed. */
+export function update(id, value, build) {
+  const signature = JSON.stringify(value);
+  if (signatures.get(id) === signature) return;
+  signatures.set(id, signature);
+  document.getElementById(id).replaceChildren(...[build(value)].flat().filter(Boolean));
+}
+
 /** POSTs JSON to a sandbox route; resolves with the parsed answer, rejects with the route's error. */
 export async function api(path, body) {
   const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

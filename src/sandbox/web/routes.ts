@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { METRIC_PRESETS, type MetricPreset } from '../metrics.js';
 import type { AppResponse } from '../slack.js';
 import { snapshot, type PageWorld } from './snapshot.js';
 
@@ -27,7 +28,7 @@ export interface SandboxPage {
 class BadRequest extends Error {}
 
 export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logger }): SandboxPage {
-  const { slack, github, clock, log, eventsUrl } = options;
+  const { slack, github, datadog, metrics, clock, log, eventsUrl } = options;
   const streams = new Set<ServerResponse>();
   let pending: NodeJS.Timeout | undefined;
 
@@ -42,6 +43,7 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
   };
   slack.on('change', soon);
   github.on('change', soon);
+  datadog.on('change', soon);
   const ticker = setInterval(broadcast, TICK_MS);
   ticker.unref();
 
@@ -136,6 +138,19 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
         badRequest(error);
       }
     }),
+    post('/sandbox/datadog/metrics', (body) => {
+      const preset = text(body, 'preset');
+      if (!(METRIC_PRESETS as readonly string[]).includes(preset)) throw new BadRequest(`preset must be one of ${METRIC_PRESETS.join(', ')}`);
+      metrics.apply(preset as MetricPreset);
+      log.info({ preset }, 'sandbox metrics changed');
+      return { metrics: metrics.readings() };
+    }),
+    post('/sandbox/datadog/outage', (body) => {
+      if (typeof body.on !== 'boolean') throw new BadRequest('on must be true or false');
+      metrics.setOutage(body.on);
+      log.info({ outage: body.on }, body.on ? 'sandbox Datadog outage: every API call answers 503' : 'sandbox Datadog outage over');
+      return { outage: metrics.outage };
+    }),
     post('/sandbox/clock', (body) => {
       try {
         clock.setSpeed(Number(body.speed));
@@ -154,6 +169,7 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
       if (pending) clearTimeout(pending);
       slack.off('change', soon);
       github.off('change', soon);
+      datadog.off('change', soon);
       for (const res of streams) res.end();
       streams.clear();
     },

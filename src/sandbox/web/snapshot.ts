@@ -1,8 +1,10 @@
 import type { Policy } from '../../domain/policy.js';
 import { COMMANDS } from '../../messages/help.js';
 import { SPEED_CHOICES, type SandboxClock } from '../clock.js';
+import type { DatadogStandIn } from '../datadog.js';
 import type { SandboxPerson } from '../demo-world.js';
 import type { GitHubStandIn } from '../github.js';
+import type { SandboxMetrics } from '../metrics.js';
 import type { SlackStandIn } from '../slack.js';
 
 /** Everything the #releases page shows, read from the stand-ins at one moment of virtual time. */
@@ -10,6 +12,8 @@ import type { SlackStandIn } from '../slack.js';
 export interface PageWorld {
   slack: SlackStandIn;
   github: GitHubStandIn;
+  datadog: DatadogStandIn;
+  metrics: SandboxMetrics;
   clock: SandboxClock;
   policy: Policy;
   people: SandboxPerson[];
@@ -18,6 +22,7 @@ export interface PageWorld {
 
 const RUNS_SHOWN = 5;
 const COMMITS_SHOWN = 40;
+const EVENTS_SHOWN = 8;
 
 export function snapshot(world: PageWorld) {
   const { slack, github, clock, channel } = world;
@@ -37,6 +42,28 @@ export function snapshot(world: PageWorld) {
       .filter((v) => !v.closed)
       .map((v) => ({ id: v.id, user: v.user ?? null, view: v.view })),
     github: githubSnapshot(github, world.policy.deploy.workflow),
+    datadog: datadogSnapshot(world),
+  };
+}
+
+/** What the checks read now, and what tminus wrote to Datadog (newest first). */
+function datadogSnapshot({ datadog, metrics }: PageWorld) {
+  return {
+    outage: metrics.outage,
+    metrics: metrics.readings(),
+    events: datadog
+      .events()
+      .reverse()
+      .slice(0, EVENTS_SHOWN)
+      .map((e) => ({ id: e.id, title: e.title, alertType: e.alertType, at: e.dateHappened * 1000, tags: e.tags })),
+    deployments: datadog
+      .doraDeployments()
+      .reverse()
+      .map((d) => ({ service: d.service, env: d.env ?? null, version: d.version ?? null, finishedAt: d.finishedAt })),
+    failures: datadog
+      .doraFailures()
+      .reverse()
+      .map((f) => ({ name: f.name ?? null, version: f.version ?? null, severity: f.severity ?? null, startedAt: f.startedAt, finishedAt: f.finishedAt ?? null })),
   };
 }
 

@@ -1,9 +1,9 @@
 // The side panel: the world outside Slack that the sandbox plays — the clock, the repository, the deploy
-// workflow — with controls to change it. Datadog comes with a later issue.
-import { api, fullTime, h } from './dom.js';
+// workflow, Datadog — with controls to change it.
+import { datadogSection, renderDatadog } from './datadog-panel.js';
+import { api, fullTime, h, update } from './dom.js';
 
 const ICON = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭️', in_progress: '⏳', queued: '⚪', waiting: '⏸️' };
-const sigs = new Map();
 
 export function mountWorld(app, panel) {
   const title = h('input', { id: 'pr-title', type: 'text', placeholder: 'feat: a pull request title', autocomplete: 'off' });
@@ -29,16 +29,14 @@ export function mountWorld(app, panel) {
       h('h4', {}, 'Releases'), h('ul', { id: 'releases', class: 'list' })),
     h('section', { class: 'world-section' },
       h('h3', {}, '⚙️ Deploy workflow ', h('span', { id: 'workflow-file', class: 'muted' })),
-      h('p', { class: 'hint' }, 'A tag push starts a run. Runs pass unless you fail one of their jobs here.'),
+      h('p', { class: 'hint' }, 'A tag push starts a run; the emergency rollback dispatches another. Runs pass unless you fail one of their jobs here.'),
       h('div', { id: 'current-run' }),
       h('div', { class: 'run-controls' },
         failJob,
         h('button', { type: 'button', id: 'fail', class: 'bk-button danger', onclick: () => runControl(app, '/sandbox/github/fail-job', { job: failJob.value }) }, 'Fail job'),
         h('button', { type: 'button', id: 'cancel-run', class: 'bk-button', onclick: () => runControl(app, '/sandbox/github/cancel-run', {}) }, 'Cancel run')),
       h('ul', { id: 'older-runs', class: 'list' })),
-    h('section', { class: 'world-section placeholder', id: 'datadog' },
-      h('h3', {}, '📈 Datadog'),
-      h('p', { class: 'hint' }, 'Not in the sandbox yet: metrics, monitors and their controls come with a later issue. Nothing here is simulated.')),
+    datadogSection(app),
   );
 }
 
@@ -46,15 +44,6 @@ function runControl(app, path, body) {
   const run = app.state.github.runs[0];
   if (!run) return app.toast('No workflow run yet: start a release first.');
   void api(path, { runId: run.id, ...body }).catch((e) => app.toast(e.message));
-}
-
-/** Rebuilds a part only when what it shows changed. */
-function update(id, value, build) {
-  const signature = JSON.stringify(value);
-  if (sigs.get(id) === signature) return;
-  sigs.set(id, signature);
-  const el = document.getElementById(id);
-  el.replaceChildren(...[build(value)].flat().filter(Boolean));
 }
 
 export function renderWorld(app) {
@@ -91,6 +80,7 @@ export function renderWorld(app) {
   document.getElementById('cancel-run').disabled = !run || run.status === 'completed';
   update('older-runs', older, (runs) => runs.map((r) =>
     h('li', {}, ICON[r.conclusion ?? r.status] ?? '•', ' ', h('a', { href: r.url }, `#${r.number} ${r.headBranch}`), h('span', { class: 'muted' }, ` ${r.conclusion ?? r.status}`))));
+  renderDatadog(app);
 }
 
 function runView(run) {
