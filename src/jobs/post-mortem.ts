@@ -9,7 +9,7 @@ export async function postMortem(ctx: JobContext, data: { releaseId: string }): 
   let url = existing?.details.url as string | undefined;
   if (!url) {
     const events = await ctx.store.events(release.id);
-    const breaches = events.filter((e) => e.action === 'verification.breach_opened');
+    const breaches = events.filter((e) => e.action === 'verification.breach_opened' || e.action === 'verification.breach_escalated');
     const rollback = release.rollback;
     const restore = rollback.restoredAt ? Math.round((Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt)) / 1000) : undefined;
     const body = [
@@ -21,7 +21,9 @@ export async function postMortem(ctx: JobContext, data: { releaseId: string }): 
       rollback.runUrl ? `- Rollback run: ${rollback.runUrl}` : '',
       '',
       '## Breaches',
-      ...(breaches.length > 0 ? breaches.map((b) => `- ${b.at.toISOString()} ${String(b.details.check)} (${String(b.details.severity)}): ${String(b.details.value ?? '')}`) : ['- none recorded']),
+      ...(breaches.length > 0
+        ? breaches.map((b) => `- ${b.at.toISOString()} ${String(b.details.check)} (${String(b.details.severity ?? b.details.to)}${b.details.to ? `, escalated from ${String(b.details.from)}` : ''}): ${String(b.details.value ?? '')}`)
+        : ['- none recorded']),
       '',
       '## Timeline (from the audit log)',
       '| When (UTC) | Who | What |',

@@ -98,10 +98,10 @@ export async function verifyRelease(ctx: JobContext, data: { releaseId: string; 
 async function alertBreach(ctx: JobContext, release: Release, result: CheckResult, now: Date): Promise<void> {
   const classification = classifyBreach(ctx.policy, result);
   const breach = await ctx.store.openBreach(release.id, result.key, classification.severity, result.value, now);
-  if (!breach.opened) return;
+  if (!breach.alert) return;
   const autoRollback = classification.rollbackNow && ctx.policy.verification.autoRollback;
   await ctx.posts.postOnce(
-    postKeys.breachAlert(breach.id),
+    `${postKeys.breachAlert(breach.id)}${breach.alert === 'escalated' ? ':escalated' : ''}`,
     { releaseId: release.id, channel: release.channelId },
     breachAlertMessage({
       releaseId: release.id,

@@ -119,6 +119,10 @@ describe('post-release verification, the decision matrix and rollback', () => {
   it('a critical breach, "Roll back now": the previous version is redeployed, notice, checklist, rolled back, post-mortem', async () => {
     setMetrics(world, HEALTHY);
     const top = await release('v1.5.0');
+    setMetrics(world, { ...HEALTHY, errorRate: 0.5 });
+    const high = await waitFor('the high alert', () => alerts().find((m) => m.text.includes('HIGH: Feature broken after v1.5.0')));
+    expect(JSON.stringify(high.blocks)).not.toContain('rollback_now');
+    // The same breach getting far worse is escalated: a new alert, critical, with the button.
     setMetrics(world, { ...HEALTHY, errorRate: 2.5 });
     const alert = await waitFor('the critical alert', () => alerts().find((m) => m.text.includes('CRITICAL') && m.text.includes('v1.5.0')));
     expect(visibleText(alert)).toMatch(/Data loss after v1\.5\.0[\s\S]*Rollback immediately/);
@@ -146,7 +150,7 @@ describe('post-release verification, the decision matrix and rollback', () => {
     const issue = world.github.issues().find((i) => i.title === 'Post-mortem: rollback of v1.5.0')!;
     expect(visibleText(postMortem)).toContain(issue.html_url);
     expect(issue.body).toContain('| U0ONCALL | release.start_rollback');
-    expect(issue.body).toMatch(/errorRate \(critical\)/);
+    expect(issue.body).toMatch(/errorRate \(critical, escalated from high\)/);
     const rolledBack = (await bot.tminus.store.findByVersion('v1.5.0'))!;
     expect(rolledBack.rollback?.restoredAt).toBeDefined();
     await waitFor('the DORA failure', () => world.datadog.doraFailures().some((f) => f.version === 'v1.5.0'));

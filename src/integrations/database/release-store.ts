@@ -182,15 +182,26 @@ export class ReleaseStore {
     return toRelease(row!);
   }
 
-  /** Opens a breach of `check` unless one is open already; `opened` says whether this call opened it. */
-  async openBreach(releaseId: string, check: string, severity: string, value: number | undefined, at: Date): Promise<{ id: number; opened: boolean }> {
+  /**
+   * Opens a breach of `check` unless one is open already. `alert` says whether this call should alert:
+   * the breach is new, or an open one became critical (it is escalated once, never lowered).
+   */
+  async openBreach(releaseId: string, check: string, severity: string, value: number | undefined, at: Date): Promise<{ id: number; alert: 'opened' | 'escalated' | undefined }> {
     const inserted = await this.db.insert(breaches).values({ releaseId, check, severity, value, openedAt: at }).onConflictDoNothing().returning({ id: breaches.id });
     if (inserted[0]) {
       await this.audit(releaseId, 'verification.breach_opened', { check, severity, value });
-      return { id: inserted[0].id, opened: true };
+      return { id: inserted[0].id, alert: 'opened' };
     }
-    const [open] = await this.db.select({ id: breaches.id }).from(breaches).where(and(eq(breaches.releaseId, releaseId), eq(breaches.check, check), isNull(breaches.resolvedAt)));
-    return { id: open!.id, opened: false };
+    const [open] = await this.db
+      .select({ id: breaches.id, severity: breaches.severity })
+      .from(breaches)
+      .where(and(eq(breaches.releaseId, releaseId), eq(breaches.check, check), isNull(breaches.resolvedAt)));
+    if (severity === 'critical' && open!.severity !== 'critical') {
+      await this.db.update(breaches).set({ severity, value }).where(eq(breaches.id, open!.id));
+      await this.audit(releaseId, 'verification.breach_escalated', { check, from: open!.severity, to: severity, value });
+      return { id: open!.id, alert: 'escalated' };
+    }
+    return { id: open!.id, alert: undefined };
   }
 
   /** Closes the open breach of `check`, if any; true when there was one. */
