@@ -7,11 +7,15 @@ import type { Policy } from './domain/policy.js';
 import { registerApprovalActions } from './handlers/approval-actions.js';
 import { registerReleaseCommand } from './handlers/release-command.js';
 import { registerRollbackActions } from './handlers/rollback-actions.js';
+import { registerChecklistActions } from './handlers/checklist-actions.js';
+import { PlanScheduleStore } from './integrations/database/plan-schedule-store.js';
+import { startPlanScheduler, type PlanScheduler } from './jobs/scheduler.js';
 import type { Observability } from './integrations/datadog.js';
 import { GateStore } from './integrations/database/gate-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
+import { ReleasePlanStore } from './integrations/database/release-plan-store.js';
 import type { ReleaseRepository } from './integrations/github.js';
 import type { JobContext } from './jobs/context.js';
 import { RELEASE_QUEUE, ReleaseJobs } from './jobs/queue.js';
@@ -45,6 +49,8 @@ export interface TminusOptions {
   timeScale?: number | (() => number);
   /** More HTTP routes on the same port (the sandbox's page). */
   extraRoutes?: CustomRoute[];
+  /** The planned releases' scheduler: a cron expression (default every minute; tests use seconds). */
+  planScheduleCron?: string;
 }
 
 export interface Tminus {
@@ -52,6 +58,8 @@ export interface Tminus {
   port: number;
   jobs: ReleaseJobs;
   store: ReleaseStore;
+  /** Release plans (`/release plan`), for planRelease. */
+  releasePlans: ReleasePlanStore;
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   await queue.waitUntilReady();
   const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
   const store = new ReleaseStore(options.database.db);
+  const releasePlans = new ReleasePlanStore(options.database.db);
 
   const app = new App({
     signingSecret: options.slack.signingSecret,
@@ -97,8 +106,10 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
 
   const gates = new GateStore(options.database.db);
   const roles = new RoleDirectory(app.client, policy, () => clock().getTime());
+  const plans = new PlanScheduleStore(options.database.db);
   const ctx: JobContext = {
     store,
+    releasePlans,
     gates,
     roles,
     posts: new Posts(options.database.db, app.client),
@@ -111,10 +122,12 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     service: policy.verification.service ?? options.github.fullName.split('/')[1]!,
     clock,
     log,
+    plans,
   };
-  registerReleaseCommand(app, { store, gates, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
+  registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
   registerApprovalActions(app, { store, gates, roles, jobs, clock, log });
   registerRollbackActions(app, { store, roles, jobs, policy, clock, log });
+  registerChecklistActions(app, { plans, store, roles, jobs, policy, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
 
   let worker: Worker | undefined;
@@ -124,6 +137,12 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     await jobs.schedule('sync-released-versions');
     await jobs.schedule('reconcile');
   }
+  // Planned releases: every replica runs the cron task; Redis elects one per slot, Postgres keys each run once.
+  const planScheduler: PlanScheduler = startPlanScheduler(
+    { plans, jobs, policy, clock, log },
+    { expression: options.planScheduleCron, redis, prefix: options.queuePrefix },
+  );
+  void planScheduler.runOnce();
 
   const server = (await app.start(options.port)) as Server | undefined;
   const address = server?.address();
@@ -135,8 +154,10 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     port,
     jobs,
     store,
+    releasePlans,
     stop: () =>
       (stopping ??= (async () => {
+        await planScheduler.stop();
         await app.stop().catch((err: unknown) => log.warn({ err }, 'stopping the Slack receiver'));
         // Waits for the jobs that are running to finish: nothing is left half done.
         await worker?.close();

@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const optionalUrl = z.url().optional();
@@ -28,8 +29,11 @@ export const environmentSchema = z
     QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tminus'),
     RELEASE_POLICY: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // How often planned releases are scanned for due checklists, announcements and steps (cron, 5 or 6 fields).
+    PLAN_SCHEDULE_CRON: z.string().refine((v) => cron.validate(v), 'must be a cron expression like "* * * * *"').optional(),
   })
   .transform((env) => ({
+    ...(env.PLAN_SCHEDULE_CRON ? { planScheduleCron: env.PLAN_SCHEDULE_CRON } : {}),
     port: env.PORT,
     slack: {
       signingSecret: env.SLACK_SIGNING_SECRET,

@@ -45,6 +45,7 @@ async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): P
     queuePrefix: config.queuePrefix,
     policy,
     log,
+    planScheduleCron: config.planScheduleCron,
   });
   return async () => {
     await tminus.stop();

@@ -191,6 +191,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the planned-release scheduler cron from PLAN_SCHEDULE_CRON, and refuses one that is not cron', () => {
+    expect(loadConfig({ ...REQUIRED, PLAN_SCHEDULE_CRON: '*/1 * * * * *' })).toMatchObject({ planScheduleCron: '*/1 * * * * *' });
+    expect(() => loadConfig({ ...REQUIRED, PLAN_SCHEDULE_CRON: 'every minute' })).toThrow(/PLAN_SCHEDULE_CRON/);
+  });
+
   it('ignores variables it does not know', () => {
     const config = loadConfig({ ...REQUIRED, HOME: '/root', PATH: '/usr/bin', NODE_ENV: 'production' });
     expect(Object.keys(config).sort()).toEqual(

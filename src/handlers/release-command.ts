@@ -6,6 +6,8 @@ import type { ReleaseJobs } from '../jobs/queue.js';
 import { escape } from '../messages/format.js';
 import { scheduleMessage } from '../messages/schedule.js';
 import { nextSlots } from '../domain/calendar.js';
+import { planRelease } from '../services/plan-release.js';
+import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import { helpMessage, noticeMessage } from '../messages/help.js';
 import { releaseStatusMessage } from '../messages/release-status.js';
 import type { SlackMessage } from '../messages/types.js';
@@ -25,6 +27,7 @@ import type { GateStore } from '../integrations/database/gate-store.js';
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
   gates: GateStore;
+  plans: ReleasePlanStore;
   roles: RoleDirectory;
   jobs: ReleaseJobs;
   policy: Policy;
@@ -77,6 +80,8 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerRollback(deps, command, args);
       case 'schedule':
         return await answerSchedule(deps);
+      case 'plan':
+        return await answerPlan(deps, command, args);
       case 'incident':
         return answerIncident(deps, args);
       case 'help':
@@ -163,6 +168,14 @@ function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage 
     return noticeMessage(`Usage: \`/release incident <${SEVERITIES.join('|')}> <what happened>\`, for example \`/release incident high checkout broken\`.`);
   }
   return incidentMessage(severity.toLowerCase(), issueWords.join(' '), lookupIncident(deps.policy, severity, issueWords.join(' ')));
+}
+
+async function answerPlan(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const [versionText, ...when] = args;
+  if (!versionText) return noticeMessage('Usage: `/release plan vX.Y.Z [YYYY-MM-DD [HH:MM]]`, for example `/release plan v1.3.0 2026-12-10 14:00`.');
+  const outcome = await planRelease(deps, { versionText, ...(when.length > 0 ? { whenText: when.join(' ') } : {}), userId: command.user_id });
+  if (outcome.kind === 'refused') return noticeMessage(`🚫 ${outcome.reason}`);
+  return noticeMessage(`🗓️ Planning ${outcome.plan.version}: reading what was merged since the last release. The release-plan card and the notes draft arrive in <#${outcome.plan.channelId}>.`);
 }
 
 async function answerSchedule(deps: ReleaseCommandDeps): Promise<SlackMessage> {

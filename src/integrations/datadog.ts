@@ -22,6 +22,8 @@ export interface Observability {
   event(marker: DeployMarker): Promise<void>;
   doraDeployment(d: { service: string; env: string; version: string; startedAt: Date; finishedAt: Date }): Promise<void>;
   doraFailure(f: { service: string; env: string; version: string; name: string; severity: string; startedAt: Date; finishedAt?: Date }): Promise<void>;
+  /** Monitors whose overall state is Alert (optionally only those with `tags`). */
+  alertingMonitors(tags?: string[]): Promise<{ id: number; name: string }[]>;
 }
 
 export interface DatadogOptions {
@@ -60,6 +62,11 @@ export function createObservability(options: DatadogOptions): Observability {
   const seconds = (ms: number) => Math.floor(ms / 1000);
 
   return {
+    alertingMonitors: (tags) =>
+      call('list monitors', async () => {
+        const monitors = await new v1.MonitorsApi(configuration()).listMonitors({ groupStates: 'alert', ...(tags && tags.length > 0 ? { monitorTags: tags.join(',') } : {}), pageSize: 1000 });
+        return monitors.filter((m) => m.overallState === 'Alert').map((m) => ({ id: m.id ?? 0, name: m.name ?? `monitor ${m.id}` }));
+      }),
     querySeries: (query, fromMs, toMs) =>
       call('query metrics', async () => {
         const answer = await new v1.MetricsApi(configuration()).queryMetrics({ from: seconds(fromMs), to: seconds(toMs), query });

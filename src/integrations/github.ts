@@ -33,6 +33,17 @@ export interface PublishedRelease {
   notes: string;
 }
 
+/** A pull request merged into the default branch, as a release plan sorts it. */
+export interface MergedPullRequest {
+  number: number;
+  title: string;
+  url: string;
+  labels: string[];
+  /** Paths the pull request changed. */
+  files: string[];
+  mergedAt: string | null;
+}
+
 /** The repository as tminus needs it on release day. */
 export interface ReleaseRepository {
   readonly fullName: string;
@@ -63,6 +74,20 @@ export interface ReleaseRepository {
   pendingDeployments(runId: number): Promise<{ environmentId: number; environment: string }[]>;
   /** Answers a pending deployment review; 'not-pending' when the run no longer waits on it (already answered). */
   reviewDeployment(runId: number, environmentIds: number[], state: 'approved' | 'rejected', comment: string): Promise<'reviewed' | 'not-pending'>;
+  /** Creates a branch at `sha`; 'exists' when it is already there. */
+  createBranch(branch: string, sha: string): Promise<'created' | 'exists'>;
+  /** CI on a commit: its check runs and its combined commit status together. */
+  ciStatus(sha: string): Promise<CiStatus>;
+  /** The merged pull requests behind the commits from `tag` to the default branch's head, oldest first, each once. */
+  mergedSince(tag: string): Promise<MergedPullRequest[]>;
+}
+
+export interface CiStatus {
+  /** 'success' only when every check run concluded well and the combined status (if any) is success. */
+  state: 'success' | 'failure' | 'pending';
+  checks: number;
+  failing: string[];
+  pending: string[];
 }
 
 export interface GitHubOptions {
@@ -228,6 +253,63 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
         throw translate(`${state === 'approved' ? 'approve' : 'reject'} the deployment of run ${runId}`, error);
       }
     },
+
+    createBranch: async (branch, sha) => {
+      try {
+        await octokit.rest.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha });
+        return 'created';
+      } catch (error) {
+        if (error instanceof RequestError && error.status === 422 && /already exists/i.test(error.message)) return 'exists';
+        throw translate(`create branch ${branch}`, error);
+      }
+    },
+
+    ciStatus: (sha) =>
+      call(`read CI of ${sha.slice(0, 7)}`, async () => {
+        const runs = (await octokit.rest.checks.listForRef({ ...repo, ref: sha, per_page: 100 })).data.check_runs;
+        const combined = (await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: sha, per_page: 100 })).data;
+        const failing: string[] = [];
+        const pending: string[] = [];
+        for (const run of runs) {
+          if (run.status !== 'completed') pending.push(run.name);
+          else if (!['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')) failing.push(run.name);
+        }
+        for (const status of combined.statuses) {
+          if (status.state === 'pending') pending.push(status.context);
+          else if (status.state !== 'success') failing.push(status.context);
+        }
+        const state = failing.length > 0 ? 'failure' : pending.length > 0 ? 'pending' : 'success';
+        return { state, checks: runs.length + combined.statuses.length, failing, pending };
+      }),
+
+    mergedSince: (tag) =>
+      call(`list what was merged since ${tag}`, async () => {
+        const branch = (await octokit.rest.repos.get(repo)).data.default_branch;
+        const shas: string[] = [];
+        // Compare pages hold 100 commits each; total_commits says when all were read.
+        for (let page = 1; ; page += 1) {
+          const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${tag}...${branch}`, per_page: 100, page });
+          shas.push(...data.commits.map((c) => c.sha));
+          if (data.commits.length === 0 || shas.length >= data.total_commits) break;
+        }
+        const found = new Map<number, MergedPullRequest>();
+        for (const sha of shas) {
+          const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
+          for (const pr of data) {
+            if (pr.merged_at === null || pr.base.ref !== branch || found.has(pr.number)) continue;
+            const files = await octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pr.number, per_page: 100 });
+            found.set(pr.number, {
+              number: pr.number,
+              title: pr.title,
+              url: pr.html_url,
+              labels: pr.labels.map((label) => label.name),
+              files: files.map((f) => f.filename),
+              mergedAt: pr.merged_at,
+            });
+          }
+        }
+        return [...found.values()];
+      }),
 
     publishRelease: async (tag, targetSha) => {
       try {

@@ -4,6 +4,8 @@ import type { Observability } from '../integrations/datadog.js';
 import type { ReleaseRepository } from '../integrations/github.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
+import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
+import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import type { RoleDirectory } from '../services/roles.js';
 import type { Posts } from '../services/posts.js';
 import type { ReleaseJobs } from './queue.js';
@@ -11,6 +13,8 @@ import type { ReleaseJobs } from './queue.js';
 /** What every job processor is given: the store, the outside world and the policy. Nothing is global. */
 export interface JobContext {
   store: ReleaseStore;
+  /** Release plans (`/release plan`). */
+  releasePlans: ReleasePlanStore;
   gates: GateStore;
   roles: RoleDirectory;
   posts: Posts;
@@ -26,6 +30,8 @@ export interface JobContext {
   service: string;
   clock: () => Date;
   log: Logger;
+  /** Planned releases' scheduled runs and checklist ticks (the scheduler's jobs). */
+  plans?: PlanScheduleStore;
 }
 
 /** Keys of everything a release posts, so each is posted once. */
@@ -48,4 +54,7 @@ export const postKeys = {
   rollbackOutcome: (releaseId: string) => `rollback-outcome:${releaseId}`,
   postMortem: (releaseId: string) => `post-mortem:${releaseId}`,
   notStable: (releaseId: string, attempt: number) => `not-stable:${releaseId}:${attempt}`,
+  plan: (planId: string) => `plan:${planId}`,
+  planNotes: (planId: string) => `plan-notes:${planId}`,
+  planFailed: (planId: string) => `plan-failed:${planId}`,
 };

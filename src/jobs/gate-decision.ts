@@ -48,7 +48,7 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
   if (!gate) return;
   const release = (await ctx.store.findById(gate.releaseId))!;
   if (gate.kind === 'rollback') await postGate(ctx, gate, release);
-  await ctx.posts.update(postKeys.gate(gate.id), await renderGate(ctx, gate, release));
+  await ctx.posts.refresh(postKeys.gate(gate.id), async () => renderGate(ctx, (await ctx.gates.find(gate.id))!, (await ctx.store.findById(release.id))!));
   await refreshProgressView(ctx, release);
   if (gate.state === 'open' || !release.threadTs) return;
   const decisions = await ctx.gates.decisions(gate.id);

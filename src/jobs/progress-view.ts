@@ -95,6 +95,6 @@ export async function progressView(ctx: JobContext, release: Release): Promise<S
 }
 
 /** Edits the release's top message to show where it stands now (no call when nothing changed). */
-export async function refreshProgressView(ctx: JobContext, release: Release): Promise<void> {
-  await ctx.posts.update(postKeys.top(release.id), await progressView(ctx, release));
+export async function refreshProgressView(ctx: JobContext, release: Pick<Release, 'id'>): Promise<void> {
+  await ctx.posts.refresh(postKeys.top(release.id), async () => progressView(ctx, (await ctx.store.findById(release.id))!));
 }

@@ -31,6 +31,12 @@ export interface JobPayloads {
   'run-rollback': { releaseId: string; poll: number };
   'post-mortem': { releaseId: string };
   'refresh-rollback-checklist': { releaseId: string; change: number };
+  /** A planned release's scheduled event (`planEvents`); `late`: missed past the catch-up grace, only said. */
+  'plan-event': { planId: string; event: string; attempt: number; late?: boolean; override?: { by: string; reason: string; missing: number } };
+  /** Someone ticked a pre-release checklist item: refresh its message. */
+  'refresh-checklist': { planId: string; checklist: string; change: number };
+  /** `/release plan`: read what was merged since the last tag, post the plan card and the notes draft. */
+  'build-plan': { planId: string };
 }
 export type JobName = keyof JobPayloads;
 
@@ -57,6 +63,9 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'run-rollback': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
   'post-mortem': { attempts: 8, backoff: { type: 'exponential', delay: 10_000 } },
   'refresh-rollback-checklist': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'plan-event': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
+  'refresh-checklist': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'build-plan': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
 };
 
 /** Housekeeping that every replica schedules under the same id, so it runs once per period. */
@@ -85,6 +94,9 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'run-rollback': (d) => `${d.releaseId}-${d.poll}`,
   'post-mortem': (d) => d.releaseId,
   'refresh-rollback-checklist': (d) => `${d.releaseId}-${d.change}`,
+  'plan-event': (d) => `${d.planId}-${d.event}-${d.late ? 'late' : d.override ? 'override' : d.attempt}`,
+  'refresh-checklist': (d) => `${d.planId}-${d.checklist}-${d.change}`,
+  'build-plan': (d) => d.planId,
 };
 
 export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {

@@ -55,7 +55,7 @@ export async function runRollback(ctx: JobContext, data: { releaseId: string; po
       return;
     }
   }
-  await ctx.posts.update(postKeys.rollbackNotice(release.id), notice(ctx, release, rollback, 'running'));
+  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, release, rollback, 'running'));
   await ctx.jobs.add('run-rollback', { releaseId: release.id, poll: data.poll + 1 }, { delayMs: ctx.policy.rollback.pollInterval });
 }
 
@@ -68,7 +68,7 @@ async function finishRollback(ctx: JobContext, release: Release, rollback: Rollb
     details: succeeded ? { timeToRestoreSeconds: Math.round(restoreMs / 1000), withinLimit: restoreMs <= ctx.policy.rollback.timeLimit } : { runUrl: rollback.runUrl },
   });
   const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
-  await ctx.posts.update(postKeys.rollbackNotice(release.id), notice(ctx, current, current.rollback ?? done, succeeded ? 'done' : 'failed'));
+  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, current, current.rollback ?? done, succeeded ? 'done' : 'failed'));
   await refreshProgressView(ctx, current);
   if (!succeeded) {
     if (current.threadTs) {
@@ -119,5 +119,8 @@ async function autoTickChecklist(ctx: JobContext, release: Release): Promise<voi
 export async function refreshRollbackChecklist(ctx: JobContext, data: { releaseId: string }): Promise<void> {
   const release = await ctx.store.findById(data.releaseId);
   if (!release?.rollback) return;
-  await ctx.posts.update(postKeys.rollbackChecklist(release.id), rollbackChecklistMessage({ releaseId: release.id, version: release.version, ticked: release.rollback.checklist, timeZone: ctx.policy.timezone }));
+  await ctx.posts.refresh(postKeys.rollbackChecklist(release.id), async () => {
+    const current = (await ctx.store.findById(release.id))!;
+    return rollbackChecklistMessage({ releaseId: current.id, version: current.version, ticked: current.rollback!.checklist, timeZone: ctx.policy.timezone });
+  });
 }

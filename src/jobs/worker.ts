@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { GitHubRefusedError } from '../integrations/github.js';
 import { announceRelease } from './announce-release.js';
+import { abandonPlan, buildPlan } from './build-plan.js';
 import { completeRelease } from './complete-release.js';
 import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
@@ -12,6 +13,7 @@ import { postStatusUpdate } from './post-status-update.js';
 import { deployMarker } from './deploy-marker.js';
 import { markStable } from './mark-stable.js';
 import { postMortem } from './post-mortem.js';
+import { planEvent, refreshChecklistJob } from './plan-event.js';
 import { refreshRollbackChecklist, runRollback } from './run-rollback.js';
 import { verifyRelease } from './verify-release.js';
 import { startEmergencyRollback } from '../services/rollback.js';
@@ -43,6 +45,9 @@ const PROCESSORS: Processors = {
   'run-rollback': runRollback,
   'post-mortem': postMortem,
   'refresh-rollback-checklist': refreshRollbackChecklist,
+  'plan-event': planEvent,
+  'refresh-checklist': refreshChecklistJob,
+  'build-plan': buildPlan,
   'refresh-progress': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (release) await refreshProgressView(ctx, release);
@@ -58,6 +63,7 @@ const ON_GIVE_UP: Partial<{ [N in JobName]: (ctx: JobContext, data: JobPayloads[
     ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `Slack did not take the announcement: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
   'create-tag': (ctx, data, error) =>
     ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `the tag could not be created: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
+  'build-plan': abandonPlan,
 };
 
 export interface WorkerOptions {

@@ -9,6 +9,7 @@ export const COMMANDS: { usage: string; what: string }[] = [
   { usage: '/release rollback vX.Y.Z [reason]', what: 'Emergency rollback to the previous version (on-call or a release approver), within the guide\'s 5 minutes.' },
   { usage: '/release rollback vX.Y.Z --coordinated [reason]', what: 'Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.' },
   { usage: '/release incident <severity> <issue>', what: 'What the decision matrix says to do, and by when.' },
+  { usage: '/release plan vX.Y.Z [date]', what: 'Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).' },
   { usage: '/release schedule', what: 'The coming minor and major slots of the calendar, and the releases planned in them.' },
   { usage: '/release roles', what: 'Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.' },
   { usage: '/release help', what: 'This list.' },

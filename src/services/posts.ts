@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNull, like } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, like, lt, or } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Database } from '../integrations/database/client.js';
 import type { Executor } from '../integrations/database/release-store.js';
@@ -85,14 +85,23 @@ export class Posts {
       .where(and(eq(slackPosts.releaseId, releaseId), isNull(slackPosts.ts), like(slackPosts.key, `${keyPrefix}%`)));
   }
 
-  /** Edits a posted message in place when its content changed; false when there is nothing to edit. */
-  async update(key: string, message: SlackMessage): Promise<boolean> {
-    const [post] = await this.db.select().from(slackPosts).where(eq(slackPosts.key, key));
-    if (!post?.ts) return false;
+  /**
+   * Edits a posted message in place with what `render` builds from the current state. Renders race (two
+   * jobs, two replicas): each notes when it started reading, and an edit from older state never replaces
+   * one from newer state. False when there is nothing to edit or nothing changed.
+   */
+  async refresh(key: string, render: () => Promise<SlackMessage>): Promise<boolean> {
+    const asOf = new Date();
+    const message = await render();
     const hash = hashOf(message);
-    if (post.contentHash === hash) return false;
+    const [post] = await this.db
+      .update(slackPosts)
+      .set({ renderedAt: asOf })
+      .where(and(eq(slackPosts.key, key), isNotNull(slackPosts.ts), or(isNull(slackPosts.renderedAt), lt(slackPosts.renderedAt, asOf))))
+      .returning();
+    if (!post?.ts || post.contentHash === hash) return false;
     await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
-    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(eq(slackPosts.key, key));
+    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
     return true;
   }
 

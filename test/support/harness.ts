@@ -148,7 +148,7 @@ export interface Bot {
 }
 
 /** Starts tminus in this process, wired to the world's stand-ins through the real SDK clients. */
-export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number; clock?: () => Date } = {}): Promise<Bot> {
+export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number; clock?: () => Date; planScheduleCron?: string } = {}): Promise<Bot> {
   const policy = loadPolicy(options.policy ?? FAST_POLICY, 'test policy');
   const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
   const tminus = await startTminus({
@@ -162,6 +162,7 @@ export async function startBot(world: World, options: { policy?: string; ackWith
     policy,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.planScheduleCron ? { planScheduleCron: options.planScheduleCron } : {}),
   });
   const baseUrl = `http://127.0.0.1:${tminus.port}`;
   return {

@@ -219,6 +219,8 @@ export const slackPosts = pgTable(
     /** Null while a post is claimed but Slack has not confirmed it yet. */
     ts: text('ts'),
     contentHash: text('content_hash'),
+    /** When the state shown by the last edit was read: an edit rendered from older state never overwrites it. */
+    renderedAt: timestamp('rendered_at', { withTimezone: true }),
     claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull().defaultNow(),
     postedAt: timestamp('posted_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }),

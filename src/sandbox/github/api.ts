@@ -2,6 +2,7 @@ import { Dispatches, dispatchRoutes } from './dispatch.js';
 import { gitRoutes } from './git-routes.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 import { Issues, issueRoutes } from './issues.js';
+import { pullHistoryRoutes } from './pull-history.js';
 import { mergeRoutes } from './pull-merge.js';
 import { Pulls, pullRoutes } from './pulls.js';
 import type { RouteContext } from './routes.js';
@@ -25,7 +26,7 @@ export function createExtras(): Extras {
 
 type FullContext = RouteContext & Extras;
 
-const tables: TableRoute<FullContext>[] = [...gitRoutes, ...dispatchRoutes, ...pullRoutes, ...mergeRoutes, ...issueRoutes];
+const tables: TableRoute<FullContext>[] = [...pullHistoryRoutes, ...gitRoutes, ...dispatchRoutes, ...pullRoutes, ...mergeRoutes, ...issueRoutes];
 
 /** Answers a request whose path is relative to /repos/{owner}/{repo}. */
 export function routeAll(ctx: RouteContext, extras: Extras, request: ApiRequest, path: string): ApiResponse {

@@ -163,7 +163,7 @@ export const gitRoutes: TableRoute<RouteContext>[] = [
 
   [
     'GET',
-    /^\/commits\/(.+)$/,
+    /^\/commits\/(?!.*\/(?:check-runs|status)$)(.+)$/,
     (ctx, _req, [ref = '']) => {
       const commit = ctx.repository.getCommit(ctx.repository.resolve(ref) ?? '');
       if (commit === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);

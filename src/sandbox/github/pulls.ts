@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Files } from './git-data.js';
 import { diffFiles, mergeFiles } from './git-data.js';
 import type { ApiRequest, ApiResponse } from './http.js';
@@ -30,6 +31,8 @@ export interface PullRecord {
   closedAt?: number;
   mergedAt?: number;
   mergeCommitSha?: string;
+  /** Label names, set through POST /issues/{number}/labels (pull-labels.ts). */
+  labelNames?: string[];
   mergedBy?: string;
   /** The branches' heads when last seen (they stay as they were once the pull request is closed). */
   headSha: string;
@@ -114,7 +117,7 @@ function simplePullView(ctx: RouteContext, pull: PullRecord) {
     title: pull.title,
     user: ctx.workflows.environments.user(pull.user),
     body: pull.body,
-    labels: [],
+    labels: (pull.labelNames ?? []).map((name) => pullLabelView(ctx, name)),
     milestone: null,
     active_lock_reason: null,
     created_at: iso(pull.createdAt),
@@ -142,6 +145,13 @@ function simplePullView(ctx: RouteContext, pull: PullRecord) {
     auto_merge: null,
     draft: pull.draft,
   };
+}
+
+/** A label as pull request views show it (its id derived from its name). */
+export function pullLabelView(ctx: RouteContext, name: string) {
+  const hash = createHash('sha1').update(name).digest('hex');
+  const id = 74_500_000 + Number.parseInt(hash.slice(0, 5), 16);
+  return { id, node_id: nodeId('LA', id), url: `${ctx.links.api}/labels/${encodeURIComponent(name)}`, name, color: hash.slice(0, 6), default: false, description: null };
 }
 
 export function pullView(ctx: RouteContext, pull: PullRecord) {

@@ -18,6 +18,13 @@ export interface RouteContext {
   tokenOwner: string;
   /** Creates a lightweight tag and starts the tag-triggered workflow runs, as a push of the tag would. */
   pushTag(name: string, sha: string): void;
+  /** Check runs and commit statuses set on commits by the test or the sandbox (`setCheckRuns`, `setCommitStatus`). */
+  ci?: CommitCi;
+}
+
+export interface CommitCi {
+  checkRuns: Map<string, { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null }[]>;
+  statuses: Map<string, { context: string; state: 'pending' | 'success' | 'failure' | 'error' }[]>;
 }
 
 type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
@@ -222,6 +229,42 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
         total_commits: comparison.ahead.length,
         commits: comparison.ahead.map((c) => commitView(ctx.links, c)),
         files: [],
+      });
+    },
+  ],
+
+  [
+    'GET',
+    /^\/commits\/([^/]+)\/check-runs$/,
+    (ctx, _req, [ref = '']) => {
+      const sha = ctx.repository.resolve(decodeURIComponent(ref));
+      if (sha === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);
+      const runs = (ctx.ci?.checkRuns.get(sha) ?? []).map((r, i) => ({
+        id: 80_000_000 + i,
+        head_sha: sha,
+        name: r.name,
+        status: r.status,
+        conclusion: r.conclusion,
+        url: `${ctx.links.api}/check-runs/${80_000_000 + i}`,
+        html_url: `${ctx.links.web}/runs/${80_000_000 + i}`,
+      }));
+      return ok({ total_count: runs.length, check_runs: runs });
+    },
+  ],
+
+  [
+    'GET',
+    /^\/commits\/([^/]+)\/status$/,
+    (ctx, _req, [ref = '']) => {
+      const sha = ctx.repository.resolve(decodeURIComponent(ref));
+      if (sha === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);
+      const statuses = ctx.ci?.statuses.get(sha) ?? [];
+      const state = statuses.length === 0 ? 'pending' : statuses.some((s) => s.state === 'failure' || s.state === 'error') ? 'failure' : statuses.some((s) => s.state === 'pending') ? 'pending' : 'success';
+      return ok({
+        state,
+        sha,
+        total_count: statuses.length,
+        statuses: statuses.map((s, i) => ({ id: 90_000_000 + i, context: s.context, state: s.state, description: null, target_url: null })),
       });
     },
   ],

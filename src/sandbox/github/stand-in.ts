@@ -9,7 +9,7 @@ import type { IssueView } from './issues.js';
 import type { PullRequestView } from './pulls.js';
 import { HttpError, errorResponse, notFound } from './http.js';
 import { Repository } from './repository.js';
-import type { RouteContext } from './routes.js';
+import type { CommitCi, RouteContext } from './routes.js';
 import type {
   DispatchRecord,
   DeploymentReview,
@@ -64,6 +64,7 @@ export class GitHubStandIn extends EventEmitter {
   private readonly createdAt: number;
   private readonly faults: Fault[] = [];
   private outageOn = false;
+  private readonly ci: CommitCi = { checkRuns: new Map(), statuses: new Map() };
   private requestSeq = 0;
 
   static async start(options: GitHubStandInOptions = {}): Promise<GitHubStandIn> {
@@ -115,6 +116,21 @@ export class GitHubStandIn extends EventEmitter {
   /** `files` writes (string) or deletes (null) files; without it the commit appends its message to CHANGELOG.md. */
   commit(branch: string, message: string, files?: FileChanges): string {
     return this.changed(this.repository.commit(branch, message, files));
+  }
+
+  /** Sets the check runs of a commit (a branch name means its head now). */
+  setCheckRuns(ref: string, runs: { name: string; status?: 'queued' | 'in_progress' | 'completed'; conclusion?: string | null }[]): void {
+    const sha = this.repository.resolve(ref) ?? ref;
+    this.ci.checkRuns.set(sha, runs.map((r) => ({ name: r.name, status: r.status ?? 'completed', conclusion: r.conclusion === undefined ? 'success' : r.conclusion })));
+    this.changed(undefined);
+  }
+
+  /** Sets (or replaces) one commit status context of a commit. */
+  setCommitStatus(ref: string, context: string, state: 'pending' | 'success' | 'failure' | 'error'): void {
+    const sha = this.repository.resolve(ref) ?? ref;
+    const list = (this.ci.statuses.get(sha) ?? []).filter((s) => s.context !== context);
+    this.ci.statuses.set(sha, [...list, { context, state }]);
+    this.changed(undefined);
   }
 
   createBranch(name: string, from?: string): string {
@@ -310,6 +326,7 @@ export class GitHubStandIn extends EventEmitter {
       createdAt: this.createdAt,
       now: this.clock(),
       tokenOwner: this.tokenOwner,
+      ci: this.ci,
       pushTag: (name, sha) => {
         this.repository.addTag(name, sha);
         const commit = this.repository.getCommit(sha);

@@ -1,0 +1,1 @@
+ALTER TABLE "slack_posts" ADD COLUMN "rendered_at" timestamp with time zone;

@@ -1,0 +1,71 @@
+import { buildReleasePlan, deploymentSteps, formatPlannedAt, releaseNotesDraft, versionWarning } from '../domain/release-plan.js';
+import { compareVersions, latestVersion, parseVersion, type Version } from '../domain/version.js';
+import type { PlanContent } from '../integrations/database/schema.js';
+import { nothingToReleaseMessage, noPreviousReleaseMessage, planFailedMessage, releaseNotesDraftMessage, releasePlanCard } from '../messages/release-plan.js';
+import { postKeys, type JobContext } from './context.js';
+
+/**
+ * Fills in a drafted plan from GitHub: the pull requests merged since the last release tag, sorted into
+ * the guide's sections; posts the release-plan card in #releases (its thread is the plan's) and the
+ * release-notes draft in that thread, then stores both. Each post happens once, so a retry is harmless.
+ */
+export async function buildPlan(ctx: JobContext, data: { planId: string }): Promise<void> {
+  const plan = await ctx.releasePlans.findById(data.planId);
+  if (!plan || plan.state !== 'drafting') return;
+  const parsed = parseVersion(plan.version);
+  if (!parsed.ok) throw new Error(`plan ${plan.id} has an invalid version ${plan.version}`);
+  const version = parsed.version;
+  const target = { channel: plan.channelId };
+
+  const tags = (await ctx.github.listTags()).flatMap((t) => {
+    const v = parseVersion(t.name);
+    return v.ok ? [v.version] : [];
+  });
+  const previous = latestVersion(tags.filter((v): v is Version => v.prerelease.length === 0 && compareVersions(v, version) < 0));
+  if (!previous) {
+    const { ts } = await ctx.posts.postOnce(postKeys.plan(plan.id), target, noPreviousReleaseMessage(version.tag));
+    await ctx.releasePlans.transition(plan.id, 'drafting', 'cancelled', { threadTs: ts });
+    return;
+  }
+
+  const pulls = await ctx.github.mergedSince(previous.tag);
+  if (pulls.length === 0) {
+    const { ts } = await ctx.posts.postOnce(postKeys.plan(plan.id), target, nothingToReleaseMessage(version.tag, previous.tag));
+    await ctx.releasePlans.transition(plan.id, 'drafting', 'cancelled', { threadTs: ts });
+    ctx.log.info({ planId: plan.id, version: plan.version, since: previous.tag }, 'nothing to release: plan cancelled');
+    return;
+  }
+
+  const draft = buildReleasePlan(pulls, ctx.policy.planning);
+  const date = formatPlannedAt(plan.plannedAt, ctx.policy.timezone);
+  const type = plan.type as 'patch' | 'minor' | 'major';
+  const warning = versionWarning(version, previous, draft);
+  const head = await ctx.github.defaultBranch();
+  const repoWeb = pulls[0]?.url.replace(/\/pull\/\d+$/, '');
+  const card = releasePlanCard({
+    version: version.tag,
+    previous: previous.tag,
+    date,
+    type,
+    requestedBy: plan.requestedBy,
+    sections: draft.sections,
+    advisedType: draft.advisedType,
+    warning,
+    deploymentSteps: deploymentSteps(version.tag, draft, ctx.policy),
+    compareUrl: repoWeb ? `${repoWeb}/compare/${previous.tag}...${head}` : undefined,
+  });
+  const notes = releaseNotesDraft({ version: version.tag, previous: previous.tag, type, date, plan: draft, policy: ctx.policy });
+
+  const { ts } = await ctx.posts.postOnce(postKeys.plan(plan.id), target, card);
+  await ctx.posts.postOnce(postKeys.planNotes(plan.id), { ...target, threadTs: ts }, releaseNotesDraftMessage(version.tag, notes));
+  const content: PlanContent = { base: previous.tag, head, sections: draft.sections, advisedType: draft.advisedType };
+  await ctx.releasePlans.transition(plan.id, 'drafting', 'planned', { plan: content, notes, threadTs: ts });
+}
+
+/** When build-plan gives up for good: the drafting plan is cancelled (so its version can be planned again) and says why. */
+export async function abandonPlan(ctx: JobContext, data: { planId: string }, error: Error): Promise<void> {
+  const plan = await ctx.releasePlans.findById(data.planId);
+  if (!plan || plan.state !== 'drafting') return;
+  const { ts } = await ctx.posts.postOnce(postKeys.planFailed(plan.id), { channel: plan.channelId }, planFailedMessage(plan.version, error.message));
+  await ctx.releasePlans.transition(plan.id, 'drafting', 'cancelled', { threadTs: ts });
+}

@@ -1,0 +1,81 @@
+import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { dueEvents, planEvents } from '../domain/plan-schedule.js';
+import type { Policy } from '../domain/policy.js';
+import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
+import type { ReleaseJobs } from './queue.js';
+
+/** Every minute by default; tests use seconds (`*\/1 * * * * *`). */
+export const PLAN_SCHEDULE_CRON = '* * * * *';
+
+/** node-cron's `distributed` mode asks this before each slot: the first replica to SET the slot's key runs it. */
+export function redisRunCoordinator(redis: Redis, prefix: string): RunCoordinator {
+  return {
+    shouldRun: async (key, ttlMs) => (await redis.set(`${prefix}:cron:${key}`, '1', 'PX', Math.max(1_000, ttlMs), 'NX')) === 'OK',
+  };
+}
+
+export interface PlanSchedulerDeps {
+  plans: PlanScheduleStore;
+  jobs: ReleaseJobs;
+  policy: Policy;
+  clock: () => Date;
+  log: Logger;
+}
+
+export const scheduledRunKey = (planId: string, event: string) => `${planId}:${event}`;
+
+/**
+ * One pass over the planned releases: each event that fell due and has no scheduled run yet is queued under
+ * its deterministic job id, then claimed in `scheduled_runs`. Either makes a second replica's pass harmless.
+ * An event older than the catch-up grace is claimed as skipped and only said in the thread.
+ */
+export async function scanPlans(deps: PlanSchedulerDeps): Promise<number> {
+  const now = deps.clock();
+  let queued = 0;
+  for (const plan of await deps.plans.planned()) {
+    const runs = await deps.plans.runs(plan.id);
+    for (const due of dueEvents(planEvents(deps.policy, plan), now, deps.policy.planning.catchUpGrace)) {
+      const key = scheduledRunKey(plan.id, due.event.key);
+      if (runs.has(key)) continue;
+      await deps.jobs.add('plan-event', { planId: plan.id, event: due.event.key, attempt: 0, ...(due.late ? { late: true } : {}) });
+      if (await deps.plans.claimRun(key, plan.id, due.event.dueAt, due.late ? 'skipped' : 'queued')) {
+        queued++;
+        deps.log.info({ planId: plan.id, version: plan.version, event: due.event.key, late: due.late }, due.late ? 'scheduled event missed: skipped' : 'scheduled event queued');
+      }
+    }
+  }
+  return queued;
+}
+
+export interface PlanScheduler {
+  /** A pass now (at start-up: the catch-up of slots that passed while no process ran). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startPlanScheduler(deps: PlanSchedulerDeps, options: { expression?: string; redis: Redis; prefix: string }): PlanScheduler {
+  const run = async () => {
+    try {
+      await scanPlans(deps);
+    } catch (err) {
+      deps.log.error({ err }, 'plan scheduler pass failed');
+    }
+  };
+  const task: ScheduledTask = cron.schedule(options.expression ?? PLAN_SCHEDULE_CRON, run, {
+    name: `tminus-plans-${options.prefix}`,
+    timezone: 'UTC',
+    noOverlap: true,
+    distributed: true,
+    runCoordinator: redisRunCoordinator(options.redis, options.prefix),
+    suppressMissedWarning: true,
+  });
+  return {
+    runOnce: run,
+    stop: async () => {
+      await task.stop();
+      await task.destroy();
+    },
+  };
+}

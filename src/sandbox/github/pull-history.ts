@@ -1,0 +1,84 @@
+import type { Files } from './git-data.js';
+import { diffFiles } from './git-data.js';
+import type { ApiRequest, ApiResponse } from './http.js';
+import { HttpError, notFound, objectBody, paginate } from './http.js';
+import type { IssueContext } from './issues.js';
+import type { PullRecord } from './pulls.js';
+import { mustPull, pullLabelView, pullView, refresh } from './pulls.js';
+import type { TableRoute } from './table.js';
+import { ok, stringList } from './table.js';
+
+/**
+ * What a release plan reads about merged work: the pull requests behind a commit
+ * (GET /commits/{sha}/pulls), a pull request's files (GET /pulls/{number}/files), and labels put on a
+ * pull request or issue (POST /issues/{number}/labels). Listed before git-routes.ts, whose
+ * GET /commits/{ref} would otherwise take /commits/{sha}/pulls.
+ */
+
+export const pullHistoryRoutes: TableRoute<IssueContext>[] = [
+  [
+    'GET',
+    /^\/commits\/([^/]+)\/pulls$/,
+    (ctx, req, [ref = '']) => {
+      const sha = ctx.repository.resolve(ref);
+      if (sha === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);
+      // The pull request whose merge made the commit, and those whose branch carries it; newest first.
+      const pulls = ctx.pulls
+        .all()
+        .filter((p) => p.mergeCommitSha === sha || carries(ctx, p, sha))
+        .reverse();
+      const page = paginate(pulls, req, ctx.baseUrl);
+      return ok(
+        page.items.map((p) => pullView(ctx, p)),
+        page.headers,
+      );
+    },
+  ],
+
+  [
+    'GET',
+    /^\/pulls\/(\d+)\/files$/,
+    (ctx, req, [n = '']) => {
+      const pull = refresh(ctx, mustPull(ctx, n));
+      const { repository, links } = ctx;
+      const none: Files = new Map();
+      const mergeBase = repository.compare(pull.baseSha, pull.headSha).mergeBase;
+      const before = mergeBase === undefined ? none : (repository.filesAt(mergeBase.sha) ?? none);
+      const files = diffFiles(repository.objects, before, repository.filesAt(pull.headSha) ?? none).map((d) => ({
+        sha: d.sha,
+        filename: d.filename,
+        status: d.status,
+        additions: d.additions,
+        deletions: d.deletions,
+        changes: d.additions + d.deletions,
+        blob_url: `${links.web}/blob/${pull.headSha}/${d.filename}`,
+        raw_url: `${links.web}/raw/${pull.headSha}/${d.filename}`,
+        contents_url: `${links.api}/contents/${d.filename}?ref=${pull.headSha}`,
+      }));
+      const page = paginate(files, req, ctx.baseUrl);
+      return ok(page.items, page.headers);
+    },
+  ],
+
+  ['POST', /^\/issues\/(\d+)\/labels$/, addLabels],
+];
+
+function carries(ctx: IssueContext, pull: PullRecord, sha: string): boolean {
+  return ctx.repository.compare(pull.baseSha, pull.headSha).ahead.some((c) => c.sha === sha);
+}
+
+function addLabels(ctx: IssueContext, req: ApiRequest, [n = '']: string[]): ApiResponse {
+  const names = Array.isArray(req.body) ? stringList({ labels: req.body }, 'labels') : stringList(objectBody(req), 'labels');
+  if (names === undefined) throw new HttpError(422, 'Invalid request.\n\n"labels" wasn\'t supplied.');
+  const issue = ctx.issues.get(Number(n));
+  if (issue !== undefined) {
+    issue.labels = [...new Set([...issue.labels, ...names])];
+    issue.updatedAt = ctx.now;
+    return ok(issue.labels.map((name) => ctx.issues.labelView(ctx, name)));
+  }
+  const pull = ctx.pulls.get(Number(n));
+  if (pull === undefined) throw notFound();
+  pull.labelNames = [...new Set([...(pull.labelNames ?? []), ...names])];
+  pull.updatedAt = ctx.now;
+  return ok(pull.labelNames.map((name) => pullLabelView(ctx, name)));
+}
