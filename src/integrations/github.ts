@@ -1,5 +1,6 @@
 import { Octokit, RequestError } from 'octokit';
 import type { WorkflowJob } from '../domain/milestones.js';
+import type { PlannedPullRequest } from '../domain/release-plan.js';
 
 /** GitHub could not be reached or answered with a server error: worth trying again later. */
 export class GitHubUnavailableError extends Error {
@@ -34,15 +35,7 @@ export interface PublishedRelease {
 }
 
 /** A pull request merged into the default branch, as a release plan sorts it. */
-export interface MergedPullRequest {
-  number: number;
-  title: string;
-  url: string;
-  labels: string[];
-  /** Paths the pull request changed. */
-  files: string[];
-  mergedAt: string | null;
-}
+export type MergedPullRequest = PlannedPullRequest;
 
 /** The repository as tminus needs it on release day. */
 export interface ReleaseRepository {

@@ -7,7 +7,7 @@ import { SANDBOX_AUTHOR } from './repository.js';
 import type { RouteContext } from './routes.js';
 import type { TableRoute } from './table.js';
 import { created, missingField, ok } from './table.js';
-import { commitView, refView } from './views.js';
+import { commitView, fileView, refView } from './views.js';
 import type { RepoLinks } from './workflows.js';
 import { iso, nodeId } from './workflows.js';
 
@@ -46,17 +46,7 @@ function treeView(links: RepoLinks, sha: string, entries: TreeEntry[]) {
 function fullCommitView(ctx: RouteContext, commit: Commit) {
   const { links, repository } = ctx;
   const before: Files = (commit.parent === undefined ? undefined : repository.filesAt(commit.parent)) ?? new Map();
-  const files = diffFiles(repository.objects, before, repository.filesAt(commit.sha) ?? new Map()).map((d) => ({
-    sha: d.sha,
-    filename: d.filename,
-    status: d.status,
-    additions: d.additions,
-    deletions: d.deletions,
-    changes: d.additions + d.deletions,
-    blob_url: `${links.web}/blob/${commit.sha}/${d.filename}`,
-    raw_url: `${links.web}/raw/${commit.sha}/${d.filename}`,
-    contents_url: `${links.api}/contents/${d.filename}?ref=${commit.sha}`,
-  }));
+  const files = diffFiles(repository.objects, before, repository.filesAt(commit.sha) ?? new Map()).map((d) => fileView(links, commit.sha, d));
   const additions = files.reduce((n, f) => n + f.additions, 0);
   const deletions = files.reduce((n, f) => n + f.deletions, 0);
   return { ...commitView(links, commit), stats: { total: additions + deletions, additions, deletions }, files };

@@ -7,6 +7,7 @@ import type { PullRecord } from './pulls.js';
 import { mustPull, pullLabelView, pullView, refresh } from './pulls.js';
 import type { TableRoute } from './table.js';
 import { ok, stringList } from './table.js';
+import { fileView } from './views.js';
 
 /**
  * What a release plan reads about merged work: the pull requests behind a commit
@@ -44,17 +45,7 @@ export const pullHistoryRoutes: TableRoute<IssueContext>[] = [
       const none: Files = new Map();
       const mergeBase = repository.compare(pull.baseSha, pull.headSha).mergeBase;
       const before = mergeBase === undefined ? none : (repository.filesAt(mergeBase.sha) ?? none);
-      const files = diffFiles(repository.objects, before, repository.filesAt(pull.headSha) ?? none).map((d) => ({
-        sha: d.sha,
-        filename: d.filename,
-        status: d.status,
-        additions: d.additions,
-        deletions: d.deletions,
-        changes: d.additions + d.deletions,
-        blob_url: `${links.web}/blob/${pull.headSha}/${d.filename}`,
-        raw_url: `${links.web}/raw/${pull.headSha}/${d.filename}`,
-        contents_url: `${links.api}/contents/${d.filename}?ref=${pull.headSha}`,
-      }));
+      const files = diffFiles(repository.objects, before, repository.filesAt(pull.headSha) ?? none).map((d) => fileView(links, pull.headSha, d));
       const page = paginate(files, req, ctx.baseUrl);
       return ok(page.items, page.headers);
     },

@@ -1,3 +1,4 @@
+import type { FileDiff } from './git-data.js';
 import type { Commit, Release, Repository } from './repository.js';
 import { SANDBOX_AUTHOR } from './repository.js';
 import type { ReleaseView } from './types.js';
@@ -119,5 +120,20 @@ export function workflowView(links: RepoLinks, workflow: Workflow, defaultBranch
     url: `${links.api}/actions/workflows/${workflow.id}`,
     html_url: `${links.web}/blob/${defaultBranch}/${path}`,
     badge_url: `${links.web}/workflows/${encodeURIComponent(workflow.name)}/badge.svg`,
+  };
+}
+
+/** A changed file as GitHub lists it for a commit or a pull request, at `sha`. */
+export function fileView(links: RepoLinks, sha: string, d: FileDiff) {
+  return {
+    sha: d.sha,
+    filename: d.filename,
+    status: d.status,
+    additions: d.additions,
+    deletions: d.deletions,
+    changes: d.additions + d.deletions,
+    blob_url: `${links.web}/blob/${sha}/${d.filename}`,
+    raw_url: `${links.web}/raw/${sha}/${d.filename}`,
+    contents_url: `${links.api}/contents/${d.filename}?ref=${sha}`,
   };
 }
