@@ -20,7 +20,7 @@ export function datadogSection(app) {
       preset('dd-slow-p99', 'Slow p99', 'slowP99'),
       outage,
       preset('dd-healthy', 'Back to healthy', 'healthy', 'primary')),
-    h('p', { class: 'hint' }, 'A change shows in the last 5 virtual minutes too, so the next verification run reads it. tminus alerts a breach once: for “Roll back now”, go to the critical error rate from healthy. A rollback brings healthy values back.'),
+    h('p', { class: 'hint' }, 'A change shows in the last 5 virtual minutes too, so the next verification run reads it. tminus alerts a breach once, and again if it turns critical (with “Roll back now”). A rollback brings healthy values back.'),
     h('h4', {}, 'Events from tminus'), h('ul', { id: 'dd-events', class: 'list' }),
     h('h4', {}, 'DORA metrics'), h('ul', { id: 'dd-dora', class: 'list' }));
 }
