@@ -1,6 +1,7 @@
-import { Octokit, RequestError } from 'octokit';
+import type { Octokit } from 'octokit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubStandIn } from '../../src/sandbox/github.js';
+import { requestFailure, standInOctokit } from './octokit.js';
 
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -11,19 +12,7 @@ let gh: GitHubStandIn;
 let octokit: Octokit;
 let repo: { owner: string; repo: string };
 
-function client(standIn: GitHubStandIn): Octokit {
-  return new Octokit({ auth: standIn.token, baseUrl: standIn.url, throttle: { enabled: false }, retry: { enabled: false } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<RequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
+const client = (standIn: GitHubStandIn): Octokit => standInOctokit(standIn);
 
 const WORKFLOW = {
   trigger: 'tag' as const,
@@ -173,7 +162,7 @@ describe('deployment environments with required reviewers', () => {
     expect(gate).toMatchObject({ current_user_can_approve: false });
     let changes = 0;
     gh.on('change', () => changes++);
-    const denied = await failure(review(id, [gate?.environment.id as number], 'approved'));
+    const denied = await requestFailure(review(id, [gate?.environment.id as number], 'approved'));
     expect(denied.status).toBe(422);
     expect(denied.response?.data).toMatchObject({ message: 'Validation Failed', errors: NO_PENDING });
     expect(changes).toBe(0);
@@ -209,28 +198,28 @@ describe('deployment environments with required reviewers', () => {
     const id = await pushTag(gh, 'v1.0.0');
     now = T0 + 500; // build is running: nothing waits yet
     const environmentId = 80_000_001;
-    const early = await failure(review(id, [environmentId], 'approved'));
+    const early = await requestFailure(review(id, [environmentId], 'approved'));
     expect(early.status).toBe(422);
     expect(early.response?.data).toMatchObject({ errors: NO_PENDING });
 
     now = T0 + 1500;
     const [gate] = await pending(id);
     expect(gate?.environment.id).toBe(environmentId);
-    const wrong = await failure(review(id, [environmentId + 1], 'approved'));
+    const wrong = await requestFailure(review(id, [environmentId + 1], 'approved'));
     expect(wrong.status).toBe(422);
     await review(id, [environmentId], 'approved');
-    const twice = await failure(review(id, [environmentId], 'approved'));
+    const twice = await requestFailure(review(id, [environmentId], 'approved'));
     expect(twice.status).toBe(422);
     expect(twice.response?.data).toMatchObject({ errors: NO_PENDING });
 
     now = T0 + 10_000;
     expect(await run(id)).toMatchObject({ status: 'completed', conclusion: 'success' });
-    expect((await failure(review(id, [environmentId], 'rejected'))).status).toBe(422);
+    expect((await requestFailure(review(id, [environmentId], 'rejected'))).status).toBe(422);
     expect(gh.reviews(id)).toHaveLength(1);
 
-    expect((await failure(review(1, [environmentId], 'approved'))).status).toBe(404);
-    expect((await failure(octokit.rest.actions.getPendingDeploymentsForRun({ ...repo, run_id: 1 }))).status).toBe(404);
-    const invalid = await failure(
+    expect((await requestFailure(review(1, [environmentId], 'approved'))).status).toBe(404);
+    expect((await requestFailure(octokit.rest.actions.getPendingDeploymentsForRun({ ...repo, run_id: 1 }))).status).toBe(404);
+    const invalid = await requestFailure(
       octokit.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments', { ...repo, run_id: id, state: 'approved', comment: '' } as never),
     );
     expect(invalid.status).toBe(422);

@@ -1,6 +1,7 @@
-import { Octokit, RequestError } from 'octokit';
+import type { Octokit } from 'octokit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubStandIn } from '../../src/sandbox/github.js';
+import { requestFailure, standInOctokit } from './octokit.js';
 
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -10,20 +11,10 @@ let gh: GitHubStandIn;
 let octokit: Octokit;
 let repo: { owner: string; repo: string };
 
-async function failure(promise: Promise<unknown>): Promise<RequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
 beforeEach(async () => {
   now = T0;
   gh = await GitHubStandIn.start({ clock: () => now });
-  octokit = new Octokit({ auth: gh.token, baseUrl: gh.url, throttle: { enabled: false }, retry: { enabled: false } });
+  octokit = standInOctokit(gh);
   repo = { owner: gh.owner, repo: gh.repo };
 });
 
@@ -74,20 +65,20 @@ describe('workflow_dispatch', () => {
   });
 
   it('answers 422 for a workflow without a dispatch trigger, an unknown ref or wrong inputs, and starts nothing', async () => {
-    const notDispatchable = await failure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'deploy-production.yml', ref: 'main' }));
+    const notDispatchable = await requestFailure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'deploy-production.yml', ref: 'main' }));
     expect(notDispatchable.status).toBe(422);
     expect(notDispatchable.message).toContain("Workflow does not have 'workflow_dispatch' trigger");
 
-    const unknownRef = await failure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'rollback.yml', ref: 'nope', inputs: { version: 'v1' } }));
+    const unknownRef = await requestFailure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'rollback.yml', ref: 'nope', inputs: { version: 'v1' } }));
     expect(unknownRef.status).toBe(422);
     expect(unknownRef.message).toContain('No ref found for: nope');
 
-    const missing = await failure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'rollback.yml', ref: 'main' }));
+    const missing = await requestFailure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'rollback.yml', ref: 'main' }));
     expect(missing.message).toContain("Required input 'version' not provided");
-    const unexpected = await failure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'rollback.yml', ref: 'main', inputs: { version: 'v1', force: 'yes' } }));
+    const unexpected = await requestFailure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'rollback.yml', ref: 'main', inputs: { version: 'v1', force: 'yes' } }));
     expect(unexpected.message).toContain('Unexpected inputs provided: ["force"]');
 
-    expect((await failure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'nope.yml', ref: 'main' }))).status).toBe(404);
+    expect((await requestFailure(octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: 'nope.yml', ref: 'main' }))).status).toBe(404);
     expect(gh.runs()).toEqual([]);
     expect(gh.dispatches()).toEqual([]);
   });
@@ -144,7 +135,7 @@ describe('git data', () => {
     // git's own hash of the empty tree
     const empty = await octokit.rest.git.createTree({ ...repo, tree: [] });
     expect(empty.data.sha).toBe('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
-    expect((await failure(octokit.rest.git.getTree({ ...repo, tree_sha: 'f'.repeat(40) }))).status).toBe(404);
+    expect((await requestFailure(octokit.rest.git.getTree({ ...repo, tree_sha: 'f'.repeat(40) }))).status).toBe(404);
 
     const viaCommits = await octokit.rest.repos.getCommit({ ...repo, ref: a.slice(0, 10) });
     expect(viaCommits.data.files?.map((f) => [f.filename, f.status])).toEqual([
@@ -153,7 +144,7 @@ describe('git data', () => {
     ]);
     expect(viaCommits.data.stats).toEqual({ total: 2, additions: 1, deletions: 1 });
     expect((await octokit.rest.repos.getCommit({ ...repo, ref: 'side' })).data.sha).toBe(b);
-    expect((await failure(octokit.rest.repos.getCommit({ ...repo, ref: 'nope' }))).status).toBe(422);
+    expect((await requestFailure(octokit.rest.repos.getCommit({ ...repo, ref: 'nope' }))).status).toBe(422);
   });
 
   it('creates commits off any branch, 422 for an unknown tree or parent, and moves refs fast-forward or forced', async () => {
@@ -164,18 +155,18 @@ describe('git data', () => {
     expect(made.data).toMatchObject({ message: 'Detached', tree: { sha: tree }, parents: [{ sha: head }] });
     expect(gh.headOf('main')).toBe(head);
 
-    const badTree = await failure(octokit.rest.git.createCommit({ ...repo, message: 'x', tree: 'f'.repeat(40), parents: [head] }));
+    const badTree = await requestFailure(octokit.rest.git.createCommit({ ...repo, message: 'x', tree: 'f'.repeat(40), parents: [head] }));
     expect([badTree.status, badTree.message]).toEqual([422, expect.stringContaining('Tree SHA does not exist')]);
-    const badParent = await failure(octokit.rest.git.createCommit({ ...repo, message: 'x', tree, parents: ['e'.repeat(40)] }));
+    const badParent = await requestFailure(octokit.rest.git.createCommit({ ...repo, message: 'x', tree, parents: ['e'.repeat(40)] }));
     expect(badParent.message).toContain('Parent SHA does not exist or is not a commit object');
 
     const moved = await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: made.data.sha });
     expect(moved.data).toMatchObject({ ref: 'refs/heads/main', object: { sha: made.data.sha } });
-    const back = await failure(octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: head }));
+    const back = await requestFailure(octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: head }));
     expect([back.status, back.message]).toEqual([422, expect.stringContaining('Update is not a fast forward')]);
     await octokit.rest.git.updateRef({ ...repo, ref: 'heads/main', sha: head, force: true });
     expect(gh.headOf('main')).toBe(head);
-    expect((await failure(octokit.rest.git.updateRef({ ...repo, ref: 'heads/nope', sha: head }))).message).toContain('Reference does not exist');
+    expect((await requestFailure(octokit.rest.git.updateRef({ ...repo, ref: 'heads/nope', sha: head }))).message).toContain('Reference does not exist');
   });
 });
 
@@ -228,10 +219,10 @@ describe('a revert pull request, as tminus makes one', () => {
     expect((await octokit.rest.pulls.list({ ...repo, head: 'acme:revert/v9', state: 'open' })).data).toEqual([]);
     expect(gh.pulls().map((p) => [p.number, p.head.ref, p.state])).toEqual([[1, 'revert/v1.3.0', 'open']]);
 
-    const again = await failure(octokit.rest.pulls.create({ ...repo, title: 'Again', head: 'acme:revert/v1.3.0', base: 'main' }));
+    const again = await requestFailure(octokit.rest.pulls.create({ ...repo, title: 'Again', head: 'acme:revert/v1.3.0', base: 'main' }));
     expect([again.status, again.message]).toEqual([422, expect.stringContaining('A pull request already exists for acme:revert/v1.3.0.')]);
     gh.createBranch('empty');
-    const nothing = await failure(octokit.rest.pulls.create({ ...repo, title: 'Empty', head: 'empty', base: 'main' }));
+    const nothing = await requestFailure(octokit.rest.pulls.create({ ...repo, title: 'Empty', head: 'empty', base: 'main' }));
     expect([nothing.status, nothing.message]).toEqual([422, expect.stringContaining('No commits between main and empty')]);
   });
 
@@ -248,7 +239,7 @@ describe('a revert pull request, as tminus makes one', () => {
     const after = await octokit.rest.pulls.get({ ...repo, pull_number: 1 });
     expect(after.data).toMatchObject({ state: 'closed', merged: true, merged_at: iso(now), merge_commit_sha: merged.data.sha });
     expect((await octokit.rest.pulls.list({ ...repo, state: 'open' })).data).toEqual([]);
-    expect((await failure(octokit.rest.pulls.merge({ ...repo, pull_number: 1 }))).status).toBe(405);
+    expect((await requestFailure(octokit.rest.pulls.merge({ ...repo, pull_number: 1 }))).status).toBe(405);
   });
 });
 
@@ -288,7 +279,7 @@ describe('issues', () => {
       [2, 'open', ['ci']],
       [1, 'closed', ['post-mortem', 'sev2']],
     ]);
-    const missing = await failure(octokit.rest.issues.create({ ...repo, title: '' }));
+    const missing = await requestFailure(octokit.rest.issues.create({ ...repo, title: '' }));
     expect(missing.status).toBe(422);
   });
 

@@ -1,6 +1,7 @@
 import { Octokit, RequestError } from 'octokit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubStandIn } from '../../src/sandbox/github.js';
+import { requestFailure, standInOctokit } from './octokit.js';
 
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -10,19 +11,7 @@ let gh: GitHubStandIn;
 let octokit: Octokit;
 let repo: { owner: string; repo: string };
 
-function client(token: string): Octokit {
-  return new Octokit({ auth: token, baseUrl: gh.url, throttle: { enabled: false }, retry: { enabled: false } });
-}
-
-async function failure(promise: Promise<unknown>): Promise<RequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RequestError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
+const client = (token: string): Octokit => standInOctokit(gh, token);
 
 beforeEach(async () => {
   now = T0;
@@ -56,11 +45,11 @@ describe('repository and refs', () => {
     const ref = await octokit.rest.git.getRef({ ...repo, ref: 'heads/release/v1.3.0' });
     expect(ref.data).toMatchObject({ ref: 'refs/heads/release/v1.3.0', object: { sha, type: 'commit' } });
 
-    const missing = await failure(octokit.rest.repos.getBranch({ ...repo, branch: 'nope' }));
+    const missing = await requestFailure(octokit.rest.repos.getBranch({ ...repo, branch: 'nope' }));
     expect(missing.status).toBe(404);
     expect(missing.message).toContain('Branch not found');
-    expect((await failure(octokit.rest.git.getRef({ ...repo, ref: 'tags/v9' }))).status).toBe(404);
-    expect((await failure(octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'other' }))).status).toBe(404);
+    expect((await requestFailure(octokit.rest.git.getRef({ ...repo, ref: 'tags/v9' }))).status).toBe(404);
+    expect((await requestFailure(octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'other' }))).status).toBe(404);
   });
 
   it('creates tags and branches through git refs, 422 on a repeat or an unknown sha', async () => {
@@ -71,11 +60,11 @@ describe('repository and refs', () => {
     expect(gh.tags()).toEqual([{ name: 'v1.0.0', sha }]);
     expect((await octokit.rest.git.getRef({ ...repo, ref: 'tags/v1.0.0' })).data.object.sha).toBe(sha);
 
-    const again = await failure(octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1.0.0', sha }));
+    const again = await requestFailure(octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1.0.0', sha }));
     expect(again.status).toBe(422);
     expect(again.message).toContain('Reference already exists');
 
-    const unknown = await failure(octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v2', sha: 'f'.repeat(40) }));
+    const unknown = await requestFailure(octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v2', sha: 'f'.repeat(40) }));
     expect(unknown.status).toBe(422);
     expect(unknown.message).toContain('Object does not exist');
 
@@ -153,7 +142,7 @@ describe('workflow runs', () => {
     });
     const later = await octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: 'deploy-production.yml', created: `>=${iso(T0 + 1)}` });
     expect(later.data.total_count).toBe(0);
-    const unknown = await failure(octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: 'nope.yml' }));
+    const unknown = await requestFailure(octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: 'nope.yml' }));
     expect(unknown.status).toBe(404);
 
     now = T0 + 500;
@@ -243,8 +232,8 @@ describe('workflow runs', () => {
     expect(build).toMatchObject({ status: 'completed', conclusion: 'cancelled', completed_at: iso(T0 + 500) });
     expect(build?.steps?.map((s) => s.conclusion)).toEqual(['success', 'cancelled']);
     expect(deploy).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
-    expect((await failure(octokit.rest.actions.cancelWorkflowRun({ ...repo, run_id: id }))).status).toBe(409);
-    expect((await failure(octokit.rest.actions.getWorkflowRun({ ...repo, run_id: 1 }))).status).toBe(404);
+    expect((await requestFailure(octokit.rest.actions.cancelWorkflowRun({ ...repo, run_id: id }))).status).toBe(409);
+    expect((await requestFailure(octokit.rest.actions.getWorkflowRun({ ...repo, run_id: 1 }))).status).toBe(404);
   });
 
   it('cancelRun cancels a queued run at once', async () => {
@@ -261,7 +250,7 @@ describe('releases', () => {
     gh.commit('main', 'Add cart');
     gh.commit('main', 'Fix checkout\n\nLong description');
     const sha = gh.headOf('main') as string;
-    expect((await failure(octokit.rest.repos.getLatestRelease(repo))).status).toBe(404);
+    expect((await requestFailure(octokit.rest.repos.getLatestRelease(repo))).status).toBe(404);
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1.1.0', sha });
 
     const expected = [
@@ -294,7 +283,7 @@ describe('releases', () => {
     expect((await octokit.rest.repos.getReleaseByTag({ ...repo, tag: 'v1.1.0' })).data.body).toBe(expected);
     expect(gh.releases().map((r) => r.tag_name)).toEqual(['v1.1.0']);
 
-    const again = await failure(octokit.rest.repos.createRelease({ ...repo, tag_name: 'v1.1.0' }));
+    const again = await requestFailure(octokit.rest.repos.createRelease({ ...repo, tag_name: 'v1.1.0' }));
     expect(again.status).toBe(422);
     expect(again.response?.data).toMatchObject({
       message: 'Validation Failed',
@@ -330,7 +319,7 @@ describe('tags, auth and faults', () => {
   });
 
   it('answers 401 to a wrong token', async () => {
-    const error = await failure(client('ghs_wrong').rest.repos.get(repo));
+    const error = await requestFailure(client('ghs_wrong').rest.repos.get(repo));
     expect(error.status).toBe(401);
     expect(error.message).toContain('Bad credentials');
   });
@@ -338,7 +327,7 @@ describe('tags, auth and faults', () => {
   it('failNext and outage answer with their status', async () => {
     const sha = gh.headOf('main') as string;
     gh.failNext('post', /\/git\/refs$/, 500);
-    const failed = await failure(octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1.0.0', sha }));
+    const failed = await requestFailure(octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1.0.0', sha }));
     expect(failed).toBeInstanceOf(RequestError);
     expect(failed.status).toBe(500);
     expect(gh.tags()).toEqual([]);
@@ -350,12 +339,12 @@ describe('tags, auth and faults', () => {
     expect(gh.requests.at(-1)).toEqual({ method: 'POST', path: '/repos/acme/shop/git/refs', query: {}, body: { ref: 'refs/tags/v1.0.0', sha } });
 
     gh.failNext('GET', /\/tags$/, 502, 2);
-    expect((await failure(octokit.rest.repos.listTags(repo))).status).toBe(502);
-    expect((await failure(octokit.rest.repos.listTags(repo))).status).toBe(502);
+    expect((await requestFailure(octokit.rest.repos.listTags(repo))).status).toBe(502);
+    expect((await requestFailure(octokit.rest.repos.listTags(repo))).status).toBe(502);
     expect((await octokit.rest.repos.listTags(repo)).data).toHaveLength(1);
 
     gh.outage(true);
-    const down = await failure(octokit.rest.repos.get(repo));
+    const down = await requestFailure(octokit.rest.repos.get(repo));
     expect(down.status).toBe(503);
     expect(down.response?.data).toMatchObject({ message: 'Service Unavailable' });
     gh.outage(false);
