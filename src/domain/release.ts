@@ -1,7 +1,9 @@
 /**
- * The release state machine. User requests are imperative (`approve`, `reject`); signals from the outside
- * world are past tense (`tag_created`, `deploy_succeeded`). Every state change a release can make is in
- * TRANSITIONS.
+ * The release state machine. User requests are imperative (`approve`, `reject`, `abort`); signals from the
+ * outside world are past tense (`tag_created`, `deploy_succeeded`, `production_approved_on_github`). Every
+ * state change a release can make is in TRANSITIONS. GitHub is the source of truth for the deploy: whoever
+ * acted (a person in Slack, a reviewer in GitHub's UI, an admin who re-ran or cancelled the run), the
+ * release follows what happened.
  */
 export const RELEASE_STATES = [
   'awaiting_approval',
@@ -15,20 +17,26 @@ export const RELEASE_STATES = [
   'rolled_back',
   'failed',
   'rejected',
+  'aborted',
 ] as const;
 export type ReleaseState = (typeof RELEASE_STATES)[number];
 
 export const RELEASE_EVENTS = [
   'approve',
   'reject',
+  'abort',
   'tag_created',
   'start_failed',
   'deploy_run_found',
   'deploy_run_missing',
+  'deploy_run_lost',
   'production_approval_requested',
   'approve_production',
+  'production_approved_on_github',
+  'production_rejected_on_github',
   'deploy_succeeded',
   'deploy_failed',
+  'deploy_rerun',
   'watch_passed',
   'start_rollback',
   'rollback_succeeded',
@@ -36,29 +44,47 @@ export const RELEASE_EVENTS = [
 ] as const;
 export type ReleaseEvent = (typeof RELEASE_EVENTS)[number];
 
+/** The deploy is under way: tminus follows the deploy workflow run, or is about to. */
+const DEPLOY_STATES = ['tagged', 'deploying', 'awaiting_production_approval'] as const;
+
 const TRANSITIONS: Record<ReleaseEvent, { from: readonly ReleaseState[]; to: ReleaseState }> = {
   approve: { from: ['awaiting_approval'], to: 'started' },
   reject: { from: ['awaiting_approval', 'awaiting_production_approval'], to: 'rejected' },
+  // A way out by hand from every state that is not over yet.
+  abort: { from: ['awaiting_approval', 'started', ...DEPLOY_STATES, 'rolling_back'], to: 'aborted' },
   tag_created: { from: ['started'], to: 'tagged' },
   start_failed: { from: ['awaiting_approval', 'started'], to: 'failed' },
   deploy_run_found: { from: ['tagged'], to: 'deploying' },
   deploy_run_missing: { from: ['tagged'], to: 'failed' },
+  // The run was deleted on GitHub: what production runs is unknown, a person must look.
+  deploy_run_lost: { from: DEPLOY_STATES, to: 'failed' },
   production_approval_requested: { from: ['deploying'], to: 'awaiting_production_approval' },
   approve_production: { from: ['awaiting_production_approval'], to: 'deploying' },
-  deploy_succeeded: { from: ['deploying'], to: 'completed' },
+  // The pending deployment was answered outside Slack: in GitHub's UI, by another tool, by an admin bypass.
+  production_approved_on_github: { from: ['awaiting_production_approval'], to: 'deploying' },
+  production_rejected_on_github: { from: ['deploying', 'awaiting_production_approval'], to: 'rejected' },
+  // From the production gate too: the run may have been approved elsewhere and finished between two looks.
+  deploy_succeeded: { from: ['deploying', 'awaiting_production_approval'], to: 'completed' },
   deploy_failed: { from: ['deploying', 'awaiting_production_approval'], to: 'failed' },
+  // Someone re-ran the failed deploy run on GitHub: tminus follows the new attempt.
+  deploy_rerun: { from: ['failed'], to: 'deploying' },
   watch_passed: { from: ['completed'], to: 'stable' },
   start_rollback: { from: ['completed', 'stable', 'failed'], to: 'rolling_back' },
   rollback_succeeded: { from: ['rolling_back'], to: 'rolled_back' },
+  // A rollback that failed or gave up ends in a state that blocks nothing; the thread says what to do by hand.
   rollback_failed: { from: ['rolling_back'], to: 'failed' },
 };
 
 /** A deployment is running: the guide allows none alongside it. */
-export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back'];
-/** Not yet ended: waiting for approval, or deploying. */
+export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', ...DEPLOY_STATES, 'rolling_back'];
+/** Not yet ended: waiting for approval, or deploying, or rolling back. */
 export const OPEN_STATES: readonly ReleaseState[] = ['awaiting_approval', ...IN_FLIGHT_STATES];
+/** Release day is running (T-0 to production): the only states with "Release In Progress" updates. */
+export const RELEASE_DAY_STATES: readonly ReleaseState[] = ['started', ...DEPLOY_STATES];
 /** Deployed and live: watched by post-release verification until stable, or rolled back. */
 export const LIVE_STATES: readonly ReleaseState[] = ['completed', 'stable'];
+/** Over: nothing moves the release on by itself (a failed one may still be rolled back or its run re-run). */
+export const ENDED_STATES: readonly ReleaseState[] = ['completed', 'stable', 'rolled_back', 'failed', 'rejected', 'aborted'];
 
 export function isInFlight(state: ReleaseState): boolean {
   return IN_FLIGHT_STATES.includes(state);
@@ -66,6 +92,10 @@ export function isInFlight(state: ReleaseState): boolean {
 
 export function isOpen(state: ReleaseState): boolean {
   return OPEN_STATES.includes(state);
+}
+
+export function isReleaseDay(state: ReleaseState): boolean {
+  return RELEASE_DAY_STATES.includes(state);
 }
 
 export function isReleaseState(value: string): value is ReleaseState {
@@ -82,6 +112,11 @@ export function transition(from: ReleaseState, event: ReleaseEvent): TransitionR
   return { ok: true, to: rule.to };
 }
 
+/** Every transition, for the README's state diagram and its test. */
+export function transitions(): { from: ReleaseState; event: ReleaseEvent; to: ReleaseState }[] {
+  return RELEASE_EVENTS.flatMap((event) => TRANSITIONS[event].from.map((from) => ({ from, event, to: TRANSITIONS[event].to })));
+}
+
 /** Human words for a state, as the thread and `/release status` show it. */
 export const STATE_LABELS: Record<ReleaseState, string> = {
   awaiting_approval: 'waiting for approval',
@@ -95,4 +130,5 @@ export const STATE_LABELS: Record<ReleaseState, string> = {
   rolled_back: 'rolled back',
   failed: 'failed',
   rejected: 'rejected',
+  aborted: 'aborted',
 };

@@ -18,7 +18,9 @@ export interface GateMessageInput {
   needs: string;
   /** Slack ids of the people who hold a role the gate needs (shown so the right people are pinged). */
   approvers: string[];
-  state: 'open' | 'approved' | 'rejected';
+  state: 'open' | 'approved' | 'rejected' | 'closed';
+  /** Said when the gate was answered outside Slack or closed with its release ("approved on GitHub by @octocat"). */
+  outcome?: string;
   decisions: { userId: string; decision: 'approved' | 'rejected'; at: Date; reason: string | null }[];
   counted: number;
   needed: number;
@@ -55,7 +57,9 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
       ? '✅ *Approved*'
       : input.state === 'rejected'
         ? '🚫 *Rejected*'
-        : `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
+        : input.state === 'closed'
+          ? '⏹️ *Closed*'
+          : `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
   const lines = [
     `*${what} needs approval* from ${input.needs}.`,
     input.kind === 'release'
@@ -65,7 +69,8 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
         : 'The deploy workflow is waiting at the production environment.',
     input.approvers.length > 0 ? `Can approve: ${input.approvers.map(mention).join(', ')}` : '_Nobody holds these roles yet: set them in the release policy._',
   ];
-  const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone)].join('\n'))];
+  const outcome = input.outcome ? [escape(input.outcome)] : [];
+  const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone), ...outcome].join('\n'))];
   if (input.state === 'open') blocks.push(gateButtons(input.gateId));
   blocks.push(context('The person who started the release cannot approve it; each person counts once.'));
   return { text: `${what}: ${input.state === 'open' ? `waiting for approval (${input.counted} of ${input.needed})` : input.state}`, blocks };

@@ -25,7 +25,7 @@ export interface ReleaseProgressInput {
 
 /** Where an approval gate stands, for the progress view. */
 export interface GateSummary {
-  state: 'open' | 'approved' | 'rejected';
+  state: 'open' | 'approved' | 'rejected' | 'closed';
   counted: number;
   needed: number;
   needs: string;
@@ -47,6 +47,7 @@ function titleFor(input: ReleaseProgressInput): string {
   if (input.state === 'stable') return `✅ Release ${input.version} stable`;
   if (input.state === 'rolling_back') return `⚠️ Release ${input.version} rolling back`;
   if (input.state === 'rolled_back') return `⏪ Release ${input.version} rolled back`;
+  if (input.state === 'aborted') return `⏹️ Release ${input.version} aborted`;
   if (input.state === 'awaiting_approval') return `📌 Release ${input.version} waiting for approval`;
   return `📌 Release ${input.version} started`;
 }
@@ -54,6 +55,7 @@ function titleFor(input: ReleaseProgressInput): string {
 function gateLine(gate: GateSummary, what: string): string {
   if (gate.state === 'approved') return `✅ ${what} approved`;
   if (gate.state === 'rejected') return `🚫 ${what} rejected`;
+  if (gate.state === 'closed') return `⏹️ ${what}: closed`;
   return `⏸️ ${what}: waiting for approval (${gate.counted} of ${gate.needed}) from ${gate.needs}`;
 }
 

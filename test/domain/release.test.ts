@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RELEASE_EVENTS, RELEASE_STATES, isInFlight, isOpen, transition, type ReleaseEvent, type ReleaseState } from '../../src/domain/release.js';
+import { RELEASE_EVENTS, RELEASE_STATES, isInFlight, isOpen, isReleaseDay, transition, transitions, type ReleaseEvent, type ReleaseState } from '../../src/domain/release.js';
 
 const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
   ['awaiting_approval', 'approve', 'started'],
@@ -21,6 +21,22 @@ const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
   ['failed', 'start_rollback', 'rolling_back'],
   ['rolling_back', 'rollback_succeeded', 'rolled_back'],
   ['rolling_back', 'rollback_failed', 'failed'],
+  // Ways out by hand: every state that is not over yet can be aborted.
+  ['awaiting_approval', 'abort', 'aborted'],
+  ['started', 'abort', 'aborted'],
+  ['tagged', 'abort', 'aborted'],
+  ['deploying', 'abort', 'aborted'],
+  ['awaiting_production_approval', 'abort', 'aborted'],
+  ['rolling_back', 'abort', 'aborted'],
+  // GitHub is the source of truth for the deploy, whoever acted there.
+  ['awaiting_production_approval', 'production_approved_on_github', 'deploying'],
+  ['awaiting_production_approval', 'production_rejected_on_github', 'rejected'],
+  ['deploying', 'production_rejected_on_github', 'rejected'],
+  ['awaiting_production_approval', 'deploy_succeeded', 'completed'],
+  ['tagged', 'deploy_run_lost', 'failed'],
+  ['deploying', 'deploy_run_lost', 'failed'],
+  ['awaiting_production_approval', 'deploy_run_lost', 'failed'],
+  ['failed', 'deploy_rerun', 'deploying'],
 ];
 
 describe('release state machine', () => {
@@ -41,8 +57,8 @@ describe('release state machine', () => {
     }
   });
 
-  it('a rejected or rolled-back release takes no more events; a live one only its watch and a rollback', () => {
-    for (const final of ['rejected', 'rolled_back'] as const) {
+  it('a rejected, aborted or rolled-back release takes no more events; a live one only its watch and a rollback', () => {
+    for (const final of ['rejected', 'rolled_back', 'aborted'] as const) {
       for (const event of RELEASE_EVENTS) expect(transition(final, event).ok).toBe(false);
     }
     expect(RELEASE_EVENTS.filter((e) => transition('completed', e).ok)).toEqual(['watch_passed', 'start_rollback']);
@@ -51,5 +67,17 @@ describe('release state machine', () => {
   it('knows which states run a deployment and which are open', () => {
     expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back']);
     expect(RELEASE_STATES.filter(isOpen)).toEqual(['awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back']);
+    // Status updates belong to release day only: none while waiting for approval, none during a rollback.
+    expect(RELEASE_STATES.filter(isReleaseDay)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval']);
+  });
+
+  it('every open state has a way out, and every state is reachable from a request', () => {
+    for (const state of RELEASE_STATES.filter(isOpen)) expect(transition(state, 'abort'), state).toEqual({ ok: true, to: 'aborted' });
+    const reached = new Set<ReleaseState>(['awaiting_approval', 'started']);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const t of transitions()) if (reached.has(t.from) && !reached.has(t.to)) grew = Boolean(reached.add(t.to));
+    }
+    expect([...reached].sort()).toEqual([...RELEASE_STATES].sort());
   });
 });

@@ -3,7 +3,7 @@ import type { Database } from './client.js';
 import type { Executor, Transaction } from './release-store.js';
 import { approvalGates, approvals, releaseEvents, type ApprovalGateRow, type ApprovalRow } from './schema.js';
 
-export type Gate = ApprovalGateRow & { kind: 'release' | 'production' | 'rollback'; state: 'open' | 'approved' | 'rejected' };
+export type Gate = ApprovalGateRow & { kind: 'release' | 'production' | 'rollback'; state: 'open' | 'approved' | 'rejected' | 'closed' };
 export type Decision = ApprovalRow & { decision: 'approved' | 'rejected' };
 
 /** Approval gates and the decisions people made at them. */

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { approvalGates, breaches, releasePlans, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
-import { IN_FLIGHT_STATES, OPEN_STATES, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
+import { IN_FLIGHT_STATES, OPEN_STATES, isOpen, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
 
 export type Release = Omit<ReleaseRow, 'state' | 'type'> & { state: ReleaseState; type: 'patch' | 'minor' | 'major' | 'hotfix' };
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -170,7 +170,20 @@ export class ReleaseStore {
       action: `release.${event}`,
       details: { from: release.state, to: result.to, ...change.details },
     });
+    // A release that ended closes its release and production gates: no button can act on it any more.
+    if (isOpen(release.state) && !isOpen(result.to)) await this.closeOpenGates(tx, release.id, `the release is ${result.to.replace(/_/g, ' ')}`);
     return { ok: true, release: toRelease(row!) };
+  }
+
+  private async closeOpenGates(tx: Transaction, releaseId: string, why: string): Promise<void> {
+    const closed = await tx
+      .update(approvalGates)
+      .set({ state: 'closed', decidedAt: new Date() })
+      .where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.state, 'open'), inArray(approvalGates.kind, ['release', 'production'])))
+      .returning({ id: approvalGates.id, kind: approvalGates.kind });
+    for (const gate of closed) {
+      await tx.insert(releaseEvents).values({ releaseId, actor: SYSTEM_ACTOR, action: 'gate.closed', details: { gateId: gate.id, kind: gate.kind, why } });
+    }
   }
 
   /** Ticks a step of a hotfix's checklist once, with who and when; undefined when it was ticked already. */
