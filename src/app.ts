@@ -8,6 +8,7 @@ import { registerApprovalActions } from './handlers/approval-actions.js';
 import { registerReleaseCommand } from './handlers/release-command.js';
 import { registerRollbackActions } from './handlers/rollback-actions.js';
 import { registerChecklistActions } from './handlers/checklist-actions.js';
+import { registerAbortActions } from './handlers/abort-actions.js';
 import { PlanScheduleStore } from './integrations/database/plan-schedule-store.js';
 import { startPlanScheduler, type PlanScheduler } from './jobs/scheduler.js';
 import type { Observability } from './integrations/datadog.js';
@@ -15,6 +16,7 @@ import { GateStore } from './integrations/database/gate-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
+import { ProductionHistory } from './integrations/database/production-history.js';
 import { ReleasePlanStore } from './integrations/database/release-plan-store.js';
 import type { ReleaseRepository } from './integrations/github.js';
 import type { JobContext } from './jobs/context.js';
@@ -75,6 +77,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   await queue.waitUntilReady();
   const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
   const store = new ReleaseStore(options.database.db);
+  const production = new ProductionHistory(options.database.db);
   const releasePlans = new ReleasePlanStore(options.database.db);
 
   const app = new App({
@@ -109,6 +112,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const plans = new PlanScheduleStore(options.database.db);
   const ctx: JobContext = {
     store,
+    production,
     releasePlans,
     gates,
     roles,
@@ -124,9 +128,11 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     log,
     plans,
   };
-  registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log });
+  // The handler hands its deps to the start, hotfix and plan services, which read `production` (ReleaseCommandDeps does not name it yet).
+  registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, ...{ production } });
   registerApprovalActions(app, { store, gates, roles, jobs, clock, log });
   registerRollbackActions(app, { store, roles, jobs, policy, clock, log });
+  registerAbortActions(app, { store, roles, jobs, policy, clock });
   registerChecklistActions(app, { plans, store, roles, jobs, policy, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
 

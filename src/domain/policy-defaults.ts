@@ -14,6 +14,8 @@ export const POLICY_DEFAULTS = {
     workflow: 'deploy-production.yml',
     pollInterval: '15s',
     runAppearTimeout: '10m',
+    rerunWindow: '2h',
+    rerunPollInterval: '1m',
     // "⏱️ ETA: 2 hours" in the release-started post.
     eta: '2h',
     milestones: [
@@ -152,6 +154,9 @@ export const POLICY_DEFAULTS = {
     // The guide's Immediate Rollback, step 1, with the versions filled in; `null` in a policy file removes it.
     command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d',
     pollInterval: '15s',
+    runAppearTimeout: '1m',
+    // The guide's 5-minute limit plus the recovery time SLA (15 minutes).
+    giveUpAfter: '20m',
   },
   decisionMatrix: [
     { severity: 'critical', issue: 'Data loss', action: 'Rollback immediately', timeline: '5m' },

@@ -73,6 +73,9 @@ const deploy = strict({
   workflow: text,
   pollInterval: durationSchema,
   runAppearTimeout: durationSchema,
+  // After a failed deploy, how long tminus keeps looking for a re-run of the run on GitHub, and how often.
+  rerunWindow: durationSchema,
+  rerunPollInterval: durationSchema,
   eta: durationSchema,
   milestones: z.array(milestone).min(1).superRefine(uniqueBy('key')).superRefine(inOrder('at')),
   completeAt: durationSchema,
@@ -216,6 +219,10 @@ export const policySchema = strict({
     healthUrl: z.url({ protocol: /^https?$/ }).optional(),
     // How often a running rollback is read and its countdown updated.
     pollInterval: durationSchema,
+    // A dispatch whose answer was lost: how long its run may take to show up before it is sent again.
+    runAppearTimeout: durationSchema,
+    // How long a rollback keeps trying through a GitHub outage before it gives up to a person.
+    giveUpAfter: durationSchema,
   }),
   decisionMatrix: z.array(strict({ severity: z.enum(SEVERITIES), issue: text, action: text, timeline: durationSchema })),
   checklists: strict({ before72h: checklist, before24h: checklist, before4h: checklist }),

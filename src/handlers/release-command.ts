@@ -23,6 +23,9 @@ import { incidentMessage } from '../messages/incident.js';
 import { requestCoordinatedRollback } from '../services/coordinated-rollback.js';
 import { rollbackByCommand } from '../services/rollback.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
+import { abortRelease } from '../services/abort-release.js';
+import { cancelPlan, movePlan } from '../services/change-plan.js';
+import { abortConfirmMessage } from '../messages/abort.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
@@ -78,6 +81,8 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerRoles(deps);
       case 'rollback':
         return await answerRollback(deps, command, args);
+      case 'abort':
+        return await answerAbort(deps, command, args);
       case 'schedule':
         return await answerSchedule(deps);
       case 'plan':
@@ -162,6 +167,20 @@ async function answerRollback(deps: ReleaseCommandDeps, command: SlashCommand, a
   return noticeMessage(outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : `⚠️ Rolling ${outcome.release.version} back to ${outcome.release.previousVersion}. Follow it in <#${outcome.release.channelId}>.`);
 }
 
+async function answerAbort(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const [versionText, ...reasonWords] = args;
+  if (!versionText) return noticeMessage('Usage: `/release abort vX.Y.Z <reason>`, for example `/release abort v1.3.0 the production gate will not be answered today`.');
+  const outcome = await abortRelease(deps, { versionText, by: command.user_id, reason: reasonWords.join(' '), confirmed: false });
+  switch (outcome.kind) {
+    case 'refused':
+      return noticeMessage(`🚫 ${outcome.reason}`);
+    case 'confirm':
+      return abortConfirmMessage({ releaseId: outcome.release.id, version: outcome.release.version, previousVersion: outcome.release.previousVersion, reason: reasonWords.join(' ') });
+    case 'aborted':
+      return noticeMessage(`⏹️ ${outcome.release.version} is aborted: its gates are closed and its updates stopped. A new release can start. Follow it in <#${outcome.release.channelId}>.`);
+  }
+}
+
 function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage {
   const [severity = '', ...issueWords] = args;
   if (!SEVERITIES.includes(severity.toLowerCase() as (typeof SEVERITIES)[number]) || issueWords.length === 0) {
@@ -171,6 +190,20 @@ function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage 
 }
 
 async function answerPlan(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const [first, ...rest] = args;
+  if (first === 'cancel' || first === 'move') {
+    const [versionText, ...words] = rest;
+    let outcome;
+    if (first === 'cancel') {
+      outcome = await cancelPlan(deps, { versionText, by: command.user_id, reason: words.join(' ') });
+    } else {
+      const timed = /^\d{2}:\d{2}$/.test(words[1] ?? '');
+      const whenText = words.slice(0, timed ? 2 : 1).join(' ');
+      if (!whenText) return noticeMessage('Usage: `/release plan move vX.Y.Z YYYY-MM-DD [HH:MM] [reason]`.');
+      outcome = await movePlan(deps, { versionText, by: command.user_id, whenText, reason: words.slice(timed ? 2 : 1).join(' ') });
+    }
+    return noticeMessage(outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : outcome.said);
+  }
   const [versionText, ...when] = args;
   if (!versionText) return noticeMessage('Usage: `/release plan vX.Y.Z [YYYY-MM-DD [HH:MM]]`, for example `/release plan v1.3.0 2026-12-10 14:00`.');
   const outcome = await planRelease(deps, { versionText, ...(when.length > 0 ? { whenText: when.join(' ') } : {}), userId: command.user_id });

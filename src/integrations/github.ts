@@ -27,7 +27,20 @@ export interface DeployRun {
   status: string;
   conclusion: string | null;
   createdAt: string;
+  /** 1 for the first attempt; each re-run on GitHub adds one. */
+  attempt: number;
 }
+
+/** A review of a run's pending deployment, by whoever gave it: tminus's token, or a person in GitHub's UI. */
+export interface DeploymentReviewRecord {
+  state: 'approved' | 'rejected';
+  login: string;
+  comment: string;
+  environments: string[];
+}
+
+/** What a workflow dispatch answered: the run's id when GitHub returns run details, else nothing to go on. */
+export type DispatchResult = { runId: number; url: string } | { runId: undefined };
 
 export interface PublishedRelease {
   url: string;
@@ -48,14 +61,24 @@ export interface ReleaseRepository {
   listTags(): Promise<{ name: string; sha: string }[]>;
   findDeployRun(workflow: string, tag: string, sha: string): Promise<DeployRun | undefined>;
   getDeployRun(runId: number): Promise<DeployRun>;
+  /** The run, or undefined when GitHub no longer has it (deleted). */
+  findRun(runId: number): Promise<DeployRun | undefined>;
+  /** Cancels a run; 'not-running' when it had already completed. */
+  cancelRun(runId: number): Promise<'cancelled' | 'not-running'>;
+  /** The reviews of the run's pending deployments, oldest first, whoever gave them. */
+  deploymentReviews(runId: number): Promise<DeploymentReviewRecord[]>;
   listDeployJobs(runId: number): Promise<DeployJob[]>;
   findRelease(tag: string): Promise<PublishedRelease | undefined>;
   /** Publishes the GitHub release with generated notes; an existing one for the tag is returned as is. */
   publishRelease(tag: string, targetSha: string): Promise<PublishedRelease>;
-  /** Starts a workflow by `workflow_dispatch` on `ref` with `inputs` (GitHub answers without the run's id). */
-  dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<void>;
-  /** The newest `workflow_dispatch` run of `workflow` created at or after `since`. */
-  findDispatchedRun(workflow: string, since: Date): Promise<DeployRun | undefined>;
+  /**
+   * Starts a workflow by `workflow_dispatch` on `ref` with `inputs`, asking GitHub for the run's details
+   * (`return_run_details`); where GitHub refuses that parameter (older GitHub Enterprise), dispatches
+   * without it and answers `{ runId: undefined }`.
+   */
+  dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<DispatchResult>;
+  /** The `workflow_dispatch` runs of `workflow` created at or after `since`, oldest first. */
+  dispatchedRuns(workflow: string, since: Date): Promise<DeployRun[]>;
   /** Opens an issue; its URL. */
   createIssue(title: string, body: string, labels: string[]): Promise<string>;
   /**
@@ -130,12 +153,13 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
     }
   }
 
-  const toRun = (run: { id: number; html_url: string; status: string | null; conclusion: string | null; created_at: string }): DeployRun => ({
+  const toRun = (run: { id: number; html_url: string; status: string | null; conclusion: string | null; created_at: string; run_attempt?: number }): DeployRun => ({
     id: run.id,
     url: run.html_url,
     status: run.status ?? 'queued',
     conclusion: run.conclusion,
     createdAt: run.created_at,
+    attempt: run.run_attempt ?? 1,
   });
 
   return {
@@ -195,17 +219,52 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
         return { url: data.html_url, notes: data.body ?? '' };
       }),
 
-    dispatchWorkflow: (workflow, ref, inputs) =>
-      call(`start ${workflow}`, async () => {
-        await octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: workflow, ref, inputs });
+    dispatchWorkflow: async (workflow, ref, inputs) => {
+      const url = 'POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches';
+      try {
+        const { data } = await octokit.request(url, { ...repo, workflow_id: workflow, ref, inputs, return_run_details: true });
+        const details = data as { workflow_run_id?: number; html_url?: string } | undefined;
+        return typeof details?.workflow_run_id === 'number' ? { runId: details.workflow_run_id, url: details.html_url ?? '' } : { runId: undefined };
+      } catch (error) {
+        // A GitHub that does not know the parameter refuses the request as invalid: nothing was dispatched.
+        if (error instanceof RequestError && error.status === 422 && /return_run_details/i.test(JSON.stringify(error.response?.data ?? error.message))) {
+          await call(`start ${workflow}`, () => octokit.rest.actions.createWorkflowDispatch({ ...repo, workflow_id: workflow, ref, inputs }));
+          return { runId: undefined };
+        }
+        throw translate(`start ${workflow}`, error);
+      }
+    },
+
+    dispatchedRuns: (workflow, since) =>
+      call(`list the ${workflow} runs`, async () => {
+        // GitHub's clock and ours differ a little: look a few seconds before the dispatch.
+        const created = `>=${new Date(since.getTime() - 5_000).toISOString()}`;
+        const { data } = await octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: workflow, event: 'workflow_dispatch', created, per_page: 20 });
+        return data.workflow_runs.map(toRun).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
       }),
 
-    findDispatchedRun: (workflow, since) =>
-      orUndefined(`find the ${workflow} run`, async () => {
-        const created = `>=${new Date(since.getTime() - 5_000).toISOString()}`;
-        const { data } = await octokit.rest.actions.listWorkflowRuns({ ...repo, workflow_id: workflow, event: 'workflow_dispatch', created, per_page: 10 });
-        const run = data.workflow_runs.sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
-        return run ? toRun(run) : undefined;
+    findRun: (runId) => orUndefined(`read run ${runId}`, async () => toRun((await octokit.rest.actions.getWorkflowRun({ ...repo, run_id: runId })).data)),
+
+    cancelRun: async (runId) => {
+      try {
+        await octokit.rest.actions.cancelWorkflowRun({ ...repo, run_id: runId });
+        return 'cancelled';
+      } catch (error) {
+        // 409 "Cannot cancel a workflow run that is completed."
+        if (error instanceof RequestError && error.status === 409) return 'not-running';
+        throw translate(`cancel run ${runId}`, error);
+      }
+    },
+
+    deploymentReviews: (runId) =>
+      call(`read the deployment reviews of run ${runId}`, async () => {
+        const { data } = await octokit.rest.actions.getReviewsForRun({ ...repo, run_id: runId });
+        return data.map((r) => ({
+          state: r.state === 'approved' ? ('approved' as const) : ('rejected' as const),
+          login: r.user.login,
+          comment: r.comment ?? '',
+          environments: r.environments.map((e) => e.name ?? ''),
+        }));
       }),
 
     createIssue: (title, body, labels) =>

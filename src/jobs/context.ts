@@ -3,6 +3,7 @@ import type { Policy } from '../domain/policy.js';
 import type { Observability } from '../integrations/datadog.js';
 import type { ReleaseRepository } from '../integrations/github.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
+import type { ProductionHistory } from '../integrations/database/production-history.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
@@ -13,6 +14,8 @@ import type { ReleaseJobs } from './queue.js';
 /** What every job processor is given: the store, the outside world and the policy. Nothing is global. */
 export interface JobContext {
   store: ReleaseStore;
+  /** What production runs: rollback targets and the next versions are judged against it, not the tags. */
+  production: ProductionHistory;
   /** Release plans (`/release plan`). */
   releasePlans: ReleasePlanStore;
   gates: GateStore;
@@ -39,7 +42,14 @@ export const postKeys = {
   top: (releaseId: string) => `release-top:${releaseId}`,
   statusUpdate: (releaseId: string, n: number) => `status-update:${releaseId}:${n}`,
   complete: (releaseId: string) => `release-complete:${releaseId}`,
-  failed: (releaseId: string) => `release-failed:${releaseId}`,
+  /** The first attempt's failure keeps its old key; a re-run that fails again is a new post. */
+  failed: (releaseId: string, attempt = 1) => (attempt > 1 ? `release-failed:${releaseId}:${attempt}` : `release-failed:${releaseId}`),
+  productionAnsweredOnGitHub: (releaseId: string) => `production-answered-on-github:${releaseId}`,
+  rerun: (releaseId: string, attempt: number) => `deploy-rerun:${releaseId}:${attempt}`,
+  rerunNotFollowed: (releaseId: string, attempt: number) => `deploy-rerun-not-followed:${releaseId}:${attempt}`,
+  jobGaveUp: (releaseId: string, job: string) => `job-gave-up:${releaseId}:${job}`,
+  aborted: (releaseId: string) => `release-aborted:${releaseId}`,
+  autoRollbackRefused: (releaseId: string, at: string) => `auto-rollback-refused:${releaseId}:${at}`,
   githubUnreachable: (releaseId: string, since: Date) => `github-unreachable:${releaseId}:${since.getTime()}`,
   gate: (gateId: string) => `gate:${gateId}`,
   gateDecided: (gateId: string) => `gate-decided:${gateId}`,

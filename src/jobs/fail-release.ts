@@ -3,6 +3,8 @@ import { releaseFailedMessage } from '../messages/release-failed.js';
 import type { JobPayloads } from './queue.js';
 import { postKeys, type JobContext } from './context.js';
 import { settleStatusUpdates } from './post-status-update.js';
+import { refreshGateMessages } from './gate-decision.js';
+import { scheduleNextPoll, watchesForRerun } from './follow-deploy.js';
 import { loadMilestones, refreshProgressView } from './progress-view.js';
 
 /** Rollback command from the policy's template, with the versions filled in. */
@@ -18,20 +20,24 @@ export function rollbackCommand(template: string | undefined, version: string, p
 export async function failRelease(ctx: JobContext, data: JobPayloads['fail-release']): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
   if (!release) return;
+  const attempt = data.attempt ?? 1;
   if (release.state !== 'failed') {
     const applied = await ctx.store.apply(release.id, data.event, {
       set: { finishedAt: new Date(data.finishedAt), failureReason: data.reason },
-      details: { reason: data.reason },
+      details: { reason: data.reason, ...(attempt > 1 ? { attempt } : {}) },
     });
     if (!applied.ok) return;
     release = applied.release;
+    await refreshGateMessages(ctx, release.id);
+  } else if (release.deployRunAttempt !== attempt) {
+    return;
   }
   const milestones = loadMilestones(release, ctx);
   const touched = productionTouched(milestones);
   if (release.threadTs) {
     await settleStatusUpdates(ctx, release);
     await ctx.posts.postOnce(
-      postKeys.failed(release.id),
+      postKeys.failed(release.id, attempt),
       { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs },
       releaseFailedMessage({
         version: release.version,
@@ -48,4 +54,6 @@ export async function failRelease(ctx: JobContext, data: JobPayloads['fail-relea
     );
   }
   await refreshProgressView(ctx, release);
+  // Someone may re-run the failed run on GitHub: tminus keeps an eye on it for a while.
+  if (watchesForRerun(ctx, release)) await scheduleNextPoll(ctx, release, 0, ctx.policy.deploy.rerunPollInterval);
 }

@@ -1,32 +1,51 @@
 import { productionGate } from '../domain/approvals.js';
 import { firstFailure, milestoneProgress } from '../domain/milestones.js';
-import { postGate } from './gate-decision.js';
-import { GitHubUnavailableError } from '../integrations/github.js';
+import { postGate, refreshGateMessages } from './gate-decision.js';
+import { GitHubUnavailableError, type DeployRun } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
-import { section } from '../messages/format.js';
+import { escape, section } from '../messages/format.js';
 import { postKeys, type JobContext } from './context.js';
+import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
 import { refreshProgressView, storeMilestones } from './progress-view.js';
+import { dueUpdate } from './post-status-update.js';
 
 /** The poll number due at `at`: polls are slots of the policy's poll interval since the release started. */
 export function pollSlot(release: Pick<Release, 'startedAt'>, at: Date, pollInterval: number): number {
   return Math.max(0, Math.floor((at.getTime() - release.startedAt.getTime()) / pollInterval));
 }
 
-async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number): Promise<void> {
+/** Queues the next look at the run, `after` from now (the poll interval by default), under the next free poll number. */
+export async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number, after = ctx.policy.deploy.pollInterval): Promise<void> {
   const interval = ctx.policy.deploy.pollInterval;
-  const next = Math.max(poll + 1, pollSlot(release, ctx.clock(), interval) + 1);
-  const dueAt = release.startedAt.getTime() + next * interval;
-  await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: dueAt - ctx.clock().getTime() });
+  const dueAt = ctx.clock().getTime() + after;
+  const next = Math.max(poll + 1, pollSlot(release, new Date(dueAt), interval));
+  await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: Math.max(after, release.startedAt.getTime() + next * interval - ctx.clock().getTime()) });
+}
+
+const FOLLOWED: readonly Release['state'][] = ['tagged', 'deploying', 'awaiting_production_approval'];
+
+/** A failed deploy whose run may still be re-run on GitHub (within `deploy.rerunWindow`), with no rollback started. */
+export function watchesForRerun(ctx: Pick<JobContext, 'policy' | 'clock'>, release: Release): boolean {
+  return (
+    release.state === 'failed' &&
+    release.deployRunId !== null &&
+    release.rollback === null &&
+    release.finishedAt !== null &&
+    ctx.clock().getTime() - release.finishedAt.getTime() < ctx.policy.deploy.rerunWindow
+  );
 }
 
 /**
- * Follows the deploy workflow run the tag push started: finds it, reads its jobs into the guide's milestones,
- * keeps the top message current, and hands over to completion or failure when the run ends. GitHub being
- * down does not end the release: the thread is told once and the polling goes on.
+ * Follows the deploy workflow run the tag push started, with GitHub as the source of truth: finds the run,
+ * reads its jobs into the guide's milestones, keeps the top message current, and follows what happened
+ * there whoever did it: the production environment approved or rejected in GitHub's UI, the run cancelled,
+ * re-run or deleted. GitHub being down does not end the release: the thread is told once and polling goes on.
  */
 export async function followDeploy(ctx: JobContext, data: { releaseId: string; poll: number }): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
-  if (!release || (release.state !== 'tagged' && release.state !== 'deploying' && release.state !== 'awaiting_production_approval')) return;
+  if (!release) return;
+  if (watchesForRerun(ctx, release)) return watchForRerun(ctx, release, data.poll);
+  if (!FOLLOWED.includes(release.state)) return;
   try {
     if (release.deployRunId === null) {
       const run = await ctx.github.findDeployRun(ctx.deployWorkflow, release.version, release.targetSha!);
@@ -41,23 +60,43 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
           });
           return;
         }
-        release = await recovered(ctx, release);
+        release = await githubAnswered(ctx, release);
         await scheduleNextPoll(ctx, release, data.poll);
         return;
       }
       const found = await ctx.store.apply(release.id, 'deploy_run_found', {
-        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: new Date(run.createdAt) },
+        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: new Date(run.createdAt), deployRunAttempt: run.attempt },
         details: { runId: run.id, url: run.url, workflow: ctx.deployWorkflow },
       });
       if (!found.ok) return;
       release = found.release;
     }
     const runId = release.deployRunId!;
-    const [run, jobs] = await Promise.all([ctx.github.getDeployRun(runId), ctx.github.listDeployJobs(runId)]);
+    const run = await ctx.github.findRun(runId);
+    if (!run) {
+      await ctx.jobs.add('fail-release', {
+        releaseId: release.id,
+        event: 'deploy_run_lost',
+        reason: `the deploy run ${release.deployRunUrl ?? runId} was deleted on GitHub, so tminus cannot tell what production runs: check it, then \`/release rollback ${release.version}\` if it was deployed`,
+        finishedAt: ctx.clock().toISOString(),
+      });
+      return;
+    }
+    if (run.attempt > release.deployRunAttempt) {
+      await ctx.store.audit(release.id, 'deploy.run_rerun', { runId, attempt: run.attempt });
+      release = await ctx.store.update(release.id, { deployRunAttempt: run.attempt });
+    }
+    const jobs = await ctx.github.listDeployJobs(runId);
     const progress = milestoneProgress(ctx.policy.deploy.milestones, jobs);
-    release = await ctx.store.update(release.id, { progress: storeMilestones(progress), githubUnreachableSince: null });
-    await refreshProgressView(ctx, release);
+    release = await ctx.store.update(release.id, { progress: storeMilestones(progress) });
+    release = await githubAnswered(ctx, release);
 
+    if (release.state === 'awaiting_production_approval' && run.status !== 'waiting') {
+      const answered = await productionAnsweredOnGitHub(ctx, release, run);
+      if (!answered) return;
+      release = answered;
+    }
+    await refreshProgressView(ctx, release);
     if (run.status === 'waiting' && release.state === 'deploying') await openProductionGate(ctx, release, runId);
     if (run.status !== 'completed') {
       await scheduleNextPoll(ctx, release, data.poll);
@@ -65,20 +104,64 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
     }
     const finishedAt = jobs.map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop() ?? ctx.clock().toISOString();
     if (run.conclusion === 'success') {
-      await ctx.jobs.add('complete-release', { releaseId: release.id, finishedAt });
+      await ctx.jobs.ensure('complete-release', { releaseId: release.id, finishedAt });
       return;
     }
     const failed = firstFailure(progress)?.failure ?? jobs.find((j) => j.conclusion === 'failure');
     const reason =
       run.conclusion === 'cancelled'
-        ? 'the deploy workflow run was cancelled'
+        ? 'the deploy workflow run was cancelled on GitHub'
         : `the deploy workflow run ended with ${run.conclusion ?? 'no conclusion'}${failed ? ` (job ${'job' in failed ? failed.job : failed.name} failed)` : ''}`;
-    await ctx.jobs.add('fail-release', { releaseId: release.id, event: 'deploy_failed', reason, finishedAt });
+    await ctx.jobs.ensure('fail-release', { releaseId: release.id, event: 'deploy_failed', reason, finishedAt, attempt: release.deployRunAttempt });
   } catch (error) {
     if (!(error instanceof GitHubUnavailableError)) throw error;
-    await noteGitHubUnreachable(ctx, release, error);
+    await noteGitHubUnreachable(ctx, release, error, `following the deploy of ${release.version}`);
     await scheduleNextPoll(ctx, release, data.poll);
   }
+}
+
+/**
+ * The run no longer waits at the production environment while tminus's gate is still open: someone
+ * answered the review outside Slack (GitHub's UI, another tool, an admin bypass). The gate closes saying who
+ * acted where; an approval lets the release go on, a rejection ends it. Returns the release to go on with,
+ * or undefined when it ended.
+ */
+async function productionAnsweredOnGitHub(ctx: JobContext, release: Release, run: DeployRun): Promise<Release | undefined> {
+  const environment = ctx.policy.productionApproval.environment;
+  const reviews = await ctx.github.deploymentReviews(run.id);
+  const review = reviews.filter((r) => r.environments.length === 0 || r.environments.includes(environment)).at(-1);
+  const rejected = review?.state === 'rejected' || (review === undefined && run.status === 'completed' && run.conclusion !== 'success');
+  const who = review ? `@${review.login}` : 'someone outside Slack';
+  const outcome = `${rejected ? 'Rejected' : 'Approved'} on GitHub by ${who}${review?.comment ? `: “${review.comment}”` : ''}`;
+  const actor = review ? `github:${review.login}` : 'github';
+  const now = ctx.clock();
+  const applied = await ctx.store.withLock(release.id, async (locked, tx) => {
+    const gate = await ctx.gates.ofRelease(locked.id, 'production', tx);
+    if (gate?.state === 'open') await ctx.gates.close(tx, gate, rejected ? 'rejected' : 'approved', now, { text: outcome, actor });
+    return ctx.store.applyLocked(tx, locked, rejected ? 'production_rejected_on_github' : 'production_approved_on_github', {
+      actor,
+      ...(rejected ? { set: { finishedAt: now, failureReason: `production deploy ${outcome.charAt(0).toLowerCase()}${outcome.slice(1)}` } } : {}),
+      details: { runId: run.id, reviewer: review?.login ?? null, comment: review?.comment ?? null },
+    });
+  });
+  await refreshGateMessages(ctx, release.id);
+  if (!applied.ok) return applied.release?.state === 'deploying' ? applied.release : undefined;
+  if (release.threadTs) {
+    await ctx.posts.postOnce(postKeys.productionAnsweredOnGitHub(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
+      text: `${rejected ? '🚫' : '✅'} Production deploy of ${release.version}: ${outcome}`,
+      blocks: [
+        section(
+          `${rejected ? '🚫' : '✅'} *Production deploy of ${release.version}*: ${escape(outcome)}. ` +
+            (rejected ? 'Production still runs the previous version.' : 'The deploy continues; tminus goes on following it.'),
+        ),
+      ],
+    });
+  }
+  if (rejected) {
+    await refreshProgressView(ctx, applied.release);
+    return undefined;
+  }
+  return applied.release;
 }
 
 /**
@@ -91,8 +174,9 @@ async function openProductionGate(ctx: JobContext, release: Release, runId: numb
   if (!environment) return;
   const opened = await ctx.store.withLock(release.id, async (locked, tx) => {
     if (locked.state !== 'deploying') return undefined;
-    const { gate } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId);
-    if (gate.state !== 'open') return undefined;
+    const { gate, opened } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId);
+    // A re-run waits again at the environment: the gate answered for the first attempt does not answer it.
+    if (!opened && gate.state !== 'open') return undefined;
     const applied = await ctx.store.applyLocked(tx, locked, 'production_approval_requested', { details: { gateId: gate.id, environment: environment.environment } });
     return applied.ok ? { gate, release: applied.release } : undefined;
   });
@@ -106,26 +190,56 @@ function productionGateRule(ctx: JobContext) {
   return { roles: [...rule.roles], rule: rule.rule, approvers: rule.approvers };
 }
 
-async function recovered(ctx: JobContext, release: Release): Promise<Release> {
-  return release.githubUnreachableSince ? ctx.store.update(release.id, { githubUnreachableSince: null }) : release;
-}
-
-/** Says once per outage, in the thread, that GitHub cannot be reached and tminus keeps trying. */
-async function noteGitHubUnreachable(ctx: JobContext, release: Release, error: Error): Promise<void> {
-  ctx.log.warn({ releaseId: release.id, err: error }, 'GitHub unreachable while following the deploy');
-  let since = release.githubUnreachableSince;
-  if (!since) {
-    since = ctx.clock();
-    await ctx.store.update(release.id, { githubUnreachableSince: since });
-    await ctx.store.audit(release.id, 'github.unreachable', { error: error.message });
+/**
+ * A failed deploy's run, read now and then for `deploy.rerunWindow`: when someone re-runs it on GitHub,
+ * the release goes back to deploying and tminus follows the new attempt (unless another deployment is in
+ * flight by then, which the thread is told).
+ */
+async function watchForRerun(ctx: JobContext, release: Release, poll: number): Promise<void> {
+  let run: DeployRun | undefined | 'unreachable';
+  try {
+    run = await ctx.github.findRun(release.deployRunId!);
+  } catch (error) {
+    if (!(error instanceof GitHubUnavailableError)) throw error;
+    run = 'unreachable';
   }
-  if (!release.threadTs) return;
-  await ctx.posts.postOnce(
-    postKeys.githubUnreachable(release.id, since),
-    { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs },
-    {
-      text: `⚠️ GitHub cannot be reached: still following ${release.version}`,
-      blocks: [section(`⚠️ *GitHub cannot be reached* (${error.message}). tminus keeps following the deploy of ${release.version} and will update this thread when GitHub answers again.`)],
-    },
-  );
+  // A deleted run cannot be re-run: nothing more to watch.
+  if (run === undefined) return;
+  if (run === 'unreachable' || run.attempt <= release.deployRunAttempt) {
+    await scheduleNextPoll(ctx, release, poll, ctx.policy.deploy.rerunPollInterval);
+    return;
+  }
+  const thread = release.threadTs ? { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs } : undefined;
+  let resumed: Release | undefined;
+  try {
+    const applied = await ctx.store.apply(release.id, 'deploy_rerun', {
+      actor: 'github',
+      set: { deployRunAttempt: run.attempt, finishedAt: null, failureReason: null },
+      details: { runId: run.id, attempt: run.attempt },
+    });
+    if (!applied.ok) return;
+    resumed = applied.release;
+  } catch (error) {
+    if (!String((error as { cause?: unknown }).cause ?? error).includes('releases_one_in_flight')) throw error;
+    const running = (await ctx.store.inFlight())[0];
+    await ctx.store.audit(release.id, 'deploy.rerun_not_followed', { attempt: run.attempt, inFlight: running?.version ?? null });
+    if (thread) {
+      await ctx.posts.postOnce(postKeys.rerunNotFollowed(release.id, run.attempt), thread, {
+        text: `The deploy run of ${release.version} was re-run on GitHub, but ${running?.version ?? 'another deployment'} is in flight`,
+        blocks: [section(`⚠️ The deploy run of ${release.version} was re-run on GitHub (attempt ${run.attempt}) while ${running?.version ?? 'another deployment'} is in flight. The guide allows no two deployments at once: tminus does not follow this attempt. Cancel it on GitHub, or let it finish and check production yourself.`)],
+      });
+    }
+    return;
+  }
+  if (thread) {
+    await ctx.posts.postOnce(postKeys.rerun(release.id, run.attempt), thread, {
+      text: `🔁 The deploy run of ${release.version} was re-run on GitHub (attempt ${run.attempt})`,
+      blocks: [section(`🔁 *The deploy run of ${release.version} was re-run on GitHub* (attempt ${run.attempt}, <${run.url}|run>). tminus follows it again; the release is deploying.`)],
+    });
+  }
+  await refreshProgressView(ctx, resumed);
+  const interval = ctx.policy.statusUpdates.interval;
+  const next = dueUpdate(resumed, ctx.clock(), interval) + 1;
+  await ctx.jobs.add('post-status-update', { releaseId: resumed.id, update: next }, { delayMs: resumed.startedAt.getTime() + next * interval - ctx.clock().getTime() });
+  await scheduleNextPoll(ctx, resumed, poll, 0);
 }

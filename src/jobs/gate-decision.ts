@@ -9,7 +9,7 @@ import { gateStatus } from '../domain/approvals.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
 import { section } from '../messages/format.js';
-import { latestVersion, parseVersion } from '../domain/version.js';
+import { nextUnusedPatch } from '../domain/production.js';
 
 /** The gate's message as it stands: who may approve, who did, and the buttons while it is open. */
 export async function renderGate(ctx: JobContext, gate: Gate, release: Release): Promise<SlackMessage> {
@@ -18,6 +18,7 @@ export async function renderGate(ctx: JobContext, gate: Gate, release: Release):
   const holders = [...new Set((await Promise.all(rule.roles.map((r) => ctx.roles.holders(r as RoleName)))).flat())].filter((u) => u !== release.requestedBy);
   const status = gateStatus(rule, decisions.filter((d) => d.decision === 'approved').map((d) => ({ userId: d.userId, roles: d.roles as RoleName[] })), release.requestedBy);
   return gateMessage({
+    releaseId: release.id,
     gateId: gate.id,
     kind: gate.kind,
     version: release.version,
@@ -25,12 +26,20 @@ export async function renderGate(ctx: JobContext, gate: Gate, release: Release):
     needs: describeGate(rule),
     approvers: holders,
     state: gate.state,
+    ...(gate.outcome ? { outcome: gate.outcome } : {}),
     decisions: decisions.map((d) => ({ userId: d.userId, decision: d.decision, at: d.at, reason: d.reason })),
     counted: status.counted,
     needed: status.needed,
     testing: ctx.policy.releaseTypes[release.type].testing,
     timeZone: ctx.policy.timezone,
   });
+}
+
+/** Re-renders every gate message of a release: after the release ended or a gate was answered outside Slack. */
+export async function refreshGateMessages(ctx: JobContext, releaseId: string): Promise<void> {
+  for (const gate of await ctx.gates.allOf(releaseId)) {
+    await ctx.posts.refresh(postKeys.gate(gate.id), async () => renderGate(ctx, (await ctx.gates.find(gate.id))!, (await ctx.store.findById(releaseId))!));
+  }
 }
 
 /** Posts a gate's message in the release's thread (once), e.g. when the gate opens. */
@@ -116,13 +125,9 @@ async function coordinatedRollbackDecided(ctx: JobContext, gate: Gate, release: 
     `Coordinated rollback of ${release.version}, approved in Slack by ${approver} (tminus).\n\nThis commit restores the tree of ${previous} on top of the default branch. Merge it and ship it as the next patch release.`,
   );
   await ctx.store.audit(release.id, 'rollback.revert_pull_request_opened', { url: pr.url, number: pr.number, commit: pr.commit, to: previous });
-  // The revert ships as the next patch above the latest release (which may be newer than the reverted one).
-  const released = (await ctx.store.releasedVersions()).flatMap((t) => {
-    const v = parseVersion(t);
-    return v.ok && v.version.prerelease.length === 0 ? [v.version] : [];
-  });
-  const latest = latestVersion(released);
-  const patch = latest ? `v${latest.major}.${latest.minor}.${latest.patch + 1}` : 'the next patch version';
+  // The revert ships as the next patch above what production runs (which may be newer than the reverted one).
+  const production = await ctx.production.productionVersion();
+  const patch = production ? nextUnusedPatch(production, await ctx.production.knownVersions()).tag : 'the next patch version';
   await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, {
     text: `Revert pull request for ${release.version}: ${pr.url}`,
     blocks: [section(`↩️ *Coordinated rollback approved* by <@${approver}>: <${pr.url}|pull request #${pr.number}> reverts ${release.version} to ${previous}. Merge it and ship it as the next patch release: \`/release start ${patch}\`.`)],

@@ -1,5 +1,5 @@
 import { currentStep } from '../domain/milestones.js';
-import { isInFlight, STATE_LABELS } from '../domain/release.js';
+import { isReleaseDay, STATE_LABELS } from '../domain/release.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { statusUpdateMessage } from '../messages/status-update.js';
 import type { SlackMessage } from '../messages/types.js';
@@ -14,7 +14,7 @@ export function dueUpdate(release: Pick<Release, 'startedAt'>, at: Date, interva
 /** Status updates are claimed under this prefix; the end of a release waits for claimed ones to be posted. */
 export const STATUS_UPDATE_PREFIX = 'status-update:';
 
-function updateMessage(ctx: JobContext, release: Release, n: number): SlackMessage {
+function updateMessage(ctx: JobContext, release: Release, n: number, late = false): SlackMessage {
   const interval = ctx.policy.statusUpdates.interval;
   const dueAt = release.startedAt.getTime() + n * interval;
   return statusUpdateMessage({
@@ -27,36 +27,38 @@ function updateMessage(ctx: JobContext, release: Release, n: number): SlackMessa
     currentStep: currentStep(loadMilestones(release, ctx)) ?? STATE_LABELS[release.state],
     interval,
     timeZone: ctx.policy.timezone,
-    postedLate: ctx.clock().getTime() - dueAt > interval,
+    postedLate: late || ctx.clock().getTime() - dueAt > interval,
   });
 }
 
 /**
- * Posts the guide's "Release In Progress" update N in the release's thread, and every earlier one that is
- * missing (tminus was down when it was due), each exactly once. Whether an update is due is decided, and
- * its post claimed, under the release's row lock: once the release has ended no update can be claimed,
- * and the end of the release waits for claimed updates to be posted before it posts its own message.
+ * Posts the guide's "Release In Progress" update that is due now in the release's thread, exactly once,
+ * and only while release day runs (T-0 to production: none while waiting for approval, none during a
+ * rollback, none after the end). After downtime the update due now is posted, marked late; the ones missed
+ * meanwhile are not back-filled. Whether an update is due is decided, and its post claimed, under the
+ * release's row lock: once the release has ended no update can be claimed, and the end of the release waits
+ * for claimed updates to be posted before it posts its own message.
  */
 export async function postStatusUpdate(ctx: JobContext, data: { releaseId: string; update: number }): Promise<void> {
   const interval = ctx.policy.statusUpdates.interval;
   const claimed = await ctx.store.withLock(data.releaseId, async (release, tx) => {
-    if (!isInFlight(release.state) || !release.threadTs) return undefined;
+    if (!isReleaseDay(release.state) || !release.threadTs) return undefined;
     const dueNow = dueUpdate(release, ctx.clock(), interval);
-    const slots: { n: number; fresh: boolean }[] = [];
-    for (let n = 1; n <= Math.min(data.update, dueNow); n++) {
-      const fresh = await ctx.posts.claim(postKeys.statusUpdate(release.id, n), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, tx);
-      slots.push({ n, fresh });
-    }
-    return { release, slots, next: Math.max(data.update, dueNow) + 1 };
+    const next = Math.max(data.update, dueNow) + 1;
+    if (dueNow < 1) return { release, slot: undefined, next: Math.max(data.update, 1) };
+    const fresh = await ctx.posts.claim(postKeys.statusUpdate(release.id, dueNow), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, tx);
+    // The update before it was never posted (nobody was running then): this one says it comes after a gap.
+    const late = dueNow > 1 && data.update < dueNow && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, dueNow - 1))) === undefined;
+    return { release, slot: { n: dueNow, fresh, late }, next };
   });
   if (!claimed) return;
-  const { release, slots, next } = claimed;
-  for (const { n, fresh } of slots) {
+  const { release, slot, next } = claimed;
+  if (slot) {
     await ctx.posts.deliver(
-      postKeys.statusUpdate(release.id, n),
+      postKeys.statusUpdate(release.id, slot.n),
       { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! },
-      updateMessage(ctx, release, n),
-      fresh,
+      updateMessage(ctx, release, slot.n, slot.late),
+      slot.fresh,
     );
   }
   const dueAt = release.startedAt.getTime() + next * interval;

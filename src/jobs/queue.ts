@@ -11,9 +11,11 @@ export interface JobPayloads {
   'complete-release': { releaseId: string; finishedAt: string };
   'fail-release': {
     releaseId: string;
-    event: 'start_failed' | 'deploy_run_missing' | 'deploy_failed';
+    event: 'start_failed' | 'deploy_run_missing' | 'deploy_failed' | 'deploy_run_lost';
     reason: string;
     finishedAt: string;
+    /** The deploy run's attempt that failed (a re-run that fails again is a new failure). */
+    attempt?: number;
   };
   'sync-released-versions': Record<string, never>;
   reconcile: Record<string, never>;
@@ -37,6 +39,10 @@ export interface JobPayloads {
   'refresh-checklist': { planId: string; checklist: string; change: number };
   /** `/release plan`: read what was merged since the last tag, post the plan card and the notes draft. */
   'build-plan': { planId: string };
+  /** `/release abort`: cancel the run that has not reached production, close gate messages, tell the thread. */
+  'abort-release': { releaseId: string };
+  /** A plan was cancelled or moved (`plan_events` row `eventId`): say so in its thread. */
+  'plan-changed': { planId: string; eventId: number };
 }
 export type JobName = keyof JobPayloads;
 
@@ -66,6 +72,8 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'plan-event': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
   'refresh-checklist': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
   'build-plan': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'abort-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'plan-changed': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
 };
 
 /** Housekeeping that every replica schedules under the same id, so it runs once per period. */
@@ -81,7 +89,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'follow-deploy': (d) => `${d.releaseId}-${d.poll}`,
   'post-status-update': (d) => `${d.releaseId}-${d.update}`,
   'complete-release': (d) => d.releaseId,
-  'fail-release': (d) => d.releaseId,
+  'fail-release': (d) => (d.attempt && d.attempt > 1 ? `${d.releaseId}-${d.attempt}` : d.releaseId),
   'sync-released-versions': () => 'now',
   reconcile: () => 'now',
   'gate-decision': (d) => `${d.gateId}-${d.decisions}`,
@@ -97,6 +105,8 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'plan-event': (d) => `${d.planId}-${d.event}-${d.late ? 'late' : d.override ? 'override' : d.attempt}`,
   'refresh-checklist': (d) => `${d.planId}-${d.checklist}-${d.change}`,
   'build-plan': (d) => d.planId,
+  'abort-release': (d) => d.releaseId,
+  'plan-changed': (d) => `${d.planId}-${d.eventId}`,
 };
 
 export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {
@@ -119,6 +129,23 @@ export class ReleaseJobs {
       removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
       removeOnFail: { age: 30 * 24 * 3600 },
     });
+  }
+
+  /**
+   * Makes sure the job is there: queues it, and when a job with its id already gave up (failed for good),
+   * tries it again from its first attempt. The reconciler calls this for what a state needs, so a job whose
+   * retries ran out during an outage is not the end of the release.
+   */
+  async ensure<N extends JobName>(name: N, data: JobPayloads[N], options: { delayMs?: number } = {}): Promise<'queued' | 'revived' | 'there'> {
+    const id = jobId(name, data);
+    const existing = await this.queue.getJob(id);
+    if (!existing) {
+      await this.add(name, data, options);
+      return 'queued';
+    }
+    if ((await existing.getState()) !== 'failed') return 'there';
+    await existing.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return 'revived';
   }
 
   /** Runs a housekeeping job now (once, while it is queued) and then on its schedule. */

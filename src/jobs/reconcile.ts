@@ -1,57 +1,110 @@
+import { isReleaseDay } from '../domain/release.js';
 import { verificationSchedule, watchPeriod } from '../domain/verification.js';
+import type { Release } from '../integrations/database/release-store.js';
 import { startApprovedRelease } from '../services/approvals.js';
-import type { JobContext } from './context.js';
+import { postKeys, type JobContext } from './context.js';
 import { startReleaseDay } from './gate-decision.js';
-import { pollSlot } from './follow-deploy.js';
+import { pollSlot, watchesForRerun } from './follow-deploy.js';
 import { dueUpdate } from './post-status-update.js';
+import { hotfixSteps } from './progress-view.js';
+import { rollbackPollSlot } from './run-rollback.js';
 
 /**
- * Postgres is the source of truth: for every release in flight, makes sure the jobs that carry it on are
- * queued. Job ids name the work, so what is already queued is left alone. Runs at start-up and every minute,
- * which also recovers from a Redis that lost its data.
+ * Postgres is the source of truth: for every release that is not over, makes sure the jobs that carry it
+ * on are queued, and tries again the ones that gave up. Job ids name the work, so what is already queued is
+ * left alone. Runs at start-up and every minute, which also recovers from a Redis that lost its data.
  */
 export async function reconcileReleases(ctx: JobContext): Promise<number> {
   const releases = await ctx.store.open();
   const now = ctx.clock();
   for (const waiting of releases.filter((r) => r.state === 'awaiting_approval')) {
-    if (!waiting.threadTs) await ctx.jobs.add('announce-release', { releaseId: waiting.id });
+    if (!waiting.threadTs) await ctx.jobs.ensure('announce-release', { releaseId: waiting.id });
     // Approved while another deployment ran: it starts once that one has ended.
     else if (await startApprovedRelease(ctx, waiting)) await startReleaseDay(ctx, (await ctx.store.findById(waiting.id))!);
   }
   for (const release of releases.filter((r) => r.state !== 'awaiting_approval')) {
     if (!release.threadTs) {
-      await ctx.jobs.add('announce-release', { releaseId: release.id });
+      await ctx.jobs.ensure('announce-release', { releaseId: release.id });
       continue;
     }
-    if (release.state === 'started') {
-      await ctx.jobs.add('create-tag', { releaseId: release.id });
-    } else {
-      const interval = ctx.policy.deploy.pollInterval;
-      const next = pollSlot(release, now, interval) + 1;
-      await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: release.startedAt.getTime() + next * interval - now.getTime() });
-    }
-    const updateInterval = ctx.policy.statusUpdates.interval;
-    const due = dueUpdate(release, now, updateInterval);
-    if (due >= 1) await ctx.jobs.add('post-status-update', { releaseId: release.id, update: due });
-    await ctx.jobs.add(
-      'post-status-update',
-      { releaseId: release.id, update: due + 1 },
-      { delayMs: release.startedAt.getTime() + (due + 1) * updateInterval - now.getTime() },
-    );
+    if (release.state === 'started') await ctx.jobs.ensure('create-tag', { releaseId: release.id });
+    else if (release.state === 'rolling_back') await ensureRollback(ctx, release, now);
+    else await ensureFollowing(ctx, release, now);
+    if (isReleaseDay(release.state)) await ensureStatusUpdates(ctx, release, now);
   }
+  for (const release of releases) {
+    await ensureGateDecisions(ctx, release);
+    if (release.type === 'hotfix') await ensureHotfixReminders(ctx, release, now);
+  }
+  for (const failed of await ctx.store.endedSince('failed', new Date(now.getTime() - ctx.policy.deploy.rerunWindow))) {
+    if (watchesForRerun(ctx, failed)) await ensureFollowing(ctx, failed, now, ctx.policy.deploy.rerunPollInterval);
+  }
+  // Aborted by hand: the run's cancellation and the thread's notice, when their job was lost.
+  for (const aborted of await ctx.store.endedSince('aborted', new Date(now.getTime() - 24 * 3_600_000))) {
+    if (aborted.threadTs && !(await ctx.posts.tsOf(postKeys.aborted(aborted.id)))) await ctx.jobs.ensure('abort-release', { releaseId: aborted.id });
+  }
+  // A plan whose build job was lost with Redis's data (or gave up and was not abandoned yet).
+  for (const plan of await ctx.releasePlans.drafting()) await ctx.jobs.ensure('build-plan', { planId: plan.id });
   await reconcileWatches(ctx, now);
   return releases.length;
 }
 
+async function ensureFollowing(ctx: JobContext, release: Release, now: Date, after = 0): Promise<void> {
+  const interval = ctx.policy.deploy.pollInterval;
+  const next = pollSlot(release, new Date(now.getTime() + after), interval) + 1;
+  await ctx.jobs.ensure('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: release.startedAt.getTime() + next * interval - now.getTime() });
+}
+
+async function ensureRollback(ctx: JobContext, release: Release, now: Date): Promise<void> {
+  const poll = rollbackPollSlot(ctx, release, now) + 1;
+  await ctx.jobs.ensure('run-rollback', { releaseId: release.id, poll }, { delayMs: Date.parse(release.rollback!.startedAt) + poll * ctx.policy.rollback.pollInterval - now.getTime() });
+}
+
+async function ensureStatusUpdates(ctx: JobContext, release: Release, now: Date): Promise<void> {
+  const interval = ctx.policy.statusUpdates.interval;
+  const due = dueUpdate(release, now, interval);
+  if (due >= 1) await ctx.jobs.ensure('post-status-update', { releaseId: release.id, update: due });
+  await ctx.jobs.ensure('post-status-update', { releaseId: release.id, update: due + 1 }, { delayMs: release.startedAt.getTime() + (due + 1) * interval - now.getTime() });
+}
+
+/** A gate decided in Slack whose consequences were not all carried out (told, answered on GitHub, started). */
+async function ensureGateDecisions(ctx: JobContext, release: Release): Promise<void> {
+  for (const gate of await ctx.gates.allOf(release.id)) {
+    if (gate.state !== 'approved' && gate.state !== 'rejected') continue;
+    if (gate.outcome) continue; // answered outside Slack: nothing of tminus's to carry out
+    if (await ctx.posts.tsOf(gate.state === 'approved' && gate.kind === 'release' && release.state === 'awaiting_approval' ? postKeys.waitingForDeployment(release.id) : postKeys.gateDecided(gate.id))) continue;
+    await ctx.jobs.ensure('gate-decision', { gateId: gate.id, decisions: -1 });
+  }
+}
+
+/** The hotfix timeline's reminders and escalations (delayed jobs: lost with Redis's data, so queued again). */
+async function ensureHotfixReminders(ctx: JobContext, release: Release, now: Date): Promise<void> {
+  if (!release.hotfix) return;
+  for (const step of hotfixSteps(release, ctx)) {
+    if (!step.dueAt || release.hotfix.steps[step.key]) continue;
+    const reminded = await ctx.posts.tsOf(postKeys.hotfixStep(release.id, step.key, 'reminder'));
+    if (!reminded) {
+      await ctx.jobs.ensure('hotfix-step-due', { releaseId: release.id, step: step.key, stage: 'reminder' }, { delayMs: step.dueAt.getTime() - now.getTime() });
+    } else if (!(await ctx.posts.tsOf(postKeys.hotfixStep(release.id, step.key, 'escalation')))) {
+      const at = step.dueAt.getTime() + ctx.policy.releaseTypes.hotfix.escalateAfter;
+      await ctx.jobs.ensure('hotfix-step-due', { releaseId: release.id, step: step.key, stage: 'escalation' }, { delayMs: at - now.getTime() });
+    }
+  }
+}
+
 /** Releases under post-release watch: the next verification run and the stable mark are queued. */
 async function reconcileWatches(ctx: JobContext, now: Date): Promise<void> {
-  if (!ctx.observability) return;
   for (const release of await ctx.store.watched()) {
+    // Completed, but the complete message (or the GitHub release) never made it.
+    if (!(await ctx.posts.tsOf(postKeys.complete(release.id)))) {
+      await ctx.jobs.ensure('complete-release', { releaseId: release.id, finishedAt: release.finishedAt!.toISOString() });
+    }
+    if (!ctx.observability) continue;
     const finished = release.finishedAt!.getTime();
     const watch = watchPeriod(ctx.policy, release.type);
     const schedule = verificationSchedule(ctx.policy, watch);
     const next = schedule.findIndex((run) => finished + run.at > now.getTime());
-    if (next >= 0) await ctx.jobs.add('verify-release', { releaseId: release.id, run: next + 1, attempt: 1 }, { delayMs: finished + schedule[next]!.at - now.getTime() });
-    await ctx.jobs.add('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + watch - now.getTime() });
+    if (next >= 0) await ctx.jobs.ensure('verify-release', { releaseId: release.id, run: next + 1, attempt: 1 }, { delayMs: finished + schedule[next]!.at - now.getTime() });
+    await ctx.jobs.ensure('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + watch - now.getTime() });
   }
 }

@@ -1,9 +1,13 @@
 import { judgeCheck, fillQuery, runnableChecks } from '../domain/verification.js';
+import { GitHubRefusedError, GitHubUnavailableError } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
 import type { RollbackDetails } from '../integrations/database/schema.js';
-import { section } from '../messages/format.js';
+import { escape, mention, section } from '../messages/format.js';
 import { rollbackChecklistMessage, rollbackNoticeMessage } from '../messages/rollback.js';
+import { rollbackRoles } from '../services/rollback.js';
 import { postKeys, type JobContext } from './context.js';
+import { rollbackCommand } from './fail-release.js';
+import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
 import { refreshProgressView } from './progress-view.js';
 
 function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, state: 'running' | 'done' | 'failed') {
@@ -24,61 +28,167 @@ function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, st
 
 /**
  * The emergency rollback: posts the guide's Rollback Notice in #releases, dispatches the rollback workflow
- * with the previous production version (once: a retry finds the run it dispatched), follows it with a
- * countdown against the 5-minute limit, and ends the release rolled back (or failed) with the checklist.
+ * with the previous production version exactly once, follows the run with a countdown against the 5-minute
+ * limit, and ends the release rolled back, or failed with what to do by hand. A GitHub outage is said in the
+ * thread and ridden out until `rollback.giveUpAfter`; the job never throws for one, so it cannot run out of
+ * retries and leave the release rolling back for ever.
  */
 export async function runRollback(ctx: JobContext, data: { releaseId: string; poll: number }): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
   if (!release?.rollback || release.state !== 'rolling_back') return;
-  const workflow = ctx.policy.rollback.workflow;
-  let rollback: RollbackDetails = release.rollback;
-  const startedAt = new Date(rollback.startedAt);
-  await ctx.posts.postOnce(postKeys.rollbackNotice(release.id), { releaseId: release.id, channel: release.channelId }, notice(ctx, release, rollback, 'running'));
+  await ctx.posts.postOnce(postKeys.rollbackNotice(release.id), { releaseId: release.id, channel: release.channelId }, notice(ctx, release, release.rollback, 'running'));
   if (data.poll === 0) await refreshProgressView(ctx, release);
-
-  if (rollback.runId === undefined) {
-    let run = await ctx.github.findDispatchedRun(workflow, startedAt);
-    if (!run) {
-      await ctx.github.dispatchWorkflow(workflow, await ctx.github.defaultBranch(), { version: rollback.toVersion, from: release.version });
-      await ctx.store.audit(release.id, 'rollback.dispatched', { workflow, to: rollback.toVersion });
-      run = await ctx.github.findDispatchedRun(workflow, startedAt);
-    }
-    if (run) {
-      rollback = { ...rollback, runId: run.id, runUrl: run.url };
-      release = await ctx.store.update(release.id, { rollback });
-    }
-  }
-  if (rollback.runId !== undefined) {
-    const run = await ctx.github.getDeployRun(rollback.runId);
-    if (run.status === 'completed') {
-      await finishRollback(ctx, release, rollback, run.conclusion === 'success');
+  const startedAt = new Date(release.rollback.startedAt);
+  try {
+    release = await followRollbackRun(ctx, release);
+    if (release.state !== 'rolling_back') return;
+    release = await githubAnswered(ctx, release);
+  } catch (error) {
+    if (error instanceof GitHubRefusedError) {
+      await giveUp(ctx, release, `GitHub refused the rollback: ${error.message}`);
       return;
     }
+    if (!(error instanceof GitHubUnavailableError)) throw error;
+    release = await noteGitHubUnreachable(ctx, release, error, `trying to roll ${release.version} back to ${release.rollback!.toVersion}`);
   }
-  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, release, rollback, 'running'));
-  await ctx.jobs.add('run-rollback', { releaseId: release.id, poll: data.poll + 1 }, { delayMs: ctx.policy.rollback.pollInterval });
+  if (ctx.clock().getTime() - startedAt.getTime() > ctx.policy.rollback.giveUpAfter) {
+    const why = release.githubUnreachableSince
+      ? `GitHub has been unreachable since ${release.githubUnreachableSince.toISOString().slice(11, 19)} UTC`
+      : release.rollback!.runId === undefined
+        ? 'the rollback run never appeared on GitHub'
+        : 'the rollback run has not finished';
+    await giveUp(ctx, release, `${why}, ${Math.round(ctx.policy.rollback.giveUpAfter / 60_000)} minutes after the rollback started`);
+    return;
+  }
+  const current = release;
+  await ctx.posts.refresh(postKeys.rollbackNotice(current.id), async () => notice(ctx, current, current.rollback!, 'running'));
+  // Poll numbers are slots of the poll interval since the rollback started: the reconciler's re-queue and
+  // this chain name the same next look, so they never run side by side.
+  const interval = ctx.policy.rollback.pollInterval;
+  const next = Math.max(data.poll + 1, rollbackPollSlot(ctx, current, new Date(ctx.clock().getTime() + interval)));
+  await ctx.jobs.add('run-rollback', { releaseId: current.id, poll: next }, { delayMs: startedAt.getTime() + next * interval - ctx.clock().getTime() });
+}
+
+/** The rollback poll due at `at`. */
+export function rollbackPollSlot(ctx: Pick<JobContext, 'policy'>, release: Release, at: Date): number {
+  return Math.max(0, Math.floor((at.getTime() - Date.parse(release.rollback!.startedAt)) / ctx.policy.rollback.pollInterval));
+}
+
+/** One look at the rollback run: dispatch it (once), find it, or read how it ends. */
+async function followRollbackRun(ctx: JobContext, release: Release): Promise<Release> {
+  let rollback = release.rollback!;
+  if (rollback.runId === undefined) {
+    const found = await dispatchOnce(ctx, release);
+    if (!found) return release;
+    rollback = found.rollback!;
+    release = found;
+  }
+  const run = await ctx.github.findRun(rollback.runId!);
+  if (!run) {
+    await giveUp(ctx, release, `the rollback run ${rollback.runUrl ?? rollback.runId} was deleted on GitHub`);
+    return (await ctx.store.findById(release.id))!;
+  }
+  if (run.status === 'completed') {
+    await finishRollback(ctx, release, rollback, run.conclusion === 'success');
+    return (await ctx.store.findById(release.id))!;
+  }
+  return release;
+}
+
+/**
+ * Dispatches the rollback workflow at most once per rollback. The dispatch is claimed in Postgres first;
+ * GitHub's `return_run_details` gives the run's id with the answer, stored in the same step. When the
+ * answer was lost (a timeout, a 5xx), the run is looked for among the workflow's runs since the claim, and
+ * only when none shows up within `rollback.runAppearTimeout` is the dispatch sent again. A run found by its
+ * time is never one another rollback follows. Returns the release with the run, or undefined for now.
+ */
+async function dispatchOnce(ctx: JobContext, release: Release): Promise<Release | undefined> {
+  const workflow = ctx.policy.rollback.workflow;
+  const now = ctx.clock();
+  const claimed = await ctx.store.withLock(release.id, async (locked, tx) => {
+    const rollback = locked.rollback!;
+    if (rollback.runId !== undefined || locked.state !== 'rolling_back') return { release: locked, send: false };
+    const lost = rollback.dispatch?.outcome === 'unknown' && now.getTime() - Date.parse(rollback.dispatch.at) > ctx.policy.rollback.runAppearTimeout;
+    if (rollback.dispatch && !lost) return { release: locked, send: false };
+    const dispatch = { at: now.toISOString(), outcome: 'unknown' as const, attempts: (rollback.dispatch?.attempts ?? 0) + 1 };
+    const updated = await ctx.store.update(locked.id, { rollback: { ...rollback, dispatch } }, tx);
+    await ctx.store.audit(locked.id, 'rollback.dispatch_claimed', { workflow, attempt: dispatch.attempts, ...(lost ? { previousAnswerLost: rollback.dispatch!.at } : {}) }, undefined, tx);
+    return { release: updated, send: true };
+  });
+  release = claimed.release;
+  let rollback = release.rollback!;
+  if (rollback.runId !== undefined) return release;
+  if (claimed.send) {
+    const result = await ctx.github.dispatchWorkflow(workflow, await ctx.github.defaultBranch(), { version: rollback.toVersion, from: release.version });
+    await ctx.store.audit(release.id, 'rollback.dispatched', { workflow, to: rollback.toVersion, runId: result.runId ?? null });
+    rollback = { ...rollback, dispatch: { ...rollback.dispatch!, outcome: 'sent' } };
+    if (result.runId !== undefined) return storeRun(ctx, release, { ...rollback, runId: result.runId, runUrl: result.url });
+    release = await ctx.store.update(release.id, { rollback });
+  }
+  // GitHub lists a dispatched run only seconds later: "not listed yet" does not mean "not dispatched".
+  const taken = await ctx.store.rollbackRunIds();
+  const since = new Date(rollback.dispatch!.at);
+  const run = (await ctx.github.dispatchedRuns(workflow, since)).find((r) => !taken.has(r.id));
+  return run ? storeRun(ctx, release, { ...rollback, runId: run.id, runUrl: run.url }) : undefined;
+}
+
+async function storeRun(ctx: JobContext, release: Release, rollback: RollbackDetails): Promise<Release> {
+  return ctx.store.withLock(release.id, async (locked, tx) => {
+    if (locked.rollback?.runId !== undefined) return locked;
+    await ctx.store.audit(locked.id, 'rollback.run_found', { runId: rollback.runId, url: rollback.runUrl }, undefined, tx);
+    return ctx.store.update(locked.id, { rollback: { ...locked.rollback!, dispatch: rollback.dispatch, runId: rollback.runId, runUrl: rollback.runUrl } }, tx);
+  });
+}
+
+/**
+ * The rollback cannot be carried out by tminus: the release ends failed (which blocks no other release),
+ * the notice says so, and the thread gives the manual rollback and pages who must act.
+ */
+async function giveUp(ctx: JobContext, release: Release, why: string): Promise<void> {
+  const rollback = release.rollback!;
+  const applied = await ctx.store.apply(release.id, 'rollback_failed', {
+    set: { rollback: { ...rollback, gaveUp: why }, failureReason: `the rollback to ${rollback.toVersion} did not complete: ${why}` },
+    details: { reason: why, runUrl: rollback.runUrl ?? null },
+  });
+  const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
+  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, current, current.rollback ?? rollback, 'failed'));
+  await refreshProgressView(ctx, current);
+  await postManualRollback(ctx, current, why);
+}
+
+async function postManualRollback(ctx: JobContext, release: Release, why: string): Promise<void> {
+  if (!release.threadTs) return;
+  const rollback = release.rollback!;
+  const people = [...new Set((await Promise.all(rollbackRoles(ctx.policy, release).map((r) => ctx.roles.holders(r)))).flat())];
+  const command = rollbackCommand(ctx.policy.rollback.command, release.version, rollback.toVersion);
+  const lines = [
+    `❌ *The rollback of ${release.version} to ${rollback.toVersion} did not complete*: ${escape(why)}.`,
+    command ? `Roll back by hand now:\n\`\`\`${command}\`\`\`` : `Roll back to ${rollback.toVersion} by hand now, with your runbook.`,
+    rollback.runUrl ? `A rollback run exists (<${rollback.runUrl}|run>): check whether it is still running before you act.` : '',
+    `Once production is safe, \`/release rollback ${release.version}\` tries tminus's rollback again.`,
+    people.length > 0 ? `Paging ${people.map(mention).join(', ')}.` : '_Nobody holds the on-call or approver roles in the policy: page your on-call engineer._',
+  ].filter(Boolean);
+  await ctx.posts.postOnce(postKeys.rollbackOutcome(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
+    text: `❌ The rollback of ${release.version} did not complete: roll back by hand`,
+    blocks: [section(lines.join('\n'))],
+  });
 }
 
 async function finishRollback(ctx: JobContext, release: Release, rollback: RollbackDetails, succeeded: boolean): Promise<void> {
-  const now = ctx.clock();
-  const done: RollbackDetails = succeeded ? { ...rollback, restoredAt: now.toISOString() } : rollback;
-  const restoreMs = now.getTime() - new Date(rollback.startedAt).getTime();
-  const applied = await ctx.store.apply(release.id, succeeded ? 'rollback_succeeded' : 'rollback_failed', {
-    set: { rollback: done, ...(succeeded ? {} : { failureReason: `the rollback run failed: ${rollback.runUrl ?? ''}` }) },
-    details: succeeded ? { timeToRestoreSeconds: Math.round(restoreMs / 1000), withinLimit: restoreMs <= ctx.policy.rollback.timeLimit } : { runUrl: rollback.runUrl },
-  });
-  const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
-  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, current, current.rollback ?? done, succeeded ? 'done' : 'failed'));
-  await refreshProgressView(ctx, current);
   if (!succeeded) {
-    if (current.threadTs) {
-      await ctx.posts.postOnce(postKeys.rollbackOutcome(release.id), { releaseId: release.id, channel: release.channelId, threadTs: current.threadTs }, {
-        text: `❌ The rollback of ${release.version} failed`,
-        blocks: [section(`❌ *The rollback of ${release.version} failed* (${rollback.runUrl ?? 'run'}). Roll back by hand now:\n\`\`\`${(ctx.policy.rollback.command ?? '').replaceAll('{previous}', rollback.toVersion).replaceAll('{version}', release.version)}\`\`\``)],
-      });
-    }
+    await giveUp(ctx, release, `the rollback run failed (${rollback.runUrl ?? `run ${rollback.runId}`})`);
     return;
   }
+  const now = ctx.clock();
+  const done: RollbackDetails = { ...rollback, restoredAt: now.toISOString() };
+  const restoreMs = now.getTime() - new Date(rollback.startedAt).getTime();
+  const applied = await ctx.store.apply(release.id, 'rollback_succeeded', {
+    set: { rollback: done },
+    details: { timeToRestoreSeconds: Math.round(restoreMs / 1000), withinLimit: restoreMs <= ctx.policy.rollback.timeLimit },
+  });
+  const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
+  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, current, current.rollback ?? done, 'done'));
+  await refreshProgressView(ctx, current);
   await autoTickChecklist(ctx, current);
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'rolled_back' });
   await ctx.jobs.add('post-mortem', { releaseId: release.id });

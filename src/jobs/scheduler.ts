@@ -38,6 +38,11 @@ export async function scanPlans(deps: PlanSchedulerDeps): Promise<number> {
     const runs = await deps.plans.runs(plan.id);
     for (const due of dueEvents(planEvents(deps.policy, plan), now, deps.policy.planning.catchUpGrace)) {
       const key = scheduledRunKey(plan.id, due.event.key);
+      if (runs.get(key) === 'queued') {
+        // Queued but never done: its job was lost with Redis's data, or gave up. Queue it again.
+        if ((await deps.jobs.ensure('plan-event', { planId: plan.id, event: due.event.key, attempt: 0 })) !== 'there') queued++;
+        continue;
+      }
       if (runs.has(key)) continue;
       await deps.jobs.add('plan-event', { planId: plan.id, event: due.event.key, attempt: 0, ...(due.late ? { late: true } : {}) });
       if (await deps.plans.claimRun(key, plan.id, due.event.dueAt, due.late ? 'skipped' : 'queued')) {

@@ -5,6 +5,7 @@ import { DatadogUnavailableError } from '../integrations/datadog.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { section } from '../messages/format.js';
 import { breachAlertMessage, verificationMessage } from '../messages/verification.js';
+import { startEmergencyRollback } from '../services/rollback.js';
 import { postKeys, type JobContext } from './context.js';
 
 const MAX_ATTEMPTS = 3;
@@ -99,7 +100,17 @@ async function alertBreach(ctx: JobContext, release: Release, result: CheckResul
   const classification = classifyBreach(ctx.policy, result);
   const breach = await ctx.store.openBreach(release.id, result.key, classification.severity, result.value, now);
   if (!breach.alert) return;
-  const autoRollback = classification.rollbackNow && ctx.policy.verification.autoRollback;
+  let autoRollback = classification.rollbackNow && ctx.policy.verification.autoRollback;
+  let autoRollbackRefused: string | undefined;
+  if (autoRollback) {
+    // Started before the alert is posted, so the alert says what really happened: started, or refused and why.
+    const outcome = await startEmergencyRollback(ctx, { release, by: 'tminus', reason: `${classification.issue}: ${result.label} breached` });
+    if (outcome.kind === 'refused') {
+      autoRollback = false;
+      autoRollbackRefused = outcome.reason;
+      await ctx.store.audit(release.id, 'rollback.automatic_refused', { reason: outcome.reason, check: result.key });
+    }
+  }
   await ctx.posts.postOnce(
     `${postKeys.breachAlert(breach.id)}${breach.alert === 'escalated' ? ':escalated' : ''}`,
     { releaseId: release.id, channel: release.channelId },
@@ -112,7 +123,7 @@ async function alertBreach(ctx: JobContext, release: Release, result: CheckResul
       mentions: await alertMentions(ctx, release),
       timeZone: ctx.policy.timezone,
       autoRollback,
+      ...(autoRollbackRefused ? { autoRollbackRefused } : {}),
     }),
   );
-  if (autoRollback) await ctx.jobs.add('start-rollback', { releaseId: release.id, by: 'tminus', reason: `${classification.issue}: ${result.label} breached` });
 }

@@ -1,7 +1,10 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { GitHubRefusedError } from '../integrations/github.js';
 import { announceRelease } from './announce-release.js';
-import { abandonPlan, buildPlan } from './build-plan.js';
+import { abortReleaseJob } from './abort-release.js';
+import { buildPlan } from './build-plan.js';
+import { planChanged } from './plan-changed.js';
+import { onGiveUp } from './give-up.js';
 import { completeRelease } from './complete-release.js';
 import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
@@ -20,6 +23,7 @@ import { startEmergencyRollback } from '../services/rollback.js';
 import { refreshProgressView } from './progress-view.js';
 import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
 import { reconcileReleases } from './reconcile.js';
+import { scheduledRunKey } from './scheduler.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
 
 type Processors = { [N in JobName]: (ctx: JobContext, data: JobPayloads[N]) => Promise<void> };
@@ -40,30 +44,26 @@ const PROCESSORS: Processors = {
   'deploy-marker': deployMarker,
   'start-rollback': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
-    if (release) await startEmergencyRollback(ctx, { release, by: data.by, reason: data.reason });
+    if (!release) return;
+    const outcome = await startEmergencyRollback(ctx, { release, by: data.by, reason: data.reason });
+    if (outcome.kind === 'refused') await ctx.store.audit(release.id, 'rollback.automatic_refused', { reason: outcome.reason });
   },
   'run-rollback': runRollback,
   'post-mortem': postMortem,
   'refresh-rollback-checklist': refreshRollbackChecklist,
-  'plan-event': planEvent,
+  'plan-event': async (ctx, data) => {
+    await planEvent(ctx, data);
+    // Done: the scheduler's next pass leaves it alone (a run left 'queued' is queued again).
+    if (!data.late && data.attempt === 0) await ctx.plans?.setRunOutcome(scheduledRunKey(data.planId, data.event), 'done');
+  },
   'refresh-checklist': refreshChecklistJob,
   'build-plan': buildPlan,
+  'abort-release': abortReleaseJob,
+  'plan-changed': planChanged,
   'refresh-progress': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (release) await refreshProgressView(ctx, release);
   },
-};
-
-/**
- * What a release does when a job that starts it gives up for good: it fails with the reason, instead of
- * waiting for ever. Jobs not listed here have nothing to undo (their next run, or the reconciler, carries on).
- */
-const ON_GIVE_UP: Partial<{ [N in JobName]: (ctx: JobContext, data: JobPayloads[N], error: Error) => Promise<void> }> = {
-  'announce-release': (ctx, data, error) =>
-    ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `Slack did not take the announcement: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
-  'create-tag': (ctx, data, error) =>
-    ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `the tag could not be created: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
-  'build-plan': abandonPlan,
 };
 
 export interface WorkerOptions {
@@ -88,8 +88,7 @@ export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Wor
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         ctx.log.error({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, data: job.data, err }, 'job failed');
         if (refused || lastAttempt) {
-          const giveUp = ON_GIVE_UP[name] as ((ctx: JobContext, data: unknown, error: Error) => Promise<void>) | undefined;
-          await giveUp?.(ctx, job.data, err);
+          await onGiveUp(ctx, name, job.data, err).catch((e: unknown) => ctx.log.error({ job: job.name, err: e }, 'telling that a job gave up failed'));
           throw new UnrecoverableError(err.message);
         }
         throw err;

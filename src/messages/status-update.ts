@@ -31,7 +31,7 @@ export function statusUpdateMessage(input: StatusUpdateInput): SlackMessage {
     `Current step: ${escape(input.currentStep)}`,
   ];
   const footer = [`We'll update this thread every ${every(input.interval)}.`];
-  if (input.postedLate) footer.push('Posted late: tminus was not running when this update was due.');
+  if (input.postedLate) footer.push('Posted late: tminus was not running when the last update was due; the updates missed meanwhile are not posted afterwards.');
   return { text: `${title} — ${input.currentStep}`, blocks: [section(lines.join('\n')), context(...footer)] };
 }
 

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/web-api';
 import type { Classification } from '../domain/decision-matrix.js';
 import { formatValue, type CheckResult } from '../domain/verification.js';
 import { formatDuration } from '../domain/duration.js';
+import { rollbackNowValue } from './button-values.js';
 import { clockTime, context, escape, mention, section } from './format.js';
 import type { SlackMessage } from './types.js';
 
@@ -50,6 +51,8 @@ export interface BreachAlertInput {
   mentions: string[];
   timeZone: string;
   autoRollback: boolean;
+  /** The policy's automatic rollback was refused (another deployment running, …): why; the button is back. */
+  autoRollbackRefused?: string;
 }
 
 /** An alert in #releases: the breach, the decision matrix's severity, action and deadline, and who must act. */
@@ -62,12 +65,13 @@ export function breachAlertMessage(input: BreachAlertInput): SlackMessage {
     input.mentions.length > 0 ? `${input.mentions.map(mention).join(' ')}` : '_Nobody is on call in the policy (`roles.onCall`)._',
   ];
   if (input.autoRollback) lines.push('tminus is starting the emergency rollback now (policy `verification.autoRollback`).');
+  if (input.autoRollbackRefused) lines.push(`⚠️ tminus could not start the automatic rollback: ${escape(input.autoRollbackRefused)} Roll back by hand with the button or \`/release rollback ${input.version}\`.`);
   const blocks: KnownBlock[] = [section(lines.join('\n'))];
   if (c.rollbackNow && !input.autoRollback) {
     blocks.push({
       type: 'actions',
       block_id: `rollback:${input.releaseId}`,
-      elements: [{ type: 'button', action_id: ROLLBACK_NOW_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Roll back now' }, value: input.releaseId }],
+      elements: [{ type: 'button', action_id: ROLLBACK_NOW_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Roll back now' }, value: rollbackNowValue(input) }],
     });
   }
   return { text: `🚨 ${sev}: ${c.issue} after ${input.version} — ${c.action}`, blocks };

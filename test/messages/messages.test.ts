@@ -145,7 +145,7 @@ describe('statusUpdateMessage: the guide\'s "Release In Progress" template', () 
       type: 'context',
       elements: [
         { type: 'mrkdwn', text: "We'll update this thread every 15 minutes." },
-        { type: 'mrkdwn', text: 'Posted late: tminus was not running when this update was due.' },
+        { type: 'mrkdwn', text: 'Posted late: tminus was not running when the last update was due; the updates missed meanwhile are not posted afterwards.' },
       ],
     });
     expect(shown(checked(statusUpdateMessage(input)))).not.toContain('Posted late');

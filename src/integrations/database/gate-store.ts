@@ -20,6 +20,10 @@ export class GateStore {
     return row as Gate | undefined;
   }
 
+  async allOf(releaseId: string, ex: Executor = this.db): Promise<Gate[]> {
+    return (await ex.select().from(approvalGates).where(eq(approvalGates.releaseId, releaseId)).orderBy(asc(approvalGates.openedAt))) as Gate[];
+  }
+
   async decisions(gateId: string, ex: Executor = this.db): Promise<Decision[]> {
     return (await ex.select().from(approvals).where(eq(approvals.gateId, gateId)).orderBy(asc(approvals.id))) as Decision[];
   }
@@ -52,8 +56,14 @@ export class GateStore {
     return true;
   }
 
-  async close(tx: Transaction, gate: Gate, state: 'approved' | 'rejected', at: Date): Promise<void> {
-    await tx.update(approvalGates).set({ state, decidedAt: at }).where(eq(approvalGates.id, gate.id));
-    await tx.insert(releaseEvents).values({ releaseId: gate.releaseId, actor: 'tminus', action: `gate.${state}`, details: { gateId: gate.id, kind: gate.kind } });
+  /** Closes a gate as decided; `outcome` says how when it was not by decisions in Slack. */
+  async close(tx: Transaction, gate: Gate, state: 'approved' | 'rejected', at: Date, outcome?: { text: string; actor: string }): Promise<void> {
+    await tx.update(approvalGates).set({ state, decidedAt: at, outcome: outcome?.text ?? null }).where(eq(approvalGates.id, gate.id));
+    await tx.insert(releaseEvents).values({
+      releaseId: gate.releaseId,
+      actor: outcome?.actor ?? 'tminus',
+      action: `gate.${state}`,
+      details: { gateId: gate.id, kind: gate.kind, ...(outcome ? { outcome: outcome.text } : {}) },
+    });
   }
 }

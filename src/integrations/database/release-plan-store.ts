@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { releasePlans, type ReleasePlanRow } from './schema.js';
+import { planEvents, releasePlans, type PlanEventRow, type ReleasePlanRow } from './schema.js';
 
 export type PlanState = 'drafting' | 'planned' | 'started' | 'cancelled';
 export type NewPlan = Pick<ReleasePlanRow, 'version' | 'type' | 'plannedAt' | 'requestedBy' | 'channelId'>;
@@ -17,6 +17,11 @@ export class ReleasePlanStore {
   async findById(id: string): Promise<ReleasePlanRow | undefined> {
     const [row] = await this.db.select().from(releasePlans).where(eq(releasePlans.id, id));
     return row;
+  }
+
+  /** Plans still being read from GitHub: their build-plan job must be queued. */
+  async drafting(): Promise<ReleasePlanRow[]> {
+    return this.db.select().from(releasePlans).where(eq(releasePlans.state, 'drafting'));
   }
 
   async findByVersion(version: string): Promise<ReleasePlanRow | undefined> {
@@ -46,6 +51,34 @@ export class ReleasePlanStore {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Cancels or moves a plan that is in one of `from`, with its audit event, in one transaction; undefined
+   * when it was in none of them. A moved plan's run-up follows the new date: the scheduler computes its
+   * events from `plannedAt`, and what already happened stays done.
+   */
+  async change(
+    id: string,
+    from: PlanState[],
+    set: { state?: PlanState; plannedAt?: Date },
+    event: { actor: string; action: string; details: Record<string, unknown> },
+  ): Promise<{ plan: ReleasePlanRow; eventId: number } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(releasePlans)
+        .set(set)
+        .where(and(eq(releasePlans.id, id), inArray(releasePlans.state, from)))
+        .returning();
+      if (!row) return undefined;
+      const [logged] = await tx.insert(planEvents).values({ planId: id, version: row.version, ...event }).returning({ id: planEvents.id });
+      return { plan: row, eventId: logged!.id };
+    });
+  }
+
+  async planEvent(eventId: number): Promise<PlanEventRow | undefined> {
+    const [row] = await this.db.select().from(planEvents).where(eq(planEvents.id, eventId));
+    return row;
   }
 
   /** Moves a plan from `from` to `to` with the given fields; undefined when it was not in `from`. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { approvalGates, breaches, releasePlans, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
 import { IN_FLIGHT_STATES, OPEN_STATES, isOpen, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
@@ -81,10 +81,22 @@ export class ReleaseStore {
     return rows.map(toRelease);
   }
 
+  /** Releases that ended in `state` since `since` (failed ones may come back with a re-run on GitHub). */
+  async endedSince(state: ReleaseState, since: Date): Promise<Release[]> {
+    const rows = await this.db.select().from(releases).where(and(eq(releases.state, state), gte(releases.finishedAt, since)));
+    return rows.map(toRelease);
+  }
+
   /** Releases not ended yet: waiting for approval, or deploying. */
   async open(): Promise<Release[]> {
     const rows = await this.db.select().from(releases).where(inArray(releases.state, [...OPEN_STATES])).orderBy(asc(releases.requestedAt));
     return rows.map(toRelease);
+  }
+
+  /** The GitHub runs that rollbacks already follow: a run found by its dispatch time is never taken twice. */
+  async rollbackRunIds(): Promise<Set<number>> {
+    const rows = await this.db.select({ rollback: releases.rollback }).from(releases).where(isNotNull(releases.rollback));
+    return new Set(rows.flatMap((r) => (r.rollback?.runId !== undefined ? [r.rollback.runId] : [])));
   }
 
   async latest(): Promise<Release | undefined> {
@@ -178,7 +190,7 @@ export class ReleaseStore {
   private async closeOpenGates(tx: Transaction, releaseId: string, why: string): Promise<void> {
     const closed = await tx
       .update(approvalGates)
-      .set({ state: 'closed', decidedAt: new Date() })
+      .set({ state: 'closed', decidedAt: new Date(), outcome: `Closed: ${why}.` })
       .where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.state, 'open'), inArray(approvalGates.kind, ['release', 'production'])))
       .returning({ id: approvalGates.id, kind: approvalGates.kind });
     for (const gate of closed) {

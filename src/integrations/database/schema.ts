@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, doublePrecision, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Release states during which a deployment is in flight (the guide's "zero in-flight deployments"). */
 export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back')`;
@@ -11,9 +11,16 @@ export interface RollbackDetails {
   reason: string;
   toVersion: string;
   startedAt: string;
+  /**
+   * The rollback workflow's dispatch, claimed before GitHub is asked: `sent` when GitHub answered it,
+   * `unknown` while the answer was lost (the run is looked for before anything is sent again).
+   */
+  dispatch?: { at: string; outcome: 'unknown' | 'sent'; attempts: number };
   runId?: number;
   runUrl?: string;
   restoredAt?: string;
+  /** Set when tminus gave up (GitHub unreachable or the run never finished in time): why. */
+  gaveUp?: string;
   /** Rollback verification checklist: item → who ticked it (tminus for automatic checks) and when. */
   checklist: Record<string, { at: string; by: string; evidence?: string }>;
 }
@@ -52,6 +59,8 @@ export const releases = pgTable(
     targetSha: text('target_sha'),
     deployRunId: bigint('deploy_run_id', { mode: 'number' }),
     deployRunUrl: text('deploy_run_url'),
+    /** The run's attempt tminus follows: a re-run on GitHub makes a new one. */
+    deployRunAttempt: integer('deploy_run_attempt').notNull().default(1),
     releaseUrl: text('release_url'),
     /** The milestones as last read from the deploy run, so status answers need no GitHub call. */
     progress: jsonb('progress').$type<StoredMilestone[]>(),
@@ -92,6 +101,8 @@ export const approvalGates = pgTable(
     state: text('state').notNull().default('open'),
     /** Production gate: the GitHub environment the deploy run waits on. */
     environmentId: bigint('environment_id', { mode: 'number' }),
+    /** How the gate ended when not by decisions in Slack: "approved on GitHub by @octocat", "closed: the release was aborted". */
+    outcome: text('outcome'),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
   },
@@ -161,6 +172,24 @@ export const releasePlans = pgTable(
   (t) => [uniqueIndex('release_plans_version_unique').on(t.version)],
 );
 
+/**
+ * The audit log of planned releases before they start: cancelled, moved. Append-only like release_events;
+ * the version is kept with the plan's id, since a cancelled plan's row may be replaced by a new plan.
+ */
+export const planEvents = pgTable(
+  'plan_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    planId: uuid('plan_id').notNull(),
+    version: text('version').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('plan_events_plan_idx').on(t.planId, t.id)],
+);
+
 /** Each scheduled post or job happens once, whatever the number of replicas: its key is claimed here. */
 export const scheduledRuns = pgTable('scheduled_runs', {
   key: text('key').primaryKey(),
@@ -188,6 +217,7 @@ export const checklistTicks = pgTable(
 );
 
 export type ReleasePlanRow = typeof releasePlans.$inferSelect;
+export type PlanEventRow = typeof planEvents.$inferSelect;
 
 export type ApprovalGateRow = typeof approvalGates.$inferSelect;
 export type ApprovalRow = typeof approvals.$inferSelect;
