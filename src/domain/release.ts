@@ -69,7 +69,8 @@ const TRANSITIONS: Record<ReleaseEvent, { from: readonly ReleaseState[]; to: Rel
   // Someone re-ran the failed deploy run on GitHub: tminus follows the new attempt.
   deploy_rerun: { from: ['failed'], to: 'deploying' },
   watch_passed: { from: ['completed'], to: 'stable' },
-  start_rollback: { from: ['completed', 'stable', 'failed'], to: 'rolling_back' },
+  // From aborted too: a release aborted after its deploy touched production may be what production runs.
+  start_rollback: { from: ['completed', 'stable', 'failed', 'aborted'], to: 'rolling_back' },
   rollback_succeeded: { from: ['rolling_back'], to: 'rolled_back' },
   // A rollback that failed or gave up ends in a state that blocks nothing; the thread says what to do by hand.
   rollback_failed: { from: ['rolling_back'], to: 'failed' },

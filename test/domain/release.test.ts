@@ -19,6 +19,7 @@ const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
   ['completed', 'start_rollback', 'rolling_back'],
   ['stable', 'start_rollback', 'rolling_back'],
   ['failed', 'start_rollback', 'rolling_back'],
+  ['aborted', 'start_rollback', 'rolling_back'],
   ['rolling_back', 'rollback_succeeded', 'rolled_back'],
   ['rolling_back', 'rollback_failed', 'failed'],
   // Ways out by hand: every state that is not over yet can be aborted.
@@ -57,8 +58,9 @@ describe('release state machine', () => {
     }
   });
 
-  it('a rejected, aborted or rolled-back release takes no more events; a live one only its watch and a rollback', () => {
-    for (const final of ['rejected', 'rolled_back', 'aborted'] as const) {
+  it('a rejected or rolled-back release takes no more events; an aborted one only a rollback; a live one only its watch and a rollback', () => {
+    expect(RELEASE_EVENTS.filter((e) => transition('aborted', e).ok)).toEqual(['start_rollback']);
+    for (const final of ['rejected', 'rolled_back'] as const) {
       for (const event of RELEASE_EVENTS) expect(transition(final, event).ok).toBe(false);
     }
     expect(RELEASE_EVENTS.filter((e) => transition('completed', e).ok)).toEqual(['watch_passed', 'start_rollback']);
@@ -79,5 +81,15 @@ describe('release state machine', () => {
       for (const t of transitions()) if (reached.has(t.from) && !reached.has(t.to)) grew = Boolean(reached.add(t.to));
     }
     expect([...reached].sort()).toEqual([...RELEASE_STATES].sort());
+  });
+});
+
+describe('the README’s state diagram', () => {
+  it('shows every transition of the state machine, and no other', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const diagram = readme.slice(readme.indexOf('stateDiagram-v2'), readme.indexOf('```', readme.indexOf('stateDiagram-v2')));
+    const shown = diagram.split('\n').filter((l) => /^\s+\w+ --> \w+: \w+$/.test(l)).map((l) => l.trim()).sort();
+    expect(shown).toEqual(transitions().map((t) => `${t.from} --> ${t.to}: ${t.event}`).sort());
   });
 });
