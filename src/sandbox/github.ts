@@ -3,13 +3,16 @@ export { GitHubStandIn } from './github/stand-in.js';
 export type { RecordedRequest } from './github/stand-in.js';
 export type {
   Actor,
+  ApprovalView,
   DeploymentReview,
   DeploymentReviewState,
   DeploymentView,
   DispatchRecord,
   EnvironmentView,
+  FailNextOptions,
   GitHubStandInOptions,
   JobView,
+  OutageOptions,
   PendingDeploymentView,
   ReleaseView,
   RunConclusion,

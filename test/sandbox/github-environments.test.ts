@@ -25,7 +25,7 @@ const WORKFLOW = {
 
 beforeEach(async () => {
   now = T0;
-  gh = await GitHubStandIn.start({ clock: () => now });
+  gh = await GitHubStandIn.start({ clock: () => now, runListingDelayMs: 0 }); // listing delay: see github-runs.test.ts
   octokit = client(gh);
   repo = { owner: gh.owner, repo: gh.repo };
   gh.defineWorkflow('deploy-production.yml', WORKFLOW);
@@ -170,7 +170,7 @@ describe('deployment environments with required reviewers', () => {
     expect(await run(id)).toMatchObject({ status: 'waiting' });
 
     // The same environment, reviewed with a token that belongs to a reviewer.
-    const other = await GitHubStandIn.start({ clock: () => now, tokenOwner: 'release-manager' });
+    const other = await GitHubStandIn.start({ clock: () => now, tokenOwner: 'release-manager', runListingDelayMs: 0 });
     try {
       other.defineWorkflow('deploy-production.yml', WORKFLOW);
       other.protectEnvironment('production', ['release-manager']);

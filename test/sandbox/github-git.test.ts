@@ -13,7 +13,7 @@ let repo: { owner: string; repo: string };
 
 beforeEach(async () => {
   now = T0;
-  gh = await GitHubStandIn.start({ clock: () => now });
+  gh = await GitHubStandIn.start({ clock: () => now, runListingDelayMs: 0 }); // listing delay: see github-runs.test.ts
   octokit = standInOctokit(gh);
   repo = { owner: gh.owner, repo: gh.repo };
 });

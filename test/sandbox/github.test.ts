@@ -15,7 +15,7 @@ const client = (token: string): Octokit => standInOctokit(gh, token);
 
 beforeEach(async () => {
   now = T0;
-  gh = await GitHubStandIn.start({ clock: () => now });
+  gh = await GitHubStandIn.start({ clock: () => now, runListingDelayMs: 0 }); // listing delay: see github-runs.test.ts
   octokit = client(gh.token);
   repo = { owner: gh.owner, repo: gh.repo };
 });

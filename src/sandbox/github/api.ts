@@ -7,6 +7,7 @@ import { mergeRoutes } from './pull-merge.js';
 import { Pulls, pullRoutes } from './pulls.js';
 import type { RouteContext } from './routes.js';
 import { route } from './routes.js';
+import { runRoutes } from './run-routes.js';
 import type { TableRoute } from './table.js';
 import { matchRoute } from './table.js';
 
@@ -26,7 +27,15 @@ export function createExtras(): Extras {
 
 type FullContext = RouteContext & Extras;
 
-const tables: TableRoute<FullContext>[] = [...pullHistoryRoutes, ...gitRoutes, ...dispatchRoutes, ...pullRoutes, ...mergeRoutes, ...issueRoutes];
+const tables: TableRoute<FullContext>[] = [
+  ...pullHistoryRoutes,
+  ...gitRoutes,
+  ...dispatchRoutes,
+  ...runRoutes,
+  ...pullRoutes,
+  ...mergeRoutes,
+  ...issueRoutes,
+];
 
 /** Answers a request whose path is relative to /repos/{owner}/{repo}. */
 export function routeAll(ctx: RouteContext, extras: Extras, request: ApiRequest, path: string): ApiResponse {

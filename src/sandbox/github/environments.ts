@@ -12,6 +12,8 @@ export interface Environment {
   reviewers: string[];
   /** When protection began: jobs that would have started before then run without review. */
   protectedAt: number;
+  /** When its reviewers were last set. */
+  updatedAt: number;
 }
 
 export class Environments {
@@ -33,15 +35,21 @@ export class Environments {
     const existing = this.byName(name);
     if (existing !== undefined) {
       existing.reviewers = [...reviewers];
+      existing.updatedAt = this.clock();
       return existing;
     }
-    const environment: Environment = { id: this.nextId++, name, reviewers: [...reviewers], protectedAt: this.clock() };
+    const at = this.clock();
+    const environment: Environment = { id: this.nextId++, name, reviewers: [...reviewers], protectedAt: at, updatedAt: at };
     this.list.push(environment);
     return environment;
   }
 
   byName(name: string): Environment | undefined {
     return this.list.find((e) => e.name === name);
+  }
+
+  byId(id: number): Environment | undefined {
+    return this.list.find((e) => e.id === id);
   }
 
   /** The environment if a job targeting `name` and starting at `at` has to wait for a review. */
@@ -59,6 +67,11 @@ export class Environments {
       url: `${this.links.api}/environments/${encodeURIComponent(environment.name)}`,
       html_url: `${this.links.web}/deployments/activity_log?environments_filter=${encodeURIComponent(environment.name)}`,
     };
+  }
+
+  /** As the review history (GET …/approvals) lists an environment: with its timestamps. */
+  datedView(environment: Environment): EnvironmentView & { created_at: string; updated_at: string } {
+    return { ...this.view(environment), created_at: new Date(environment.protectedAt).toISOString(), updated_at: new Date(environment.updatedAt).toISOString() };
   }
 
   user(login: string): UserView {

@@ -1,9 +1,8 @@
 import type { ApiRequest, ApiResponse } from './http.js';
-import { HttpError, booleanField, createdFilter, notFound, objectBody, paginate, stringField, validationFailed } from './http.js';
+import { HttpError, booleanField, notFound, objectBody, paginate, stringField, validationFailed } from './http.js';
 import type { Repository } from './repository.js';
 import { branchView, commitView, refView, releaseView, repositoryView, tagView, workflowView } from './views.js';
 import type { RepoLinks, Workflows } from './workflows.js';
-import { ConflictError } from './workflows.js';
 
 /** The REST routes under /repos/{owner}/{repo}. */
 
@@ -30,7 +29,6 @@ export interface CommitCi {
 type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
 
 const RELEASE_DOCS = 'https://docs.github.com/rest/releases/releases#create-a-release';
-const REVIEW_DOCS = 'https://docs.github.com/rest/actions/workflow-runs#review-pending-deployments-for-a-workflow-run';
 
 const routes: [method: string, path: RegExp, handler: Handler][] = [
   ['GET', /^$/, (ctx) => ok(repositoryView(ctx.links, ctx.repository, ctx.createdAt))],
@@ -103,57 +101,6 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
     /^\/actions\/workflows\/([^/]+)$/,
     (ctx, _req, [id = '']) => ok(workflowView(ctx.links, mustWorkflow(ctx, id), ctx.repository.defaultBranch)),
   ],
-
-  ['GET', /^\/actions\/workflows\/([^/]+)\/runs$/, (ctx, req, [id = '']) => listRuns(ctx, req, mustWorkflow(ctx, id).id)],
-  ['GET', /^\/actions\/runs$/, (ctx, req) => listRuns(ctx, req, undefined)],
-
-  [
-    'GET',
-    /^\/actions\/runs\/(\d+)$/,
-    (ctx, _req, [id = '']) => {
-      const run = ctx.workflows.run(Number(id), ctx.now);
-      if (run === undefined) throw notFound();
-      return ok(run);
-    },
-  ],
-
-  [
-    'GET',
-    /^\/actions\/runs\/(\d+)\/jobs$/,
-    (ctx, req, [id = '']) => {
-      const jobs = ctx.workflows.jobs(Number(id), ctx.now);
-      if (jobs === undefined) throw notFound();
-      const page = paginate(jobs, req, ctx.baseUrl);
-      return ok({ total_count: jobs.length, jobs: page.items }, page.headers);
-    },
-  ],
-
-  [
-    'POST',
-    /^\/actions\/runs\/(\d+)\/cancel$/,
-    (ctx, _req, [id = '']) => {
-      if (!ctx.workflows.has(Number(id))) throw notFound();
-      try {
-        ctx.workflows.cancel(Number(id), ctx.now);
-      } catch (error) {
-        if (error instanceof ConflictError) throw new HttpError(409, error.message);
-        throw error;
-      }
-      return { status: 202, body: {} };
-    },
-  ],
-
-  [
-    'GET',
-    /^\/actions\/runs\/(\d+)\/pending_deployments$/,
-    (ctx, _req, [id = '']) => {
-      const pending = ctx.workflows.pendingDeployments(Number(id), ctx.now, ctx.tokenOwner);
-      if (pending === undefined) throw notFound();
-      return ok(pending);
-    },
-  ],
-
-  ['POST', /^\/actions\/runs\/(\d+)\/pending_deployments$/, reviewPendingDeployments],
 
   ['POST', /^\/releases$/, createRelease],
 
@@ -315,35 +262,6 @@ function createRelease(ctx: RouteContext, req: ApiRequest): ApiResponse {
   };
 }
 
-/** As GitHub: only pending deployments the token owner may review are settled; none answers 422. */
-function reviewPendingDeployments(ctx: RouteContext, req: ApiRequest, [id = '']: string[]): ApiResponse {
-  if (!ctx.workflows.has(Number(id))) throw notFound();
-  const body = objectBody(req);
-  const missing = (field: string): HttpError => new HttpError(422, `Invalid request.\n\n"${field}" wasn't supplied.`, {}, REVIEW_DOCS);
-  const environmentIds = body.environment_ids;
-  if (environmentIds === undefined || environmentIds === null) throw missing('environment_ids');
-  if (!Array.isArray(environmentIds) || !environmentIds.every((e) => Number.isInteger(e))) {
-    throw new HttpError(422, `Invalid request.\n\nFor 'environment_ids', ${JSON.stringify(environmentIds)} is not an array of integers.`, {}, REVIEW_DOCS);
-  }
-  const state = stringField(body, 'state');
-  if (state === undefined) throw missing('state');
-  if (state !== 'approved' && state !== 'rejected') {
-    throw new HttpError(422, `Invalid request.\n\nFor 'state', ${JSON.stringify(state)} is not one of ["approved", "rejected"].`, {}, REVIEW_DOCS);
-  }
-  const comment = stringField(body, 'comment');
-  if (comment === undefined) throw missing('comment');
-  const deployments = ctx.workflows.reviewDeployments(Number(id), ctx.now, {
-    environmentIds: environmentIds as number[],
-    state,
-    comment,
-    reviewer: ctx.tokenOwner,
-  });
-  if (deployments === undefined) {
-    throw new HttpError(422, 'Validation Failed', { errors: 'No pending deployment requests to approve or reject' }, REVIEW_DOCS);
-  }
-  return ok(deployments);
-}
-
 /** The commit a release's tag points at: the tag if it exists, else the target (default branch by default). */
 function releaseHead(ctx: RouteContext, tagName: string, target: string | undefined): string {
   const existing = ctx.repository.tag(tagName);
@@ -351,24 +269,6 @@ function releaseHead(ctx: RouteContext, tagName: string, target: string | undefi
   const sha = ctx.repository.resolve(target ?? ctx.repository.defaultBranch);
   if (sha === undefined) throw validationFailed('Release', 'invalid', 'target_commitish', RELEASE_DOCS);
   return sha;
-}
-
-function listRuns(ctx: RouteContext, req: ApiRequest, workflowId: number | undefined): ApiResponse {
-  const q = req.query;
-  const created = q.get('created');
-  const inWindow = created === null ? () => true : createdFilter(created);
-  const runs = ctx.workflows.runs(ctx.now, workflowId).filter((run) => {
-    const status = q.get('status');
-    return (
-      (q.get('event') ?? run.event) === run.event &&
-      (q.get('branch') ?? run.head_branch) === run.head_branch &&
-      (q.get('head_sha') ?? run.head_sha) === run.head_sha &&
-      (status === null || status === run.status || status === run.conclusion) &&
-      inWindow(Date.parse(run.created_at))
-    );
-  });
-  const page = paginate(runs, req, ctx.baseUrl);
-  return ok({ total_count: runs.length, workflow_runs: page.items }, page.headers);
 }
 
 function mustWorkflow(ctx: RouteContext, id: string) {

@@ -7,20 +7,26 @@ import type { FileChanges } from './git-data.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 import type { IssueView } from './issues.js';
 import type { PullRequestView } from './pulls.js';
+import { Faults, failure } from './faults.js';
 import { HttpError, errorResponse, notFound } from './http.js';
 import { Repository } from './repository.js';
 import type { CommitCi, RouteContext } from './routes.js';
 import type {
   DispatchRecord,
   DeploymentReview,
+  DeploymentReviewState,
+  DeploymentView,
+  FailNextOptions,
   GitHubStandInOptions,
   JobView,
+  OutageOptions,
   PendingDeploymentView,
   ReleaseView,
   WorkflowRunView,
   WorkflowScript,
 } from './types.js';
 import { releaseView } from './views.js';
+import { readRequest, send } from './wire.js';
 import type { RepoLinks } from './workflows.js';
 import { Workflows } from './workflows.js';
 
@@ -31,13 +37,6 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** Parsed JSON body, or undefined when there was none. */
   body: unknown;
-}
-
-interface Fault {
-  method: string;
-  path: RegExp;
-  status: number;
-  remaining: number;
 }
 
 /**
@@ -62,8 +61,7 @@ export class GitHubStandIn extends EventEmitter {
   /** Dispatches, pull requests and issues. */
   private readonly extras: Extras = createExtras();
   private readonly createdAt: number;
-  private readonly faults: Fault[] = [];
-  private outageOn = false;
+  private readonly faults = new Faults();
   private readonly ci: CommitCi = { checkRuns: new Map(), statuses: new Map() };
   private requestSeq = 0;
 
@@ -96,6 +94,7 @@ export class GitHubStandIn extends EventEmitter {
     };
     this.repository = new Repository(options.defaultBranch ?? 'main', this.clock, this.links.web);
     this.workflows = new Workflows(this.links, this.clock);
+    this.setRunListingDelay(options.runListingDelayMs ?? 2000);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) send(res, errorResponse(500, String(error)), '0');
@@ -207,7 +206,16 @@ export class GitHubStandIn extends EventEmitter {
     this.changed(undefined);
   }
 
-  /** Every run, newest first, with its status computed now. */
+  /**
+   * How long after its creation (on the stand-in's clock) a run appears in GET /actions/runs and
+   * GET /actions/workflows/{id}/runs. GET /actions/runs/{id} and runs() show it at once.
+   */
+  setRunListingDelay(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`A listing delay is a number of milliseconds ≥ 0, not ${ms}`);
+    this.workflows.listingDelayMs = ms;
+  }
+
+  /** Every run (listed or not yet), newest first, with its status computed now. */
   runs(): WorkflowRunView[] {
     return this.workflows.runs(this.clock());
   }
@@ -217,7 +225,7 @@ export class GitHubStandIn extends EventEmitter {
     return this.extras.dispatches.all();
   }
 
-  /** A run's jobs computed now, as GET /actions/runs/{id}/jobs lists them. Throws for an unknown run. */
+  /** A run's jobs computed now, as GET /actions/runs/{id}/jobs lists them (its latest attempt). Throws for an unknown run. */
   jobs(runId: number): JobView[] {
     const jobs = this.workflows.jobs(runId, this.clock());
     if (jobs === undefined) throw new Error(`No workflow run ${runId}`);
@@ -233,6 +241,25 @@ export class GitHubStandIn extends EventEmitter {
   /** Throws for an unknown or already completed run (the REST route answers 409 then). */
   cancelRun(runId: number): void {
     this.workflows.cancel(runId, this.clock());
+    this.changed(undefined);
+  }
+
+  /**
+   * Re-runs a completed run now, as POST /actions/runs/{id}/rerun (or …/rerun-failed-jobs with
+   * `failedOnly`) does: run_attempt goes up, the run is queued again and progresses from now; with
+   * `failedOnly` the jobs before the first one that did not succeed keep their results. `by` is the
+   * login shown as triggering_actor (default: the run's actor). Throws for an unknown run, a run that
+   * has not completed, or `failedOnly` on a run where nothing failed (the routes answer 403 then).
+   */
+  rerun(runId: number, options: { failedOnly?: boolean; by?: string } = {}): void {
+    const actor = options.by === undefined ? undefined : this.workflows.environments.user(options.by);
+    this.workflows.rerun(runId, this.clock(), { failedOnly: options.failedOnly === true, ...(actor === undefined ? {} : { actor }) });
+    this.changed(undefined);
+  }
+
+  /** Deletes a run, as someone in GitHub's UI might: every route about it answers 404 afterwards. Throws for an unknown run. */
+  deleteRun(runId: number): void {
+    this.workflows.delete(runId);
     this.changed(undefined);
   }
 
@@ -254,54 +281,71 @@ export class GitHubStandIn extends EventEmitter {
     return pending;
   }
 
-  /** The run's deployment reviews, oldest first. Throws for an unknown run. */
+  /** The run's deployment reviews (REST and reviewAs, every attempt), oldest first. Throws for an unknown run. */
   reviews(runId: number): DeploymentReview[] {
     return this.workflows.reviews(runId);
   }
 
-  // --- fault injection ---
-
-  /** The next `times` requests whose method and decoded path match answer `status` with {message}. */
-  failNext(method: string, path: RegExp, status: number, times = 1): void {
-    this.faults.push({ method: method.toUpperCase(), path, status, remaining: times });
+  /**
+   * Reviews the run's pending deployments as `login`, someone clicking in GitHub's UI: every environment
+   * the run waits for now that `login` is a required reviewer of is approved (the job starts now) or
+   * rejected (the job fails now), as the REST review does, and the review joins the run's history
+   * (GET …/approvals). Throws for an unknown run, or when nothing waits for `login`'s review.
+   */
+  reviewAs(runId: number, login: string, state: DeploymentReviewState, comment = ''): DeploymentView[] {
+    const now = this.clock();
+    const environmentIds = this.workflows.reviewable(runId, now, login);
+    const deployments = this.workflows.reviewDeployments(runId, now, { environmentIds, state, comment, reviewer: login });
+    if (deployments === undefined) throw new Error(`Run ${runId} has no pending deployment that ${login} may review`);
+    return this.changed(deployments);
   }
 
-  /** While on, every request answers 503. */
-  outage(on: boolean): void {
-    this.outageOn = on;
+  // --- fault injection ---
+
+  /**
+   * The next `times` requests whose method and decoded path match answer `status` with GitHub's error body
+   * (429: its secondary rate limit). By default they are not processed; with `afterProcessing` they take
+   * effect first (a dispatch creates its run…) and the answer is lost.
+   */
+  failNext(method: string, path: RegExp, status: number, times = 1, options: FailNextOptions = {}): void {
+    this.faults.failNext(method, path, status, times, options);
+  }
+
+  /**
+   * While on, every request answers the same error, unprocessed: `true` is 503; `{ status, retryAfterSeconds }`
+   * picks 500, 502, 503 or 429 (GitHub's secondary rate limit, with its rate-limit headers) and a
+   * `retry-after` header. `false` ends it.
+   */
+  outage(on: boolean | OutageOptions): void {
+    this.faults.outage(on);
   }
 
   // --- HTTP ---
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const url = new URL(req.url ?? '/', this.url);
-    const method = (req.method ?? 'GET').toUpperCase();
-    const path = safeDecode(url.pathname);
+    const { request, parseError } = await readRequest(req, this.url);
     const requestId = `SANDBOX:${++this.requestSeq}`;
-    let body: unknown;
-    let parseError = false;
-    if (raw.length > 0) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        body = raw;
-        parseError = true;
-      }
-    }
-    this.requests.push({ method, path, query: Object.fromEntries(url.searchParams), body });
-    const response = this.answer({ method, path, rawPath: url.pathname, query: url.searchParams, body }, req.headers.authorization, parseError);
-    if (method !== 'GET' && method !== 'HEAD' && response.status < 300) this.emit('change');
+    const { method, path, query, body } = request;
+    this.requests.push({ method, path, query: Object.fromEntries(query), body });
+    const { response, processed } = this.answer(request, req.headers.authorization, parseError, requestId);
+    if (method !== 'GET' && method !== 'HEAD' && processed.status < 300) this.emit('change');
     send(res, response, requestId);
   }
 
-  private answer(request: ApiRequest, authorization: string | undefined, parseError: boolean): ApiResponse {
-    if (this.outageOn) return errorResponse(503);
-    const fault = this.faults.find((f) => f.remaining > 0 && f.method === request.method && f.path.test(request.path));
-    if (fault !== undefined) {
-      fault.remaining -= 1;
-      return errorResponse(fault.status);
+  /** `processed` is what the request did; `response` what the client gets (a failure may replace it). */
+  private answer(request: ApiRequest, authorization: string | undefined, parseError: boolean, requestId: string): { response: ApiResponse; processed: ApiResponse } {
+    const down = this.faults.outageAnswer(requestId);
+    if (down !== undefined) return { response: down, processed: down };
+    const fault = this.faults.take(request.method, request.path);
+    if (fault !== undefined && !fault.afterProcessing) {
+      const response = failure(fault.status, requestId);
+      return { response, processed: response };
     }
+    const processed = this.process(request, authorization, parseError);
+    return { response: fault === undefined ? processed : failure(fault.status, requestId), processed };
+  }
+
+  private process(request: ApiRequest, authorization: string | undefined, parseError: boolean): ApiResponse {
     const credentials = /^(?:token|bearer)\s+(\S+)$/i.exec(authorization ?? '');
     if (credentials === null) return errorResponse(401, 'Requires authentication');
     if (credentials[1] !== this.token) return errorResponse(401, 'Bad credentials');
@@ -341,37 +385,3 @@ export class GitHubStandIn extends EventEmitter {
   }
 }
 
-function send(res: ServerResponse, response: ApiResponse, requestId: string): void {
-  const payload = response.status === 204 || response.body === undefined ? '' : JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    ...(payload === '' ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-    'content-length': Buffer.byteLength(payload),
-    'x-github-media-type': 'github.v3; format=json',
-    'x-github-api-version-selected': '2022-11-28',
-    'x-github-request-id': requestId,
-    'x-ratelimit-limit': '5000',
-    'x-ratelimit-remaining': '4999',
-    'x-ratelimit-used': '1',
-    'x-ratelimit-reset': '4102444800',
-    'x-ratelimit-resource': 'core',
-    ...response.headers,
-  });
-  res.end(payload);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}

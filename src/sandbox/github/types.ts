@@ -55,6 +55,25 @@ export interface GitHubStandInOptions {
   clock?: () => number;
   /** The login the token belongs to: the reviewer of deployments reviewed through the API. Default 'tminus-bot'. */
   tokenOwner?: string;
+  /**
+   * How long after its creation (on `clock`) a run appears in GET /actions/runs and
+   * GET /actions/workflows/{id}/runs, as on GitHub where a new run shows up in listings seconds later.
+   * GET /actions/runs/{id} answers at once. Default 2000.
+   */
+  runListingDelayMs?: number;
+}
+
+/** What `outage(...)` takes besides a boolean: 5xx answers, or GitHub's secondary rate limit (429). */
+export interface OutageOptions {
+  status: 500 | 502 | 503 | 429;
+  /** Sent as `retry-after` (seconds) when set. */
+  retryAfterSeconds?: number;
+}
+
+/** The optional fifth argument of `failNext`. */
+export interface FailNextOptions {
+  /** The request takes effect (a dispatch creates its run, a tag push starts runs…) and then answers the error: the answer is lost. */
+  afterProcessing?: boolean;
 }
 
 /** 'waiting': a job waits for the review of a protected environment (the run then waits too). */
@@ -125,6 +144,8 @@ export interface WorkflowRunView {
   logs_url: string;
   cancel_url: string;
   rerun_url: string;
+  /** The API URL of the previous attempt; null for a first attempt. */
+  previous_attempt_url: string | null;
   workflow_url: string;
   pull_requests: never[];
   created_at: string;
@@ -184,6 +205,14 @@ export interface EnvironmentView {
   name: string;
   url: string;
   html_url: string;
+}
+
+/** One entry of GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals (the run's review history). */
+export interface ApprovalView {
+  state: DeploymentReviewState;
+  comment: string;
+  environments: (EnvironmentView & { created_at: string; updated_at: string })[];
+  user: UserView;
 }
 
 export interface UserView extends Actor {
