@@ -1,4 +1,5 @@
 import { GitHubRefusedError } from '../integrations/github.js';
+import { SYSTEM_ACTOR, type Release } from '../integrations/database/release-store.js';
 import type { JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
 
@@ -16,7 +17,9 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
     const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
     const sha = releaseHead ?? (await ctx.github.branchHead(branch));
     if (!sha) throw new GitHubRefusedError(`the branch ${branch} has no head commit`, 404);
-    release = await ctx.store.update(release.id, { targetBranch: branch, targetSha: sha });
+    const fixed = await fixTarget(ctx, release.id, branch, sha);
+    if (!fixed) return;
+    release = fixed;
   }
   const sha = release.targetSha!;
   const outcome = await ctx.github.createTag(release.version, sha);
@@ -41,4 +44,22 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
   await refreshProgressView(ctx, applied.release);
   await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: 0 });
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'started' });
+}
+
+/**
+ * The first run fixes what the release deploys and what it replaces, under the release's row lock: the
+ * commit, and the version production runs now, which becomes the rollback target. A hotfix shipped while
+ * the release waited for approval is what it replaces, not what production ran when it was requested.
+ */
+async function fixTarget(ctx: JobContext, releaseId: string, branch: string, sha: string): Promise<Release | undefined> {
+  return ctx.store.withLock(releaseId, async (locked, tx) => {
+    if (locked.state !== 'started') return undefined;
+    // A run that raced this one fixed it first: the same commit is tagged.
+    if (locked.targetSha) return locked;
+    const previous = (await ctx.production.productionVersion(tx))?.tag ?? null;
+    if (previous !== locked.previousVersion) {
+      await ctx.store.audit(locked.id, 'release.previous_version_fixed', { from: locked.previousVersion, to: previous }, SYSTEM_ACTOR, tx);
+    }
+    return ctx.store.update(locked.id, { targetBranch: branch, targetSha: sha, previousVersion: previous }, tx);
+  });
 }

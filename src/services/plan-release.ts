@@ -1,7 +1,8 @@
 import { nextSlots } from '../domain/calendar.js';
 import type { Policy } from '../domain/policy.js';
 import { formatPlannedAt, parsePlannedAt } from '../domain/release-plan.js';
-import { inferReleaseTypeFrom, parseVersion } from '../domain/version.js';
+import { inferReleaseType, parseVersion } from '../domain/version.js';
+import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { ReleasePlanRow } from '../integrations/database/schema.js';
@@ -17,6 +18,8 @@ export interface PlanReleaseDeps {
   clock: () => Date;
   policy: Policy;
   releasesChannel: string;
+  /** What production runs; without it, read through `store` (see startRelease). */
+  production?: ProductionVersions;
 }
 
 export interface PlanReleaseRequest {
@@ -43,14 +46,12 @@ export async function planRelease(deps: PlanReleaseDeps, request: PlanReleaseReq
     await deps.jobs.add('sync-released-versions', {});
     return { kind: 'refused', reason: "tminus has not read the repository's tags yet, so it cannot tell which version was released last. It is trying now: run the command again in a minute." };
   }
-  const released = (await deps.store.releasedVersions()).flatMap((text) => {
-    const v = parseVersion(text);
-    return v.ok ? [v.version] : [];
-  });
-  if (released.some((v) => v.tag === version.tag) || (await deps.store.findByVersion(version.tag))) {
+  const production = productionOf(deps);
+  if ((await production.knownVersions()).has(version.tag) || (await deps.store.findByVersion(version.tag))) {
     return { kind: 'refused', reason: `${version.tag} has already been released or started. Plan the next version instead.` };
   }
-  const inferred = inferReleaseTypeFrom(version, released);
+  // Typed against what production runs: a failed or rolled-back version is not the last release.
+  const inferred = inferReleaseType(version, await production.productionVersion());
   if (!inferred.ok) return { kind: 'refused', reason: `${capital(inferred.reason)}.` };
   const type = inferred.type;
 

@@ -1,5 +1,7 @@
 import { describeGate, releaseGate } from '../domain/approvals.js';
+import { nextUnusedPatch } from '../domain/production.js';
 import { parseVersion } from '../domain/version.js';
+import { productionOf } from '../integrations/database/production-history.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 import { inFlightReason, type StartOutcome, type StartReleaseDeps } from './start-release.js';
@@ -38,17 +40,17 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
     await deps.jobs.add('sync-released-versions', {});
     return { kind: 'refused', reason: "tminus has not read the repository's tags yet: run the command again in a minute." };
   }
-  const released = (await deps.store.releasedVersions()).flatMap((t) => {
-    const v = parseVersion(t);
-    return v.ok && v.version.prerelease.length === 0 ? [v.version] : [];
-  });
-  const production = released.sort((a, b) => a.major - b.major || a.minor - b.minor || a.patch - b.patch).at(-1);
+  // The baseline is what production runs: a failed or rolled-back version is not.
+  const history = productionOf(deps);
+  const production = await history.productionVersion();
+  const known = await history.knownVersions();
   if (production && (version.major !== production.major || version.minor !== production.minor || version.patch <= production.patch || version.prerelease.length > 0)) {
     return {
       kind: 'refused',
-      reason: `A hotfix is a patch above what production runs (${production.tag}): use v${production.major}.${production.minor}.${production.patch + 1}, not ${version.tag}.`,
+      reason: `A hotfix is a patch above what production runs (${production.tag}): use ${nextUnusedPatch(production, known).tag}, not ${version.tag}.`,
     };
   }
+  if (known.has(version.tag)) return { kind: 'refused', reason: `${version.tag} has already been released (the tag exists). Use the next patch version.` };
   const running = await deps.store.inFlight();
   if (running[0]) return { kind: 'refused', reason: `${inFlightReason(running[0])} A hotfix may start while a release waits for approval, never while another deployment is running.` };
 

@@ -1,4 +1,5 @@
-import { inferReleaseTypeFrom, parseVersion, type Version } from '../domain/version.js';
+import { inferReleaseType, parseVersion } from '../domain/version.js';
+import { nextUnusedPatch } from '../domain/production.js';
 import { describeGate, releaseGate, ROLE_LABELS } from '../domain/approvals.js';
 import { checkCadence } from '../domain/calendar.js';
 import type { Policy, RoleName } from '../domain/policy.js';
@@ -6,6 +7,7 @@ import { clockTime } from '../messages/format.js';
 import { isInFlight, STATE_LABELS } from '../domain/release.js';
 import type { RoleDirectory } from './roles.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
+import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
 import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
 
@@ -22,6 +24,8 @@ export interface StartReleaseDeps {
   releasesChannel: string;
   policy: Policy;
   roles: RoleDirectory;
+  /** What production runs; without it, read through `store` (slower, and every tag counts as history). */
+  production?: ProductionVersions;
 }
 
 export interface StartReleaseRequest {
@@ -49,8 +53,10 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     if (repeat) return { kind: 'repeat', release: repeat };
   }
 
+  const production = productionOf(deps);
+  const known = await production.knownVersions();
   const existing = await deps.store.findByVersion(version.tag);
-  if (existing) return { kind: 'refused', reason: alreadyThere(existing) };
+  if (existing) return { kind: 'refused', reason: alreadyThere(existing, known) };
 
   if (!(await deps.store.syncedAt(TAGS_SYNC_KEY))) {
     await deps.jobs.add('sync-released-versions', {});
@@ -59,14 +65,12 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
       reason: "tminus has not read the repository's tags yet, so it cannot tell which version was released last. It is trying now: run the command again in a minute. If this persists, GitHub may be unreachable (see `/healthz` and the logs).",
     };
   }
-  const released = (await deps.store.releasedVersions()).flatMap((text) => {
-    const v = parseVersion(text);
-    return v.ok ? [v.version] : [];
-  });
-  if (released.some((v) => v.tag === version.tag)) {
+  if (known.has(version.tag)) {
     return { kind: 'refused', reason: `${version.tag} has already been released (the tag exists). Start the next version instead.` };
   }
-  const inferred = inferReleaseTypeFrom(version, released);
+  // Typed and ordered against what production runs, not the latest tag: a failed or rolled-back version never counts.
+  const live = await production.productionVersion();
+  const inferred = inferReleaseType(version, live);
   if (!inferred.ok) return { kind: 'refused', reason: `${sentence(inferred.reason)}.` };
 
   const open = (await deps.store.open()).filter((r) => r.type !== 'hotfix' || isInFlight(r.state));
@@ -84,7 +88,8 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   const created = await deps.store.create({
     version: version.tag,
     type: inferred.type,
-    previousVersion: previousOf(version, released)?.tag ?? null,
+    // Provisional: fixed again at T-0, when the deploy starts (see create-tag).
+    previousVersion: live?.tag ?? null,
     requestedBy: request.userId,
     requestId: request.requestId ?? null,
     channelId: deps.releasesChannel,
@@ -97,7 +102,8 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
       if (repeat) return { kind: 'repeat', release: repeat };
     }
     const winner = created.conflict === 'in-flight' ? (await deps.store.open())[0] : await deps.store.findByVersion(version.tag);
-    return { kind: 'refused', reason: winner ? (created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner)) : 'Another release was started at the same moment. Check `/release status`.' };
+    if (!winner) return { kind: 'refused', reason: 'Another release was started at the same moment. Check `/release status`.' };
+    return { kind: 'refused', reason: created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner, await production.knownVersions()) };
   }
   if (cadence.overridden) {
     await deps.store.audit(created.release.id, 'cadence.overridden', { rule: cadence.overridden, reason: request.override }, request.userId);
@@ -110,19 +116,24 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   return { kind: 'started', release: created.release, queued };
 }
 
-function previousOf(version: Version, released: Version[]): Version | undefined {
-  return released
-    .filter((v) => v.prerelease.length === 0 && v.tag !== version.tag)
-    .sort((a, b) => (a.major - b.major) || (a.minor - b.minor) || (a.patch - b.patch))
-    .pop();
-}
-
-function alreadyThere(release: Release): string {
+/** Why `release`'s version cannot be started again; a version that never stayed in production names the next one. */
+function alreadyThere(release: Release, known: ReadonlySet<string>): string {
+  const next = () => {
+    const parsed = parseVersion(release.version);
+    return parsed.ok ? `: \`/release start ${nextUnusedPatch(parsed.version, known).tag}\`` : '';
+  };
   switch (release.state) {
     case 'completed':
+    case 'stable':
       return `${release.version} has already been released. Start the next version instead.`;
     case 'failed':
-      return `${release.version} was attempted and failed${release.failureReason ? ` (${release.failureReason})` : ''}. Ship the fix as the next patch version.`;
+      return `${release.version} was attempted and failed${release.failureReason ? ` (${release.failureReason})` : ''}. Ship it as the next version instead${next()}.`;
+    case 'rolled_back':
+      return `${release.version} was released and rolled back. Ship the fix as the next version${next()}.`;
+    case 'aborted':
+      return `${release.version} was aborted. Ship it as the next version instead${next()}.`;
+    case 'rejected':
+      return `${release.version} was rejected. Ship it as the next version instead${next()}.`;
     default:
       return `${release.version} is already in flight (${STATE_LABELS[release.state]}, started by <@${release.requestedBy}>). Follow it with \`/release status ${release.version}\`.`;
   }
