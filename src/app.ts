@@ -128,8 +128,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     log,
     plans,
   };
-  // The handler hands its deps to the start, hotfix and plan services, which read `production` (ReleaseCommandDeps does not name it yet).
-  registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, ...{ production } });
+  registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
   registerApprovalActions(app, { store, gates, roles, jobs, clock, log });
   registerRollbackActions(app, { store, roles, jobs, policy, clock, log });
   registerAbortActions(app, { store, roles, jobs, policy, clock });

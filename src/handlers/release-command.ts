@@ -23,6 +23,7 @@ import { incidentMessage } from '../messages/incident.js';
 import { requestCoordinatedRollback } from '../services/coordinated-rollback.js';
 import { rollbackByCommand } from '../services/rollback.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
+import type { ProductionVersions } from '../integrations/database/production-history.js';
 import { abortRelease } from '../services/abort-release.js';
 import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
@@ -37,6 +38,8 @@ export interface ReleaseCommandDeps {
   releasesChannel: string;
   clock: () => Date;
   log: Logger;
+  /** What production runs: the start, hotfix and plan services judge versions against it. */
+  production: ProductionVersions;
   /** How long the answer may take before the command is acked with "working on it" (Slack allows 3 s). */
   ackWithinMs?: number;
 }

@@ -117,7 +117,7 @@ async function startPlanned(ctx: PlanContext, plan: ReleasePlan, data: JobPayloa
   }
 
   const outcome = await startRelease(
-    { store: ctx.store, jobs: ctx.jobs, clock: ctx.clock, releasesChannel: ctx.releasesChannel, policy: ctx.policy, roles: ctx.roles },
+    { store: ctx.store, jobs: ctx.jobs, clock: ctx.clock, releasesChannel: ctx.releasesChannel, policy: ctx.policy, roles: ctx.roles, production: ctx.production },
     { versionText: plan.version, userId: plan.requestedBy, requestId: `plan-${plan.id}`, planned: true },
   );
   if (outcome.kind === 'refused') {

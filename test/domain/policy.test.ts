@@ -127,8 +127,17 @@ describe('defaultPolicy is the guide', () => {
     ]);
   });
 
-  it('rolls back within 5 minutes and recovers within 15', () => {
-    expect(policy.rollback).toEqual({ timeLimit: 5 * MINUTE, recoverySla: 15 * MINUTE, workflow: 'rollback.yml', command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d', pollInterval: 15_000 });
+  it('rolls back within 5 minutes and recovers within 15; keeps trying through an outage for both', () => {
+    expect(policy.rollback).toEqual({
+      timeLimit: 5 * MINUTE,
+      recoverySla: 15 * MINUTE,
+      workflow: 'rollback.yml',
+      command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d',
+      pollInterval: 15_000,
+      runAppearTimeout: MINUTE,
+      giveUpAfter: 20 * MINUTE,
+    });
+    expect(policy.rollback.giveUpAfter).toBe(policy.rollback.timeLimit + policy.rollback.recoverySla);
   });
 
   it('carries the decision matrix row by row', () => {

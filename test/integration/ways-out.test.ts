@@ -1,0 +1,105 @@
+import { sql } from 'drizzle-orm';
+import { Octokit } from 'octokit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployWorkflow, FAST_POLICY, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+
+const ROLES = `
+roles:
+  releaseEngineer: { users: [U0REL] }
+`;
+
+/** Ways out by hand for plans, and what a job that gives up leaves behind. */
+describe('ways out: plans cancelled or moved, jobs that give up', () => {
+  let world: World;
+  let bot: Bot;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    // Something to plan: a pull request merged since v1.2.0, as a person would open and merge it.
+    const octokit = new Octokit({ auth: world.github.token, baseUrl: world.github.url, retry: { enabled: false }, throttle: { enabled: false } });
+    const repo = { owner: world.github.owner, repo: world.github.repo };
+    world.github.createBranch('feat/limits');
+    world.github.commit('feat/limits', 'feat: wallet limits', { 'src/wallet.ts': 'export const limit = 1;\n' });
+    const { data: pull } = await octokit.rest.pulls.create({ ...repo, title: 'feat: wallet limits', head: 'feat/limits', base: 'main' });
+    await octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method: 'squash' });
+    bot = await startBot(world, { policy: FAST_POLICY + ROLES });
+    await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  const command = (text: string, userId: string) => world.slack.sendCommand(bot.eventsUrl, { text, userId }).then((r) => visibleText(r.body as { text: string; blocks: unknown[] }));
+  const planOf = (version: string) => bot.tminus.releasePlans.findByVersion(version);
+  const planEvents = async (version: string) => {
+    const plan = await planOf(version);
+    const events = [];
+    for (let id = 1; id < 50; id++) {
+      const event = await bot.tminus.releasePlans.planEvent(id);
+      if (event?.planId === plan?.id) events.push(event);
+    }
+    return events;
+  };
+
+  it('moves a plan to another date and cancels it, audited and said in its thread; only who may', async () => {
+    expect(await command('plan v1.3.0 2030-12-05 14:00', 'U0ENG')).toContain('Planning v1.3.0');
+    const plan = await waitFor('the plan to be planned', async () => ((await planOf('v1.3.0'))?.state === 'planned' ? planOf('v1.3.0') : undefined));
+    const card = { ts: plan.threadTs! };
+
+    expect(await command('plan move v1.3.0 2030-12-19', 'U0QA')).toContain("you can't change the plan of v1.3.0");
+    expect(await command('plan move v1.3.0 yesterday', 'U0ENG')).toContain('is not a date like');
+    expect(await command('plan move v1.3.0 2030-12-19 15:30 the API freeze slipped', 'U0REL')).toContain('moved from');
+    expect((await planOf('v1.3.0'))?.plannedAt.toISOString()).toBe('2030-12-19T15:30:00.000Z');
+    await waitFor('the move in the thread', () => world.slack.thread(RELEASES_CHANNEL, card.ts).find((m) => m.text.includes('moved from') && m.text.includes('the API freeze slipped')));
+
+    expect(await command('plan cancel v1.3.0', 'U0ENG')).toContain('Say why');
+    expect(await command('plan cancel v1.3.0 folded into v1.4.0', 'U0ENG')).toContain('cancelled');
+    expect((await planOf('v1.3.0'))?.state).toBe('cancelled');
+    await waitFor('the cancellation in the thread', () => world.slack.thread(RELEASES_CHANNEL, card.ts).find((m) => m.text.includes('cancelled by')));
+    expect(await command('plan cancel v1.3.0 again', 'U0ENG')).toContain('There is no plan for v1.3.0');
+
+    const events = await planEvents('v1.3.0');
+    expect(events.map((e) => [e!.action, e!.actor])).toEqual([
+      ['plan.moved', 'U0REL'],
+      ['plan.cancelled', 'U0ENG'],
+    ]);
+    // The plans' audit log is append-only, like the releases'.
+    await expect(bot.database.db.execute(sql`delete from plan_events`)).rejects.toThrow();
+  });
+
+  it('a GitHub release that cannot be published: the release is completed anyway, and the thread says what to do', async () => {
+    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 300, staging: 300, production: 300, verify: 300 }));
+    // Refused for good (a token without Contents: write): the job gives up at once.
+    world.github.failNext('POST', /\/releases$/, 403, 1);
+    expect(await command('start v1.4.0', 'U0ENG')).toContain('Starting minor release v1.4.0');
+    const top = await waitFor('the release message', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('Release v1.4.0')));
+    const note = await waitFor('the thread to say what failed', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('could not finish it')));
+    expect(visibleText(note)).toContain('publish the GitHub release by hand');
+    expect((await bot.tminus.store.findByVersion('v1.4.0'))?.state).toBe('completed');
+    const events = await bot.tminus.store.events((await bot.tminus.store.findByVersion('v1.4.0'))!.id);
+    expect(events.find((e) => e.action === 'job.gave_up')?.details).toMatchObject({ job: 'complete-release' });
+    // No more updates: the deploy is over, whatever GitHub's release API says.
+    const count = world.slack.thread(RELEASES_CHANNEL, top.ts).filter((m) => m.text.includes('IN PROGRESS')).length;
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    expect(world.slack.thread(RELEASES_CHANNEL, top.ts).filter((m) => m.text.includes('IN PROGRESS')).length).toBe(count);
+  });
+
+  it('a job that gave up is tried again from its first attempt when the reconciler asks for it', async () => {
+    const release = (await bot.tminus.store.findByVersion('v1.4.0'))!;
+    const id = 'complete-release-' + release.id;
+    const job = await bot.tminus.jobs.queue.getJob(id);
+    expect(await job?.getState()).toBe('failed');
+    await bot.tminus.jobs.queue.pause();
+    expect(await bot.tminus.jobs.ensure('complete-release', { releaseId: release.id, finishedAt: release.finishedAt!.toISOString() })).toBe('revived');
+    const revived = await bot.tminus.jobs.queue.getJob(id);
+    expect(await revived?.getState()).toBe('waiting');
+    expect(revived?.attemptsMade).toBe(0);
+    expect(await bot.tminus.jobs.ensure('complete-release', { releaseId: release.id, finishedAt: release.finishedAt!.toISOString() })).toBe('there');
+    await bot.tminus.jobs.queue.resume();
+    // GitHub answers again: the release is published and the complete message posted, once.
+    const top = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('Release v1.4.0'))!;
+    await waitFor('the complete message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')), 30_000);
+    expect(world.github.releases().filter((r) => r.tag_name === 'v1.4.0')).toHaveLength(1);
+  });
+});
