@@ -1,35 +1,45 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ACTIONS, rejectModal } from '../messages/approval-gate.js';
+import { parseGateValue, parseHotfixStepValue, UNREADABLE_VALUE } from '../messages/button-values.js';
 import { checkDecider, decide, tickHotfixStep, type ApprovalDeps } from '../services/approvals.js';
 
 export interface ApprovalActionDeps extends ApprovalDeps {
   log: Logger;
 }
 
+/** What a person is told when tminus itself failed on their click. */
+export const CLICK_FAILED = '⚠️ tminus could not handle this click: something went wrong on its side. Check `/release status` before trying again.';
+
 /**
  * Approve and Reject buttons, the rejection modal, and the hotfix checklist's buttons. Clicks are acked at
- * once; a click that changes nothing (no role, a double click, a closed gate) gets a private answer.
+ * once; a click that changes nothing (no role, a double click, a gate that closed, a value tminus cannot
+ * read) gets a private answer that says why.
  */
 export function registerApprovalActions(app: App, deps: ApprovalActionDeps): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.approve, async ({ ack, body, action, respond }) => {
     await ack();
-    const outcome = await decide(deps, { gateId: action.value ?? '', userId: body.user.id, decision: 'approved' });
-    if (outcome.kind === 'refused') await respond({ response_type: 'ephemeral', replace_original: false, text: `🚫 ${outcome.reason}` });
-    else if (outcome.kind === 'repeat') await respond({ response_type: 'ephemeral', replace_original: false, text: 'You have already decided on this; it counts once.' });
+    await answerClick(deps.log, respond, { action: ACTIONS.approve, value: action.value }, async () => {
+      const ref = parseGateValue(action.value);
+      if (!ref) return UNREADABLE_VALUE;
+      const outcome = await decide(deps, { ...ref, userId: body.user.id, decision: 'approved' });
+      if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
+      if (outcome.kind === 'repeat') return 'You have already decided on this; it counts once.';
+      return undefined;
+    });
   });
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const gateId = action.value ?? '';
-    const check = await checkDecider(deps, gateId, body.user.id);
-    if (!check.ok) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `🚫 ${check.reason.replace("can't approve", "can't reject")}` });
-      return;
-    }
-    const release = await deps.store.findById(check.gate.releaseId);
-    // A trigger_id is valid for 3 seconds: the modal opens straight away, the rejection is recorded on submit.
-    await client.views.open({ trigger_id: body.trigger_id, view: rejectModal(gateId, release?.version ?? 'this release') });
+    await answerClick(deps.log, respond, { action: ACTIONS.reject, value: action.value }, async () => {
+      const ref = parseGateValue(action.value);
+      if (!ref) return UNREADABLE_VALUE;
+      const check = await checkDecider(deps, ref, body.user.id);
+      if (!check.ok) return `🚫 ${check.reason.replace("can't approve", "can't reject")}`;
+      // A trigger_id is valid for 3 seconds: the modal opens straight away, the rejection is recorded on submit.
+      await client.views.open({ trigger_id: body.trigger_id, view: rejectModal({ releaseId: check.release.id, gateId: check.gate.id }, check.release.version) });
+      return undefined;
+    });
   });
 
   app.view(ACTIONS.rejectModal, async ({ ack, view, body }) => {
@@ -38,19 +48,47 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
       await ack({ response_action: 'errors', errors: { reason: 'Say why the release is rejected.' } });
       return;
     }
-    const outcome = await decide(deps, { gateId: view.private_metadata, userId: body.user.id, decision: 'rejected', reason });
-    if (outcome.kind === 'refused') await ack({ response_action: 'errors', errors: { reason: outcome.reason } });
-    else await ack();
+    const ref = parseGateValue(view.private_metadata);
+    if (!ref) {
+      await ack({ response_action: 'errors', errors: { reason: UNREADABLE_VALUE } });
+      return;
+    }
+    try {
+      const outcome = await decide(deps, { ...ref, userId: body.user.id, decision: 'rejected', reason });
+      if (outcome.kind === 'refused') await ack({ response_action: 'errors', errors: { reason: outcome.reason } });
+      else await ack();
+    } catch (err) {
+      deps.log.error({ err, gate: ref }, 'rejection failed');
+      await ack({ response_action: 'errors', errors: { reason: CLICK_FAILED } });
+    }
   });
 
   app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.hotfixStep}:`), async ({ ack, body, action, respond }) => {
     await ack();
-    const [releaseId = '', step = ''] = (action.value ?? '').split('|');
-    const ticked = await tickHotfixStep(deps, { releaseId, step, userId: body.user.id });
-    if (!ticked) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That step was already ticked.' });
-      return;
-    }
-    await deps.jobs.add('refresh-progress', { releaseId, change: Date.now() });
+    await answerClick(deps.log, respond, { action: action.action_id, value: action.value }, async () => {
+      const ref = parseHotfixStepValue(action.value);
+      if (!ref) return UNREADABLE_VALUE;
+      const outcome = await tickHotfixStep(deps, { ...ref, userId: body.user.id });
+      if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
+      if (outcome.kind === 'repeat') return 'That step was already ticked.';
+      await deps.jobs.add('refresh-progress', { releaseId: ref.releaseId, change: Date.now() });
+      return undefined;
+    });
   });
+}
+
+/**
+ * Runs a click's work and tells the person privately what it returns. An error of tminus's own is logged
+ * and answered too: a click never ends in silence.
+ */
+export async function answerClick(log: Logger, respond: RespondFn, click: { action: string; value: string | undefined }, work: () => Promise<string | undefined>): Promise<void> {
+  let text: string | undefined;
+  try {
+    text = await work();
+  } catch (err) {
+    log.error({ err, action: click.action, value: click.value?.slice(0, 200) }, 'click failed');
+    text = CLICK_FAILED;
+  }
+  if (!text) return;
+  await respond({ response_type: 'ephemeral', replace_original: false, text }).catch((err: unknown) => log.warn({ err, action: click.action }, 'could not answer a click'));
 }

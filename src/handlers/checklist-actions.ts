@@ -1,13 +1,15 @@
 import type { App, BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { releaseGate, describeGate } from '../domain/approvals.js';
-import { CHECKLIST_KEYS } from '../domain/plan-schedule.js';
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { Policy } from '../domain/policy.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import { parseChecklistBlockId, parseChecklistItemValue, parsePlanValue, UNREADABLE_VALUE, type ChecklistItemRef } from '../messages/button-values.js';
 import { CHECKLIST_ACTIONS, overrideModal } from '../messages/checklist.js';
+import { checklistsClosedReason, tickChecklistItems } from '../services/plan-checklists.js';
 import type { RoleDirectory } from '../services/roles.js';
+import { answerClick, CLICK_FAILED } from './approval-actions.js';
 import { checklistItems, missingItems } from '../domain/checklist.js';
 import { checklistsDue, planEvents } from '../domain/plan-schedule.js';
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
@@ -25,37 +27,36 @@ export interface ChecklistActionDeps {
 /**
  * The pre-release checklists' checkboxes and the T-0 override. A tick is recorded once per item, with who
  * and when; unticking changes nothing (the message is redrawn with the tick). Only an approver of the
- * release type may override, with a reason.
+ * release type may override, with a reason. A plan that is no longer planned takes neither, and says why.
  */
 export function registerChecklistActions(app: App, deps: ChecklistActionDeps): void {
-  app.action<BlockAction<CheckboxesAction>>(new RegExp(`^${CHECKLIST_ACTIONS.tick}:`), async ({ ack, body, action }) => {
+  app.action<BlockAction<CheckboxesAction>>(new RegExp(`^${CHECKLIST_ACTIONS.tick}:`), async ({ ack, body, action, respond }) => {
     await ack();
-    const [, planId = '', key = ''] = action.block_id.split(':');
-    if (!(CHECKLIST_KEYS as readonly string[]).includes(key)) return;
-    const plan = await deps.plans.find(planId);
-    if (!plan) return;
-    const already = new Set((await deps.plans.ticks(plan.id)).filter((t) => t.checklist === key).map((t) => t.item));
-    for (const option of action.selected_options ?? []) {
-      const item = option.value ?? '';
-      if (already.has(item) || !/^\d+\.\d+$/.test(item)) continue;
-      const at = deps.clock();
-      if ((await deps.plans.tick(plan.id, key, item, body.user.id, null, at)) && plan.releaseId) {
-        await deps.store.audit(plan.releaseId, 'checklist.ticked', { checklist: key, item }, body.user.id);
-      }
-    }
-    await deps.jobs.add('refresh-checklist', { planId: plan.id, checklist: key, change: Date.now() });
+    const values = (action.selected_options ?? []).map((o) => o.value);
+    await answerClick(deps.log, respond, { action: action.action_id, value: values.join(',') }, async () => {
+      const refs = values.map((value) => parseChecklistItemValue(value, action.block_id));
+      // Unticking every box leaves nothing selected: the block id still says which checklist to redraw.
+      const where = refs[0] ?? parseChecklistBlockId(action.block_id);
+      if (!where || !refs.every((r): r is ChecklistItemRef => r?.planId === where.planId && r.checklist === where.checklist)) return UNREADABLE_VALUE;
+      const outcome = await tickChecklistItems(deps, { planId: where.planId, checklist: where.checklist, items: refs.map((r) => r.item), by: body.user.id });
+      if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
+      await deps.jobs.add('refresh-checklist', { planId: where.planId, checklist: where.checklist, change: Date.now() });
+      return undefined;
+    });
   });
 
   app.action<BlockAction<ButtonAction>>(CHECKLIST_ACTIONS.override, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const plan = await deps.plans.find(action.value ?? '');
-    if (!plan) return;
-    const refusal = await checkOverrider(deps, plan.type, body.user.id);
-    if (refusal) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `🚫 ${refusal}` });
-      return;
-    }
-    await client.views.open({ trigger_id: body.trigger_id, view: overrideModal(plan.id, plan.version) });
+    await answerClick(deps.log, respond, { action: CHECKLIST_ACTIONS.override, value: action.value }, async () => {
+      const planId = parsePlanValue(action.value);
+      if (!planId) return UNREADABLE_VALUE;
+      const plan = await deps.plans.find(planId);
+      if (!plan) return '🚫 This planned release no longer exists.';
+      const refusal = checklistsClosedReason(plan) ?? (await checkOverrider(deps, plan.type, body.user.id));
+      if (refusal) return `🚫 ${refusal}`;
+      await client.views.open({ trigger_id: body.trigger_id, view: overrideModal(plan.id, plan.version) });
+      return undefined;
+    });
   });
 
   app.view(CHECKLIST_ACTIONS.overrideModal, async ({ ack, view, body }) => {
@@ -64,14 +65,22 @@ export function registerChecklistActions(app: App, deps: ChecklistActionDeps): v
       await ack({ response_action: 'errors', errors: { reason: 'Say why the release starts without its checklists.' } });
       return;
     }
-    const plan = await deps.plans.find(view.private_metadata);
-    if (!plan) {
-      await ack({ response_action: 'errors', errors: { reason: 'This planned release no longer exists.' } });
+    const planId = parsePlanValue(view.private_metadata);
+    if (!planId) {
+      await ack({ response_action: 'errors', errors: { reason: UNREADABLE_VALUE } });
       return;
     }
-    const refusal = await checkOverrider(deps, plan.type, body.user.id);
-    if (refusal) {
-      await ack({ response_action: 'errors', errors: { reason: refusal } });
+    let plan: ReleasePlan | undefined;
+    let refusal: string | undefined;
+    try {
+      plan = await deps.plans.find(planId);
+      refusal = plan ? (checklistsClosedReason(plan) ?? (await checkOverrider(deps, plan.type, body.user.id))) : 'This planned release no longer exists.';
+    } catch (err) {
+      deps.log.error({ err, planId }, 'checklist override failed');
+      refusal = CLICK_FAILED;
+    }
+    if (refusal || !plan) {
+      await ack({ response_action: 'errors', errors: { reason: refusal ?? CLICK_FAILED } });
       return;
     }
     await ack();

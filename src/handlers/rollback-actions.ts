@@ -1,25 +1,39 @@
 import type { App, BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { parseRollbackItemValue, parseRollbackNowValue, UNREADABLE_VALUE, type RollbackItemRef } from '../messages/button-values.js';
 import { ROLLBACK_CHECKLIST_ACTION } from '../messages/rollback.js';
 import { ROLLBACK_NOW_ACTION } from '../messages/verification.js';
 import { startEmergencyRollback, tickRollbackItems, type RollbackDeps } from '../services/rollback.js';
+import { answerClick } from './approval-actions.js';
 
 /** "Roll back now" on a critical alert, and the rollback verification checklist's checkboxes. */
 export function registerRollbackActions(app: App, deps: RollbackDeps & { log: Logger }): void {
   app.action<BlockAction<ButtonAction>>(ROLLBACK_NOW_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
-    const release = await deps.store.findById(action.value ?? '');
-    if (!release) return;
-    const outcome = await startEmergencyRollback(deps, { release, by: body.user.id, reason: 'critical breach in post-release verification ("Roll back now")' });
-    if (outcome.kind === 'refused') await respond({ response_type: 'ephemeral', replace_original: false, text: `🚫 ${outcome.reason}` });
+    await answerClick(deps.log, respond, { action: ROLLBACK_NOW_ACTION, value: action.value }, async () => {
+      const ref = parseRollbackNowValue(action.value);
+      if (!ref) return UNREADABLE_VALUE;
+      const release = await deps.store.findById(ref.releaseId);
+      // The button names the version it was made for: an id that now holds another is not this button's.
+      if (!release || (ref.version !== undefined && ref.version !== release.version)) return `🚫 The release this button was made for${ref.version ? ` (${ref.version})` : ''} no longer exists.`;
+      const outcome = await startEmergencyRollback(deps, { release, by: body.user.id, reason: 'critical breach in post-release verification ("Roll back now")' });
+      return outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : undefined;
+    });
   });
 
-  app.action<BlockAction<CheckboxesAction>>(ROLLBACK_CHECKLIST_ACTION, async ({ ack, body, action }) => {
+  app.action<BlockAction<CheckboxesAction>>(ROLLBACK_CHECKLIST_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
-    const picked = action.selected_options.map((o) => (o.value ?? '').split('|'));
-    const releaseId = picked[0]?.[0];
-    if (!releaseId) return;
-    const ticked = await tickRollbackItems(deps, { releaseId, items: picked.map((p) => p[1]!), by: body.user.id });
-    if (ticked > 0) await deps.jobs.add('refresh-rollback-checklist', { releaseId, change: Date.now() });
+    const values = (action.selected_options ?? []).map((o) => o.value);
+    await answerClick(deps.log, respond, { action: ROLLBACK_CHECKLIST_ACTION, value: values.join(',') }, async () => {
+      // Unticking leaves nothing selected: nothing to record (the message is redrawn on the next tick).
+      if (values.length === 0) return undefined;
+      const refs = values.map(parseRollbackItemValue);
+      if (!refs.every((r): r is RollbackItemRef => r !== undefined) || new Set(refs.map((r) => r.releaseId)).size !== 1) return UNREADABLE_VALUE;
+      const releaseId = refs[0]!.releaseId;
+      const outcome = await tickRollbackItems(deps, { releaseId, items: refs.map((r) => r.item), by: body.user.id });
+      if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
+      if (outcome.count > 0) await deps.jobs.add('refresh-rollback-checklist', { releaseId, change: Date.now() });
+      return undefined;
+    });
   });
 }

@@ -1,4 +1,5 @@
 import type { KnownBlock, ModalView } from '@slack/web-api';
+import { gateValue, type GateRef } from './button-values.js';
 import { clockTime, context, escape, mention, section } from './format.js';
 import type { SlackMessage } from './types.js';
 
@@ -10,6 +11,7 @@ export const ACTIONS = {
 } as const;
 
 export interface GateMessageInput {
+  releaseId: string;
   gateId: string;
   kind: 'release' | 'production' | 'rollback';
   version: string;
@@ -28,14 +30,15 @@ export interface GateMessageInput {
   timeZone: string;
 }
 
-/** The buttons of an open gate; the hotfix message carries them too. */
-export function gateButtons(gateId: string, approveLabel = 'Approve'): KnownBlock {
+/** The buttons of an open gate; the hotfix message carries them too. Each names the release and the gate. */
+export function gateButtons(ref: GateRef, approveLabel = 'Approve'): KnownBlock {
+  const value = gateValue(ref);
   return {
     type: 'actions',
-    block_id: `gate:${gateId}`,
+    block_id: `gate:${ref.gateId}`,
     elements: [
-      { type: 'button', action_id: ACTIONS.approve, text: { type: 'plain_text', text: approveLabel }, style: 'primary', value: gateId },
-      { type: 'button', action_id: ACTIONS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value: gateId },
+      { type: 'button', action_id: ACTIONS.approve, text: { type: 'plain_text', text: approveLabel }, style: 'primary', value },
+      { type: 'button', action_id: ACTIONS.reject, text: { type: 'plain_text', text: 'Reject' }, style: 'danger', value },
     ],
   };
 }
@@ -58,7 +61,7 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
       : input.state === 'rejected'
         ? '🚫 *Rejected*'
         : input.state === 'closed'
-          ? '⏹️ *Closed*'
+          ? `⏹️ *Closed*${input.outcome ? '' : ': the release ended before this was decided.'}`
           : `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
   const lines = [
     `*${what} needs approval* from ${input.needs}.`,
@@ -71,17 +74,17 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
   ];
   const outcome = input.outcome ? [escape(input.outcome)] : [];
   const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone), ...outcome].join('\n'))];
-  if (input.state === 'open') blocks.push(gateButtons(input.gateId));
+  if (input.state === 'open') blocks.push(gateButtons({ releaseId: input.releaseId, gateId: input.gateId }));
   blocks.push(context('The person who started the release cannot approve it; each person counts once.'));
   return { text: `${what}: ${input.state === 'open' ? `waiting for approval (${input.counted} of ${input.needed})` : input.state}`, blocks };
 }
 
-/** The modal that asks why, before a rejection is recorded. */
-export function rejectModal(gateId: string, version: string): ModalView {
+/** The modal that asks why, before a rejection is recorded; it carries the gate's button value. */
+export function rejectModal(ref: GateRef, version: string): ModalView {
   return {
     type: 'modal',
     callback_id: ACTIONS.rejectModal,
-    private_metadata: gateId,
+    private_metadata: gateValue(ref),
     title: { type: 'plain_text', text: 'Reject release' },
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },

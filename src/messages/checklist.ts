@@ -2,11 +2,12 @@ import type { KnownBlock, MrkdwnOption } from '@slack/web-api';
 import { progressBar, type ChecklistItem, type Tick } from '../domain/checklist.js';
 import type { ChecklistKey } from '../domain/plan-schedule.js';
 import type { Checklist } from '../domain/policy.js';
+import { checklistItemValue, planValue } from './button-values.js';
 import { clockTime, escape, mention } from './format.js';
 import type { SlackMessage } from './types.js';
 
 export const CHECKLIST_ACTIONS = {
-  /** `checklist-tick:<checklist>:<section>`; the block id carries the plan id. */
+  /** `checklist-tick:<checklist>:<section>:<start>`; each option's value names the plan, the checklist and the item. */
   tick: 'checklist-tick',
   override: 'checklist-override',
   overrideModal: 'checklist-override-modal',
@@ -44,11 +45,14 @@ export function checklistMessage(view: ChecklistView): SlackMessage {
       const chunk = items.slice(start, start + 10);
       const options = chunk.map((item): MrkdwnOption & { value: string } => {
         const tick = ticks.get(item.id);
-        const option: MrkdwnOption & { value: string } = { text: { type: 'mrkdwn', text: `${escape(item.text)}${item.auto.length > 0 ? ' _(tminus checks)_' : ''}` }, value: item.id };
+        const option: MrkdwnOption & { value: string } = {
+          text: { type: 'mrkdwn', text: `${escape(item.text)}${item.auto.length > 0 ? ' _(tminus checks)_' : ''}` },
+          value: checklistItemValue({ planId: view.planId, checklist: view.key, item: item.id }),
+        };
         if (tick) option.description = { type: 'plain_text', text: `${tick.tickedBy === 'tminus' ? 'tminus' : `ticked by ${tick.tickedBy}`} at ${clockTime(tick.at, view.timeZone)}${tick.evidence ? `: ${tick.evidence}` : ''}`.slice(0, 75) };
         return option;
       });
-      const initial = options.filter((o) => ticks.has(o.value));
+      const initial = options.filter((_, i) => ticks.has(chunk[i]!.id));
       blocks.push({
         type: 'actions',
         block_id: `checklist:${view.planId}:${view.key}:${s}:${start}`,
@@ -118,7 +122,7 @@ export function overrideModal(planId: string, version: string) {
   return {
     type: 'modal' as const,
     callback_id: CHECKLIST_ACTIONS.overrideModal,
-    private_metadata: planId,
+    private_metadata: planValue(planId),
     title: { type: 'plain_text' as const, text: 'Override checklists' },
     submit: { type: 'plain_text' as const, text: 'Start release' },
     close: { type: 'plain_text' as const, text: 'Cancel' },

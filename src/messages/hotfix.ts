@@ -1,6 +1,8 @@
 import type { KnownBlock } from '@slack/web-api';
+import { isOpen } from '../domain/release.js';
 import type { HotfixDetails } from '../integrations/database/schema.js';
 import { ACTIONS, gateButtons } from './approval-gate.js';
+import { hotfixStepValue } from './button-values.js';
 import { clockTime, context, divider, escape, fields, header, mention, section } from './format.js';
 import { releaseProgressMessage, type ReleaseProgressInput } from './release-progress.js';
 import type { SlackMessage } from './types.js';
@@ -34,7 +36,8 @@ export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
     return `⏳ ${step.label}${step.dueAt ? ` — due by ${clockTime(step.dueAt, tz)}` : ''}`;
   });
   const tickable = input.steps.filter((s) => s.byButton && !input.details.steps[s.key]);
-  const ended = input.state === 'completed' || input.state === 'failed' || input.state === 'rejected';
+  // An ended hotfix (completed, failed, rejected, aborted…) takes no more ticks: its buttons go.
+  const ended = !isOpen(input.state);
   const blocks: KnownBlock[] = [
     header(title),
     section(`*What is broken:* ${escape(input.details.issue)}`),
@@ -46,10 +49,10 @@ export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
     blocks.push({
       type: 'actions',
       block_id: `hotfix-steps:${input.version}`,
-      elements: buttons.map((s) => ({ type: 'button' as const, action_id: `${ACTIONS.hotfixStep}:${s.key}`, text: { type: 'plain_text' as const, text: `✔ ${s.label}`.slice(0, 75) }, value: `${input.releaseId}|${s.key}` })),
+      elements: buttons.map((s) => ({ type: 'button' as const, action_id: `${ACTIONS.hotfixStep}:${s.key}`, text: { type: 'plain_text' as const, text: `✔ ${s.label}`.slice(0, 75) }, value: hotfixStepValue({ releaseId: input.releaseId, step: s.key }) })),
     });
   }
-  if (input.gateOpen && input.gateId) blocks.push(gateButtons(input.gateId, 'Approve (VP Eng)'));
+  if (input.gateOpen && input.gateId) blocks.push(gateButtons({ releaseId: input.releaseId, gateId: input.gateId }, 'Approve (VP Eng)'));
   if (input.state !== 'awaiting_approval') {
     const deploy = releaseProgressMessage(input).blocks.slice(4);
     blocks.push(divider(), ...deploy);

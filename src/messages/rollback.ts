@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/web-api';
 import { ROLLBACK_CHECKLIST } from '../domain/rollback.js';
+import { rollbackItemValue } from './button-values.js';
 import { clockTime, context, escape, link, mention, section } from './format.js';
 import type { SlackMessage } from './types.js';
 
@@ -75,7 +76,7 @@ export function rollbackChecklistMessage(input: RollbackChecklistInput): SlackMe
         {
           type: 'checkboxes',
           action_id: ROLLBACK_CHECKLIST_ACTION,
-          options: open.slice(0, 10).map((i) => ({ text: { type: 'plain_text', text: i.label }, value: `${input.releaseId}|${i.key}` })),
+          options: open.slice(0, 10).map((i) => ({ text: { type: 'plain_text', text: i.label }, value: rollbackItemValue({ releaseId: input.releaseId, item: i.key }) })),
         },
       ],
     });

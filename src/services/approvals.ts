@@ -1,8 +1,10 @@
 import { gateStatus, mayDecide, type GateRule, type GateStatus } from '../domain/approvals.js';
 import type { RoleName } from '../domain/policy.js';
+import { isOpen, LIVE_STATES, STATE_LABELS, type ReleaseState } from '../domain/release.js';
 import type { Gate, GateStore } from '../integrations/database/gate-store.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import { escape } from '../messages/format.js';
 import type { RoleDirectory } from './roles.js';
 
 export interface ApprovalDeps {
@@ -22,14 +24,88 @@ export function gateRule(gate: Gate): GateRule {
   return { kind: gate.kind, roles: gate.rule.roles as RoleName[], rule: gate.rule.rule, approvers: gate.rule.approvers };
 }
 
-/** Whether `userId` may decide at the gate; used before opening the rejection modal, and again on submit. */
-export async function checkDecider(deps: ApprovalDeps, gateId: string, userId: string): Promise<{ ok: true; gate: Gate; roles: RoleName[] } | { ok: false; reason: string }> {
-  const gate = await deps.gates.find(gateId);
-  if (!gate) return { ok: false, reason: 'This approval request no longer exists.' };
-  if (gate.state !== 'open') return { ok: false, reason: `This gate was already ${gate.state}.` };
+/** A gate as a button names it: the release it was made for, and the gate (older buttons name only the gate). */
+export interface GateRef {
+  gateId: string;
+  releaseId?: string;
+}
+
+/** The release states in which a gate of each kind is waiting for decisions; in any other, a click is stale. */
+const WAITING_STATES: Record<Gate['kind'], readonly ReleaseState[]> = {
+  release: ['awaiting_approval'],
+  production: ['awaiting_production_approval'],
+  rollback: LIVE_STATES,
+};
+
+const ENDED_PHRASES: Partial<Record<ReleaseState, string>> = {
+  completed: 'completed',
+  stable: 'is stable',
+  rolled_back: 'was rolled back',
+  failed: 'failed',
+  rejected: 'was rejected',
+  aborted: 'was aborted',
+};
+
+/** "was aborted", "failed", "is deploying": how a release in `state` got there, for refusals. */
+export function statePhrase(state: ReleaseState): string {
+  return ENDED_PHRASES[state] ?? `is ${STATE_LABELS[state]}`;
+}
+
+/** The sentence every refusal of a stale click ends with. */
+export function currentState(release: Pick<Release, 'state'>): string {
+  return `Current state: ${STATE_LABELS[release.state]}.`;
+}
+
+function gateSubject(gate: Gate, release: Release): string {
+  if (gate.kind === 'production') return `the production deploy of ${release.version}`;
+  if (gate.kind === 'rollback') return `the coordinated rollback of ${release.version}`;
+  return release.version;
+}
+
+/** Whether a click on the gate can still count: the gate is open and its release waits for it. */
+function isWaiting(gate: Gate, release: Release): boolean {
+  return gate.state === 'open' && WAITING_STATES[gate.kind].includes(release.state);
+}
+
+/** Why a click on a gate that no longer waits changes nothing: who decided it, or how its release ended. */
+async function staleGateReason(deps: Pick<ApprovalDeps, 'store' | 'gates'>, gateId: string): Promise<string> {
+  const gate = (await deps.gates.find(gateId))!;
   const release = (await deps.store.findById(gate.releaseId))!;
+  const subject = gateSubject(gate, release);
+  if (gate.state === 'approved' || gate.state === 'rejected') {
+    // Answered outside Slack (on GitHub): the gate's outcome says how.
+    if (gate.outcome) return `This approval for ${subject} is closed: ${escape(gate.outcome.charAt(0).toLowerCase() + gate.outcome.slice(1).replace(/\.$/, ''))}. ${currentState(release)}`;
+    const deciders = (await deps.gates.decisions(gate.id)).filter((d) => d.decision === gate.state).map((d) => `<@${d.userId}>`);
+    return `This approval for ${subject} was already ${gate.state}${deciders.length > 0 ? ` by ${deciders.join(' and ')}` : ''}. ${currentState(release)}`;
+  }
+  const ended = gate.state === 'closed' ? await stateWhenClosed(deps, gate, release) : release.state;
+  const why = isOpen(ended) ? `the release ${statePhrase(ended)} without it` : `the release ${statePhrase(ended)}${ended === 'failed' && release.failureReason ? ` (${escape(release.failureReason)})` : ''}`;
+  return `This approval for ${subject} is closed: ${why}. ${currentState(release)}`;
+}
+
+/** The state the release ended in when it closed the gate (it may have moved on since: a rollback, a re-run). */
+async function stateWhenClosed(deps: Pick<ApprovalDeps, 'store'>, gate: Gate, release: Release): Promise<ReleaseState> {
+  const events = await deps.store.events(release.id);
+  const closedAt = events.findIndex((e) => e.action === 'gate.closed' && (e.details as { gateId?: string }).gateId === gate.id);
+  const change = events
+    .slice(0, closedAt < 0 ? events.length : closedAt)
+    .reverse()
+    .find((e) => e.action.startsWith('release.') && typeof (e.details as { to?: unknown }).to === 'string');
+  const to = (change?.details as { to?: ReleaseState } | undefined)?.to;
+  return to && !isOpen(to) ? to : release.state;
+}
+
+/**
+ * Whether `userId` may decide at the gate now; used before opening the rejection modal, and again on submit.
+ * A gate that is not open, or whose release no longer waits for it, refuses every click and says why.
+ */
+export async function checkDecider(deps: ApprovalDeps, ref: GateRef, userId: string): Promise<{ ok: true; gate: Gate; release: Release; roles: RoleName[] } | { ok: false; reason: string }> {
+  const gate = await deps.gates.find(ref.gateId);
+  const release = gate && (await deps.store.findById(gate.releaseId));
+  if (!gate || !release || (ref.releaseId !== undefined && ref.releaseId !== gate.releaseId)) return { ok: false, reason: 'This approval request no longer exists.' };
+  if (!isWaiting(gate, release)) return { ok: false, reason: await staleGateReason(deps, gate.id) };
   const check = mayDecide(gateRule(gate), userId, await deps.roles.rolesOf(userId), release.requestedBy);
-  return check.ok ? { ok: true, gate, roles: check.roles } : { ok: false, reason: check.reason };
+  return check.ok ? { ok: true, gate, release, roles: check.roles } : { ok: false, reason: check.reason };
 }
 
 /**
@@ -39,14 +115,15 @@ export async function checkDecider(deps: ApprovalDeps, gateId: string, userId: s
  */
 export async function decide(
   deps: ApprovalDeps,
-  input: { gateId: string; userId: string; decision: 'approved' | 'rejected'; reason?: string },
+  input: GateRef & { userId: string; decision: 'approved' | 'rejected'; reason?: string },
 ): Promise<DecisionOutcome> {
-  const checked = await checkDecider(deps, input.gateId, input.userId);
+  const checked = await checkDecider(deps, input, input.userId);
   if (!checked.ok) return { kind: 'refused', reason: checked.reason };
   const now = deps.clock();
-  const outcome = await deps.store.withLock(checked.gate.releaseId, async (release, tx): Promise<DecisionOutcome> => {
+  const outcome = await deps.store.withLock(checked.gate.releaseId, async (release, tx): Promise<DecisionOutcome | { kind: 'stale' }> => {
     const gate = (await deps.gates.find(input.gateId, tx))!;
-    if (gate.state !== 'open') return { kind: 'refused', reason: `This gate was already ${gate.state}.` };
+    // Checked again under the lock: the gate may have closed, or its release moved on, since the first look.
+    if (!isWaiting(gate, release)) return { kind: 'stale' };
     const recorded = await deps.gates.record(tx, gate, { userId: input.userId, decision: input.decision, roles: checked.roles, reason: input.reason, at: now });
     if (!recorded) return { kind: 'repeat' };
     const rule = gateRule(gate);
@@ -83,6 +160,7 @@ export async function decide(
     await deps.store.applyLocked(tx, ticked, 'approve', { actor: input.userId, set: { startedAt: now }, details: { gateId: gate.id } });
     return { kind: 'recorded', gate, status, decided: 'approved' };
   });
+  if (outcome.kind === 'stale') return { kind: 'refused', reason: await staleGateReason(deps, input.gateId) };
   if (outcome.kind === 'recorded') {
     await deps.jobs.add('gate-decision', { gateId: outcome.gate.id, decisions: outcome.status.counted + (outcome.decided === 'rejected' ? 1000 : 0) });
   }
@@ -98,8 +176,21 @@ export async function startApprovedRelease(deps: Pick<ApprovalDeps, 'store' | 'g
   return applied.ok;
 }
 
-/** A person ticks a step of the hotfix checklist with its button. */
-export async function tickHotfixStep(deps: Pick<ApprovalDeps, 'store' | 'clock'>, input: { releaseId: string; step: string; userId: string }): Promise<boolean> {
-  const done = await deps.store.withLock(input.releaseId, (release, tx) => deps.store.markHotfixStep(tx, release, input.step, input.userId, deps.clock()));
-  return done !== undefined;
+/** The hotfix steps a person ticks with a button; tminus ticks the others (approval, deploy) itself. */
+const STEPS_BY_BUTTON: readonly string[] = ['emergencyCall', 'hotfixTested', 'monitored'];
+
+export type HotfixStepOutcome = { kind: 'ticked' } | { kind: 'repeat' } | { kind: 'refused'; reason: string };
+
+/** A person ticks a step of the hotfix checklist with its button: only while the hotfix is open. */
+export async function tickHotfixStep(deps: Pick<ApprovalDeps, 'store' | 'clock'>, input: { releaseId: string; step: string; userId: string }): Promise<HotfixStepOutcome> {
+  const found = await deps.store.findById(input.releaseId);
+  if (!found?.hotfix) return { kind: 'refused', reason: 'This hotfix no longer exists.' };
+  if (!STEPS_BY_BUTTON.includes(input.step)) return { kind: 'refused', reason: `tminus ticks that step of ${found.version} by itself.` };
+  return deps.store.withLock(input.releaseId, async (release, tx): Promise<HotfixStepOutcome> => {
+    if (!isOpen(release.state)) {
+      return { kind: 'refused', reason: `Hotfix ${release.version} ${statePhrase(release.state)}: its checklist is closed. ${currentState(release)}` };
+    }
+    const done = await deps.store.markHotfixStep(tx, release, input.step, input.userId, deps.clock());
+    return done ? { kind: 'ticked' } : { kind: 'repeat' };
+  });
 }

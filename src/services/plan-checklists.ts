@@ -1,6 +1,8 @@
 import { checklistItems, missingItems, type AutoCheck, type ChecklistItem } from '../domain/checklist.js';
 import { checklistsDue, planEvents, type ChecklistKey } from '../domain/plan-schedule.js';
+import type { Policy } from '../domain/policy.js';
 import type { PlanScheduleStore, ReleasePlan } from '../integrations/database/plan-schedule-store.js';
+import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { JobContext } from '../jobs/context.js';
 import { checklistMessage } from '../messages/checklist.js';
 import type { SlackMessage } from '../messages/types.js';
@@ -101,4 +103,47 @@ export async function missingAtStart(ctx: PlanContext, plan: ReleasePlan): Promi
   for (const key of due) await runAutomaticChecks(ctx, plan, key);
   const ticks = await ctx.plans.ticks(plan.id);
   return due.flatMap((key) => missingItems(itemsOf(ctx, plan, key), ticks, key).map((item) => ({ checklist: key, item })));
+}
+
+/** Why a planned release's checklists take no more ticks or overrides, if they do not: it is no longer planned. */
+export function checklistsClosedReason(plan: ReleasePlan): string | undefined {
+  switch (plan.state) {
+    case 'planned':
+      return undefined;
+    case 'started':
+      return `${plan.version} has started: its pre-release checklists are closed. Follow it in its thread, or with \`/release status\`.`;
+    case 'cancelled':
+      return `The plan for ${plan.version} was cancelled: its checklists are closed.`;
+    default:
+      return `The plan for ${plan.version} is ${plan.state}: its checklists are not open.`;
+  }
+}
+
+export type ChecklistTickOutcome = { kind: 'ticked'; plan: ReleasePlan; count: number } | { kind: 'refused'; reason: string };
+
+/**
+ * A person ticks items of a pre-release checklist. Each item is recorded once, with who and when; only
+ * while the release is planned, and only items of a checklist that applies to it.
+ */
+export async function tickChecklistItems(
+  deps: { plans: PlanScheduleStore; store: ReleaseStore; policy: Policy; clock: () => Date },
+  input: { planId: string; checklist: ChecklistKey; items: string[]; by: string },
+): Promise<ChecklistTickOutcome> {
+  const plan = await deps.plans.find(input.planId);
+  if (!plan) return { kind: 'refused', reason: 'This planned release no longer exists.' };
+  const closed = checklistsClosedReason(plan);
+  if (closed) return { kind: 'refused', reason: closed };
+  const spec = deps.policy.checklists[input.checklist];
+  if (!(spec.appliesTo as readonly string[]).includes(plan.type)) return { kind: 'refused', reason: `${spec.title} is not a checklist of ${plan.type} releases.` };
+  const known = new Set(checklistItems(spec, plan.version).map((i) => i.id));
+  const unknown = input.items.find((item) => !known.has(item));
+  if (unknown) return { kind: 'refused', reason: `${spec.title} has no item ${unknown}: the policy may have changed since the message was posted.` };
+  const already = new Set((await deps.plans.ticks(plan.id)).filter((t) => t.checklist === input.checklist).map((t) => t.item));
+  let count = 0;
+  for (const item of new Set(input.items)) {
+    if (already.has(item) || !(await deps.plans.tick(plan.id, input.checklist, item, input.by, null, deps.clock()))) continue;
+    count++;
+    if (plan.releaseId) await deps.store.audit(plan.releaseId, 'checklist.ticked', { checklist: input.checklist, item }, input.by);
+  }
+  return { kind: 'ticked', plan, count };
 }

@@ -1,8 +1,11 @@
 import { productionGate, releaseGate, ROLE_LABELS } from '../domain/approvals.js';
+import { LIVE_STATES, type ReleaseState } from '../domain/release.js';
 import { parseVersion } from '../domain/version.js';
 import type { Policy, RoleName } from '../domain/policy.js';
+import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import { currentState, statePhrase } from './approvals.js';
 import type { RoleDirectory } from './roles.js';
 
 export interface RollbackDeps {
@@ -11,7 +14,14 @@ export interface RollbackDeps {
   jobs: ReleaseJobs;
   policy: Policy;
   clock: () => Date;
+  /** What production runs; read through the store when not given. */
+  production?: ProductionVersions;
 }
+
+/** The states an emergency rollback starts from: deployed, or failed part-way. */
+const ROLLBACK_FROM: readonly ReleaseState[] = ['completed', 'stable', 'failed'];
+/** The states in which a release has a rollback verification checklist to tick. */
+const CHECKLIST_STATES: readonly ReleaseState[] = ['rolling_back', 'rolled_back'];
 
 export type RollbackOutcome = { kind: 'started'; release: Release } | { kind: 'refused'; reason: string };
 
@@ -26,15 +36,14 @@ export function rollbackRoles(policy: Policy, release: Pick<Release, 'type'>): R
  */
 export async function startEmergencyRollback(deps: RollbackDeps, input: { release: Release; by: string; reason: string }): Promise<RollbackOutcome> {
   const { release } = input;
+  const refusal = await rollbackRefusal(deps, release);
+  if (refusal) return { kind: 'refused', reason: refusal };
   if (input.by !== 'tminus') {
     const allowed = rollbackRoles(deps.policy, release);
     const held = await deps.roles.rolesOf(input.by);
     if (!held.some((r) => allowed.includes(r))) {
       return { kind: 'refused', reason: `you can't roll back ${release.version}: it needs ${allowed.map((r) => ROLE_LABELS[r]).join(', ')}` };
     }
-  }
-  if (!['completed', 'stable', 'failed'].includes(release.state)) {
-    return { kind: 'refused', reason: `${release.version} is ${release.state.replace(/_/g, ' ')}: only a deployed (or failed) release can be rolled back.` };
   }
   if (!release.previousVersion) return { kind: 'refused', reason: `tminus does not know which version ran before ${release.version}, so it cannot roll back to it.` };
   const now = deps.clock();
@@ -44,7 +53,8 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: { releas
       set: { rollback: { by: input.by, reason: input.reason, toVersion: release.previousVersion, startedAt: now.toISOString(), checklist: {} } },
       details: { to: release.previousVersion, reason: input.reason },
     });
-    if (!applied.ok) return { kind: 'refused', reason: applied.reason };
+    // Another click or the automatic rollback won the race: say what happened to the release meanwhile.
+    if (!applied.ok) return { kind: 'refused', reason: (applied.release && (await rollbackRefusal(deps, applied.release))) ?? applied.reason };
     await deps.jobs.add('run-rollback', { releaseId: release.id, poll: 0 });
     return { kind: 'started', release: applied.release };
   } catch (error) {
@@ -55,6 +65,34 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: { releas
   }
 }
 
+/**
+ * Why `release` cannot be rolled back now, if it cannot: it is already rolling back or rolled back, it never
+ * deployed, or a later release has reached production since (rolling this one back would replace that one).
+ */
+export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'production'>, release: Release): Promise<string | undefined> {
+  const to = release.rollback?.toVersion ?? release.previousVersion;
+  if (release.state === 'rolling_back') {
+    const by = release.rollback?.by && release.rollback.by !== 'tminus' ? `, started by <@${release.rollback.by}>` : '';
+    return `${release.version} is already rolling back to ${to}${by}.`;
+  }
+  if (release.state === 'rolled_back') return `${release.version} was already rolled back to ${to}.`;
+  if (!ROLLBACK_FROM.includes(release.state)) {
+    return `${release.version} ${statePhrase(release.state)}: only a deployed (or failed) release can be rolled back. ${currentState(release)}`;
+  }
+  const newer = await deployedSince(deps, release);
+  if (newer) return `${release.version} is no longer what production runs: ${newer.version} is. Use \`/release rollback ${newer.version}\` if that one is broken.`;
+  return undefined;
+}
+
+/** The release production runs, when it reached production after `release` ended. */
+async function deployedSince(deps: Pick<RollbackDeps, 'store' | 'production'>, release: Release): Promise<Release | undefined> {
+  const production = await productionOf(deps).productionVersion();
+  if (!production || production.tag === release.version) return undefined;
+  const running = await deps.store.findByVersion(production.tag);
+  if (!running?.finishedAt || !LIVE_STATES.includes(running.state)) return undefined;
+  return running.finishedAt.getTime() > (release.finishedAt ?? release.startedAt).getTime() ? running : undefined;
+}
+
 export async function rollbackByCommand(deps: RollbackDeps, input: { versionText: string; by: string; reason: string }): Promise<RollbackOutcome> {
   const parsed = parseVersion(input.versionText);
   if (!parsed.ok) return { kind: 'refused', reason: `${parsed.reason}.` };
@@ -63,16 +101,21 @@ export async function rollbackByCommand(deps: RollbackDeps, input: { versionText
   return startEmergencyRollback(deps, { release, by: input.by, reason: input.reason });
 }
 
-/** A person ticks items of the rollback verification checklist. */
-export async function tickRollbackItems(deps: Pick<RollbackDeps, 'store' | 'clock'>, input: { releaseId: string; items: string[]; by: string }): Promise<number> {
-  return deps.store.withLock(input.releaseId, async (release, tx) => {
-    if (!release.rollback) return 0;
+export type RollbackTickOutcome = { kind: 'ticked'; count: number } | { kind: 'refused'; reason: string };
+
+/** A person ticks items of the rollback verification checklist: only while the release rolls back or is rolled back. */
+export async function tickRollbackItems(deps: Pick<RollbackDeps, 'store' | 'clock'>, input: { releaseId: string; items: string[]; by: string }): Promise<RollbackTickOutcome> {
+  if (!(await deps.store.findById(input.releaseId))) return { kind: 'refused', reason: 'This release no longer exists.' };
+  return deps.store.withLock(input.releaseId, async (release, tx): Promise<RollbackTickOutcome> => {
+    if (!release.rollback || !CHECKLIST_STATES.includes(release.state)) {
+      return { kind: 'refused', reason: `The rollback checklist of ${release.version} is closed: ${release.version} ${statePhrase(release.state)}. ${currentState(release)}` };
+    }
     const fresh = input.items.filter((i) => !release.rollback!.checklist[i]);
-    if (fresh.length === 0) return 0;
+    if (fresh.length === 0) return { kind: 'ticked', count: 0 };
     const at = deps.clock().toISOString();
     const checklist = { ...release.rollback.checklist, ...Object.fromEntries(fresh.map((i) => [i, { at, by: input.by }])) };
     await deps.store.update(release.id, { rollback: { ...release.rollback, checklist } }, tx);
     await deps.store.audit(release.id, 'rollback.checklist_ticked', { items: fresh }, input.by, tx);
-    return fresh.length;
+    return { kind: 'ticked', count: fresh.length };
   });
 }

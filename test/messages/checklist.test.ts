@@ -21,7 +21,8 @@ describe('checklist message', () => {
     });
     const elements = message.blocks.filter((b) => b.type === 'actions').map((b) => (b as { elements: { options: unknown[]; initial_options?: { value: string }[] }[] }).elements[0]!);
     expect(elements.map((e) => e.options.length)).toEqual([10, 2]);
-    expect(elements[1]!.initial_options?.map((o) => o.value)).toEqual(['0.11']);
+    // Each option names the plan, the checklist and the item: a click is checked against the plan as it is now.
+    expect(elements[1]!.initial_options?.map((o) => o.value)).toEqual(['p1|before72h|0.11']);
     expect(message.text).toBe('Big for v1.3.0: 1/12 ticked');
     expect(JSON.stringify(message.blocks)).toContain('▓░░░░░░░░░░░ 1/12');
     expect(JSON.stringify(message.blocks)).toContain('Item 12: <@U0ENG> at 10:15 UTC');
