@@ -605,14 +605,16 @@ describe('helpMessage', () => {
       "• `/release log vX.Y.Z` — The release's audit trail: every state change, approval and rejection, with who and when.",
       "• `/release rollback vX.Y.Z [reason]` — Emergency rollback to the previous version (on-call or a release approver), within the guide's 5 minutes.",
       '• `/release rollback vX.Y.Z --coordinated [reason]` — Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.',
+      '• `/release abort vX.Y.Z <reason>` — End a release that is not over (stuck, waiting on a gate nobody will press, no longer wanted): gates close, updates stop, a deploy that has not reached production is cancelled.',
       '• `/release incident <severity> <issue>` — What the decision matrix says to do, and by when.',
       '• `/release plan vX.Y.Z [date]` — Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).',
+      '• `/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>` — Move a planned release to another date, or cancel it.',
       '• `/release schedule` — The coming minor and major slots of the calendar, and the releases planned in them.',
       '• `/release roles` — Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.',
       '• `/release help` — This list.',
       'Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.',
     ]);
-    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [reason]', '/release rollback vX.Y.Z --coordinated [reason]', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release schedule', '/release roles', '/release help'];
+    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [reason]', '/release rollback vX.Y.Z --coordinated [reason]', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release roles', '/release help'];
     expect(message.text).toBe(`tminus commands: ${usages.join(', ')}`);
     expect(COMMANDS.map((c) => c.usage)).toEqual(usages);
   });
