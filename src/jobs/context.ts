@@ -59,9 +59,10 @@ export const postKeys = {
   breachAlert: (breachId: number) => `breach-alert:${breachId}`,
   breachResolved: (releaseId: string, check: string, at: Date) => `breach-resolved:${releaseId}:${check}:${at.getTime()}`,
   stable: (releaseId: string) => `stable:${releaseId}`,
-  rollbackNotice: (releaseId: string) => `rollback-notice:${releaseId}`,
+  /** One notice per rollback of a release: a rollback tried again after one that failed is a new notice. */
+  rollbackNotice: (releaseId: string, startedAt: string) => `rollback-notice:${releaseId}:${Date.parse(startedAt)}`,
   rollbackChecklist: (releaseId: string) => `rollback-checklist:${releaseId}`,
-  rollbackOutcome: (releaseId: string) => `rollback-outcome:${releaseId}`,
+  rollbackOutcome: (releaseId: string, startedAt: string) => `rollback-outcome:${releaseId}:${Date.parse(startedAt)}`,
   postMortem: (releaseId: string) => `post-mortem:${releaseId}`,
   notStable: (releaseId: string, attempt: number) => `not-stable:${releaseId}:${attempt}`,
   plan: (planId: string) => `plan:${planId}`,

@@ -36,7 +36,7 @@ function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, st
 export async function runRollback(ctx: JobContext, data: { releaseId: string; poll: number }): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
   if (!release?.rollback || release.state !== 'rolling_back') return;
-  await ctx.posts.postOnce(postKeys.rollbackNotice(release.id), { releaseId: release.id, channel: release.channelId }, notice(ctx, release, release.rollback, 'running'));
+  await ctx.posts.postOnce(postKeys.rollbackNotice(release.id, release.rollback.startedAt), { releaseId: release.id, channel: release.channelId }, notice(ctx, release, release.rollback, 'running'));
   if (data.poll === 0) await refreshProgressView(ctx, release);
   const startedAt = new Date(release.rollback.startedAt);
   try {
@@ -61,7 +61,7 @@ export async function runRollback(ctx: JobContext, data: { releaseId: string; po
     return;
   }
   const current = release;
-  await ctx.posts.refresh(postKeys.rollbackNotice(current.id), async () => notice(ctx, current, current.rollback!, 'running'));
+  await ctx.posts.refresh(postKeys.rollbackNotice(current.id, current.rollback!.startedAt), async () => notice(ctx, current, current.rollback!, 'running'));
   // Poll numbers are slots of the poll interval since the rollback started: the reconciler's re-queue and
   // this chain name the same next look, so they never run side by side.
   const interval = ctx.policy.rollback.pollInterval;
@@ -104,32 +104,39 @@ async function followRollbackRun(ctx: JobContext, release: Release): Promise<Rel
  */
 async function dispatchOnce(ctx: JobContext, release: Release): Promise<Release | undefined> {
   const workflow = ctx.policy.rollback.workflow;
+  const earlier = release.rollback!.dispatch;
+  if (earlier) {
+    // GitHub lists a dispatched run only seconds later: "not listed yet" does not mean "not dispatched".
+    const found = await findDispatchedRun(ctx, release, new Date(earlier.at));
+    if (found) return found;
+    const lost = earlier.outcome === 'unknown' && ctx.clock().getTime() - Date.parse(earlier.at) > ctx.policy.rollback.runAppearTimeout;
+    if (!lost) return undefined;
+  }
   const now = ctx.clock();
   const claimed = await ctx.store.withLock(release.id, async (locked, tx) => {
     const rollback = locked.rollback!;
-    if (rollback.runId !== undefined || locked.state !== 'rolling_back') return { release: locked, send: false };
-    const lost = rollback.dispatch?.outcome === 'unknown' && now.getTime() - Date.parse(rollback.dispatch.at) > ctx.policy.rollback.runAppearTimeout;
-    if (rollback.dispatch && !lost) return { release: locked, send: false };
+    if (rollback.runId !== undefined || locked.state !== 'rolling_back' || rollback.dispatch?.at !== earlier?.at) return undefined;
     const dispatch = { at: now.toISOString(), outcome: 'unknown' as const, attempts: (rollback.dispatch?.attempts ?? 0) + 1 };
     const updated = await ctx.store.update(locked.id, { rollback: { ...rollback, dispatch } }, tx);
-    await ctx.store.audit(locked.id, 'rollback.dispatch_claimed', { workflow, attempt: dispatch.attempts, ...(lost ? { previousAnswerLost: rollback.dispatch!.at } : {}) }, undefined, tx);
-    return { release: updated, send: true };
+    await ctx.store.audit(locked.id, 'rollback.dispatch_claimed', { workflow, attempt: dispatch.attempts, ...(earlier ? { previousAnswerLost: earlier.at } : {}) }, undefined, tx);
+    return updated;
   });
-  release = claimed.release;
-  let rollback = release.rollback!;
-  if (rollback.runId !== undefined) return release;
-  if (claimed.send) {
-    const result = await ctx.github.dispatchWorkflow(workflow, await ctx.github.defaultBranch(), { version: rollback.toVersion, from: release.version });
-    await ctx.store.audit(release.id, 'rollback.dispatched', { workflow, to: rollback.toVersion, runId: result.runId ?? null });
-    rollback = { ...rollback, dispatch: { ...rollback.dispatch!, outcome: 'sent' } };
-    if (result.runId !== undefined) return storeRun(ctx, release, { ...rollback, runId: result.runId, runUrl: result.url });
-    release = await ctx.store.update(release.id, { rollback });
-  }
-  // GitHub lists a dispatched run only seconds later: "not listed yet" does not mean "not dispatched".
+  // Another job claimed it meanwhile (or the release moved on): nothing to send from here.
+  if (!claimed) return undefined;
+  const rollback = claimed.rollback!;
+  const result = await ctx.github.dispatchWorkflow(workflow, await ctx.github.defaultBranch(), { version: rollback.toVersion, from: claimed.version });
+  await ctx.store.audit(claimed.id, 'rollback.dispatched', { workflow, to: rollback.toVersion, runId: result.runId ?? null });
+  const sent = { ...rollback, dispatch: { ...rollback.dispatch!, outcome: 'sent' as const } };
+  if (result.runId !== undefined) return storeRun(ctx, claimed, { ...sent, runId: result.runId, runUrl: result.url });
+  await ctx.store.update(claimed.id, { rollback: sent });
+  return undefined;
+}
+
+/** A run of the rollback workflow dispatched since `since` that no other rollback follows. */
+async function findDispatchedRun(ctx: JobContext, release: Release, since: Date): Promise<Release | undefined> {
   const taken = await ctx.store.rollbackRunIds();
-  const since = new Date(rollback.dispatch!.at);
-  const run = (await ctx.github.dispatchedRuns(workflow, since)).find((r) => !taken.has(r.id));
-  return run ? storeRun(ctx, release, { ...rollback, runId: run.id, runUrl: run.url }) : undefined;
+  const run = (await ctx.github.dispatchedRuns(ctx.policy.rollback.workflow, since)).find((r) => !taken.has(r.id));
+  return run ? storeRun(ctx, release, { ...release.rollback!, runId: run.id, runUrl: run.url }) : undefined;
 }
 
 async function storeRun(ctx: JobContext, release: Release, rollback: RollbackDetails): Promise<Release> {
@@ -151,7 +158,7 @@ async function giveUp(ctx: JobContext, release: Release, why: string): Promise<v
     details: { reason: why, runUrl: rollback.runUrl ?? null },
   });
   const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
-  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, current, current.rollback ?? rollback, 'failed'));
+  await ctx.posts.refresh(postKeys.rollbackNotice(release.id, rollback.startedAt), async () => notice(ctx, current, current.rollback ?? rollback, 'failed'));
   await refreshProgressView(ctx, current);
   await postManualRollback(ctx, current, why);
 }
@@ -168,7 +175,7 @@ async function postManualRollback(ctx: JobContext, release: Release, why: string
     `Once production is safe, \`/release rollback ${release.version}\` tries tminus's rollback again.`,
     people.length > 0 ? `Paging ${people.map(mention).join(', ')}.` : '_Nobody holds the on-call or approver roles in the policy: page your on-call engineer._',
   ].filter(Boolean);
-  await ctx.posts.postOnce(postKeys.rollbackOutcome(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
+  await ctx.posts.postOnce(postKeys.rollbackOutcome(release.id, rollback.startedAt), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
     text: `❌ The rollback of ${release.version} did not complete: roll back by hand`,
     blocks: [section(lines.join('\n'))],
   });
@@ -187,7 +194,7 @@ async function finishRollback(ctx: JobContext, release: Release, rollback: Rollb
     details: { timeToRestoreSeconds: Math.round(restoreMs / 1000), withinLimit: restoreMs <= ctx.policy.rollback.timeLimit },
   });
   const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
-  await ctx.posts.refresh(postKeys.rollbackNotice(release.id), async () => notice(ctx, current, current.rollback ?? done, 'done'));
+  await ctx.posts.refresh(postKeys.rollbackNotice(release.id, rollback.startedAt), async () => notice(ctx, current, current.rollback ?? done, 'done'));
   await refreshProgressView(ctx, current);
   await autoTickChecklist(ctx, current);
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'rolled_back' });

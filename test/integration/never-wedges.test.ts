@@ -17,7 +17,7 @@ roles:
   onCall: { users: [U0ONCALL] }
   devopsLead: { users: [U0OPS] }
   qaLead: { users: [U0QA] }
-rollback: { pollInterval: 200ms, runAppearTimeout: 2s, giveUpAfter: 8s }
+rollback: { pollInterval: 200ms, runAppearTimeout: 5s, giveUpAfter: 8s }
 planning: { enforceCadence: false }
 `;
 
