@@ -130,7 +130,10 @@ async function productionAnsweredOnGitHub(ctx: JobContext, release: Release, run
   const environment = ctx.policy.productionApproval.environment;
   const reviews = await ctx.github.deploymentReviews(run.id);
   const review = reviews.filter((r) => r.environments.length === 0 || r.environments.includes(environment)).at(-1);
-  const rejected = review?.state === 'rejected' || (review === undefined && run.status === 'completed' && run.conclusion !== 'success');
+  // No review and the run ended badly: it was cancelled or failed while waiting, not answered. The failure
+  // path ends the release (and closes the gate) with the run's own conclusion.
+  if (!review && run.status === 'completed' && run.conclusion !== 'success') return release;
+  const rejected = review?.state === 'rejected';
   const who = review ? `@${review.login}` : 'someone outside Slack';
   const outcome = `${rejected ? 'Rejected' : 'Approved'} on GitHub by ${who}${review?.comment ? `: “${review.comment}”` : ''}`;
   const actor = review ? `github:${review.login}` : 'github';

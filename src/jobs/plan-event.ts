@@ -4,6 +4,7 @@ import { CHECKLIST_KEYS, planEvents, type ChecklistKey } from '../domain/plan-sc
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
 import { CHECKLIST_ACTIONS, note, preReleaseAnnouncement } from '../messages/checklist.js';
 import { clockTime } from '../messages/format.js';
+import { planValue } from '../messages/button-values.js';
 import { missingAtStart, planPostKeys, planThread, postChecklist, refreshChecklist, type PlanContext } from '../services/plan-checklists.js';
 import { startRelease } from '../services/start-release.js';
 import type { JobContext } from './context.js';
@@ -105,7 +106,7 @@ async function startPlanned(ctx: PlanContext, plan: ReleasePlan, data: JobPayloa
       thread,
       note(
         `⛔ ${plan.version} cannot start yet: ${missing.length} checklist item${missing.length === 1 ? ' is' : 's are'} not ticked.\n${list}${missing.length > 15 ? '\n…' : ''}\nIt starts by itself once they are ticked (until ${clockTime(new Date(deadline), ctx.policy.timezone)}); an approver of ${plan.type} releases may override with a reason.`,
-        { actionId: CHECKLIST_ACTIONS.override, text: 'Override and start', value: plan.id },
+        { actionId: CHECKLIST_ACTIONS.override, text: 'Override and start', value: planValue(plan.id) },
       ),
     );
     if (now >= deadline) {

@@ -1,5 +1,7 @@
 import { productionGate, releaseGate, ROLE_LABELS } from '../domain/approvals.js';
+import { productionTouched } from '../domain/milestones.js';
 import { LIVE_STATES, type ReleaseState } from '../domain/release.js';
+import { loadMilestones } from '../jobs/progress-view.js';
 import { parseVersion } from '../domain/version.js';
 import type { Policy, RoleName } from '../domain/policy.js';
 import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
@@ -18,8 +20,8 @@ export interface RollbackDeps {
   production?: ProductionVersions;
 }
 
-/** The states an emergency rollback starts from: deployed, or failed part-way. */
-const ROLLBACK_FROM: readonly ReleaseState[] = ['completed', 'stable', 'failed'];
+/** The states an emergency rollback starts from: deployed, failed part-way, or aborted after touching production. */
+const ROLLBACK_FROM: readonly ReleaseState[] = ['completed', 'stable', 'failed', 'aborted'];
 /** The states in which a release has a rollback verification checklist to tick. */
 const CHECKLIST_STATES: readonly ReleaseState[] = ['rolling_back', 'rolled_back'];
 
@@ -69,7 +71,7 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: { releas
  * Why `release` cannot be rolled back now, if it cannot: it is already rolling back or rolled back, it never
  * deployed, or a later release has reached production since (rolling this one back would replace that one).
  */
-export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'production'>, release: Release): Promise<string | undefined> {
+export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'production' | 'policy'>, release: Release): Promise<string | undefined> {
   const to = release.rollback?.toVersion ?? release.previousVersion;
   if (release.state === 'rolling_back') {
     const by = release.rollback?.by && release.rollback.by !== 'tminus' ? `, started by <@${release.rollback.by}>` : '';
@@ -78,6 +80,10 @@ export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'produc
   if (release.state === 'rolled_back') return `${release.version} was already rolled back to ${to}.`;
   if (!ROLLBACK_FROM.includes(release.state)) {
     return `${release.version} ${statePhrase(release.state)}: only a deployed (or failed) release can be rolled back. ${currentState(release)}`;
+  }
+  // Aborted by hand: only one whose deploy had touched production may be what production runs.
+  if (release.state === 'aborted' && !productionTouched(loadMilestones(release, deps))) {
+    return `${release.version} was aborted before its deploy reached production: there is nothing to roll back.`;
   }
   const newer = await deployedSince(deps, release);
   if (newer) return `${release.version} is no longer what production runs: ${newer.version} is. Use \`/release rollback ${newer.version}\` if that one is broken.`;

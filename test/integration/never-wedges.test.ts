@@ -91,6 +91,16 @@ describe('a release never wedges', () => {
     expect((await release('v1.3.1')).failureReason).toContain('not on a Friday');
   });
 
+  it('a run cancelled on GitHub while it waits at the production gate fails the release (it is not a rejection) and closes the gate', async () => {
+    const top = await start('v1.3.1-rc.1');
+    await untilState('v1.3.1-rc.1', 'awaiting_production_approval');
+    world.github.cancelRun((await runOf('v1.3.1-rc.1')).id);
+    await untilState('v1.3.1-rc.1', 'failed');
+    expect((await release('v1.3.1-rc.1')).failureReason).toContain('cancelled on GitHub');
+    const gate = await waitFor('the gate closed', () => thread(top).find((m) => m.text.startsWith('Production deploy of v1.3.1-rc.1') && !hasAction(m, 'gate_approve')));
+    expect(visibleText(gate)).toContain('Closed');
+  });
+
   it('a run cancelled on GitHub fails the release; re-run there, tminus follows the new attempt to the end', async () => {
     world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 2_000 }));
     const top = await start('v1.3.2');
@@ -205,6 +215,13 @@ describe('a release never wedges', () => {
     await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0ENG', channelId: RELEASES_CHANNEL, messageTs: question.ts, actionId: 'abort_confirm' });
     await untilState('v1.5.1', 'aborted');
     await waitFor('the thread to say the run was left alone', () => thread(next).find((m) => visibleText(m).includes('Production was touched')));
+    // Aborted after touching production, it may be what production runs: it can still be rolled back.
+    const rollback = await command('rollback v1.5.1 wrong build went out', 'U0ONCALL');
+    expect(visibleText(rollback.body as { text: string; blocks: unknown[] })).toContain('Rolling v1.5.1 back');
+    await untilState('v1.5.1', 'rolled_back');
+    // One aborted before production has nothing to roll back.
+    const nothing = await command('rollback v1.5.0 just in case', 'U0ONCALL');
+    expect(visibleText(nothing.body as { text: string; blocks: unknown[] })).toContain('aborted before its deploy reached production');
   });
 
   it('a Redis that lost its data and a restart: the reconciler carries a rollback on from Postgres', async () => {

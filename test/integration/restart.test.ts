@@ -57,7 +57,7 @@ describe('a process killed mid-release and started again carries on', () => {
     const complete = await waitFor(
       'the complete message after the restart',
       () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')),
-      90_000,
+      120_000,
     );
     const labels = updateLabels(world, top.ts);
     const seconds = labels.map((l) => Number(l.replace('s', '')));
@@ -80,5 +80,5 @@ describe('a process killed mid-release and started again carries on', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.output()).toContain('"msg":"stopped"');
-  });
+  }, 150_000);
 });

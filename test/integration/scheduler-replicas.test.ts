@@ -76,12 +76,12 @@ describe('the planned-release scheduler with two replicas', () => {
     const row = await plan('v1.4.0', -20_000);
     const env = { ...botEnvironment(world, POLICY.replace('announceBefore: 601s', 'announceBefore: 660s')), PLAN_SCHEDULE_CRON: '*/1 * * * * *' };
     bots = [await startBotProcess(env)];
-    await waitFor('the caught-up checklists', () => posted('Release Day (4 Hours Before)', 'v1.4.0').length > 0, 30_000);
+    await waitFor('the caught-up checklists', () => posted('Release Day (4 Hours Before)', 'v1.4.0').length > 0, 60_000);
     await waitFor('the skipped announcement', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('pre-release announcement for v1.4.0') && m.text.includes('skipped')), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(posted('72 Hours Before Release', 'v1.4.0')).toHaveLength(1);
     expect(posted('Scheduled Maintenance', 'v1.4.0')).toHaveLength(0);
     const runs = await database.db.select().from(scheduledRuns).where(eq(scheduledRuns.planId, row.id));
     expect(runs.find((r) => r.key.endsWith(':announcement'))?.outcome).toBe('skipped');
-  });
+  }, 120_000);
 });
