@@ -1,7 +1,6 @@
-import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { clockFrom, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { clockFrom, mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /**
  * The guide's minor-release weeks in seconds: the plan's events fall due in the 55 s before its slot,
@@ -33,12 +32,7 @@ describe('a planned minor release, from /release plan to its slot', () => {
 
   beforeAll(async () => {
     world = await startWorld();
-    const octokit = new Octokit({ auth: world.github.token, baseUrl: world.github.url, retry: { enabled: false }, throttle: { enabled: false } });
-    const repo = { owner: world.github.owner, repo: world.github.repo };
-    world.github.createBranch('feat/search');
-    world.github.commit('feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
-    const { data: pull } = await octokit.rest.pulls.create({ ...repo, title: 'feat: admin portal search', head: 'feat/search', base: 'main' });
-    await octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method: 'squash' });
+    await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
     world.github.setCheckRuns('main', [{ name: 'test' }]);
     world.datadog.setMonitors([{ id: 1, name: 'Error rate', overallState: 'OK' }]);
     bot = await startBot(world, { policy: POLICY, clock: clockFrom('2026-12-10T13:59:00Z'), planScheduleCron: '*/1 * * * * *' });

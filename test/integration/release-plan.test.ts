@@ -2,7 +2,7 @@ import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextSlots } from '../../src/domain/calendar.js';
 import { planRelease, type PlanReleaseDeps } from '../../src/services/plan-release.js';
-import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /** `/release plan`: the service records a draft inside the Slack request; build-plan reads GitHub and posts. */
 describe('/release plan reads what was merged since the last release', () => {
@@ -12,16 +12,7 @@ describe('/release plan reads what was merged since the last release', () => {
   let deps: PlanReleaseDeps;
   const numbers: Record<string, number> = {};
 
-  /** A pull request through the REST API, as a person would open, label and merge it. */
-  async function mergedPullRequest(branch: string, title: string, files: Record<string, string>, labels: string[] = []): Promise<number> {
-    const repo = { owner: world.github.owner, repo: world.github.repo };
-    world.github.createBranch(branch);
-    world.github.commit(branch, title, files);
-    const { data: pull } = await octokit.rest.pulls.create({ ...repo, title, head: branch, base: 'main' });
-    if (labels.length > 0) await octokit.rest.issues.addLabels({ ...repo, issue_number: pull.number, labels });
-    await octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method: 'squash' });
-    return pull.number;
-  }
+  const mergedPullRequest = (branch: string, title: string, files: Record<string, string>, labels: string[] = []) => mergePullRequest(world, branch, title, files, labels);
 
   async function planned(planId: string, state = 'planned') {
     return waitFor(`plan ${planId} to be ${state}`, async () => {

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployWorkflow, FAST_POLICY, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { deployWorkflow, FAST_POLICY, mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 const ROLES = `
 roles:
@@ -15,13 +14,8 @@ describe('ways out: plans cancelled or moved, jobs that give up', () => {
 
   beforeAll(async () => {
     world = await startWorld();
-    // Something to plan: a pull request merged since v1.2.0, as a person would open and merge it.
-    const octokit = new Octokit({ auth: world.github.token, baseUrl: world.github.url, retry: { enabled: false }, throttle: { enabled: false } });
-    const repo = { owner: world.github.owner, repo: world.github.repo };
-    world.github.createBranch('feat/limits');
-    world.github.commit('feat/limits', 'feat: wallet limits', { 'src/wallet.ts': 'export const limit = 1;\n' });
-    const { data: pull } = await octokit.rest.pulls.create({ ...repo, title: 'feat: wallet limits', head: 'feat/limits', base: 'main' });
-    await octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method: 'squash' });
+    // Something to plan: a pull request merged since v1.2.0.
+    await mergePullRequest(world, 'feat/limits', 'feat: wallet limits', { 'src/wallet.ts': 'export const limit = 1;\n' });
     bot = await startBot(world, { policy: FAST_POLICY + ROLES });
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Octokit } from 'octokit';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -176,6 +177,18 @@ export async function startBot(world: World, options: { policy?: string; ackWith
       await database.close();
     },
   };
+}
+
+/** A pull request merged into main through the REST API, as a person would open, label and merge it. */
+export async function mergePullRequest(world: World, branch: string, title: string, files: Record<string, string>, labels: string[] = []): Promise<number> {
+  const octokit = new Octokit({ auth: world.github.token, baseUrl: world.github.url, retry: { enabled: false }, throttle: { enabled: false } });
+  const repo = { owner: world.github.owner, repo: world.github.repo };
+  world.github.createBranch(branch);
+  world.github.commit(branch, title, files);
+  const { data: pull } = await octokit.rest.pulls.create({ ...repo, title, head: branch, base: 'main' });
+  if (labels.length > 0) await octokit.rest.issues.addLabels({ ...repo, issue_number: pull.number, labels });
+  await octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method: 'squash' });
+  return pull.number;
 }
 
 /** Polls until `check` returns something truthy (or stops throwing); fails with `what` after the deadline. */
