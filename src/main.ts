@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { startTminus } from './app.js';
 import { ConfigError, loadConfig, type SandboxConfig, type SlackConfig } from './config.js';
 import { loadPolicy, PolicyError, type Policy } from './domain/policy.js';
 import { openDatabase } from './integrations/database/client.js';
 import { createObservability } from './integrations/datadog.js';
 import { createReleaseRepository } from './integrations/github.js';
+import { createLogger, secretsOf } from './logger.js';
 
 /** The only place that reads process.env: everything else is handed what it needs. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const log = pino({ level: config.logLevel, base: { service: 'tminus' } });
+  const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   const policy = loadPolicy(config.releasePolicyPath ? readPolicyFile(config.releasePolicyPath) : undefined, config.releasePolicyPath ?? 'RELEASE_POLICY');
   const stop = config.mode === 'sandbox' ? await runSandbox(config, policy, log) : await runWithSlack(config, policy, log);
 
@@ -34,6 +35,7 @@ async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): P
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const tminus = await startTminus({
     port: config.port,
+    host: config.host,
     slack: config.slack,
     github: createReleaseRepository({ ...config.github }),
     ...(config.datadog.apiKey && config.datadog.appKey
