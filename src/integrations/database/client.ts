@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
+import type { Sql } from 'postgres';
 import * as schema from './schema.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -17,7 +18,8 @@ const migrationsFolder = fileURLToPath(new URL('../../../drizzle', import.meta.u
 
 /**
  * Postgres through postgres.js when a URL is given; otherwise an embedded PGlite database in `dataDir`,
- * with the same schema and migrations. Migrations run before the handle is returned.
+ * with the same schema and migrations. Migrations run before the handle is returned (on Postgres under an
+ * advisory lock; a PGlite directory has one process anyway).
  */
 export async function openDatabase(options: { url?: string; dataDir: string }): Promise<DatabaseHandle> {
   if (options.url) {
@@ -26,7 +28,12 @@ export async function openDatabase(options: { url?: string; dataDir: string }): 
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
     const client = postgres(options.url, { max: 10, onnotice: () => {} });
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder });
+    try {
+      await underMigrationLock(client, () => migrate(db, { migrationsFolder }));
+    } catch (error) {
+      await client.end({ timeout: 5 });
+      throw error;
+    }
     return {
       db: db as unknown as Database,
       kind: 'postgres',
@@ -47,4 +54,26 @@ export async function openDatabase(options: { url?: string; dataDir: string }): 
     ping: async () => void (await db.execute(sql`select 1`)),
     close: () => client.close(),
   };
+}
+
+/** Any fixed number of tminus's own: advisory locks are scoped to the database, so tests' databases do not contend. */
+const MIGRATION_LOCK_KEY = '7462021833';
+
+/**
+ * Replicas that start together migrate one at a time: the first takes the lock and migrates, the others
+ * wait for it and find nothing left to do. The lock is held by a connection of its own (a session lock
+ * belongs to its connection) and is released with it, also when its process dies.
+ */
+async function underMigrationLock(client: Sql, run: () => Promise<void>): Promise<void> {
+  const connection = await client.reserve();
+  try {
+    await connection`select pg_advisory_lock(${MIGRATION_LOCK_KEY}::bigint)`;
+    try {
+      await run();
+    } finally {
+      await connection`select pg_advisory_unlock(${MIGRATION_LOCK_KEY}::bigint)`;
+    }
+  } finally {
+    connection.release();
+  }
 }
