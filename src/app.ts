@@ -34,6 +34,8 @@ export interface SlackSettings {
 
 export interface TminusOptions {
   port: number;
+  /** The address the HTTP receiver listens on; unset, every interface. Bolt's Socket Mode takes none. */
+  host?: string;
   slack: SlackSettings;
   github: ReleaseRepository;
   /** Datadog: post-release verification and deploy markers. Without it, verification is off. */
@@ -149,7 +151,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   );
   void planScheduler.runOnce();
 
-  const server = (await app.start(options.port)) as Server | undefined;
+  const server = (await app.start(options.host ? { port: options.port, host: options.host } : options.port)) as Server | undefined;
   const address = server?.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   log.info({ port, socketMode: Boolean(options.slack.appToken), database: options.database.kind }, 'tminus is running');

@@ -1,7 +1,12 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 
 const optionalUrl = z.url().optional();
+const listenHost = z
+  .string()
+  .refine((v) => isIP(v) !== 0 || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(v), 'must be an address to listen on, such as 127.0.0.1 or 0.0.0.0');
 
 /**
  * The environment tminus runs in. Parsed once, in main.ts; anything missing or malformed stops the
@@ -10,6 +15,8 @@ const optionalUrl = z.url().optional();
 export const environmentSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // Unset: every interface, as behind a load balancer.
+    HOST: listenHost.optional(),
     SLACK_SIGNING_SECRET: z.string().min(1),
     SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)'),
     SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
@@ -35,6 +42,7 @@ export const environmentSchema = z
   .transform((env) => ({
     ...(env.PLAN_SCHEDULE_CRON ? { planScheduleCron: env.PLAN_SCHEDULE_CRON } : {}),
     port: env.PORT,
+    host: env.HOST,
     slack: {
       signingSecret: env.SLACK_SIGNING_SECRET,
       botToken: env.SLACK_BOT_TOKEN,
@@ -65,10 +73,13 @@ export const environmentSchema = z
 
 export type SlackConfig = z.output<typeof environmentSchema> & { mode: 'slack' };
 
-/** With no Slack credentials at all, `npm start` runs the local sandbox: Slack, GitHub and Datadog stand-ins. */
+/** With no SLACK_* variable at all, `npm start` runs the local sandbox: Slack, GitHub and Datadog stand-ins. */
 export const sandboxSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    // Its page lets anyone act as anyone: this machine only, unless said otherwise.
+    HOST: listenHost.default('127.0.0.1'),
+    SANDBOX_ALLOW_EXTERNAL: z.literal('1', { error: 'must be 1 (or unset)' }).optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     DATA_DIR: z.string().min(1).default('./.data/sandbox'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
@@ -80,6 +91,7 @@ export const sandboxSchema = z
   .transform((env) => ({
     mode: 'sandbox' as const,
     port: env.PORT,
+    host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
@@ -88,30 +100,114 @@ export const sandboxSchema = z
     speed: env.SANDBOX_SPEED,
     logLevel: env.LOG_LEVEL,
   }));
-export type SandboxConfig = z.output<typeof sandboxSchema>;
+/** `host` may be left out by callers that build one (tests): the sandbox then listens on 127.0.0.1. */
+export type SandboxConfig = Omit<z.output<typeof sandboxSchema>, 'host'> & { host?: string };
 
 export type Config = SlackConfig | SandboxConfig;
 
+/** tminus's own Slack credentials: without one of them, Slack mode was chosen by some other SLACK_* variable. */
 const SLACK_CREDENTIALS = ['SLACK_SIGNING_SECRET', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'];
+/**
+ * Secrets and the places tminus connects to: empty, they are a secret that was not filled in, and a default
+ * (public GitHub, Datadog's US site, a local database) must not silently stand in for them. Every SLACK_* too.
+ */
+const NEVER_EMPTY = [
+  'RELEASES_CHANNEL',
+  'GITHUB_TOKEN',
+  'GITHUB_API_URL',
+  'GITHUB_REPOSITORY',
+  'DEPLOY_WORKFLOW',
+  'DD_API_KEY',
+  'DD_APP_KEY',
+  'DD_SITE',
+  'DATADOG_API_URL',
+  'DATABASE_URL',
+  'REDIS_URL',
+];
+const PRODUCTION_QUEUE_PREFIX = 'tminus';
+const PRODUCTION_DATA_DIR = './.data';
+const WILDCARD_HOSTS = ['0.0.0.0', '::'];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /**
- * Parses the environment; the error names every bad variable and says what it must be. Without any Slack
- * credential the result is the sandbox's configuration.
+ * Parses the environment; the error names every bad variable and says what it must be. With no SLACK_*
+ * variable present at all the result is the sandbox's configuration.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  // An empty variable (`PORT=`) means unset, as in most tools.
-  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const sandbox = !SLACK_CREDENTIALS.some((name) => given[name] !== undefined);
+  const present = Object.keys(env).filter((name) => env[name] !== undefined);
+  const slackVariables = present.filter((name) => name.startsWith('SLACK_'));
+  const sandbox = slackVariables.length === 0;
+  const empty = present.filter((name) => env[name] === '' && (name.startsWith('SLACK_') || NEVER_EMPTY.includes(name)));
+  // Any other empty variable (`PORT=`) means unset, as in most tools.
+  const given: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') given[name] = value;
+
+  const lines = empty.map((name) =>
+    name.startsWith('SLACK_')
+      ? `${name} is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox`
+      : `${name} is set but empty: fill it in, or unset it`,
+  );
   const result = sandbox ? sandboxSchema.safeParse(given) : environmentSchema.safeParse(given);
-  if (result.success) return sandbox ? (result.data as SandboxConfig) : { ...(result.data as z.output<typeof environmentSchema>), mode: 'slack' };
-  const lines = result.error.issues.map((issue) => {
-    const name = issue.path.join('.');
-    const missing = issue.code === 'invalid_type' && given[name] === undefined;
-    return missing ? `${name} is required but not set` : `${name} ${issue.message}`;
-  });
-  throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = issue.path.join('.');
+      if (empty.includes(name)) continue;
+      const missing = issue.code === 'invalid_type' && given[name] === undefined;
+      lines.push(missing ? `${name} is required but not set` : `${name} ${issue.message}`);
+    }
+  }
+  lines.push(...(sandbox ? sandboxRefusals(given) : slackRefusals(given)));
+  if (!sandbox && !SLACK_CREDENTIALS.some((name) => present.includes(name)) && lines.length > 0) {
+    lines.push(`(tminus runs with Slack because ${slackVariables.join(', ')} ${slackVariables.length === 1 ? 'is' : 'are'} set: unset every SLACK_* variable to run the local sandbox)`);
+  }
+  if (lines.length > 0 || !result.success) throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  return sandbox ? (result.data as SandboxConfig) : { ...(result.data as z.output<typeof environmentSchema>), mode: 'slack' };
+}
+
+/** The sandbox is for this machine: it must not reach data that may be production's. Checked before anything connects. */
+function sandboxRefusals(env: Record<string, string>): string[] {
+  const lines: string[] = [];
+  const allowExternal = env.SANDBOX_ALLOW_EXTERNAL === '1';
+  if (env.DATABASE_URL && !allowExternal) {
+    lines.push('DATABASE_URL is set, and the sandbox refuses a database that may hold real releases (it keeps its own under DATA_DIR): unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway');
+  }
+  if (env.REDIS_URL && !allowExternal) {
+    const host = urlHost(env.REDIS_URL);
+    if (host === undefined || !isLoopbackHost(host)) {
+      lines.push(`REDIS_URL points at ${host || 'no host this sandbox can read'}, not this machine, and the sandbox refuses a Redis that may be production's: unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway`);
+    }
+  }
+  if (env.QUEUE_PREFIX === PRODUCTION_QUEUE_PREFIX) {
+    lines.push(`QUEUE_PREFIX must not be production's (${PRODUCTION_QUEUE_PREFIX}) in the sandbox: unset it (tminus-sandbox) or choose another`);
+  }
+  if (env.DATA_DIR && resolve(env.DATA_DIR) === resolve(PRODUCTION_DATA_DIR)) {
+    lines.push(`DATA_DIR must not be production's (${PRODUCTION_DATA_DIR}) in the sandbox: unset it (./.data/sandbox) or choose another`);
+  }
+  return lines;
+}
+
+function slackRefusals(env: Record<string, string>): string[] {
+  // Bolt's Socket Mode serves /healthz on every interface and takes no host: HOST could not narrow it.
+  if (env.SLACK_APP_TOKEN && env.HOST && !WILDCARD_HOSTS.includes(env.HOST)) {
+    return ['HOST cannot narrow where tminus listens in Socket Mode (SLACK_APP_TOKEN is set): Bolt serves /healthz on every interface there; unset HOST'];
+  }
+  return [];
+}
+
+/** The host of a URL as written (`[::1]` for IPv6); undefined when it does not parse. */
+function urlHost(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 127.0.0.0/8, ::1 or localhost: this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || /^::ffff:127\./.test(bare);
 }

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...REQUIRED })).toEqual({
       mode: 'slack',
       port: 3000,
+      host: undefined,
       slack: {
         signingSecret: 'signing-secret',
         botToken: 'xoxb-123-456',
@@ -107,10 +108,9 @@ describe('loadConfig', () => {
     expect(error.message).toBe(`Invalid environment:\n  ${name} is required but not set`);
   });
 
-  it('treats a variable set but empty (PORT=) as unset', () => {
-    const error = configError({ ...REQUIRED, SLACK_SIGNING_SECRET: '' });
-    expect(error.message).toContain('SLACK_SIGNING_SECRET is required but not set');
-    expect(loadConfig({ ...REQUIRED, PORT: '' }).port).toBe(3000);
+  it('treats an ordinary variable set but empty (PORT=) as unset', () => {
+    expect(loadConfig({ ...REQUIRED, PORT: '', HOST: '', LOG_LEVEL: '', QUEUE_PREFIX: '' })).toMatchObject({ port: 3000, host: undefined, logLevel: 'info', queuePrefix: 'tminus' });
+    expect(loadConfig({ PORT: '', HOST: '', DATA_DIR: '' })).toMatchObject({ mode: 'sandbox', port: 3000, host: '127.0.0.1', dataDir: './.data/sandbox' });
   });
 
   it.each([
@@ -167,6 +167,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOME: '/root' })).toEqual({
       mode: 'sandbox',
       port: 3000,
+      host: '127.0.0.1',
       databaseUrl: undefined,
       dataDir: './.data/sandbox',
       redisUrl: 'redis://127.0.0.1:6379',
@@ -199,7 +200,142 @@ describe('loadConfig', () => {
   it('ignores variables it does not know', () => {
     const config = loadConfig({ ...REQUIRED, HOME: '/root', PATH: '/usr/bin', NODE_ENV: 'production' });
     expect(Object.keys(config).sort()).toEqual(
-      ['dataDir', 'databaseUrl', 'datadog', 'github', 'logLevel', 'mode', 'port', 'queuePrefix', 'redisUrl', 'releasePolicyPath', 'slack'].sort(),
+      ['dataDir', 'databaseUrl', 'datadog', 'github', 'host', 'logLevel', 'mode', 'port', 'queuePrefix', 'redisUrl', 'releasePolicyPath', 'slack'].sort(),
     );
   });
+
+  /** Which mode an environment starts, and where it listens. */
+  it.each<[string, Record<string, string | undefined>, Record<string, unknown>]>([
+    ['nothing set: the sandbox, on loopback', {}, { mode: 'sandbox', host: '127.0.0.1', queuePrefix: 'tminus-sandbox', dataDir: './.data/sandbox' }],
+    ['a variable the environment lists as undefined is absent', { SLACK_BOT_TOKEN: undefined }, { mode: 'sandbox' }],
+    ['HOST widens the sandbox', { HOST: '0.0.0.0' }, { mode: 'sandbox', host: '0.0.0.0' }],
+    ['HOST may name this machine', { HOST: 'localhost' }, { mode: 'sandbox', host: 'localhost' }],
+    ['HOST may be IPv6', { HOST: '::1' }, { mode: 'sandbox', host: '::1' }],
+    ['a local Redis by name', { REDIS_URL: 'redis://localhost:6380' }, { mode: 'sandbox', redisUrl: 'redis://localhost:6380' }],
+    ['a local Redis anywhere in 127/8', { REDIS_URL: 'redis://:pw@127.1.2.3:6379/2' }, { mode: 'sandbox' }],
+    ['a local Redis over IPv6', { REDIS_URL: 'redis://[::1]:6379' }, { mode: 'sandbox' }],
+    ['a non-local Redis when allowed', { REDIS_URL: 'rediss://cache.internal:6380', SANDBOX_ALLOW_EXTERNAL: '1' }, { mode: 'sandbox', redisUrl: 'rediss://cache.internal:6380' }],
+    ['a database when allowed', { DATABASE_URL: 'postgres://db.internal/prod', SANDBOX_ALLOW_EXTERNAL: '1' }, { mode: 'sandbox', databaseUrl: 'postgres://db.internal/prod' }],
+    ['a queue prefix of its own', { QUEUE_PREFIX: 'tminus-sandbox-alice' }, { mode: 'sandbox', queuePrefix: 'tminus-sandbox-alice' }],
+    ['GITHUB_TOKEN in a developer shell does not stop the sandbox', { GITHUB_TOKEN: 'ghp_from_the_shell' }, { mode: 'sandbox' }],
+    ['Slack mode listens on every interface by default', { ...REQUIRED }, { mode: 'slack', host: undefined }],
+    ['HOST narrows Slack mode', { ...REQUIRED, HOST: '10.0.0.5' }, { mode: 'slack', host: '10.0.0.5' }],
+    ['Socket Mode with a wildcard HOST', { ...REQUIRED, SLACK_APP_TOKEN: 'xapp-1', HOST: '0.0.0.0' }, { mode: 'slack', host: '0.0.0.0' }],
+    ['Slack mode may use any Redis and database', { ...REQUIRED, REDIS_URL: 'redis://cache.internal:6379', DATABASE_URL: 'postgres://db.internal/prod' }, { mode: 'slack' }],
+  ])('accepts %s', (_, env, expected) => {
+    expect(loadConfig(env)).toMatchObject(expected);
+  });
+
+  /** Environments refused, each with the exact message: a secret left empty, or a sandbox that could reach real data. */
+  it.each<[string, Record<string, string>, string[]]>([
+    [
+      'SLACK_BOT_TOKEN= alone (a secret not filled in) is not the sandbox',
+      { SLACK_BOT_TOKEN: '' },
+      [
+        'SLACK_BOT_TOKEN is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox',
+        'SLACK_SIGNING_SECRET is required but not set',
+        'RELEASES_CHANNEL is required but not set',
+        'GITHUB_TOKEN is required but not set',
+        'GITHUB_REPOSITORY is required but not set',
+      ],
+    ],
+    [
+      'all three Slack variables empty',
+      { SLACK_SIGNING_SECRET: '', SLACK_BOT_TOKEN: '', SLACK_APP_TOKEN: '', ...REQUIRED_BUT_SLACK() },
+      [
+        'SLACK_SIGNING_SECRET is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox',
+        'SLACK_BOT_TOKEN is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox',
+        'SLACK_APP_TOKEN is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox',
+      ],
+    ],
+    [
+      'an empty signing secret beside a good token',
+      { ...REQUIRED, SLACK_SIGNING_SECRET: '' },
+      ['SLACK_SIGNING_SECRET is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox'],
+    ],
+    [
+      'an empty optional SLACK_* (no silent default either)',
+      { ...REQUIRED, SLACK_API_URL: '' },
+      ['SLACK_API_URL is set but empty: fill it in, or unset every SLACK_* variable to run the local sandbox'],
+    ],
+    [
+      'a SLACK_* variable tminus does not know, alone',
+      { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/x' },
+      [
+        'SLACK_SIGNING_SECRET is required but not set',
+        'SLACK_BOT_TOKEN is required but not set',
+        'RELEASES_CHANNEL is required but not set',
+        'GITHUB_TOKEN is required but not set',
+        'GITHUB_REPOSITORY is required but not set',
+        '(tminus runs with Slack because SLACK_WEBHOOK_URL is set: unset every SLACK_* variable to run the local sandbox)',
+      ],
+    ],
+    ['an empty GITHUB_TOKEN', { ...REQUIRED, GITHUB_TOKEN: '' }, ['GITHUB_TOKEN is set but empty: fill it in, or unset it']],
+    ['an empty GITHUB_API_URL (public GitHub must not stand in for Enterprise)', { ...REQUIRED, GITHUB_API_URL: '' }, ['GITHUB_API_URL is set but empty: fill it in, or unset it']],
+    [
+      'empty Datadog keys and site',
+      { ...REQUIRED, DD_API_KEY: '', DD_APP_KEY: '', DD_SITE: '' },
+      ['DD_API_KEY is set but empty: fill it in, or unset it', 'DD_APP_KEY is set but empty: fill it in, or unset it', 'DD_SITE is set but empty: fill it in, or unset it'],
+    ],
+    ['an empty DATABASE_URL (not a silent local database)', { ...REQUIRED, DATABASE_URL: '' }, ['DATABASE_URL is set but empty: fill it in, or unset it']],
+    ['an empty REDIS_URL', { ...REQUIRED, REDIS_URL: '' }, ['REDIS_URL is set but empty: fill it in, or unset it']],
+    ['an empty GITHUB_TOKEN in the sandbox too', { GITHUB_TOKEN: '' }, ['GITHUB_TOKEN is set but empty: fill it in, or unset it']],
+    [
+      'a DATABASE_URL in the sandbox',
+      { DATABASE_URL: 'postgres://db.internal/prod' },
+      ['DATABASE_URL is set, and the sandbox refuses a database that may hold real releases (it keeps its own under DATA_DIR): unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway'],
+    ],
+    [
+      'a local DATABASE_URL in the sandbox too (a tunnel to production looks local)',
+      { DATABASE_URL: 'postgres://127.0.0.1:5432/tminus' },
+      ['DATABASE_URL is set, and the sandbox refuses a database that may hold real releases (it keeps its own under DATA_DIR): unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway'],
+    ],
+    [
+      'a non-local REDIS_URL in the sandbox',
+      { REDIS_URL: 'redis://:secret@cache.internal:6379' },
+      ["REDIS_URL points at cache.internal, not this machine, and the sandbox refuses a Redis that may be production's: unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway"],
+    ],
+    [
+      'a Redis that only looks local',
+      { REDIS_URL: 'redis://127.0.0.1.example.com:6379' },
+      ["REDIS_URL points at 127.0.0.1.example.com, not this machine, and the sandbox refuses a Redis that may be production's: unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway"],
+    ],
+    [
+      'a REDIS_URL whose host cannot be read',
+      { REDIS_URL: 'redis://cache internal:6379' },
+      ["REDIS_URL points at no host this sandbox can read, not this machine, and the sandbox refuses a Redis that may be production's: unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway"],
+    ],
+    [
+      'SANDBOX_ALLOW_EXTERNAL other than 1',
+      { REDIS_URL: 'redis://cache.internal:6379', SANDBOX_ALLOW_EXTERNAL: 'yes' },
+      [
+        'SANDBOX_ALLOW_EXTERNAL must be 1 (or unset)',
+        "REDIS_URL points at cache.internal, not this machine, and the sandbox refuses a Redis that may be production's: unset it, or set SANDBOX_ALLOW_EXTERNAL=1 to use it anyway",
+      ],
+    ],
+    [
+      "production's queue prefix in the sandbox, even when external data is allowed",
+      { QUEUE_PREFIX: 'tminus', SANDBOX_ALLOW_EXTERNAL: '1' },
+      ["QUEUE_PREFIX must not be production's (tminus) in the sandbox: unset it (tminus-sandbox) or choose another"],
+    ],
+    [
+      "production's data dir in the sandbox",
+      { DATA_DIR: '.data/' },
+      ["DATA_DIR must not be production's (./.data) in the sandbox: unset it (./.data/sandbox) or choose another"],
+    ],
+    ['a HOST that is no address', { HOST: 'http://0.0.0.0' }, ['HOST must be an address to listen on, such as 127.0.0.1 or 0.0.0.0']],
+    [
+      'HOST in Socket Mode, which Bolt cannot narrow',
+      { ...REQUIRED, SLACK_APP_TOKEN: 'xapp-1', HOST: '127.0.0.1' },
+      ['HOST cannot narrow where tminus listens in Socket Mode (SLACK_APP_TOKEN is set): Bolt serves /healthz on every interface there; unset HOST'],
+    ],
+  ])('refuses %s', (_, env, lines) => {
+    expect(configError(env).message).toBe(['Invalid environment:', ...lines.map((line) => `  ${line}`)].join('\n'));
+  });
 });
+
+/** The required variables that are not Slack's. */
+function REQUIRED_BUT_SLACK(): Record<string, string> {
+  const { SLACK_SIGNING_SECRET: _secret, SLACK_BOT_TOKEN: _token, ...rest } = REQUIRED;
+  return rest;
+}

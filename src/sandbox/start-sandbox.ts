@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { startTminus, type Tminus } from '../app.js';
-import type { SandboxConfig } from '../config.js';
+import { isLoopbackHost, type SandboxConfig } from '../config.js';
 import type { Policy } from '../domain/policy.js';
 import { openDatabase } from '../integrations/database/client.js';
 import { createObservability } from '../integrations/datadog.js';
@@ -16,9 +16,11 @@ import { SlackStandIn } from './slack.js';
 import { sandboxPage } from './web/routes.js';
 
 export interface Sandbox {
-  /** The #releases page, e.g. http://localhost:3000/ */
+  /** The #releases page, e.g. http://127.0.0.1:3000/ */
   url: string;
   port: number;
+  /** The address it listens on: 127.0.0.1 unless HOST says otherwise. */
+  host: string;
   clock: SandboxClock;
   slack: SlackStandIn;
   github: GitHubStandIn;
@@ -34,10 +36,10 @@ export interface Sandbox {
 /** Starts tminus for real against in-process stand-ins for Slack, GitHub and Datadog, with the #releases page. */
 export async function startSandbox(options: { config: SandboxConfig; policy: Policy; log: Logger }): Promise<Sandbox> {
   const { config, log } = options;
-  // Chosen before anything starts, so that the first line can give the page's address.
-  const port = config.port === 0 ? await freePort() : config.port;
-  const url = `http://localhost:${port}/`;
-  log.info({ url, speed: config.speed }, `tminus sandbox: open ${url} (local Slack, GitHub and Datadog stand-ins, clock at ${config.speed}×)`);
+  const host = config.host ?? '127.0.0.1';
+  // Chosen before anything starts: the page's routes post to tminus's own address.
+  const port = config.port === 0 ? await freePort(host) : config.port;
+  const eventsUrl = `${baseUrl(host, port)}/slack/events`;
 
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -77,9 +79,10 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const metrics = new SandboxMetrics({ datadog, github, clock: virtualNow, policy: options.policy });
 
     const policy = withSandboxPeople(options.policy);
-    const page = sandboxPage({ slack, github, datadog, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl: `http://127.0.0.1:${port}/slack/events`, log });
+    const page = sandboxPage({ slack, github, datadog, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log });
     const tminus = await startTminus({
       port,
+      host,
       slack: { signingSecret, botToken, apiUrl: slack.apiUrl, releasesChannel: RELEASES_CHANNEL.id },
       github: createReleaseRepository({ token: github.token, apiUrl: github.url, owner: github.owner, repo: github.repo, throttle: false }),
       observability: createObservability({ apiKey: datadog.apiKey, appKey: datadog.appKey, site: 'datadoghq.com', apiUrl: datadog.url }),
@@ -98,19 +101,31 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
       page.close();
       await tminus.stop();
     });
-    log.info({ url, people: SANDBOX_PEOPLE.map((p) => `${p.realName} (${p.role})`) }, 'sandbox ready: type /release start v1.3.0 in #releases');
-    return { url, port, clock, slack, github, datadog, metrics, botToken, tminus, stop: stopAll };
+    // Only now, once it listens: the address given is one that answers.
+    const url = `${baseUrl(host, tminus.port)}/`;
+    if (!isLoopbackHost(host)) log.warn({ host }, `the sandbox listens on ${host}: anyone who reaches it can act as anyone in #releases`);
+    log.info(
+      { url, host, port: tminus.port, speed: config.speed, people: SANDBOX_PEOPLE.map((p) => `${p.realName} (${p.role})`) },
+      `tminus sandbox: open ${url} (local Slack, GitHub and Datadog stand-ins, clock at ${config.speed}×); type /release start v1.3.0 in #releases`,
+    );
+    return { url, port: tminus.port, host, clock, slack, github, datadog, metrics, botToken, tminus, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
 
-function freePort(): Promise<number> {
+/** Where this machine reaches an address it listens on: a wildcard is reached through loopback. */
+function baseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${isIP(reachable) === 6 ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
