@@ -71,7 +71,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
       const outcome = await tickHotfixStep(deps, { ...ref, userId: body.user.id });
       if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
       if (outcome.kind === 'repeat') return 'That step was already ticked.';
-      await deps.jobs.add('refresh-progress', { releaseId: ref.releaseId, change: Date.now() });
+      await deps.jobs.add('refresh-progress', { releaseId: ref.releaseId });
       return undefined;
     });
   });

@@ -40,7 +40,7 @@ export function registerChecklistActions(app: App, deps: ChecklistActionDeps): v
       if (!where || !refs.every((r): r is ChecklistItemRef => r?.planId === where.planId && r.checklist === where.checklist)) return UNREADABLE_VALUE;
       const outcome = await tickChecklistItems(deps, { planId: where.planId, checklist: where.checklist, items: refs.map((r) => r.item), by: body.user.id });
       if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
-      await deps.jobs.add('refresh-checklist', { planId: where.planId, checklist: where.checklist, change: Date.now() });
+      await deps.jobs.add('refresh-checklist', { planId: where.planId, checklist: where.checklist });
       return undefined;
     });
   });

@@ -32,7 +32,7 @@ export function registerRollbackActions(app: App, deps: RollbackDeps & { log: Lo
       const releaseId = refs[0]!.releaseId;
       const outcome = await tickRollbackItems(deps, { releaseId, items: refs.map((r) => r.item), by: body.user.id });
       if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
-      if (outcome.count > 0) await deps.jobs.add('refresh-rollback-checklist', { releaseId, change: Date.now() });
+      if (outcome.count > 0) await deps.jobs.add('refresh-rollback-checklist', { releaseId });
       return undefined;
     });
   });

@@ -23,7 +23,7 @@ export interface JobPayloads {
   'gate-decision': { gateId: string; decisions: number };
   'hotfix-step-due': { releaseId: string; step: string; stage: 'reminder' | 'escalation' };
   /** Something a person did changed the release's top message (a ticked hotfix step). */
-  'refresh-progress': { releaseId: string; change: number };
+  'refresh-progress': { releaseId: string };
   /** Post-release verification run `run` of the guide's schedule (attempt > 1: retried for missing data). */
   'verify-release': { releaseId: string; run: number; attempt: number };
   'mark-stable': { releaseId: string; attempt: number };
@@ -32,11 +32,11 @@ export interface JobPayloads {
   'start-rollback': { releaseId: string; by: string; reason: string };
   'run-rollback': { releaseId: string; poll: number };
   'post-mortem': { releaseId: string };
-  'refresh-rollback-checklist': { releaseId: string; change: number };
+  'refresh-rollback-checklist': { releaseId: string };
   /** A planned release's scheduled event (`planEvents`); `late`: missed past the catch-up grace, only said. */
   'plan-event': { planId: string; event: string; attempt: number; late?: boolean; override?: { by: string; reason: string; missing: number } };
   /** Someone ticked a pre-release checklist item: refresh its message. */
-  'refresh-checklist': { planId: string; checklist: string; change: number };
+  'refresh-checklist': { planId: string; checklist: string };
   /** `/release plan`: read what was merged since the last tag, post the plan card and the notes draft. */
   'build-plan': { planId: string };
   /** `/release abort`: cancel the run that has not reached production, close gate messages, tell the thread. */
@@ -94,16 +94,16 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   reconcile: () => 'now',
   'gate-decision': (d) => `${d.gateId}-${d.decisions}`,
   'hotfix-step-due': (d) => `${d.releaseId}-${d.step}-${d.stage}`,
-  'refresh-progress': (d) => `${d.releaseId}-${d.change}`,
+  'refresh-progress': (d) => d.releaseId,
   'verify-release': (d) => `${d.releaseId}-${d.run}-${d.attempt}`,
   'mark-stable': (d) => `${d.releaseId}-${d.attempt}`,
   'deploy-marker': (d) => `${d.releaseId}-${d.kind}`,
   'start-rollback': (d) => d.releaseId,
   'run-rollback': (d) => `${d.releaseId}-${d.poll}`,
   'post-mortem': (d) => d.releaseId,
-  'refresh-rollback-checklist': (d) => `${d.releaseId}-${d.change}`,
+  'refresh-rollback-checklist': (d) => d.releaseId,
   'plan-event': (d) => `${d.planId}-${d.event}-${d.late ? 'late' : d.override ? 'override' : d.attempt}`,
-  'refresh-checklist': (d) => `${d.planId}-${d.checklist}-${d.change}`,
+  'refresh-checklist': (d) => `${d.planId}-${d.checklist}`,
   'build-plan': (d) => d.planId,
   'abort-release': (d) => d.releaseId,
   'plan-changed': (d) => `${d.planId}-${d.eventId}`,
@@ -112,6 +112,14 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
 export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {
   return `${name}-${JOB_IDS[name](data)}`;
 }
+
+/**
+ * Redraws of a message that clicks ask for. Their id is a deduplication key, not a job id: a redraw waiting
+ * to run absorbs later clicks (it reads the state when it runs), and clicks during a running one queue one
+ * more after it (BullMQ `keepLastIfActive`). The short delay gathers a burst of clicks into one redraw.
+ */
+const COALESCED = new Set<JobName>(['refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist']);
+const COALESCE_DELAY_MS = 500;
 
 /** The typed front of the release queue. */
 export class ReleaseJobs {
@@ -122,10 +130,12 @@ export class ReleaseJobs {
   ) {}
 
   async add<N extends JobName>(name: N, data: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
+    const coalesced = COALESCED.has(name);
+    const delayMs = options.delayMs ?? (coalesced ? COALESCE_DELAY_MS : 0);
     await this.queue.add(name, data, {
       ...RETRIES[name],
-      jobId: jobId(name, data),
-      delay: Math.max(0, Math.round((options.delayMs ?? 0) / (typeof this.timeScale === 'function' ? this.timeScale() : this.timeScale))),
+      ...(coalesced ? { deduplication: { id: jobId(name, data), keepLastIfActive: true } } : { jobId: jobId(name, data) }),
+      delay: Math.max(0, Math.round(delayMs / (typeof this.timeScale === 'function' ? this.timeScale() : this.timeScale))),
       removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
       removeOnFail: { age: 30 * 24 * 3600 },
     });
