@@ -81,6 +81,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const store = new ReleaseStore(options.database.db);
   const production = new ProductionHistory(options.database.db);
   const releasePlans = new ReleasePlanStore(options.database.db);
+  const health = healthCheck(options.database, redis, log);
 
   const app = new App({
     signingSecret: options.slack.signingSecret,
@@ -99,7 +100,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
         path: '/healthz',
         method: ['GET'],
         handler: (_req, res) => {
-          void health(options.database, redis).then((report) => {
+          void health().then((report) => {
             res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
             res.end(JSON.stringify(report));
           });
@@ -174,9 +175,27 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   };
 }
 
-async function health(database: DatabaseHandle, redis: Redis): Promise<{ ok: boolean; postgres: string; redis: string }> {
+type DependencyHealth = 'ok' | 'down';
+
+/**
+ * `/healthz` answers anyone, so it says only ok or down per dependency; why one is down goes to the log,
+ * once each time a dependency goes down or comes back (not at every probe).
+ */
+function healthCheck(database: DatabaseHandle, redis: Redis, log: Logger): () => Promise<{ ok: boolean; postgres: DependencyHealth; redis: DependencyHealth }> {
+  const last: Record<'postgres' | 'redis', DependencyHealth> = { postgres: 'ok', redis: 'ok' };
   const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref())]);
-  const [pg, rd] = await Promise.allSettled([within(database.ping()), within(redis.ping())]);
-  const describe = (r: PromiseSettledResult<unknown>) => (r.status === 'fulfilled' ? 'ok' : `down: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
-  return { ok: pg.status === 'fulfilled' && rd.status === 'fulfilled', postgres: describe(pg), redis: describe(rd) };
+  const judge = (dependency: 'postgres' | 'redis', result: PromiseSettledResult<unknown>): DependencyHealth => {
+    const now = result.status === 'fulfilled' ? 'ok' : 'down';
+    if (now !== last[dependency]) {
+      last[dependency] = now;
+      if (result.status === 'rejected') log.warn({ dependency, err: result.reason }, `health: ${dependency} is down`);
+      else log.warn({ dependency }, `health: ${dependency} is back`);
+    }
+    return now;
+  };
+  return async () => {
+    const [pg, rd] = await Promise.allSettled([within(database.ping()), within(redis.ping())]);
+    const report = { postgres: judge('postgres', pg), redis: judge('redis', rd) };
+    return { ok: report.postgres === 'ok' && report.redis === 'ok', ...report };
+  };
 }
