@@ -132,7 +132,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     plans,
   };
   registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
-  registerApprovalActions(app, { store, gates, roles, jobs, clock, log });
+  registerApprovalActions(app, { store, gates, roles, jobs, policy, clock, log });
   registerRollbackActions(app, { store, roles, jobs, policy, clock, log, production });
   registerAbortActions(app, { store, roles, jobs, policy, clock });
   registerChecklistActions(app, { plans, store, roles, jobs, policy, clock, log });

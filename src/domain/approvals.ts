@@ -13,6 +13,8 @@ export interface GateRule {
   /** `any`: `approvers` distinct people holding any of the roles; `all`: one distinct person per role. */
   rule: 'any' | 'all';
   approvers: number;
+  /** Who asked for what the gate decides, when not the release's requester: a coordinated rollback's asker. */
+  requestedBy?: string;
 }
 
 export interface Approver {
@@ -36,9 +38,9 @@ export function releaseGate(policy: Policy, type: ReleaseType): GateRule {
   return { kind: 'release', roles: [...t.approvers], rule: t.approvalRule, approvers: t.approvalRule === 'all' ? t.approvers.length : 1 };
 }
 
-/** The guide's coordinated rollback: "Get approval from VP Eng". */
-export function coordinatedRollbackGate(): GateRule {
-  return { kind: 'rollback', roles: ['vpEng'], rule: 'any', approvers: 1 };
+/** The guide's coordinated rollback: "Get approval from VP Eng", never from whoever asked for it. */
+export function coordinatedRollbackGate(requestedBy?: string): GateRule {
+  return { kind: 'rollback', roles: ['vpEng'], rule: 'any', approvers: 1, ...(requestedBy !== undefined ? { requestedBy } : {}) };
 }
 
 export function productionGate(policy: Policy): GateRule {
@@ -55,9 +57,15 @@ export function describeGate(gate: GateRule): string {
 
 export type ApprovalCheck = { ok: true; roles: RoleName[] } | { ok: false; reason: string };
 
-/** Whether `userId` may approve (or reject) at this gate: holds a role the gate needs, and did not start the release. */
+/**
+ * Whether `userId` may approve (or reject) at this gate: holds a role the gate needs, and did not ask for what
+ * it decides (the release, or for a coordinated rollback the rollback: `gate.requestedBy`).
+ */
 export function mayDecide(gate: GateRule, userId: string, userRoles: readonly RoleName[], requestedBy: string): ApprovalCheck {
-  if (userId === requestedBy) return { ok: false, reason: "you can't approve this: you started this release, and the guide wants someone else to decide" };
+  if (gate.requestedBy !== undefined && userId === gate.requestedBy) {
+    return { ok: false, reason: "you can't approve this: you asked for this rollback, and the guide wants someone else to decide" };
+  }
+  if (gate.requestedBy === undefined && userId === requestedBy) return { ok: false, reason: "you can't approve this: you started this release, and the guide wants someone else to decide" };
   const roles = userRoles.filter((r) => gate.roles.includes(r));
   if (roles.length === 0) return { ok: false, reason: `you can't approve this: it needs ${describeGate(gate)}` };
   return { ok: true, roles };
@@ -73,13 +81,14 @@ export interface GateStatus {
 }
 
 /**
- * Where a gate stands. The requester never counts; a person counts once even if they hold two roles, so
+ * Where a gate stands. The requester (or the gate's own asker) never counts; a person counts once even if they hold two roles, so
  * for `all` gates each role must be covered by a different person (a matching of people to roles).
  */
 export function gateStatus(gate: GateRule, approvals: readonly Approver[], requestedBy: string): GateStatus {
+  const asker = gate.requestedBy ?? requestedBy;
   const people = new Map<string, RoleName[]>();
   for (const a of approvals) {
-    if (a.userId === requestedBy) continue;
+    if (a.userId === asker) continue;
     const roles = a.roles.filter((r) => gate.roles.includes(r));
     if (roles.length > 0) people.set(a.userId, [...new Set([...(people.get(a.userId) ?? []), ...roles])]);
   }

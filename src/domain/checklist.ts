@@ -1,4 +1,4 @@
-import type { Checklist } from './policy.js';
+import type { Checklist, RoleName } from './policy.js';
 
 /** What tminus can check for itself, and so tick with evidence. */
 export type AutoCheck = 'ciGreen' | 'releaseBranch' | 'noTag' | 'noDeployInFlight' | 'noAlertingMonitor';
@@ -18,13 +18,17 @@ export interface ChecklistItem {
   section: number;
   text: string;
   auto: AutoCheck[];
+  /** Who may tick it, when the item names its own roles (else `permissions.checklist`). */
+  roles?: RoleName[];
 }
 
 export function checklistItems(checklist: Checklist, version: string): ChecklistItem[] {
   return checklist.sections.flatMap((section, s) =>
-    section.items.map((raw, i) => {
+    section.items.map((item, i) => {
+      const raw = typeof item === 'string' ? item : item.text;
       const text = raw.replace('v[version]', version).replace('[version]', version.replace(/^v/, ''));
-      return { id: `${s}.${i}`, section: s, text, auto: AUTO_CHECKS.find((a) => a.pattern.test(raw))?.checks ?? [] };
+      const roles = typeof item === 'string' ? {} : { roles: [...item.roles] };
+      return { id: `${s}.${i}`, section: s, text, auto: AUTO_CHECKS.find((a) => a.pattern.test(raw))?.checks ?? [], ...roles };
     }),
   );
 }

@@ -263,6 +263,21 @@ export const POLICY_DEFAULTS = {
       ],
     },
   },
+  // Who may do what. `requester`: whoever asked for the release or made the plan; `approvers`: the approvers
+  // of the release's type; `productionApprovers`: the production deploy's (`productionApproval.roles`).
+  permissions: {
+    // Anyone may ask: the type's approval gate, the production gate and the cadence are the control.
+    start: 'anyone',
+    plan: ['engineeringLead', 'engineeringLeadership', 'releaseEngineer', 'vpEng', 'cto'],
+    changePlan: ['requester', 'approvers', 'releaseEngineer'],
+    hotfix: ['onCall', 'engineeringLead', 'engineeringLeadership', 'vpEng', 'cto', 'releaseEngineer'],
+    abort: ['requester', 'approvers', 'onCall', 'releaseEngineer'],
+    coordinatedRollback: ['onCall', 'approvers', 'productionApprovers'],
+    rollback: ['onCall', 'approvers', 'productionApprovers'],
+    overrideCadence: ['approvers'],
+    checklist: ['releaseEngineer', 'qaLead', 'devopsLead', 'engineeringLead', 'engineeringLeadership'],
+    rollbackChecklist: ['onCall', 'approvers', 'productionApprovers'],
+  },
   communication: {
     // "Pre-Release Announcement (3 days before)"
     announceBefore: '72h',
@@ -277,6 +292,8 @@ export const POLICY_DEFAULTS = {
       breaking: ['breaking', 'breaking-change'],
     },
     enforceCadence: true,
+    // About six months: a plan further out is refused.
+    horizon: '26w',
     slotTolerance: '2h',
     catchUpGrace: '2h',
     // "Week 1 Wed: Cut release branch", "Week 2 Mon: Code freeze", "Week 2 Tue: Final testing + security scan",

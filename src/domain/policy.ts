@@ -17,6 +17,21 @@ export const ROLE_NAMES = [
 export const MILESTONE_KEYS = ['images', 'staging', 'production', 'verification'] as const;
 export const HOTFIX_STEP_KEYS = ['emergencyCall', 'hotfixTested', 'hotfixApproved'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+/** What the policy's `permissions` govern: who may start each kind of work, or tick each checklist. */
+export const PERMISSION_ACTIONS = [
+  'start',
+  'plan',
+  'changePlan',
+  'hotfix',
+  'abort',
+  'coordinatedRollback',
+  'rollback',
+  'overrideCadence',
+  'checklist',
+  'rollbackChecklist',
+] as const;
+/** Who a permission may name besides roles: whoever asked for the release (or plan), and its approvers. */
+export const PERMISSION_SUBJECTS = ['requester', 'approvers', 'productionApprovers'] as const;
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** An object that rejects keys it does not know, listing the ones it does. */
@@ -161,11 +176,23 @@ const check = strict({
   }
 });
 
+// An item is its text, or its text and the roles that may tick it (instead of `permissions.checklist`).
+const checklistItem = z.union([text, strict({ text, roles: z.array(role).min(1) })], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'is the item\'s text, or a mapping of `text` and `roles`' : undefined),
+});
+
 const checklist = strict({
   title: text,
   before: durationSchema,
   appliesTo: z.array(z.enum(RELEASE_TYPES)),
-  sections: z.array(strict({ title: text, items: z.array(text).min(1) })).min(1),
+  sections: z.array(strict({ title: text, items: z.array(checklistItem).min(1) })).min(1),
+});
+
+const permission = z.union([z.literal('anyone'), z.array(z.enum([...ROLE_NAMES, ...PERMISSION_SUBJECTS])).min(1)], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? `is \`anyone\` or a list of roles (${ROLE_NAMES.join(', ')}) and ${PERMISSION_SUBJECTS.join(', ')}`
+      : undefined,
 });
 
 export const policySchema = strict({
@@ -226,6 +253,8 @@ export const policySchema = strict({
   }),
   decisionMatrix: z.array(strict({ severity: z.enum(SEVERITIES), issue: text, action: text, timeline: durationSchema })),
   checklists: strict({ before72h: checklist, before24h: checklist, before4h: checklist }),
+  // Who may do what: `anyone`, or a list of roles (and `requester`, `approvers`, `productionApprovers`).
+  permissions: strict(Object.fromEntries(PERMISSION_ACTIONS.map((name) => [name, permission])) as Record<PermissionAction, typeof permission>),
   communication: strict({
     statusPageUrl: z.url({ protocol: /^https?$/, error: (issue) => `${show(issue.input)} is not an http(s) URL` }).optional(),
     supportContact: text.optional(),
@@ -241,6 +270,8 @@ export const policySchema = strict({
     labels: strict({ features: z.array(text), fixes: z.array(text), improvements: z.array(text), breaking: z.array(text) }),
     // Whether `/release start` keeps to the cadence (an approver of the type may still pass --override).
     enforceCadence: z.boolean(),
+    // How far ahead a release may be planned.
+    horizon: durationSchema,
     // How far from a calendar slot a planned or cadence-bound release may start.
     slotTolerance: durationSchema,
     // A scheduled post or job whose time passed while every process was down runs when one starts, within this.
@@ -253,6 +284,9 @@ export const policySchema = strict({
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 export type RoleName = (typeof ROLE_NAMES)[number];
+export type PermissionAction = (typeof PERMISSION_ACTIONS)[number];
+export type PermissionSubject = (typeof PERMISSION_SUBJECTS)[number];
+export type Permission = Policy['permissions']['start'];
 export type MilestoneKey = (typeof MILESTONE_KEYS)[number];
 export type Milestone = Policy['deploy']['milestones'][number];
 export type ReleaseTypePolicy = Policy['releaseTypes']['patch'];

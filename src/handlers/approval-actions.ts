@@ -1,11 +1,14 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
+import type { Policy } from '../domain/policy.js';
 import { ACTIONS, rejectModal } from '../messages/approval-gate.js';
 import { parseGateValue, parseHotfixStepValue, UNREADABLE_VALUE } from '../messages/button-values.js';
 import { checkDecider, decide, tickHotfixStep, type ApprovalDeps } from '../services/approvals.js';
 
 export interface ApprovalActionDeps extends ApprovalDeps {
   log: Logger;
+  /** Who may tick a hotfix's steps (`permissions.hotfix`). */
+  policy: Policy;
 }
 
 /** What a person is told when tminus itself failed on their click. */

@@ -17,7 +17,9 @@ import { startHotfix } from '../services/start-hotfix.js';
 import type { RoleDirectory } from '../services/roles.js';
 import { auditLogMessage } from '../messages/audit-log.js';
 import { rolesMessage } from '../messages/roles.js';
-import { ROLE_NAMES, SEVERITIES, type Policy } from '../domain/policy.js';
+import { permissionsMessage } from '../messages/permissions.js';
+import { describePermission } from '../domain/permissions.js';
+import { PERMISSION_ACTIONS, ROLE_NAMES, SEVERITIES, type Policy } from '../domain/policy.js';
 import { lookupIncident } from '../domain/decision-matrix.js';
 import { incidentMessage } from '../messages/incident.js';
 import { requestCoordinatedRollback } from '../services/coordinated-rollback.js';
@@ -154,7 +156,9 @@ async function answerRoles(deps: ReleaseCommandDeps): Promise<SlackMessage> {
   const holdings = await Promise.all(
     ROLE_NAMES.map(async (role) => ({ role, users: deps.policy.roles[role].users, groups: deps.policy.roles[role].groups, members: await deps.roles.holders(role) })),
   );
-  return rolesMessage(holdings);
+  const roles = rolesMessage(holdings);
+  const permissions = permissionsMessage(PERMISSION_ACTIONS.map((action) => ({ action, who: describePermission(deps.policy, action) })));
+  return { text: `${roles.text}\n${permissions.text}`, blocks: [...roles.blocks, ...permissions.blocks] };
 }
 
 async function answerRollback(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {

@@ -119,7 +119,8 @@ async function startPlanned(ctx: PlanContext, plan: ReleasePlan, data: JobPayloa
 
   const outcome = await startRelease(
     { store: ctx.store, jobs: ctx.jobs, clock: ctx.clock, releasesChannel: ctx.releasesChannel, policy: ctx.policy, roles: ctx.roles, production: ctx.production },
-    { versionText: plan.version, userId: plan.requestedBy, requestId: `plan-${plan.id}`, planned: true },
+    // The cadence is checked at the plan's time: off a slot, it starts only if its planner may override the cadence.
+    { versionText: plan.version, userId: plan.requestedBy, requestId: `plan-${plan.id}`, planned: true, plannedAt: plan.plannedAt },
   );
   if (outcome.kind === 'refused') {
     // E.g. another release still in flight: said once, tried again until the grace has passed.

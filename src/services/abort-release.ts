@@ -1,6 +1,6 @@
-import { releaseGate, ROLE_LABELS } from '../domain/approvals.js';
 import { productionTouched } from '../domain/milestones.js';
-import type { Policy, RoleName } from '../domain/policy.js';
+import { mayDo } from '../domain/permissions.js';
+import type { Policy } from '../domain/policy.js';
 import { isOpen, STATE_LABELS } from '../domain/release.js';
 import { parseVersion } from '../domain/version.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
@@ -22,11 +22,6 @@ export type AbortOutcome =
   | { kind: 'confirm'; release: Release }
   | { kind: 'refused'; reason: string };
 
-/** Besides whoever asked for the release: who may end it by hand. */
-export function abortRoles(policy: Policy, release: Pick<Release, 'type'>): RoleName[] {
-  return [...new Set<RoleName>([...releaseGate(policy, release.type).roles, 'onCall', 'releaseEngineer'])];
-}
-
 /**
  * `/release abort vX.Y.Z <reason>`: the way out by hand of any release that is not over (waiting on a gate
  * nobody will press, stuck, or no longer wanted). The release ends `aborted` under its row lock, its gates
@@ -42,13 +37,9 @@ export async function abortRelease(
   if (!isOpen(release.state)) {
     return { kind: 'refused', reason: `${release.version} is ${STATE_LABELS[release.state]}: there is nothing to abort.${release.state === 'completed' || release.state === 'stable' ? ` To undo it, \`/release rollback ${release.version}\`.` : ''}` };
   }
-  if (input.by !== release.requestedBy) {
-    const allowed = abortRoles(deps.policy, release);
-    const held = await deps.roles.rolesOf(input.by);
-    if (!held.some((r) => allowed.includes(r))) {
-      return { kind: 'refused', reason: `you can't abort ${release.version}: it needs whoever started it, or ${allowed.map((r) => ROLE_LABELS[r]).join(', ')}.` };
-    }
-  }
+  // Who may end it by hand: `permissions.abort` (by default whoever asked for it, its approvers, on-call, release engineers).
+  const permitted = mayDo(deps.policy, 'abort', await deps.roles.rolesOf(input.by), { userId: input.by, requester: release.requestedBy, type: release.type, subject: release.version });
+  if (!permitted.ok) return { kind: 'refused', reason: permitted.reason };
   if (input.reason.trim().length < 3) return { kind: 'refused', reason: `Say why: \`/release abort ${release.version} <reason>\`.` };
   const touched = productionTouched(loadMilestones(release, deps));
   if (touched && !input.confirmed) return { kind: 'confirm', release };

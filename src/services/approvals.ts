@@ -1,5 +1,6 @@
 import { gateStatus, mayDecide, type GateRule, type GateStatus } from '../domain/approvals.js';
-import type { RoleName } from '../domain/policy.js';
+import { mayDo } from '../domain/permissions.js';
+import type { Policy, RoleName } from '../domain/policy.js';
 import { isOpen, LIVE_STATES, STATE_LABELS, type ReleaseState } from '../domain/release.js';
 import type { Gate, GateStore } from '../integrations/database/gate-store.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
@@ -21,7 +22,9 @@ export type DecisionOutcome =
   | { kind: 'recorded'; gate: Gate; status: GateStatus; decided?: 'approved' | 'rejected'; waitingForDeployment?: Release };
 
 export function gateRule(gate: Gate): GateRule {
-  return { kind: gate.kind, roles: gate.rule.roles as RoleName[], rule: gate.rule.rule, approvers: gate.rule.approvers };
+  // A coordinated rollback's gate keeps who asked for it in its rule: they may not decide it.
+  const { requestedBy } = gate.rule as { requestedBy?: string };
+  return { kind: gate.kind, roles: gate.rule.roles as RoleName[], rule: gate.rule.rule, approvers: gate.rule.approvers, ...(requestedBy !== undefined ? { requestedBy } : {}) };
 }
 
 /** A gate as a button names it: the release it was made for, and the gate (older buttons name only the gate). */
@@ -176,16 +179,21 @@ export async function startApprovedRelease(deps: Pick<ApprovalDeps, 'store' | 'g
   return applied.ok;
 }
 
-/** The hotfix steps a person ticks with a button; tminus ticks the others (approval, deploy) itself. */
+/** The hotfix steps a person ticks with a button; tminus ticks the others (approval by the gate, deploy) itself. */
 const STEPS_BY_BUTTON: readonly string[] = ['emergencyCall', 'hotfixTested', 'monitored'];
 
 export type HotfixStepOutcome = { kind: 'ticked' } | { kind: 'repeat' } | { kind: 'refused'; reason: string };
 
-/** A person ticks a step of the hotfix checklist with its button: only while the hotfix is open. */
-export async function tickHotfixStep(deps: Pick<ApprovalDeps, 'store' | 'clock'>, input: { releaseId: string; step: string; userId: string }): Promise<HotfixStepOutcome> {
+/**
+ * A person ticks a step of the hotfix checklist with its button: only while the hotfix is open, and only
+ * someone who may raise a hotfix (`permissions.hotfix`) or who raised this one.
+ */
+export async function tickHotfixStep(deps: Pick<ApprovalDeps, 'store' | 'clock' | 'roles'> & { policy: Policy }, input: { releaseId: string; step: string; userId: string }): Promise<HotfixStepOutcome> {
   const found = await deps.store.findById(input.releaseId);
   if (!found?.hotfix) return { kind: 'refused', reason: 'This hotfix no longer exists.' };
-  if (!STEPS_BY_BUTTON.includes(input.step)) return { kind: 'refused', reason: `tminus ticks that step of ${found.version} by itself.` };
+  if (!STEPS_BY_BUTTON.includes(input.step)) return { kind: 'refused', reason: `tminus ticks that step of ${found.version} by itself: the approval is the gate's, the deploy GitHub's.` };
+  const permitted = mayDo(deps.policy, 'hotfix', await deps.roles.rolesOf(input.userId), { userId: input.userId, subject: found.version });
+  if (!permitted.ok && input.userId !== found.requestedBy) return { kind: 'refused', reason: permitted.reason.replace(/^you can't raise hotfix (\S+)/, "you can't tick the steps of hotfix $1") };
   return deps.store.withLock(input.releaseId, async (release, tx): Promise<HotfixStepOutcome> => {
     if (!isOpen(release.state)) {
       return { kind: 'refused', reason: `Hotfix ${release.version} ${statePhrase(release.state)}: its checklist is closed. ${currentState(release)}` };

@@ -1,10 +1,11 @@
-import { releaseGate, ROLE_LABELS } from '../domain/approvals.js';
-import type { Policy, RoleName } from '../domain/policy.js';
+import { mayDo } from '../domain/permissions.js';
+import type { Policy } from '../domain/policy.js';
 import { formatPlannedAt, parsePlannedAt } from '../domain/release-plan.js';
 import { parseVersion } from '../domain/version.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import type { ReleasePlanRow } from '../integrations/database/schema.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import { beyondHorizon } from './plan-release.js';
 import type { RoleDirectory } from './roles.js';
 
 export interface ChangePlanDeps {
@@ -17,25 +18,15 @@ export interface ChangePlanDeps {
 
 export type ChangePlanOutcome = { kind: 'changed'; plan: ReleasePlanRow; said: string } | { kind: 'refused'; reason: string };
 
-/** Who may cancel or move a plan besides whoever made it: the approvers of its type and the release engineers. */
-function planRoles(policy: Policy, type: string): RoleName[] {
-  const approvers = type === 'patch' || type === 'minor' || type === 'major' ? releaseGate(policy, type).roles : [];
-  return [...new Set<RoleName>([...approvers, 'releaseEngineer'])];
-}
-
 async function findPlan(deps: ChangePlanDeps, versionText: string | undefined, by: string, usage: string): Promise<ReleasePlanRow | string> {
   const parsed = parseVersion(versionText ?? '');
   if (!parsed.ok) return `${parsed.reason}. Usage: \`${usage}\`.`;
   const plan = await deps.plans.findByVersion(parsed.version.tag);
   if (!plan || plan.state === 'cancelled') return `There is no plan for ${parsed.version.tag}.`;
   if (plan.state === 'started') return `${plan.version} has started already: \`/release abort ${plan.version} <reason>\` ends it.`;
-  if (by !== plan.requestedBy) {
-    const allowed = planRoles(deps.policy, plan.type);
-    if (!(await deps.roles.rolesOf(by)).some((r) => allowed.includes(r))) {
-      return `you can't change the plan of ${plan.version}: it needs whoever planned it, or ${allowed.map((r) => ROLE_LABELS[r]).join(', ')}.`;
-    }
-  }
-  return plan;
+  const type = plan.type === 'patch' || plan.type === 'minor' || plan.type === 'major' ? plan.type : undefined;
+  const permitted = mayDo(deps.policy, 'changePlan', await deps.roles.rolesOf(by), { userId: by, requester: plan.requestedBy, subject: plan.version, ...(type ? { type } : {}) });
+  return permitted.ok ? plan : permitted.reason;
 }
 
 /** `/release plan cancel vX.Y.Z <reason>`: the plan ends; nothing it scheduled happens any more. Audited. */
@@ -58,6 +49,8 @@ export async function movePlan(deps: ChangePlanDeps, input: { versionText?: stri
   const parsed = parsePlannedAt(input.whenText, deps.policy.timezone, 'time' in cadence ? cadence.time : '14:00', now);
   if (!parsed.ok) return { kind: 'refused', reason: `${parsed.reason}.` };
   if (parsed.at.getTime() === plan.plannedAt.getTime()) return { kind: 'refused', reason: `${plan.version} is planned for that time already.` };
+  const beyond = beyondHorizon(deps, parsed.at);
+  if (beyond) return { kind: 'refused', reason: beyond };
   const from = formatPlannedAt(plan.plannedAt, deps.policy.timezone);
   const to = formatPlannedAt(parsed.at, deps.policy.timezone);
   const moved = await deps.plans.change(plan.id, ['drafting', 'planned'], { plannedAt: parsed.at }, { actor: input.by, action: 'plan.moved', details: { from: plan.plannedAt.toISOString(), to: parsed.at.toISOString(), reason: input.reason } });

@@ -1,11 +1,13 @@
 import { checklistItems, missingItems, type AutoCheck, type ChecklistItem } from '../domain/checklist.js';
 import { checklistsDue, planEvents, type ChecklistKey } from '../domain/plan-schedule.js';
+import { mayDo } from '../domain/permissions.js';
 import type { Policy } from '../domain/policy.js';
 import type { PlanScheduleStore, ReleasePlan } from '../integrations/database/plan-schedule-store.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { JobContext } from '../jobs/context.js';
 import { checklistMessage } from '../messages/checklist.js';
 import type { SlackMessage } from '../messages/types.js';
+import type { RoleDirectory } from './roles.js';
 
 export const planPostKeys = {
   checklist: (planId: string, key: string) => `checklist:${planId}:${key}`,
@@ -123,10 +125,11 @@ export type ChecklistTickOutcome = { kind: 'ticked'; plan: ReleasePlan; count: n
 
 /**
  * A person ticks items of a pre-release checklist. Each item is recorded once, with who and when; only
- * while the release is planned, and only items of a checklist that applies to it.
+ * while the release is planned, only items of a checklist that applies to it, and only by someone the item's
+ * `roles` (else `permissions.checklist`) allow: a click with one item they may not tick records none.
  */
 export async function tickChecklistItems(
-  deps: { plans: PlanScheduleStore; store: ReleaseStore; policy: Policy; clock: () => Date },
+  deps: { plans: PlanScheduleStore; store: ReleaseStore; policy: Policy; clock: () => Date; roles: RoleDirectory },
   input: { planId: string; checklist: ChecklistKey; items: string[]; by: string },
 ): Promise<ChecklistTickOutcome> {
   const plan = await deps.plans.find(input.planId);
@@ -135,10 +138,17 @@ export async function tickChecklistItems(
   if (closed) return { kind: 'refused', reason: closed };
   const spec = deps.policy.checklists[input.checklist];
   if (!(spec.appliesTo as readonly string[]).includes(plan.type)) return { kind: 'refused', reason: `${spec.title} is not a checklist of ${plan.type} releases.` };
-  const known = new Set(checklistItems(spec, plan.version).map((i) => i.id));
+  const known = new Map(checklistItems(spec, plan.version).map((i) => [i.id, i]));
   const unknown = input.items.find((item) => !known.has(item));
   if (unknown) return { kind: 'refused', reason: `${spec.title} has no item ${unknown}: the policy may have changed since the message was posted.` };
   const already = new Set((await deps.plans.ticks(plan.id)).filter((t) => t.checklist === input.checklist).map((t) => t.item));
+  const held = await deps.roles.rolesOf(input.by);
+  for (const id of new Set(input.items)) {
+    if (already.has(id)) continue;
+    const item = known.get(id)!;
+    const permitted = mayDo(deps.policy, 'checklist', held, { userId: input.by, subject: `"${item.text}"`, ...(item.roles ? { itemRoles: item.roles } : {}) });
+    if (!permitted.ok) return { kind: 'refused', reason: `${permitted.reason} Nothing was ticked.` };
+  }
   let count = 0;
   for (const item of new Set(input.items)) {
     if (already.has(item) || !(await deps.plans.tick(plan.id, input.checklist, item, input.by, null, deps.clock()))) continue;

@@ -1,4 +1,6 @@
-import { nextSlots } from '../domain/calendar.js';
+import { checkCadence, nextSlots } from '../domain/calendar.js';
+import { formatDuration } from '../domain/duration.js';
+import { mayDo, versionTooFar } from '../domain/permissions.js';
 import type { Policy } from '../domain/policy.js';
 import { formatPlannedAt, parsePlannedAt } from '../domain/release-plan.js';
 import { inferReleaseType, parseVersion } from '../domain/version.js';
@@ -7,6 +9,7 @@ import type { ReleasePlanStore } from '../integrations/database/release-plan-sto
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { ReleasePlanRow } from '../integrations/database/schema.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import type { RoleDirectory } from './roles.js';
 import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 
 export type PlanOutcome = { kind: 'planned'; plan: ReleasePlanRow; queued: boolean } | { kind: 'refused'; reason: string };
@@ -17,6 +20,7 @@ export interface PlanReleaseDeps {
   jobs: ReleaseJobs;
   clock: () => Date;
   policy: Policy;
+  roles: RoleDirectory;
   releasesChannel: string;
   /** What production runs; without it, read through `store` (see startRelease). */
   production?: ProductionVersions;
@@ -51,7 +55,10 @@ export async function planRelease(deps: PlanReleaseDeps, request: PlanReleaseReq
     return { kind: 'refused', reason: `${version.tag} has already been released or started. Plan the next version instead.` };
   }
   // Typed against what production runs: a failed or rolled-back version is not the last release.
-  const inferred = inferReleaseType(version, await production.productionVersion());
+  const live = await production.productionVersion();
+  const tooFar = versionTooFar(version, live);
+  if (tooFar) return { kind: 'refused', reason: tooFar };
+  const inferred = inferReleaseType(version, live);
   if (!inferred.ok) return { kind: 'refused', reason: `${capital(inferred.reason)}.` };
   const type = inferred.type;
 
@@ -63,6 +70,20 @@ export async function planRelease(deps: PlanReleaseDeps, request: PlanReleaseReq
 
   const plannedAt = chooseTime(deps, type, request.whenText);
   if (!plannedAt.ok) return { kind: 'refused', reason: plannedAt.reason };
+  const beyond = beyondHorizon(deps, plannedAt.at);
+  if (beyond) return { kind: 'refused', reason: beyond };
+
+  const held = await deps.roles.rolesOf(request.userId);
+  const permitted = mayDo(deps.policy, 'plan', held, { userId: request.userId, type, subject: version.tag });
+  if (!permitted.ok) return { kind: 'refused', reason: capital(permitted.reason) };
+  // A plan starts itself at T-0: off a calendar slot, only someone who may override the cadence plans it.
+  if (deps.policy.planning.enforceCadence && type !== 'patch') {
+    const slot = checkCadence(deps.policy, type, plannedAt.at, [], deps.policy.planning.slotTolerance);
+    const override = mayDo(deps.policy, 'overrideCadence', held, { userId: request.userId, type, subject: `${type} releases` });
+    if (!slot.ok && !override.ok) {
+      return { kind: 'refused', reason: `${formatPlannedAt(plannedAt.at, deps.policy.timezone)} is off the cadence (${slot.rule}): plan it at a slot (\`/release schedule\` lists them). ${capital(override.reason)}` };
+    }
+  }
 
   const created = await deps.plans.create({ version: version.tag, type, plannedAt: plannedAt.at, requestedBy: request.userId, channelId: deps.releasesChannel });
   if (!created.ok) return { kind: 'refused', reason: `${version.tag} was planned at the same moment by someone else.` };
@@ -86,6 +107,14 @@ function chooseTime(deps: PlanReleaseDeps, type: 'patch' | 'minor' | 'major', wh
   const [slot] = nextSlots(deps.policy, type, now, 1);
   if (!slot) return { ok: false, reason: `The policy's ${type} cadence has no calendar slots: give a date, like \`/release plan vX.Y.Z 2026-12-03 14:00\`.` };
   return { ok: true, at: slot.at };
+}
+
+/** Why `at` is too far ahead to plan for (`planning.horizon`), if it is. */
+export function beyondHorizon(deps: Pick<PlanReleaseDeps, 'clock' | 'policy'>, at: Date): string | undefined {
+  const horizon = deps.policy.planning.horizon;
+  const limit = new Date(deps.clock().getTime() + horizon);
+  if (at.getTime() <= limit.getTime()) return undefined;
+  return `${formatPlannedAt(at, deps.policy.timezone)} is more than ${formatDuration(horizon)} ahead: plan it no later than ${formatPlannedAt(limit, deps.policy.timezone)} (\`planning.horizon\`).`;
 }
 
 function capital(text: string): string {

@@ -1,5 +1,5 @@
-import { productionGate, releaseGate, ROLE_LABELS } from '../domain/approvals.js';
 import { productionTouched } from '../domain/milestones.js';
+import { allowedBy, mayDo } from '../domain/permissions.js';
 import { LIVE_STATES, type ReleaseState } from '../domain/release.js';
 import { loadMilestones } from '../jobs/progress-view.js';
 import { parseVersion } from '../domain/version.js';
@@ -27,9 +27,10 @@ const CHECKLIST_STATES: readonly ReleaseState[] = ['rolling_back', 'rolled_back'
 
 export type RollbackOutcome = { kind: 'started'; release: Release } | { kind: 'refused'; reason: string };
 
-/** Who may start an emergency rollback: anyone on call, or anyone who may approve this release. */
+/** The roles that may start an emergency rollback of `release` (`permissions.rollback`): the people a rollback tells. */
 export function rollbackRoles(policy: Policy, release: Pick<Release, 'type'>): RoleName[] {
-  return [...new Set<RoleName>(['onCall', ...releaseGate(policy, release.type).roles, ...productionGate(policy).roles])];
+  const allowed = allowedBy(policy, 'rollback', { type: release.type });
+  return allowed === 'anyone' ? ['onCall'] : allowed.roles;
 }
 
 /**
@@ -41,11 +42,8 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: { releas
   const refusal = await rollbackRefusal(deps, release);
   if (refusal) return { kind: 'refused', reason: refusal };
   if (input.by !== 'tminus') {
-    const allowed = rollbackRoles(deps.policy, release);
-    const held = await deps.roles.rolesOf(input.by);
-    if (!held.some((r) => allowed.includes(r))) {
-      return { kind: 'refused', reason: `you can't roll back ${release.version}: it needs ${allowed.map((r) => ROLE_LABELS[r]).join(', ')}` };
-    }
+    const permitted = mayDo(deps.policy, 'rollback', await deps.roles.rolesOf(input.by), { userId: input.by, requester: release.requestedBy, type: release.type, subject: release.version });
+    if (!permitted.ok) return { kind: 'refused', reason: permitted.reason };
   }
   if (!release.previousVersion) return { kind: 'refused', reason: `tminus does not know which version ran before ${release.version}, so it cannot roll back to it.` };
   const now = deps.clock();
@@ -109,9 +107,15 @@ export async function rollbackByCommand(deps: RollbackDeps, input: { versionText
 
 export type RollbackTickOutcome = { kind: 'ticked'; count: number } | { kind: 'refused'; reason: string };
 
-/** A person ticks items of the rollback verification checklist: only while the release rolls back or is rolled back. */
-export async function tickRollbackItems(deps: Pick<RollbackDeps, 'store' | 'clock'>, input: { releaseId: string; items: string[]; by: string }): Promise<RollbackTickOutcome> {
-  if (!(await deps.store.findById(input.releaseId))) return { kind: 'refused', reason: 'This release no longer exists.' };
+/**
+ * A person ticks items of the rollback verification checklist: only while the release rolls back or is rolled
+ * back, and only someone `permissions.rollbackChecklist` allows.
+ */
+export async function tickRollbackItems(deps: Pick<RollbackDeps, 'store' | 'clock' | 'roles' | 'policy'>, input: { releaseId: string; items: string[]; by: string }): Promise<RollbackTickOutcome> {
+  const found = await deps.store.findById(input.releaseId);
+  if (!found) return { kind: 'refused', reason: 'This release no longer exists.' };
+  const permitted = mayDo(deps.policy, 'rollbackChecklist', await deps.roles.rolesOf(input.by), { userId: input.by, requester: found.requestedBy, type: found.type, subject: found.version });
+  if (!permitted.ok) return { kind: 'refused', reason: permitted.reason };
   return deps.store.withLock(input.releaseId, async (release, tx): Promise<RollbackTickOutcome> => {
     if (!release.rollback || !CHECKLIST_STATES.includes(release.state)) {
       return { kind: 'refused', reason: `The rollback checklist of ${release.version} is closed: ${release.version} ${statePhrase(release.state)}. ${currentState(release)}` };

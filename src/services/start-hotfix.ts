@@ -1,5 +1,7 @@
 import { describeGate, releaseGate } from '../domain/approvals.js';
+import { mayDo, versionTooFar } from '../domain/permissions.js';
 import { nextUnusedPatch } from '../domain/production.js';
+import { STATE_LABELS } from '../domain/release.js';
 import { parseVersion } from '../domain/version.js';
 import { productionOf } from '../integrations/database/production-history.js';
 import type { Release } from '../integrations/database/release-store.js';
@@ -35,7 +37,17 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
     const repeat = await deps.store.findByRequestId(request.requestId);
     if (repeat) return { kind: 'repeat', release: repeat };
   }
+  const permitted = mayDo(deps.policy, 'hotfix', await deps.roles.rolesOf(request.userId), { userId: request.userId, subject: version.tag });
+  if (!permitted.ok) return { kind: 'refused', reason: capital(permitted.reason) };
   if (await deps.store.findByVersion(version.tag)) return { kind: 'refused', reason: `${version.tag} was already used for a release. Use the next patch version.` };
+  // One hotfix waits for the VP Eng at a time: each is a 🚨 post with reminders and escalations.
+  const waiting = (await deps.store.open()).find((r) => r.type === 'hotfix' && r.state === 'awaiting_approval');
+  if (waiting) {
+    return {
+      kind: 'refused',
+      reason: `Hotfix ${waiting.version} (raised by <@${waiting.requestedBy}>) is still ${STATE_LABELS[waiting.state]}: one hotfix waits for approval at a time. Follow it with \`/release status ${waiting.version}\`, or \`/release abort ${waiting.version} <reason>\` if it is no longer needed.`,
+    };
+  }
   if (!(await deps.store.syncedAt(TAGS_SYNC_KEY))) {
     await deps.jobs.add('sync-released-versions', {});
     return { kind: 'refused', reason: "tminus has not read the repository's tags yet: run the command again in a minute." };
@@ -44,6 +56,8 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
   const history = productionOf(deps);
   const production = await history.productionVersion();
   const known = await history.knownVersions();
+  const tooFar = versionTooFar(version, production);
+  if (tooFar) return { kind: 'refused', reason: tooFar };
   if (production && (version.major !== production.major || version.minor !== production.minor || version.patch <= production.patch || version.prerelease.length > 0)) {
     return {
       kind: 'refused',
@@ -80,4 +94,8 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
     () => false,
   );
   return { kind: 'started', release: created.release, queued };
+}
+
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

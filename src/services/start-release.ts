@@ -1,8 +1,9 @@
 import { inferReleaseType, parseVersion } from '../domain/version.js';
 import { nextUnusedPatch } from '../domain/production.js';
-import { describeGate, releaseGate, ROLE_LABELS } from '../domain/approvals.js';
+import { describeGate, releaseGate } from '../domain/approvals.js';
+import { mayDo, versionTooFar } from '../domain/permissions.js';
 import { checkCadence } from '../domain/calendar.js';
-import type { Policy, RoleName } from '../domain/policy.js';
+import type { Policy } from '../domain/policy.js';
 import { clockTime } from '../messages/format.js';
 import { isInFlight, STATE_LABELS } from '../domain/release.js';
 import type { RoleDirectory } from './roles.js';
@@ -33,8 +34,10 @@ export interface StartReleaseRequest {
   userId: string;
   /** `--override "<reason>"`: an approver of the type starts it off the cadence. */
   override?: string;
-  /** A planned release starting at its slot: the calendar was checked when it was planned. */
+  /** A planned release starting at T-0: the cadence is checked at the plan's time, not now. */
   planned?: boolean;
+  /** The time the release was planned for (with `planned`). */
+  plannedAt?: Date;
   /** Slack's trigger_id: the same for a retried delivery of one command. */
   requestId?: string;
 }
@@ -53,6 +56,9 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     if (repeat) return { kind: 'repeat', release: repeat };
   }
 
+  const permitted = mayDo(deps.policy, 'start', await deps.roles.rolesOf(request.userId), { userId: request.userId, subject: version.tag });
+  if (!permitted.ok) return { kind: 'refused', reason: sentence(permitted.reason) };
+
   const production = productionOf(deps);
   const known = await production.knownVersions();
   const existing = await deps.store.findByVersion(version.tag);
@@ -70,6 +76,8 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   }
   // Typed and ordered against what production runs, not the latest tag: a failed or rolled-back version never counts.
   const live = await production.productionVersion();
+  const tooFar = versionTooFar(version, live);
+  if (tooFar) return { kind: 'refused', reason: tooFar };
   const inferred = inferReleaseType(version, live);
   if (!inferred.ok) return { kind: 'refused', reason: `${sentence(inferred.reason)}.` };
 
@@ -77,7 +85,7 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   if (open[0]) return { kind: 'refused', reason: inFlightReason(open[0]) };
 
   const gate = releaseGate(deps.policy, inferred.type);
-  const cadence = await checkReleaseCadence(deps, inferred.type, request, gate.roles);
+  const cadence = await checkReleaseCadence(deps, inferred.type, request);
   if (!cadence.ok) return { kind: 'refused', reason: cadence.reason };
   if (gate.roles.length > 0 && !deps.roles.hasAnyone(gate.roles)) {
     return {
@@ -106,7 +114,8 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     return { kind: 'refused', reason: created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner, await production.knownVersions()) };
   }
   if (cadence.overridden) {
-    await deps.store.audit(created.release.id, 'cadence.overridden', { rule: cadence.overridden, reason: request.override }, request.userId);
+    const reason = request.planned ? `planned for ${request.plannedAt?.toISOString() ?? 'its slot'} by <@${request.userId}>` : request.override;
+    await deps.store.audit(created.release.id, 'cadence.overridden', { rule: cadence.overridden, reason }, request.userId);
   }
   // The release is recorded: if the queue cannot take the job now, the reconciler queues it within a minute.
   const queued = await deps.jobs.add('announce-release', { releaseId: created.release.id }).then(
@@ -150,28 +159,30 @@ function sentence(text: string): string {
 
 /**
  * The guide's cadence (minor every second Thursday 14:00, major quarterly on a Friday, at most two patches
- * a week): off the rule, a release is refused with the rule and the next allowed time, unless an approver
- * of the type overrides with a reason.
+ * a week): off the rule, a release is refused with the rule and the next allowed time, unless someone the
+ * policy lets override the cadence (`permissions.overrideCadence`) gives a reason. A planned release is
+ * checked at the time it was planned for; planned off the rule, it starts only if its planner may override.
  */
 async function checkReleaseCadence(
   deps: StartReleaseDeps,
   type: 'patch' | 'minor' | 'major',
   request: StartReleaseRequest,
-  approverRoles: readonly RoleName[],
 ): Promise<{ ok: true; overridden?: string } | { ok: false; reason: string }> {
-  if (!deps.policy.planning.enforceCadence || request.planned) return { ok: true };
-  const now = deps.clock();
-  const earlier = await deps.store.startTimes(type, new Date(now.getTime() - 8 * 24 * 3_600_000));
-  const check = checkCadence(deps.policy, type, now, earlier, deps.policy.planning.slotTolerance);
+  if (!deps.policy.planning.enforceCadence) return { ok: true };
+  const at = request.planned && request.plannedAt ? request.plannedAt : deps.clock();
+  const earlier = await deps.store.startTimes(type, new Date(at.getTime() - 8 * 24 * 3_600_000));
+  const check = checkCadence(deps.policy, type, at, earlier, deps.policy.planning.slotTolerance);
   if (check.ok) return { ok: true };
+  const permitted = mayDo(deps.policy, 'overrideCadence', await deps.roles.rolesOf(request.userId), { userId: request.userId, type, subject: `${type} releases` });
+  if (request.planned) {
+    if (!permitted.ok) return { ok: false, reason: `${request.versionText} was planned off the cadence (${check.rule}), and <@${request.userId}>, who planned it, ${permitted.reason.replace(/^you /, '')}` };
+    return { ok: true, overridden: check.rule };
+  }
   const when = `${check.nextAllowed.toISOString().slice(0, 10)} ${clockTime(check.nextAllowed, deps.policy.timezone)}`;
   if (request.override === undefined) {
     return { ok: false, reason: `${check.rule}: the next allowed time is ${when}. An approver of ${type} releases may start it now with \`/release start ${request.versionText} --override "<reason>"\`.` };
   }
   if (request.override.trim().length < 3) return { ok: false, reason: 'Say why with the override: `--override "<reason>"`.' };
-  const held = await deps.roles.rolesOf(request.userId);
-  if (approverRoles.length > 0 && !held.some((r) => approverRoles.includes(r))) {
-    return { ok: false, reason: `Only an approver of ${type} releases (${approverRoles.map((r) => ROLE_LABELS[r]).join(', ')}) may override the cadence (${check.rule}).` };
-  }
+  if (!permitted.ok) return { ok: false, reason: `${sentence(permitted.reason)} ${check.rule}.` };
   return { ok: true, overridden: check.rule };
 }

@@ -42,7 +42,7 @@ describe('the cadence calendar at /release start', () => {
     const refused = await say('start v1.3.0');
     expect(refused).toContain('Minor releases go out every second Thursday at 14:00 UTC: the next allowed time is 2026-12-10 12:00 UTC');
     expect(refused).toContain('--override "<reason>"');
-    expect(await say('start v1.3.0 --override "customer demo on Friday"')).toContain('Only an approver of minor releases (engineering leadership) may override');
+    expect(await say('start v1.3.0 --override "customer demo on Friday"')).toContain("You can't override the cadence for minor releases: it needs engineering leadership (`permissions.overrideCadence`).");
     expect(await say('start v1.3.0 --override', 'U0HEAD')).toContain('Say why with the override');
     expect(await say('start v1.3.0 --override “customer demo on Friday”', 'U0HEAD')).toContain('Starting minor release v1.3.0');
     const release = (await bot.tminus.store.findByVersion('v1.3.0'))!;

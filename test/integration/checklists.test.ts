@@ -19,6 +19,7 @@ deploy:
 roles:
   engineeringLeadership: { users: [U0HEAD] }
   qaLead: { users: [U0QA] }
+  releaseEngineer: { users: [U0ENG] }
 checklists:
   before72h: { before: 40s }
   before24h: { before: 39s }

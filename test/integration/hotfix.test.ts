@@ -7,6 +7,7 @@ roles:
   engineeringLeadership: { users: [U0HEAD] }
   vpEng: { users: [U0VP] }
   onCall: { users: [U0ONCALL] }
+  releaseEngineer: { users: [U0ENG] }
 releaseTypes:
   hotfix:
     escalateAfter: 1500ms

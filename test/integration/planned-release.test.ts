@@ -11,6 +11,9 @@ statusUpdates: { interval: 2s }
 deploy: { pollInterval: 200ms, runAppearTimeout: 4s }
 releaseTypes:
   minor: { approvers: [] }
+roles:
+  releaseEngineer: { users: [U0ENG] }
+  qaLead: { users: [U0QA] }
 checklists:
   before72h: { before: 50s }
   before24h: { before: 35s }

@@ -10,6 +10,7 @@ const SLOW = 180_000;
 const ROLLBACK_POLICY = `${FAST_POLICY}
 roles:
   onCall: { users: [U0ONCALL] }
+  releaseEngineer: { users: [U0ENG] }
 rollback: { pollInterval: 200ms }
 `;
 
@@ -18,6 +19,7 @@ roles:
   engineeringLeadership: { users: [U0HEAD] }
   vpEng: { users: [U0VP] }
   onCall: { users: [U0ONCALL] }
+  releaseEngineer: { users: [U0ENG] }
 `;
 
 const hasAction = (m: StoredMessage, prefix: string) => JSON.stringify(m.blocks).includes(`"action_id":"${prefix}`);

@@ -1,8 +1,11 @@
 import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextSlots } from '../../src/domain/calendar.js';
+import { WebClient } from '@slack/web-api';
+import { loadPolicy } from '../../src/domain/policy.js';
 import { planRelease, type PlanReleaseDeps } from '../../src/services/plan-release.js';
-import { mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { RoleDirectory } from '../../src/services/roles.js';
+import { BOT_TOKEN, FAST_POLICY, mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /** `/release plan`: the service records a draft inside the Slack request; build-plan reads GitHub and posts. */
 describe('/release plan reads what was merged since the last release', () => {
@@ -31,7 +34,10 @@ describe('/release plan reads what was merged since the last release', () => {
     numbers.deps = await mergedPullRequest('chore/deps', 'chore: bump dependencies', { 'package.json': '{}\n' });
     bot = await startBot(world);
     await waitFor('the tags to be read from GitHub', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
-    deps = { plans: bot.tminus.releasePlans, store: bot.tminus.store, jobs: bot.tminus.jobs, clock: () => new Date(), policy: bot.policy, releasesChannel: RELEASES_CHANNEL };
+    // U0LEAD may plan (permissions.plan); the plans here lie years ahead, past the default horizon.
+    const policy = loadPolicy(`${FAST_POLICY}roles:\n  engineeringLead: { users: [U0LEAD] }\n`);
+    const roles = new RoleDirectory(new WebClient(BOT_TOKEN, { slackApiUrl: world.slack.apiUrl }), policy);
+    deps = { plans: bot.tminus.releasePlans, store: bot.tminus.store, jobs: bot.tminus.jobs, clock: () => new Date(), policy: { ...policy, planning: { ...policy.planning, horizon: 520 * 7 * 86_400_000 } }, roles, releasesChannel: RELEASES_CHANNEL };
   });
   afterAll(async () => {
     await bot?.stop();

@@ -23,6 +23,7 @@ roles:
   devopsLead: { users: [U0OPS] }
   qaLead: { users: [U0QA] }
   onCall: { users: [U0ONCALL] }
+  releaseEngineer: { users: [U0ENG] }
 rollback: { pollInterval: 200ms }
 `;
 

@@ -157,12 +157,14 @@ describe('post-release verification, the decision matrix and rollback', () => {
   });
 
   it('coordinated rollback: after the VP Eng approves, a revert pull request with the previous tree on top of main', async () => {
-    const answer = await world.slack.sendCommand(bot.eventsUrl, { text: 'rollback v1.4.0 --coordinated checkout totals are off', userId: 'U0ENG' });
+    const answer = await world.slack.sendCommand(bot.eventsUrl, { text: 'rollback v1.4.0 --coordinated checkout totals are off', userId: 'U0ONCALL' });
     expect(JSON.stringify(answer.body)).toContain("waits for the VP Eng's approval");
     const top = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('Release v1.4.0 '))!;
     const gate = await waitFor('the rollback gate', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.startsWith('Coordinated rollback of v1.4.0')));
+    await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0ENG', channelId: RELEASES_CHANNEL, messageTs: gate.ts, actionId: 'gate_approve' });
+    await waitFor('the refusal', () => world.slack.ephemerals('U0ENG').find((e) => e.text.includes('it needs the VP Eng')));
     await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0ONCALL', channelId: RELEASES_CHANNEL, messageTs: gate.ts, actionId: 'gate_approve' });
-    await waitFor('the refusal', () => world.slack.ephemerals('U0ONCALL').find((e) => e.text.includes('it needs the VP Eng')));
+    await waitFor('the refusal of the asker', () => world.slack.ephemerals('U0ONCALL').find((e) => e.text.includes('you asked for this rollback')));
     const head = world.github.headOf('main')!;
     await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0VP', channelId: RELEASES_CHANNEL, messageTs: gate.ts, actionId: 'gate_approve' });
     const pr = await waitFor('the revert pull request', () => world.github.pulls().find((p) => p.head.ref === 'revert/v1.4.0'));

@@ -4,7 +4,7 @@ import { deployWorkflow, FAST_POLICY, mergePullRequest, RELEASES_CHANNEL, startB
 
 const ROLES = `
 roles:
-  releaseEngineer: { users: [U0REL] }
+  releaseEngineer: { users: [U0REL, U0ENG] }
 `;
 
 /** Ways out by hand for plans, and what a job that gives up leaves behind. */
