@@ -1,6 +1,6 @@
 import { productionTouched } from '../domain/milestones.js';
 import { GitHubRefusedError } from '../integrations/github.js';
-import { escape, mention, section } from '../messages/format.js';
+import { abortedMessage, type AbortedDeploy } from '../messages/abort.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshGateMessages } from './gate-decision.js';
 import { settleStatusUpdates } from './post-status-update.js';
@@ -18,32 +18,27 @@ export async function abortReleaseJob(ctx: JobContext, data: { releaseId: string
   const by = aborted?.actor ?? 'someone';
   const reason = String(aborted?.details.reason ?? '');
   const touched = productionTouched(loadMilestones(release, ctx));
-  let run: string;
+  let deploy: AbortedDeploy;
   if (release.deployRunId !== null && !touched && !release.rollback) {
     try {
       const outcome = await ctx.github.cancelRun(release.deployRunId);
       await ctx.store.audit(release.id, 'github.run_cancelled', { runId: release.deployRunId, outcome });
-      run = outcome === 'cancelled' ? `The deploy run was cancelled on GitHub (<${release.deployRunUrl}|run>).` : 'The deploy run had already ended on GitHub.';
+      deploy = outcome === 'cancelled' ? { kind: 'cancelled', runUrl: release.deployRunUrl } : { kind: 'already-ended' };
     } catch (error) {
       if (!(error instanceof GitHubRefusedError)) throw error;
-      run = `tminus could not cancel the deploy run (${escape(error.message)}): cancel it on GitHub (<${release.deployRunUrl}|run>).`;
+      deploy = { kind: 'cancel-refused', error: error.message, runUrl: release.deployRunUrl };
     }
   } else if (release.deployRunId !== null && touched) {
-    run = `Production was touched, so the deploy run was left as it is (<${release.deployRunUrl}|run>): check what production runs, and \`/release rollback ${release.version}\` to go back to ${release.previousVersion ?? 'the previous version'}.`;
+    deploy = { kind: 'production-touched', runUrl: release.deployRunUrl, previousVersion: release.previousVersion };
   } else if (release.rollback) {
-    run = `The rollback to ${release.rollback.toVersion} was being carried out${release.rollback.runUrl ? ` (<${release.rollback.runUrl}|rollback run>)` : ''}: check what production runs now.`;
-  } else if (release.taggedAt) {
-    run = `The tag ${release.version} stays on GitHub; no deploy run was found for it.`;
+    deploy = { kind: 'rolling-back', toVersion: release.rollback.toVersion, ...(release.rollback.runUrl ? { runUrl: release.rollback.runUrl } : {}) };
   } else {
-    run = 'Nothing was tagged or deployed.';
+    deploy = { kind: release.taggedAt ? 'tagged' : 'nothing' };
   }
   await refreshGateMessages(ctx, release.id);
   if (release.threadTs) {
     await settleStatusUpdates(ctx, release);
-    await ctx.posts.postOnce(postKeys.aborted(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
-      text: `⏹️ ${release.version} was aborted: ${reason}`,
-      blocks: [section(`⏹️ *${release.version} was aborted* by ${mention(by)}: ${escape(reason)}\n${run}\nNo more updates will be posted; a new release can start.`)],
-    });
+    await ctx.posts.postOnce(postKeys.aborted(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, abortedMessage({ version: release.version, by, reason, deploy }));
   }
   await refreshProgressView(ctx, release);
 }

@@ -1,7 +1,7 @@
-import { buildReleasePlan, deploymentSteps, formatPlannedAt, releaseNotesDraft, versionWarning } from '../domain/release-plan.js';
+import { buildReleasePlan, deploymentSteps, formatPlannedAt, versionWarning } from '../domain/release-plan.js';
 import { compareVersions, latestVersion, parseVersion, type Version } from '../domain/version.js';
 import type { PlanContent } from '../integrations/database/schema.js';
-import { nothingToReleaseMessage, noPreviousReleaseMessage, planFailedMessage, releaseNotesDraftMessage, releasePlanCard } from '../messages/release-plan.js';
+import { nothingToReleaseMessage, noPreviousReleaseMessage, planFailedMessage, releaseNotesDraftBody, releaseNotesDraftMessage, releasePlanCard } from '../messages/release-plan.js';
 import { postKeys, type JobContext } from './context.js';
 
 /**
@@ -54,7 +54,7 @@ export async function buildPlan(ctx: JobContext, data: { planId: string }): Prom
     deploymentSteps: deploymentSteps(version.tag, draft, ctx.policy),
     compareUrl: repoWeb ? `${repoWeb}/compare/${previous.tag}...${head}` : undefined,
   });
-  const notes = releaseNotesDraft({ version: version.tag, previous: previous.tag, type, date, plan: draft, policy: ctx.policy });
+  const notes = releaseNotesDraftBody({ version: version.tag, previous: previous.tag, type, date, plan: draft, policy: ctx.policy });
 
   const { ts } = await ctx.posts.postOnce(postKeys.plan(plan.id), target, card);
   await ctx.posts.postOnce(postKeys.planNotes(plan.id), { ...target, threadTs: ts }, releaseNotesDraftMessage(version.tag, notes));

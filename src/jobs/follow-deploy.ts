@@ -3,7 +3,8 @@ import { firstFailure, milestoneProgress } from '../domain/milestones.js';
 import { postGate, refreshGateMessages } from './gate-decision.js';
 import { GitHubUnavailableError, type DeployRun } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
-import { escape, section } from '../messages/format.js';
+import { link, section } from '../messages/format.js';
+import { productionAnsweredMessage } from '../messages/approval-gate.js';
 import { postKeys, type JobContext } from './context.js';
 import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
 import { refreshProgressView, storeMilestones } from './progress-view.js';
@@ -150,15 +151,7 @@ async function productionAnsweredOnGitHub(ctx: JobContext, release: Release, run
   await refreshGateMessages(ctx, release.id);
   if (!applied.ok) return applied.release?.state === 'deploying' ? applied.release : undefined;
   if (release.threadTs) {
-    await ctx.posts.postOnce(postKeys.productionAnsweredOnGitHub(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
-      text: `${rejected ? '🚫' : '✅'} Production deploy of ${release.version}: ${outcome}`,
-      blocks: [
-        section(
-          `${rejected ? '🚫' : '✅'} *Production deploy of ${release.version}*: ${escape(outcome)}. ` +
-            (rejected ? 'Production still runs the previous version.' : 'The deploy continues; tminus goes on following it.'),
-        ),
-      ],
-    });
+    await ctx.posts.postOnce(postKeys.productionAnsweredOnGitHub(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, productionAnsweredMessage(release.version, rejected, outcome));
   }
   if (rejected) {
     await refreshProgressView(ctx, applied.release);
@@ -237,7 +230,7 @@ async function watchForRerun(ctx: JobContext, release: Release, poll: number): P
   if (thread) {
     await ctx.posts.postOnce(postKeys.rerun(release.id, run.attempt), thread, {
       text: `🔁 The deploy run of ${release.version} was re-run on GitHub (attempt ${run.attempt})`,
-      blocks: [section(`🔁 *The deploy run of ${release.version} was re-run on GitHub* (attempt ${run.attempt}, <${run.url}|run>). tminus follows it again; the release is deploying.`)],
+      blocks: [section(`🔁 *The deploy run of ${release.version} was re-run on GitHub* (attempt ${run.attempt}, ${link(run.url, 'run')}). tminus follows it again; the release is deploying.`)],
     });
   }
   await refreshProgressView(ctx, resumed);

@@ -8,7 +8,8 @@ import { gateRule } from '../services/approvals.js';
 import { gateStatus } from '../domain/approvals.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
-import { section } from '../messages/format.js';
+import { deploymentReviewComment, revertPullRequestBody } from '../messages/github-texts.js';
+import { revertOpenedMessage, rollbackTurnedDownMessage } from '../messages/rollback.js';
 import { nextUnusedPatch } from '../domain/production.js';
 
 /** The gate's message as it stands: who may approve, who did, and the buttons while it is open. */
@@ -70,7 +71,7 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
   if (gate.state === 'rejected') {
     const rejection = decisions.find((d) => d.decision === 'rejected')!;
     if (gate.kind === 'production' && release.deployRunId && gate.environmentId) {
-      await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', `Rejected in Slack by ${rejection.userId}: ${rejection.reason ?? ''} (tminus)`);
+      await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', deploymentReviewComment({ state: 'rejected', by: rejection.userId, reason: rejection.reason }));
       await ctx.store.audit(release.id, 'github.deployment_rejected', { runId: release.deployRunId, by: rejection.userId });
     }
     await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, rejectedNotice(release.version, rejection.userId, rejection.reason ?? 'no reason given', gate.kind === 'release'));
@@ -81,7 +82,7 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
   if (gate.kind === 'production') {
     if (release.deployRunId && gate.environmentId) {
       // GitHub records the token's owner as the reviewer: the real approvers go in the comment and the audit log.
-      const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'approved', `Approved in Slack by ${approvers.join(', ')} (tminus)`);
+      const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'approved', deploymentReviewComment({ state: 'approved', approvers }));
       await ctx.store.audit(release.id, 'github.deployment_approved', { runId: release.deployRunId, approvers, outcome });
     }
     await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, approvedNotice(`Production deploy of ${release.version}`, approvers, 'The deploy continues.'));
@@ -113,7 +114,7 @@ async function coordinatedRollbackDecided(ctx: JobContext, gate: Gate, release: 
   const thread = { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! };
   if (gate.state === 'rejected') {
     const no = decisions.find((d) => d.decision === 'rejected')!;
-    await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, { text: `The coordinated rollback of ${release.version} was turned down`, blocks: [section(`🚫 The coordinated rollback of ${release.version} was turned down by <@${no.userId}>: ${no.reason ?? ''}`)] });
+    await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, rollbackTurnedDownMessage(release.version, no.userId, no.reason));
     return;
   }
   const previous = release.previousVersion!;
@@ -122,14 +123,11 @@ async function coordinatedRollbackDecided(ctx: JobContext, gate: Gate, release: 
     previous,
     `revert/${release.version}`,
     `Revert ${release.version} to ${previous}`,
-    `Coordinated rollback of ${release.version}, approved in Slack by ${approver} (tminus).\n\nThis commit restores the tree of ${previous} on top of the default branch. Merge it and ship it as the next patch release.`,
+    revertPullRequestBody({ version: release.version, previous, approver }),
   );
   await ctx.store.audit(release.id, 'rollback.revert_pull_request_opened', { url: pr.url, number: pr.number, commit: pr.commit, to: previous });
   // The revert ships as the next patch above what production runs (which may be newer than the reverted one).
   const production = await ctx.production.productionVersion();
   const patch = production ? nextUnusedPatch(production, await ctx.production.knownVersions()).tag : 'the next patch version';
-  await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, {
-    text: `Revert pull request for ${release.version}: ${pr.url}`,
-    blocks: [section(`↩️ *Coordinated rollback approved* by <@${approver}>: <${pr.url}|pull request #${pr.number}> reverts ${release.version} to ${previous}. Merge it and ship it as the next patch release: \`/release start ${patch}\`.`)],
-  });
+  await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, revertOpenedMessage({ version: release.version, previous, approver, pullRequest: pr, patch }));
 }

@@ -1,4 +1,4 @@
-import { escape, section } from '../messages/format.js';
+import { jobGaveUpMessage, planStepGaveUpMessage } from '../messages/gave-up.js';
 import { planThread } from '../services/plan-checklists.js';
 import { abandonPlan } from './build-plan.js';
 import { postKeys, type JobContext } from './context.js';
@@ -47,17 +47,11 @@ async function tellRelease(ctx: JobContext, name: JobName, releaseId: string, er
   if (!advice || !release) return;
   await ctx.store.audit(release.id, 'job.gave_up', { job: name, error: error.message });
   if (!release.threadTs) return;
-  await ctx.posts.postOnce(postKeys.jobGaveUp(release.id, name), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
-    text: `⚠️ ${advice(release.version)}`,
-    blocks: [section(`⚠️ ${advice(release.version)}\n_Error: ${escape(error.message.slice(0, 500))}_`)],
-  });
+  await ctx.posts.postOnce(postKeys.jobGaveUp(release.id, name), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, jobGaveUpMessage(advice(release.version), error.message));
 }
 
 async function tellPlan(ctx: JobContext, planId: string, event: string, error: Error): Promise<void> {
   const plan = await ctx.plans?.find(planId);
   if (!plan) return;
-  await ctx.posts.postOnce(`plan-event-gave-up:${planId}:${event}`, planThread(plan), {
-    text: `⚠️ A scheduled step of ${plan.version} (${event}) could not run`,
-    blocks: [section(`⚠️ A scheduled step of ${plan.version} (\`${event}\`) could not run: ${escape(error.message.slice(0, 500))}. tminus tries again every minute while the plan stands; \`/release plan cancel ${plan.version}\` or \`/release plan move ${plan.version} YYYY-MM-DD\` are the ways out.`)],
-  });
+  await ctx.posts.postOnce(`plan-event-gave-up:${planId}:${event}`, planThread(plan), planStepGaveUpMessage(plan.version, event, error.message));
 }

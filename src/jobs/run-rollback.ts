@@ -2,8 +2,7 @@ import { judgeCheck, fillQuery, runnableChecks } from '../domain/verification.js
 import { GitHubRefusedError, GitHubUnavailableError } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
 import type { RollbackDetails } from '../integrations/database/schema.js';
-import { escape, mention, section } from '../messages/format.js';
-import { rollbackChecklistMessage, rollbackNoticeMessage } from '../messages/rollback.js';
+import { manualRollbackMessage, rollbackChecklistMessage, rollbackNoticeMessage } from '../messages/rollback.js';
 import { rollbackRoles } from '../services/rollback.js';
 import { postKeys, type JobContext } from './context.js';
 import { rollbackCommand } from './fail-release.js';
@@ -168,17 +167,11 @@ async function postManualRollback(ctx: JobContext, release: Release, why: string
   const rollback = release.rollback!;
   const people = [...new Set((await Promise.all(rollbackRoles(ctx.policy, release).map((r) => ctx.roles.holders(r)))).flat())];
   const command = rollbackCommand(ctx.policy.rollback.command, release.version, rollback.toVersion);
-  const lines = [
-    `❌ *The rollback of ${release.version} to ${rollback.toVersion} did not complete*: ${escape(why)}.`,
-    command ? `Roll back by hand now:\n\`\`\`${command}\`\`\`` : `Roll back to ${rollback.toVersion} by hand now, with your runbook.`,
-    rollback.runUrl ? `A rollback run exists (<${rollback.runUrl}|run>): check whether it is still running before you act.` : '',
-    `Once production is safe, \`/release rollback ${release.version}\` tries tminus's rollback again.`,
-    people.length > 0 ? `Paging ${people.map(mention).join(', ')}.` : '_Nobody holds the on-call or approver roles in the policy: page your on-call engineer._',
-  ].filter(Boolean);
-  await ctx.posts.postOnce(postKeys.rollbackOutcome(release.id, rollback.startedAt), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
-    text: `❌ The rollback of ${release.version} did not complete: roll back by hand`,
-    blocks: [section(lines.join('\n'))],
-  });
+  await ctx.posts.postOnce(
+    postKeys.rollbackOutcome(release.id, rollback.startedAt),
+    { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs },
+    manualRollbackMessage({ version: release.version, toVersion: rollback.toVersion, why, command, ...(rollback.runUrl ? { runUrl: rollback.runUrl } : {}), people }),
+  );
 }
 
 async function finishRollback(ctx: JobContext, release: Release, rollback: RollbackDetails, succeeded: boolean): Promise<void> {

@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView } from '@slack/web-api';
 import { gateValue, type GateRef } from './button-values.js';
-import { clockTime, context, escape, mention, section } from './format.js';
+import { clockTime, context, mention, section } from './format.js';
+import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export const ACTIONS = {
@@ -47,7 +48,7 @@ export function decisionLines(decisions: GateMessageInput['decisions'], timeZone
   return decisions.map((d) =>
     d.decision === 'approved'
       ? `✅ Approved by ${mention(d.userId)} at ${clockTime(d.at, timeZone)}`
-      : `🚫 Rejected by ${mention(d.userId)} at ${clockTime(d.at, timeZone)}${d.reason ? `: ${escape(d.reason)}` : ''}`,
+      : `🚫 Rejected by ${mention(d.userId)} at ${clockTime(d.at, timeZone)}${d.reason ? `: ${slackMrkdwn(d.reason, 1000)}` : ''}`,
   );
 }
 
@@ -66,13 +67,13 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
   const lines = [
     `*${what} needs approval* from ${input.needs}.`,
     input.kind === 'release'
-      ? `Testing by the guide: ${escape(input.testing)}.`
+      ? `Testing by the guide: ${slackMrkdwn(input.testing, 500)}.`
       : input.kind === 'rollback'
         ? 'Once approved, tminus opens a pull request that reverts the release, to ship as the next patch release.'
         : 'The deploy workflow is waiting at the production environment.',
     input.approvers.length > 0 ? `Can approve: ${input.approvers.map(mention).join(', ')}` : '_Nobody holds these roles yet: set them in the release policy._',
   ];
-  const outcome = input.outcome ? [escape(input.outcome)] : [];
+  const outcome = input.outcome ? [slackMrkdwn(input.outcome, 1000)] : [];
   const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone), ...outcome].join('\n'))];
   if (input.state === 'open') blocks.push(gateButtons({ releaseId: input.releaseId, gateId: input.gateId }));
   blocks.push(context('The person who started the release cannot approve it; each person counts once.'));
@@ -89,7 +90,7 @@ export function rejectModal(ref: GateRef, version: string): ModalView {
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      section(`Rejecting *${escape(version)}* stops the release. Say why: it is posted in the thread and kept in the audit log.`),
+      section(`Rejecting *${slackMrkdwn(version)}* stops the release. Say why: it is posted in the thread and kept in the audit log.`),
       {
         type: 'input',
         block_id: 'reason',
@@ -101,8 +102,8 @@ export function rejectModal(ref: GateRef, version: string): ModalView {
 }
 
 export function rejectedNotice(version: string, userId: string, reason: string, nothingDeployed: boolean): SlackMessage {
-  const text = `🚫 *${version} was rejected* by ${mention(userId)}: ${escape(reason)}\n${nothingDeployed ? 'Nothing was tagged or deployed.' : 'The production deploy was stopped; production still runs the previous version.'}`;
-  return { text: `🚫 ${version} was rejected: ${reason}`, blocks: [section(text)] };
+  const text = `🚫 *${version} was rejected* by ${mention(userId)}: ${slackMrkdwn(reason, 2000)}\n${nothingDeployed ? 'Nothing was tagged or deployed.' : 'The production deploy was stopped; production still runs the previous version.'}`;
+  return { text: `🚫 ${version} was rejected: ${slackFallback(reason)}`, blocks: [section(text)] };
 }
 
 export function approvedNotice(what: string, approvers: string[], next: string): SlackMessage {
@@ -112,4 +113,18 @@ export function approvedNotice(what: string, approvers: string[], next: string):
 
 function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The production review was answered outside Slack: `outcome` says who did it where ("Rejected on GitHub by @octocat: “…”"). */
+export function productionAnsweredMessage(version: string, rejected: boolean, outcome: string): SlackMessage {
+  const icon = rejected ? '🚫' : '✅';
+  return {
+    text: `${icon} Production deploy of ${version}: ${slackFallback(outcome)}`,
+    blocks: [
+      section(
+        `${icon} *Production deploy of ${version}*: ${slackMrkdwn(outcome, 1500)}. ` +
+          (rejected ? 'Production still runs the previous version.' : 'The deploy continues; tminus goes on following it.'),
+      ),
+    ],
+  };
 }

@@ -1,4 +1,5 @@
-import { clockTime, context, escape, header, mention, section } from './format.js';
+import { clockTime, context, header, mention, section } from './format.js';
+import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface AuditEntry {
@@ -8,39 +9,45 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
+/** A detail as Slack shows it: whatever a person or GitHub put there is escaped, and cut so a line stays short. */
+const t = (value: unknown): string => slackMrkdwn(typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value), 300);
+const people = (ids: unknown): string => (Array.isArray(ids) ? ids.map((id) => mention(String(id))).join(', ') : '');
+
+/** Each entry as mrkdwn: tminus's words, escaped details. */
 const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
-  'release.requested': (d) => `asked for ${d.type} release ${d.version}${d.previousVersion ? ` (after ${d.previousVersion})` : ''}`,
-  'hotfix.requested': (d) => `raised hotfix ${d.version} (${d.severity}): ${d.issue}`,
-  'gate.opened': (d) => `opened the ${d.kind} approval gate`,
-  'gate.approved': (d) => `${d.kind} gate approved`,
-  'gate.rejected': (d) => `${d.kind} gate rejected`,
-  'approval.approved': (d) => `approved (${d.kind} gate, as ${(d.roles as string[] | undefined)?.join(', ')})`,
-  'approval.rejected': (d) => `rejected (${d.kind} gate): ${d.reason ?? ''}`,
-  'release.tag_created': (d) => `created tag ${d.tag} at ${String(d.sha).slice(0, 7)} on ${d.branch}`,
-  'release.deploy_run_found': (d) => `found the deploy run ${d.runId}`,
-  'github.unreachable': (d) => `could not reach GitHub: ${d.error}`,
-  'github.deployment_approved': (d) => `approved the GitHub deployment review for ${(d.approvers as string[] | undefined)?.map(mention).join(', ')}`,
+  'release.requested': (d) => `asked for ${t(d.type)} release ${t(d.version)}${d.previousVersion ? ` (after ${t(d.previousVersion)})` : ''}`,
+  'hotfix.requested': (d) => `raised hotfix ${t(d.version)} (${t(d.severity)}): ${t(d.issue)}`,
+  'gate.opened': (d) => `opened the ${t(d.kind)} approval gate`,
+  'gate.approved': (d) => `${t(d.kind)} gate approved`,
+  'gate.rejected': (d) => `${t(d.kind)} gate rejected`,
+  'approval.approved': (d) => `approved (${t(d.kind)} gate, as ${t((d.roles as string[] | undefined)?.join(', '))})`,
+  'approval.rejected': (d) => `rejected (${t(d.kind)} gate): ${t(d.reason)}`,
+  'release.tag_created': (d) => `created tag ${t(d.tag)} at ${t(String(d.sha).slice(0, 7))} on ${t(d.branch)}`,
+  'release.deploy_run_found': (d) => `found the deploy run ${t(d.runId)}`,
+  'github.unreachable': (d) => `could not reach GitHub: ${t(d.error)}`,
+  'github.deployment_approved': (d) => `approved the GitHub deployment review for ${people(d.approvers)}`,
   'github.deployment_rejected': () => 'rejected the GitHub deployment review',
-  'hotfix.step_done': (d) => `ticked "${d.step}"`,
-  'slack.posted': (d) => `posted: ${String(d.text ?? d.key)}`,
-  'hotfix.step_overdue': (d) => `reminded: "${d.step}" is overdue`,
-  'hotfix.step_escalated': (d) => `escalated "${d.step}" to the VP Eng`,
+  'hotfix.step_done': (d) => `ticked "${t(d.step)}"`,
+  'slack.posted': (d) => `posted: ${t(d.text ?? d.key)}`,
+  'hotfix.step_overdue': (d) => `reminded: "${t(d.step)}" is overdue`,
+  'hotfix.step_escalated': (d) => `escalated "${t(d.step)}" to the VP Eng`,
 };
 
 function describe(entry: AuditEntry): string {
-  const known = DESCRIBE[entry.action];
+  const known = Object.hasOwn(DESCRIBE, entry.action) ? DESCRIBE[entry.action] : undefined;
   if (known) return known(entry.details);
   if (entry.action.startsWith('release.') && entry.details.to) {
-    return `${entry.action.slice('release.'.length).replace(/_/g, ' ')}: ${entry.details.from} → ${entry.details.to}${entry.details.reason ? ` (${entry.details.reason})` : ''}`;
+    const d = entry.details;
+    return `${t(entry.action.slice('release.'.length).replace(/_/g, ' '))}: ${t(d.from)} → ${t(d.to)}${d.reason ? ` (${t(d.reason)})` : ''}`;
   }
-  return entry.action;
+  return t(entry.action);
 }
 
 /** `/release log`: the release's audit trail, in order, with who and when. */
 export function auditLogMessage(version: string, entries: AuditEntry[], timeZone: string): SlackMessage {
   const lines = entries.map((e) => {
     const day = e.at.toISOString().slice(0, 10);
-    return `\`${day} ${clockTime(e.at, timeZone)}\` ${e.actor === 'tminus' ? '🤖 tminus' : mention(e.actor)} — ${escape(describe(e))}`;
+    return `\`${day} ${clockTime(e.at, timeZone)}\` ${e.actor === 'tminus' ? '🤖 tminus' : mention(e.actor)} — ${describe(e)}`;
   });
   // Sections hold 3000 characters: the trail is split over as many as it needs (at most 45).
   const chunks: string[] = [];

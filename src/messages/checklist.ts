@@ -3,7 +3,8 @@ import { progressBar, type ChecklistItem, type Tick } from '../domain/checklist.
 import type { ChecklistKey } from '../domain/plan-schedule.js';
 import type { Checklist } from '../domain/policy.js';
 import { checklistItemValue, planValue } from './button-values.js';
-import { clockTime, escape, mention } from './format.js';
+import { clockTime, context, header, mention, section } from './format.js';
+import { fitMrkdwn, plainText, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export const CHECKLIST_ACTIONS = {
@@ -23,9 +24,11 @@ export interface ChecklistView {
   timeZone: string;
 }
 
+const AUTO = ' _(tminus checks)_';
+
 function tickLine(tick: Tick, timeZone: string): string {
   const who = tick.tickedBy === 'tminus' ? 'tminus' : mention(tick.tickedBy);
-  return `${who} at ${clockTime(tick.at, timeZone)}${tick.evidence ? ` — ${escape(tick.evidence)}` : ''}`;
+  return `${who} at ${clockTime(tick.at, timeZone)}${tick.evidence ? ` — ${slackMrkdwn(tick.evidence, 300)}` : ''}`;
 }
 
 /** One of the guide's pre-release checklists: a checkboxes element per section, who ticked what, and a progress bar. */
@@ -34,22 +37,23 @@ export function checklistMessage(view: ChecklistView): SlackMessage {
   const done = view.items.filter((i) => ticks.has(i.id)).length;
   const bar = progressBar(done, view.items.length);
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: `✅ ${view.checklist.title}: ${view.version}`.slice(0, 150), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: `\`${bar}\`${done === view.items.length ? '  All items ticked.' : ''}` } },
+    header(`✅ ${view.checklist.title}: ${view.version}`),
+    section(`\`${bar}\`${done === view.items.length ? '  All items ticked.' : ''}`),
   ];
-  view.checklist.sections.forEach((section, s) => {
+  view.checklist.sections.forEach((part, s) => {
     const items = view.items.filter((i) => i.section === s);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${escape(section.title)}*` } });
+    blocks.push(section(`*${slackMrkdwn(part.title, 2000)}*`));
     // Slack allows ten options per checkboxes element: a longer section is split.
     for (let start = 0; start < items.length; start += 10) {
       const chunk = items.slice(start, start + 10);
       const options = chunk.map((item): MrkdwnOption & { value: string } => {
         const tick = ticks.get(item.id);
         const option: MrkdwnOption & { value: string } = {
-          text: { type: 'mrkdwn', text: `${escape(item.text)}${item.auto.length > 0 ? ' _(tminus checks)_' : ''}` },
+          // An option's text holds 75 characters.
+          text: { type: 'mrkdwn', text: item.auto.length > 0 ? `${slackMrkdwn(item.text, 75 - AUTO.length)}${AUTO}` : slackMrkdwn(item.text, 75), verbatim: true },
           value: checklistItemValue({ planId: view.planId, checklist: view.key, item: item.id }),
         };
-        if (tick) option.description = { type: 'plain_text', text: `${tick.tickedBy === 'tminus' ? 'tminus' : `ticked by ${tick.tickedBy}`} at ${clockTime(tick.at, view.timeZone)}${tick.evidence ? `: ${tick.evidence}` : ''}`.slice(0, 75) };
+        if (tick) option.description = { type: 'plain_text', text: plainText(`${tick.tickedBy === 'tminus' ? 'tminus' : `ticked by ${tick.tickedBy}`} at ${clockTime(tick.at, view.timeZone)}${tick.evidence ? `: ${tick.evidence}` : ''}`, 75) };
         return option;
       });
       const initial = options.filter((_, i) => ticks.has(chunk[i]!.id));
@@ -69,9 +73,9 @@ export function checklistMessage(view: ChecklistView): SlackMessage {
   });
   const evidence = view.items.flatMap((i) => {
     const t = ticks.get(i.id);
-    return t ? [`• ${escape(i.text)}: ${tickLine(t, view.timeZone)}`] : [];
+    return t ? [`• ${slackMrkdwn(i.text, 250)}: ${tickLine(t, view.timeZone)}`] : [];
   });
-  if (evidence.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: evidence.join('\n').slice(0, 3000) }] });
+  if (evidence.length > 0) blocks.push(context(evidence.join('\n')));
   return { text: `${view.checklist.title} for ${view.version}: ${done}/${view.items.length} ticked`, blocks };
 }
 
@@ -91,7 +95,7 @@ function utcDate(at: Date): string {
 /** The guide's "Pre-Release Announcement (3 days before)", filled from the plan. */
 export function preReleaseAnnouncement(view: AnnouncementView): SlackMessage {
   const time = (at: Date) => clockTime(at, 'UTC').replace(' UTC', '');
-  const features = view.features.length > 0 ? view.features.map((f) => `- ${escape(f)}`).join('\n') : '- Fixes and improvements';
+  const features = view.features.length > 0 ? view.features.map((f) => `- ${slackMrkdwn(f, 300)}`).join('\n') : '- Fixes and improvements';
   const text = [
     `*Scheduled Maintenance: ${utcDate(view.plannedAt)} ${view.version} Release*`,
     '',
@@ -100,21 +104,30 @@ export function preReleaseAnnouncement(view: AnnouncementView): SlackMessage {
     'Features included:',
     features,
     '',
-    `Expected downtime: ${escape(view.expectedDowntime)}`,
+    `Expected downtime: ${slackMrkdwn(view.expectedDowntime, 300)}`,
     `Planned window: ${time(view.plannedAt)} - ${time(view.windowEnd)} UTC`,
-    ...(view.supportContact ? ['', `Questions? Contact: ${escape(view.supportContact)}`] : []),
+    ...(view.supportContact ? ['', `Questions? Contact: ${slackMrkdwn(view.supportContact, 300)}`] : []),
   ].join('\n');
   return {
     text: `Scheduled Maintenance: ${utcDate(view.plannedAt)} ${view.version} Release`,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }],
+    blocks: [section(text)],
   };
 }
 
 /** A plain note in a plan's thread (timeline steps, missed slots, the T-0 gate). */
 export function note(text: string, button?: { actionId: string; text: string; value: string }): SlackMessage {
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }];
-  if (button) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: button.actionId, text: { type: 'plain_text', text: button.text }, value: button.value }] });
-  return { text: text.replace(/[*_`]/g, '').slice(0, 300), blocks };
+  const blocks: KnownBlock[] = [section(text)];
+  if (button) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: button.actionId, text: { type: 'plain_text', text: plainText(button.text, 75) }, value: button.value }] });
+  return { text: fitMrkdwn(text.replace(/[*_`]/g, ''), 300), blocks };
+}
+
+/** In the plan's thread at T-0: the release started, every item ticked or on an approver's override (its reason escaped). */
+export function startedAtT0Note(version: string, override?: { by: string; reason: string }): SlackMessage {
+  return note(
+    override
+      ? `▶️ ${version} started at T-0 on ${mention(override.by)}'s override: ${slackMrkdwn(override.reason, 1500)}`
+      : `▶️ ${version} started at T-0: every checklist item is ticked.`,
+  );
 }
 
 /** The override modal: an approver says why the release starts without every item ticked. */
@@ -127,8 +140,8 @@ export function overrideModal(planId: string, version: string) {
     submit: { type: 'plain_text' as const, text: 'Start release' },
     close: { type: 'plain_text' as const, text: 'Cancel' },
     blocks: [
-      { type: 'section' as const, text: { type: 'mrkdwn' as const, text: `Start ${escape(version)} although some checklist items are not ticked.` } },
-      { type: 'input' as const, block_id: 'reason', label: { type: 'plain_text' as const, text: 'Reason' }, element: { type: 'plain_text_input' as const, action_id: 'reason', multiline: true } },
+      { type: 'section' as const, text: { type: 'mrkdwn' as const, text: `Start ${slackMrkdwn(version)} although some checklist items are not ticked.`, verbatim: true } },
+      { type: 'input' as const, block_id: 'reason', label: { type: 'plain_text' as const, text: 'Reason' }, element: { type: 'plain_text_input' as const, action_id: 'reason', multiline: true, max_length: 1000 } },
     ],
   };
 }

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/web-api';
+import { fitMrkdwn, plainText, slackMrkdwn } from './text.js';
 
 /** "14:05 UTC" in the team's timezone, as the guide writes times. */
 export function clockTime(at: Date, timeZone: string): string {
@@ -29,27 +30,36 @@ export function elapsed(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** A link tminus means to make; the label is escaped, and the URL cannot close the link or start another. */
 export function link(url: string | null | undefined, label: string): string {
-  return url ? `<${url}|${escape(label)}>` : escape(label);
+  return url ? `<${url.replace(/[<>|\s]/g, encodeURIComponent)}|${slackMrkdwn(label, 200)}>` : slackMrkdwn(label, 200);
 }
 
-/** Slack's mrkdwn needs only these three escaped. */
+/** The same as `slackMrkdwn`, under the name older callers use. */
 export function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return slackMrkdwn(text);
 }
 
+/** A mention tminus means to make: only a Slack user id becomes one; anything else ("github:octocat") is shown as text. */
 export function mention(userId: string): string {
-  return `<@${userId}>`;
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : slackMrkdwn(userId, 100);
 }
 
-export const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: text.slice(0, 150), emoji: true } });
-export const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
+// tminus's own mrkdwn is verbatim: Slack then makes no links or mentions from plain words, only from the
+// <…> syntax tminus writes itself (and escapes in everything else).
+const mrkdwn = (text: string, max: number) => ({ type: 'mrkdwn' as const, text: fitMrkdwn(text, max), verbatim: true });
+
+export const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'plain_text', text: plainText(text, 150), emoji: true } });
+export const section = (text: string): KnownBlock => ({ type: 'section', text: mrkdwn(text, 3000) });
 export const context = (...texts: string[]): KnownBlock => ({
   type: 'context',
-  elements: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: text.slice(0, 3000) })),
+  elements: texts
+    .filter((text) => text.length > 0)
+    .slice(0, 10)
+    .map((text) => mrkdwn(text, 3000)),
 });
 export const fields = (...texts: string[]): KnownBlock => ({
   type: 'section',
-  fields: texts.slice(0, 10).map((text) => ({ type: 'mrkdwn', text: text.slice(0, 2000) })),
+  fields: texts.slice(0, 10).map((text) => mrkdwn(text, 2000)),
 });
 export const divider = (): KnownBlock => ({ type: 'divider' });

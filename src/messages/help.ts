@@ -1,4 +1,5 @@
 import { context, section } from './format.js';
+import { fitMrkdwn, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export const COMMANDS: { usage: string; what: string }[] = [
@@ -19,9 +20,10 @@ export const COMMANDS: { usage: string; what: string }[] = [
 
 /** The command list, with an opening line saying why it is shown. */
 export function helpMessage(lead?: string): SlackMessage {
-  const lines = COMMANDS.map((c) => `• \`${c.usage}\` — ${c.what}`);
+  // The usages name their arguments in <angle brackets>: escaped, as all mrkdwn.
+  const lines = COMMANDS.map((c) => `• \`${slackMrkdwn(c.usage)}\` — ${c.what}`);
   return {
-    text: `${lead ? `${lead}\n` : ''}tminus commands: ${COMMANDS.map((c) => c.usage).join(', ')}`,
+    text: fitMrkdwn(`${lead ? `${lead}\n` : ''}tminus commands: ${COMMANDS.map((c) => slackMrkdwn(c.usage)).join(', ')}`, 4000),
     blocks: [
       ...(lead ? [section(lead)] : []),
       section(`*tminus runs releases by the release management guide.*\n${lines.join('\n')}`),
@@ -30,7 +32,7 @@ export function helpMessage(lead?: string): SlackMessage {
   };
 }
 
-/** A plain ephemeral answer. */
+/** A plain ephemeral answer; `text` is mrkdwn, with whatever a person or GitHub wrote already escaped. */
 export function noticeMessage(text: string): SlackMessage {
-  return { text, blocks: [section(text)] };
+  return { text: fitMrkdwn(text, 4000), blocks: [section(text)] };
 }

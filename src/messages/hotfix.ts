@@ -3,7 +3,8 @@ import { isOpen } from '../domain/release.js';
 import type { HotfixDetails } from '../integrations/database/schema.js';
 import { ACTIONS, gateButtons } from './approval-gate.js';
 import { hotfixStepValue } from './button-values.js';
-import { clockTime, context, divider, escape, fields, header, mention, section } from './format.js';
+import { clockTime, context, divider, fields, header, mention, section } from './format.js';
+import { plainText, slackFallback, slackMrkdwn } from './text.js';
 import { releaseProgressMessage, type ReleaseProgressInput } from './release-progress.js';
 import type { SlackMessage } from './types.js';
 
@@ -40,8 +41,8 @@ export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
   const ended = !isOpen(input.state);
   const blocks: KnownBlock[] = [
     header(title),
-    section(`*What is broken:* ${escape(input.details.issue)}`),
-    fields(`*Severity*\n${input.details.severity}`, `*Raised by*\n${mention(input.requestedBy)}`, `*Detected*\n${clockTime(input.detectedAt, tz)}`, `*State*\n${input.state.replace(/_/g, ' ')}`),
+    section(`*What is broken:* ${slackMrkdwn(input.details.issue, 2900)}`),
+    fields(`*Severity*\n${slackMrkdwn(input.details.severity, 100)}`, `*Raised by*\n${mention(input.requestedBy)}`, `*Detected*\n${clockTime(input.detectedAt, tz)}`, `*State*\n${input.state.replace(/_/g, ' ')}`),
     section(lines.join('\n')),
   ];
   const buttons = ended ? [] : tickable;
@@ -49,7 +50,7 @@ export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
     blocks.push({
       type: 'actions',
       block_id: `hotfix-steps:${input.version}`,
-      elements: buttons.map((s) => ({ type: 'button' as const, action_id: `${ACTIONS.hotfixStep}:${s.key}`, text: { type: 'plain_text' as const, text: `✔ ${s.label}`.slice(0, 75) }, value: hotfixStepValue({ releaseId: input.releaseId, step: s.key }) })),
+      elements: buttons.map((s) => ({ type: 'button' as const, action_id: `${ACTIONS.hotfixStep}:${s.key}`, text: { type: 'plain_text' as const, text: plainText(`✔ ${s.label}`, 75) }, value: hotfixStepValue({ releaseId: input.releaseId, step: s.key }) })),
     });
   }
   if (input.gateOpen && input.gateId) blocks.push(gateButtons({ releaseId: input.releaseId, gateId: input.gateId }, 'Approve (VP Eng)'));
@@ -59,5 +60,5 @@ export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
   } else {
     blocks.push(context('Once the VP Eng approves, the hotfix deploys immediately through the release pipeline.'));
   }
-  return { text: `${title}: ${input.details.issue}`, blocks };
+  return { text: `${title}: ${slackFallback(input.details.issue)}`, blocks };
 }

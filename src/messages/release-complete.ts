@@ -1,4 +1,5 @@
-import { clockTime, context, escape, link, section } from './format.js';
+import { clockTime, context, link, section } from './format.js';
+import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface ReleaseCompleteInput {
@@ -32,7 +33,7 @@ export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessag
     `⏱️ Release completed at ${clockTime(input.completedAt, input.timeZone)}`,
     `📦 Deployment time: ${input.deploymentMinutes} minute${input.deploymentMinutes === 1 ? '' : 's'}`,
     '',
-    changes.length > 0 ? `*What's changed:*\n${changes.map((c) => `• ${escape(c)}`).join('\n')}` : '_No changes listed in the release notes._',
+    changes.length > 0 ? `*What's changed:*\n${changes.map((c) => `• ${slackMrkdwn(c, 250)}`).join('\n')}` : '_No changes listed in the release notes._',
   ];
   const footer = input.supportContact ? [`Thank you for your patience! Questions? ${input.supportContact}`] : ['Thank you for your patience!'];
   return { text: `${title} in ${input.deploymentMinutes} minutes`, blocks: [section(lines.join('\n')), section(`📝 ${link(input.releaseUrl, `Release notes for ${input.version}`)}`), context(...footer)] };

@@ -1,4 +1,5 @@
-import { clockTime, escape, link, section } from './format.js';
+import { clockTime, link, section } from './format.js';
+import { codeBlock, slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface ReleaseFailedInput {
@@ -18,10 +19,10 @@ export interface ReleaseFailedInput {
 /** The end of a failed or cancelled release: what failed, where to look, and how to roll back. */
 export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
   const title = `❌ Release ${input.version} FAILED`;
-  const lines = [`*${title}*`, '', `⏱️ Failed at ${clockTime(input.failedAt, input.timeZone)}: ${escape(input.reason)}`];
+  const lines = [`*${title}*`, '', `⏱️ Failed at ${clockTime(input.failedAt, input.timeZone)}: ${slackMrkdwn(input.reason, 1000)}`];
   if (input.failedJob) {
     lines.push(
-      `💥 Job ${link(input.failedJob.url, input.failedJob.job)} failed${input.failedJob.step ? ` at step “${escape(input.failedJob.step)}”` : ''}.`,
+      `💥 Job ${link(input.failedJob.url, input.failedJob.job)} failed${input.failedJob.step ? ` at step “${slackMrkdwn(input.failedJob.step, 200)}”` : ''}.`,
     );
   }
   if (input.runUrl) lines.push(`🔗 ${link(input.runUrl, 'GitHub Actions run')}`);
@@ -29,7 +30,7 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
   if (input.productionTouched && input.rollbackCommand) {
     lines.push(
       `⚠️ *Production was touched. Roll back to ${input.previousVersion ?? 'the previous version'} within ${input.rollbackTimeLimitMinutes} minutes* (guide: Immediate Rollback):`,
-      '```' + input.rollbackCommand + '```',
+      codeBlock(input.rollbackCommand, 'slack', 1000),
       'Then verify: health checks passing, error rate back to normal, latency acceptable, data integrity confirmed.',
     );
   } else if (input.productionTouched) {
@@ -37,5 +38,5 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
   } else {
     lines.push(`Production was not touched: ${input.previousVersion ?? 'the current version'} is still live. Fix the cause and start a new release.`);
   }
-  return { text: `${title}: ${input.reason}`, blocks: [section(lines.join('\n'))] };
+  return { text: `${title}: ${slackFallback(input.reason)}`, blocks: [section(lines.join('\n'))] };
 }

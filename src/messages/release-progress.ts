@@ -1,6 +1,7 @@
 import type { MilestoneProgress, MilestoneState } from '../domain/milestones.js';
 import type { ReleaseState } from '../domain/release.js';
-import { clockTime, context, divider, elapsed, escape, fields, header, link, mention, section } from './format.js';
+import { clockTime, context, divider, elapsed, fields, header, link, mention, section } from './format.js';
+import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface ReleaseProgressInput {
@@ -71,7 +72,7 @@ function milestoneLine(m: MilestoneProgress, input: ReleaseProgressInput): strin
     case 'running':
       return `${ICONS.running} ${m.label} — running for ${elapsed(input.now.getTime() - since.getTime())} (guide: ${expected})`;
     case 'failed':
-      return `${ICONS.failed} ${m.label} — ${m.failure ? `${link(m.failure.url, m.failure.job)} failed${m.failure.step ? ` at “${escape(m.failure.step)}”` : ''}` : 'failed'}`;
+      return `${ICONS.failed} ${m.label} — ${m.failure ? `${link(m.failure.url, m.failure.job)} failed${m.failure.step ? ` at “${slackMrkdwn(m.failure.step, 200)}”` : ''}` : 'failed'}`;
     case 'skipped':
       return `${ICONS.skipped} ${m.label} — skipped`;
     case 'absent':
@@ -86,7 +87,7 @@ export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessag
   const tz = input.timeZone;
   const tagLine =
     input.taggedAt !== null
-      ? `✅ Tag ${input.version} created${input.targetBranch ? ` on \`${escape(input.targetBranch)}\`` : ''}${input.targetSha ? ` at \`${input.targetSha.slice(0, 7)}\`` : ''} — T+0`
+      ? `✅ Tag ${input.version} created${input.targetBranch ? ` on \`${slackMrkdwn(input.targetBranch, 200)}\`` : ''}${input.targetSha ? ` at \`${input.targetSha.slice(0, 7)}\`` : ''} — T+0`
       : input.state === 'failed' || input.state === 'rejected'
         ? `❌ Tag ${input.version} not created`
         : input.state === 'awaiting_approval'
@@ -103,7 +104,7 @@ export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessag
     deployed
       ? `Completed at ${clockTime(end, tz)} · took ${elapsed(end.getTime() - input.startedAt.getTime())}`
       : input.state === 'failed' || input.state === 'rejected'
-        ? `${input.state === 'failed' ? 'Failed' : 'Rejected'} at ${clockTime(end, tz)}${input.failureReason ? `: ${escape(input.failureReason)}` : ''}`
+        ? `${input.state === 'failed' ? 'Failed' : 'Rejected'} at ${clockTime(end, tz)}${input.failureReason ? `: ${slackMrkdwn(input.failureReason, 1000)}` : ''}`
         : input.state === 'awaiting_approval'
           ? 'Starts when approved'
           : `Elapsed ${elapsed(input.now.getTime() - input.startedAt.getTime())} · ETA ${clockTime(input.expectedCompletion, tz)}`;

@@ -1,6 +1,7 @@
 import type { MilestoneProgress } from '../domain/milestones.js';
 import { STATE_LABELS, type ReleaseState } from '../domain/release.js';
-import { clockTime, context, elapsed, escape, fields, header, link, mention, section } from './format.js';
+import { clockTime, context, elapsed, fields, header, link, mention, section } from './format.js';
+import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface ReleaseStatusInput {
@@ -39,7 +40,7 @@ export function releaseStatusMessage(input: ReleaseStatusInput): SlackMessage {
     blocks: [
       header(`Release ${input.version}: ${STATE_LABELS[input.state]}`),
       fields(`*Type*\n${input.type}`, `*Started by*\n${mention(input.requestedBy)}`, `*Started*\n${clockTime(input.startedAt, tz)}`, `*Timing*\n${timing}`),
-      ...(input.failureReason ? [section(`*Why it failed:* ${escape(input.failureReason)}`)] : []),
+      ...(input.failureReason ? [section(`*Why it failed:* ${slackMrkdwn(input.failureReason, 2900)}`)] : []),
       section(input.milestones.map((m) => `${ICON[m.state]} ${m.label}`).join('\n') || '_No milestones yet._'),
       ...(links.length > 0 ? [context(links.join(' · '))] : []),
     ],

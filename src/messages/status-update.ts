@@ -1,5 +1,6 @@
 import { formatDuration } from '../domain/duration.js';
-import { clockTime, context, escape, link, section } from './format.js';
+import { clockTime, context, link, section } from './format.js';
+import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface StatusUpdateInput {
@@ -28,11 +29,11 @@ export function statusUpdateMessage(input: StatusUpdateInput): SlackMessage {
     `🎯 Expected completion: ${clockTime(input.expectedCompletion, tz)}`,
     `🔗 Status: ${input.statusPageUrl ? link(input.statusPageUrl, input.statusPageUrl) : input.runUrl ? link(input.runUrl, 'GitHub Actions run') : 'waiting for the deploy workflow run'}`,
     '',
-    `Current step: ${escape(input.currentStep)}`,
+    `Current step: ${slackMrkdwn(input.currentStep, 500)}`,
   ];
   const footer = [`We'll update this thread every ${every(input.interval)}.`];
   if (input.postedLate) footer.push('Posted late: tminus was not running when the last update was due; the updates missed meanwhile are not posted afterwards.');
-  return { text: `${title} — ${input.currentStep}`, blocks: [section(lines.join('\n')), context(...footer)] };
+  return { text: `${title} — ${slackFallback(input.currentStep)}`, blocks: [section(lines.join('\n')), context(...footer)] };
 }
 
 /** "T+15" as the guide writes it; intervals shorter than a minute (tests, demos) as "T+30s". */

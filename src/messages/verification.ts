@@ -3,7 +3,8 @@ import type { Classification } from '../domain/decision-matrix.js';
 import { formatValue, type CheckResult } from '../domain/verification.js';
 import { formatDuration } from '../domain/duration.js';
 import { rollbackNowValue } from './button-values.js';
-import { clockTime, context, escape, mention, section } from './format.js';
+import { clockTime, context, mention, section } from './format.js';
+import { plainText, slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export const ROLLBACK_NOW_ACTION = 'rollback_now';
@@ -11,10 +12,11 @@ export const ROLLBACK_NOW_ACTION = 'rollback_now';
 const ICON: Record<CheckResult['state'], string> = { pass: '✅', breach: '❌', 'no-data': '⚠️', unreachable: '⚠️' };
 
 function line(result: CheckResult): string {
-  const limit = result.threshold !== undefined ? ` (${result.direction === 'above' ? '>' : '<'} ${formatValue({ value: result.threshold, unit: result.unit })})` : '';
+  // Slack reads < and > as control characters: a raw `<` here and a `>` on another line would link the text between.
+  const limit = result.threshold !== undefined ? ` (${result.direction === 'above' ? '&gt;' : '&lt;'} ${formatValue({ value: result.threshold, unit: result.unit })})` : '';
   if (result.state === 'no-data') return `${ICON['no-data']} ${result.label}: no data${limit}`;
   if (result.state === 'unreachable') return `${ICON.unreachable} ${result.label}: Datadog unreachable${limit}`;
-  return `${ICON[result.state]} ${result.label}: ${formatValue(result)}${limit}${result.state === 'breach' && result.scope && result.scope !== '*' ? ` on \`${escape(result.scope)}\`` : ''}`;
+  return `${ICON[result.state]} ${result.label}: ${formatValue(result)}${limit}${result.state === 'breach' && result.scope && result.scope !== '*' ? ` on \`${slackMrkdwn(result.scope, 200)}\`` : ''}`;
 }
 
 export interface VerificationMessageInput {
@@ -35,7 +37,7 @@ export function verificationMessage(input: VerificationMessageInput): SlackMessa
   const verdict = breaches > 0 ? `❌ ${breaches} check${breaches === 1 ? '' : 's'} breached` : missing > 0 ? `⚠️ ${missing} check${missing === 1 ? '' : 's'} without data: not verified` : '✅ All checks healthy';
   const title = `🔎 Verification of ${input.version} · ${formatDuration(input.sinceDeploy)} after the deploy${input.attempt > 1 ? ` (try ${input.attempt})` : ''}`;
   const blocks: KnownBlock[] = [section(`*${title}* — ${verdict}\n${input.results.map(line).join('\n')}`)];
-  if (input.graphUrl) blocks.push({ type: 'image', image_url: input.graphUrl, alt_text: `Error rate and p99 latency of ${input.version} around the deploy` });
+  if (input.graphUrl) blocks.push({ type: 'image', image_url: input.graphUrl, alt_text: plainText(`Error rate and p99 latency of ${input.version} around the deploy`, 2000) });
   const notes = [input.phase];
   if (input.retryIn !== undefined) notes.push(`Checks without data are tried again in ${formatDuration(input.retryIn)}.`);
   blocks.push(context(...notes));
@@ -60,12 +62,12 @@ export function breachAlertMessage(input: BreachAlertInput): SlackMessage {
   const c = input.classification;
   const sev = c.severity.toUpperCase();
   const lines = [
-    `🚨 *${sev}: ${escape(c.issue)} after ${input.version}* — ${line(input.result)}`,
-    `*Action (decision matrix):* ${escape(c.action)} · *deadline:* ${clockTime(input.deadline, input.timeZone)} (${formatDuration(c.timeline)})`,
+    `🚨 *${sev}: ${slackMrkdwn(c.issue, 300)} after ${input.version}* — ${line(input.result)}`,
+    `*Action (decision matrix):* ${slackMrkdwn(c.action, 300)} · *deadline:* ${clockTime(input.deadline, input.timeZone)} (${formatDuration(c.timeline)})`,
     input.mentions.length > 0 ? `${input.mentions.map(mention).join(' ')}` : '_Nobody is on call in the policy (`roles.onCall`)._',
   ];
   if (input.autoRollback) lines.push('tminus is starting the emergency rollback now (policy `verification.autoRollback`).');
-  if (input.autoRollbackRefused) lines.push(`⚠️ tminus could not start the automatic rollback: ${escape(input.autoRollbackRefused)} Roll back by hand with the button or \`/release rollback ${input.version}\`.`);
+  if (input.autoRollbackRefused) lines.push(`⚠️ tminus could not start the automatic rollback: ${slackMrkdwn(input.autoRollbackRefused, 1000)} Roll back by hand with the button or \`/release rollback ${input.version}\`.`);
   const blocks: KnownBlock[] = [section(lines.join('\n'))];
   if (c.rollbackNow && !input.autoRollback) {
     blocks.push({
@@ -74,5 +76,5 @@ export function breachAlertMessage(input: BreachAlertInput): SlackMessage {
       elements: [{ type: 'button', action_id: ROLLBACK_NOW_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Roll back now' }, value: rollbackNowValue(input) }],
     });
   }
-  return { text: `🚨 ${sev}: ${c.issue} after ${input.version} — ${c.action}`, blocks };
+  return { text: `🚨 ${sev}: ${slackFallback(c.issue, 300)} after ${input.version} — ${slackFallback(c.action, 300)}`, blocks };
 }

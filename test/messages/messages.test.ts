@@ -144,8 +144,8 @@ describe('statusUpdateMessage: the guide\'s "Release In Progress" template', () 
     expect(late.blocks[1]).toEqual({
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: "We'll update this thread every 15 minutes." },
-        { type: 'mrkdwn', text: 'Posted late: tminus was not running when the last update was due; the updates missed meanwhile are not posted afterwards.' },
+        { type: 'mrkdwn', text: "We'll update this thread every 15 minutes.", verbatim: true },
+        { type: 'mrkdwn', text: 'Posted late: tminus was not running when the last update was due; the updates missed meanwhile are not posted afterwards.', verbatim: true },
       ],
     });
     expect(shown(checked(statusUpdateMessage(input)))).not.toContain('Posted late');
@@ -391,13 +391,13 @@ describe('releaseProgressMessage: the live progress view', () => {
       {
         type: 'section',
         fields: [
-          { type: 'mrkdwn', text: '*Type*\nminor' },
-          { type: 'mrkdwn', text: '*Started by*\n<@U0ENG>' },
-          { type: 'mrkdwn', text: '*Started*\n14:00 UTC' },
-          { type: 'mrkdwn', text: '*⏱️ ETA*\n16:00 UTC' },
+          { type: 'mrkdwn', text: '*Type*\nminor', verbatim: true },
+          { type: 'mrkdwn', text: '*Started by*\n<@U0ENG>', verbatim: true },
+          { type: 'mrkdwn', text: '*Started*\n14:00 UTC', verbatim: true },
+          { type: 'mrkdwn', text: '*⏱️ ETA*\n16:00 UTC', verbatim: true },
         ],
       },
-      { type: 'section', text: { type: 'mrkdwn', text: `🔗 Status: <${RUN_URL}|GitHub Actions run>` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `🔗 Status: <${RUN_URL}|GitHub Actions run>`, verbatim: true } },
       { type: 'divider' },
       {
         type: 'section',
@@ -410,13 +410,14 @@ describe('releaseProgressMessage: the live progress view', () => {
             '⚪ Deployed to production — expected at T+60',
             '➖ Post-release verification — no job in the deploy workflow',
           ].join('\n'),
+          verbatim: true,
         },
       },
       {
         type: 'context',
         elements: [
-          { type: 'mrkdwn', text: 'Elapsed 20m · ETA 16:00 UTC' },
-          { type: 'mrkdwn', text: 'Updates arrive in this thread.' },
+          { type: 'mrkdwn', text: 'Elapsed 20m · ETA 16:00 UTC', verbatim: true },
+          { type: 'mrkdwn', text: 'Updates arrive in this thread.', verbatim: true },
         ],
       },
     ]);
@@ -543,17 +544,17 @@ describe('releaseStatusMessage: /release status', () => {
       {
         type: 'section',
         fields: [
-          { type: 'mrkdwn', text: '*Type*\nminor' },
-          { type: 'mrkdwn', text: '*Started by*\n<@U0ENG>' },
-          { type: 'mrkdwn', text: '*Started*\n14:00 UTC' },
-          { type: 'mrkdwn', text: '*Timing*\nT+20 · ETA 15:30 UTC' },
+          { type: 'mrkdwn', text: '*Type*\nminor', verbatim: true },
+          { type: 'mrkdwn', text: '*Started by*\n<@U0ENG>', verbatim: true },
+          { type: 'mrkdwn', text: '*Started*\n14:00 UTC', verbatim: true },
+          { type: 'mrkdwn', text: '*Timing*\nT+20 · ETA 15:30 UTC', verbatim: true },
         ],
       },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: '✅ Docker images built\n⏳ Deployed to staging\n⚪ Deployed to production\n➖ Post-release verification' },
+        text: { type: 'mrkdwn', text: '✅ Docker images built\n⏳ Deployed to staging\n⚪ Deployed to production\n➖ Post-release verification', verbatim: true },
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `<${THREAD_URL}|Thread> · <${RUN_URL}|Deploy run>` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `<${THREAD_URL}|Thread> · <${RUN_URL}|Deploy run>`, verbatim: true }] },
     ]);
     expect(message.text).toBe('Release v1.3.0: deploying');
   });
@@ -599,29 +600,30 @@ describe('helpMessage', () => {
     expect(message.blocks.map((b) => b.type)).toEqual(['section', 'context']);
     expect(lines(message)).toEqual([
       '*tminus runs releases by the release management guide.*',
-      '• `/release start vX.Y.Z [--override "<reason>"]` — Start a release: tag, follow the deploy workflow, post T+N updates in its thread.',
+      '• `/release start vX.Y.Z [--override "&lt;reason&gt;"]` — Start a release: tag, follow the deploy workflow, post T+N updates in its thread.',
       '• `/release status [vX.Y.Z]` — Where a release stands (the one in flight, or the latest, when no version is given).',
-      '• `/release hotfix vX.Y.Z <what is broken> [--severity high]` — The emergency lane: a patch above production, approved by the VP Eng, deployed at once.',
+      '• `/release hotfix vX.Y.Z &lt;what is broken&gt; [--severity high]` — The emergency lane: a patch above production, approved by the VP Eng, deployed at once.',
       "• `/release log vX.Y.Z` — The release's audit trail: every state change, approval and rejection, with who and when.",
       "• `/release rollback vX.Y.Z [reason]` — Emergency rollback to the previous version (on-call or a release approver), within the guide's 5 minutes.",
       '• `/release rollback vX.Y.Z --coordinated [reason]` — Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.',
-      '• `/release abort vX.Y.Z <reason>` — End a release that is not over (stuck, waiting on a gate nobody will press, no longer wanted): gates close, updates stop, a deploy that has not reached production is cancelled.',
-      '• `/release incident <severity> <issue>` — What the decision matrix says to do, and by when.',
+      '• `/release abort vX.Y.Z &lt;reason&gt;` — End a release that is not over (stuck, waiting on a gate nobody will press, no longer wanted): gates close, updates stop, a deploy that has not reached production is cancelled.',
+      '• `/release incident &lt;severity&gt; &lt;issue&gt;` — What the decision matrix says to do, and by when.',
       '• `/release plan vX.Y.Z [date]` — Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).',
-      '• `/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>` — Move a planned release to another date, or cancel it.',
+      '• `/release plan move vX.Y.Z &lt;date&gt; [HH:MM] | /release plan cancel vX.Y.Z &lt;reason&gt;` — Move a planned release to another date, or cancel it.',
       '• `/release schedule` — The coming minor and major slots of the calendar, and the releases planned in them.',
       '• `/release roles` — Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.',
       '• `/release help` — This list.',
       'Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.',
     ]);
     const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [reason]', '/release rollback vX.Y.Z --coordinated [reason]', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release roles', '/release help'];
-    expect(message.text).toBe(`tminus commands: ${usages.join(', ')}`);
+    // The usages' <arguments> are escaped for Slack, in the text as in the blocks.
+    expect(message.text).toBe(`tminus commands: ${usages.map((u) => u.replace(/</g, '&lt;').replace(/>/g, '&gt;')).join(', ')}`);
     expect(COMMANDS.map((c) => c.usage)).toEqual(usages);
   });
 
   it('opens with the line that says why it is shown', () => {
     const message = checked(helpMessage("I don't know `/release ship`."));
-    expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: "I don't know `/release ship`." } });
+    expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: "I don't know `/release ship`.", verbatim: true } });
     expect(message.blocks).toHaveLength(3);
     expect(message.text.split('\n')[0]).toBe("I don't know `/release ship`.");
     expect(message.text.split('\n')[1]).toMatch(/^tminus commands: \/release start vX\.Y\.Z /);
