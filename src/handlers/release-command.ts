@@ -29,6 +29,7 @@ import type { ProductionVersions } from '../integrations/database/production-his
 import { abortRelease } from '../services/abort-release.js';
 import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
+import { fromSlashCommand } from '../messages/text.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
@@ -71,7 +72,8 @@ function ephemeral(message: SlackMessage): RespondArguments & { response_type: '
 }
 
 async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): Promise<SlackMessage> {
-  const [sub = '', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+  // Slack sends the text entity-encoded, mentions and links escaped: decoded once here, escaped once on the way out.
+  const [sub = '', ...args] = fromSlashCommand(command.text).trim().split(/\s+/).filter(Boolean);
   try {
     switch (sub.toLowerCase()) {
       case 'start':

@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { formatDuration } from '../domain/duration.js';
 import { CHECKLIST_KEYS, planEvents, type ChecklistKey } from '../domain/plan-schedule.js';
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
-import { CHECKLIST_ACTIONS, note, preReleaseAnnouncement } from '../messages/checklist.js';
+import { CHECKLIST_ACTIONS, note, preReleaseAnnouncement, startedAtT0Note } from '../messages/checklist.js';
 import { clockTime } from '../messages/format.js';
 import { planValue } from '../messages/button-values.js';
 import { missingAtStart, planPostKeys, planThread, postChecklist, refreshChecklist, type PlanContext } from '../services/plan-checklists.js';
@@ -141,7 +141,7 @@ async function startPlanned(ctx: PlanContext, plan: ReleasePlan, data: JobPayloa
   await ctx.posts.postOnce(
     planPostKeys.started(plan.id),
     thread,
-    note(data.override ? `▶️ ${plan.version} started at T-0 on <@${data.override.by}>'s override: ${data.override.reason}` : `▶️ ${plan.version} started at T-0: every checklist item is ticked.`),
+    startedAtT0Note(plan.version, data.override),
   );
 }
 

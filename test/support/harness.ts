@@ -222,7 +222,8 @@ export function visibleText(message: { text: string; blocks: unknown[] }): strin
     }
   };
   walk(message.blocks);
-  return parts.join('\n');
+  // What a person sees: Slack shows &amp; &lt; &gt; as the characters they stand for.
+  return parts.join('\n').replace(/&(amp|lt|gt);/g, (_, name: 'amp' | 'lt' | 'gt') => ({ amp: '&', lt: '<', gt: '>' })[name]);
 }
 
 /** A clock that runs at real speed from `start`: for tests about the calendar. */
