@@ -79,7 +79,7 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const metrics = new SandboxMetrics({ datadog, github, clock: virtualNow, policy: options.policy });
 
     const policy = withSandboxPeople(options.policy);
-    const page = sandboxPage({ slack, github, datadog, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log });
+    const page = sandboxPage({ slack, github, datadog, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log, host });
     const tminus = await startTminus({
       port,
       host,

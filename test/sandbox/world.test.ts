@@ -79,6 +79,23 @@ describe('the sandbox', () => {
     }, 45_000);
   }
 
+  it('answers only at its own address: a page reached under another name (DNS rebinding) is refused', async () => {
+    const { request } = await import('node:http');
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(`${world.base}/sandbox/state`, { headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const port = new URL(world.base).port;
+    expect(await get(`evil.example:${port}`)).toBe(403);
+    expect(await get(`127.0.0.1:${port}`)).toBe(200);
+    expect(await get(`localhost:${port}`)).toBe(200);
+  });
+
   it('serves the #releases page and its modules, and nothing else from disk', async () => {
     const page = await fetch(`${world.base}/`);
     expect(page.headers.get('content-type')).toContain('text/html');

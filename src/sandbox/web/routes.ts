@@ -27,7 +27,24 @@ export interface SandboxPage {
 
 class BadRequest extends Error {}
 
-export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logger }): SandboxPage {
+/**
+ * The page acts as anyone: a request whose Host is not the sandbox's own address (another site reaching it
+ * through DNS rebinding) is refused, so only someone who opened the page's address can use it.
+ */
+function onlyForThisHost(handler: CustomRoute['handler'], host: string | undefined): CustomRoute['handler'] {
+  const allowed = new Set(['localhost', '127.0.0.1', '[::1]', ...(host ? [host.includes(':') ? `[${host}]` : host] : [])]);
+  return (req, res) => {
+    const name = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (!allowed.has(name)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`The sandbox answers only at its own address, not at ${name || 'an unnamed host'}.`);
+      return;
+    }
+    handler(req, res);
+  };
+}
+
+export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logger; host?: string }): SandboxPage {
   const { slack, github, datadog, metrics, clock, log, eventsUrl } = options;
   const streams = new Set<ServerResponse>();
   let pending: NodeJS.Timeout | undefined;
@@ -163,7 +180,7 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
   ];
 
   return {
-    routes,
+    routes: routes.map((route) => ({ ...route, handler: onlyForThisHost(route.handler, options.host) })),
     close: () => {
       clearInterval(ticker);
       if (pending) clearTimeout(pending);
