@@ -41,13 +41,8 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
   if (!permitted.ok) return { kind: 'refused', reason: capital(permitted.reason) };
   if (await deps.store.findByVersion(version.tag)) return { kind: 'refused', reason: `${version.tag} was already used for a release. Use the next patch version.` };
   // One hotfix waits for the VP Eng at a time: each is a 🚨 post with reminders and escalations.
-  const waiting = (await deps.store.open()).find((r) => r.type === 'hotfix' && r.state === 'awaiting_approval');
-  if (waiting) {
-    return {
-      kind: 'refused',
-      reason: `Hotfix ${waiting.version} (raised by <@${waiting.requestedBy}>) is still ${STATE_LABELS[waiting.state]}: one hotfix waits for approval at a time. Follow it with \`/release status ${waiting.version}\`, or \`/release abort ${waiting.version} <reason>\` if it is no longer needed.`,
-    };
-  }
+  const waiting = await waitingHotfix(deps);
+  if (waiting) return { kind: 'refused', reason: waitingReason(waiting) };
   if (!(await deps.store.syncedAt(TAGS_SYNC_KEY))) {
     await deps.jobs.add('sync-released-versions', {});
     return { kind: 'refused', reason: "tminus has not read the repository's tags yet: run the command again in a minute." };
@@ -86,6 +81,9 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
     gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined,
   );
   if (!created.ok) {
+    // Another hotfix was raised at the same moment (Postgres's unique index decided): the same answer as above.
+    const raced = created.conflict === 'hotfix-waiting' ? await waitingHotfix(deps) : undefined;
+    if (raced) return { kind: 'refused', reason: waitingReason(raced) };
     const other: Release | undefined = created.conflict === 'in-flight' ? (await deps.store.inFlight())[0] : await deps.store.findByVersion(version.tag);
     return { kind: 'refused', reason: other ? inFlightReason(other) : 'Another release started at the same moment: check `/release status`.' };
   }
@@ -98,4 +96,12 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
 
 function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+async function waitingHotfix(deps: Pick<StartReleaseDeps, 'store'>): Promise<Release | undefined> {
+  return (await deps.store.open()).find((r) => r.type === 'hotfix' && r.state === 'awaiting_approval');
+}
+
+function waitingReason(waiting: Release): string {
+  return `Hotfix ${waiting.version} (raised by <@${waiting.requestedBy}>) is still ${STATE_LABELS[waiting.state]}: one hotfix waits for approval at a time. Follow it with \`/release status ${waiting.version}\`, or \`/release abort ${waiting.version} <reason>\` if it is no longer needed.`;
 }

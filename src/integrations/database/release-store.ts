@@ -111,7 +111,7 @@ export class ReleaseStore {
   async create(
     input: NewRelease,
     gate?: NewGate,
-  ): Promise<{ ok: true; release: Release } | { ok: false; conflict: 'in-flight' | 'exists' | 'duplicate-request' }> {
+  ): Promise<{ ok: true; release: Release } | { ok: false; conflict: 'in-flight' | 'exists' | 'duplicate-request' | 'hotfix-waiting' }> {
     try {
       const release = await this.db.transaction(async (tx) => {
         const state = gate ? 'awaiting_approval' : 'started';
@@ -132,6 +132,7 @@ export class ReleaseStore {
     } catch (error) {
       if (isUniqueViolation(error, 'releases_one_in_flight') || isUniqueViolation(error, 'releases_one_open_planned')) return { ok: false, conflict: 'in-flight' };
       if (isUniqueViolation(error, 'releases_version_unique')) return { ok: false, conflict: 'exists' };
+      if (isUniqueViolation(error, 'releases_one_hotfix_waiting')) return { ok: false, conflict: 'hotfix-waiting' };
       if (isUniqueViolation(error, 'releases_request_id_unique')) return { ok: false, conflict: 'duplicate-request' };
       throw error;
     }

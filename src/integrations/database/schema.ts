@@ -85,6 +85,8 @@ export const releases = pgTable(
     // At most one release in flight, enforced by Postgres even when two replicas race.
     uniqueIndex('releases_one_in_flight').on(sql`(true)`).where(IN_FLIGHT_STATES_SQL),
     uniqueIndex('releases_one_open_planned').on(sql`(true)`).where(OPEN_PLANNED_SQL),
+    // One hotfix waits for the VP Eng at a time, also when two commands race.
+    uniqueIndex('releases_one_hotfix_waiting').on(sql`(true)`).where(sql`type = 'hotfix' and state = 'awaiting_approval'`),
   ],
 );
 
