@@ -137,6 +137,17 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   registerAbortActions(app, { store, roles, jobs, policy, clock });
   registerChecklistActions(app, { plans, store, roles, jobs, policy, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
+  // A listener acks at once and goes on working (recording a decision, queueing jobs): stopping waits for them.
+  const listening = new Set<Promise<unknown>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    listening.add(work);
+    try {
+      await work;
+    } finally {
+      listening.delete(work);
+    }
+  });
 
   let worker: Worker | undefined;
   if (options.worker !== false) {
@@ -167,6 +178,8 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
       (stopping ??= (async () => {
         await planScheduler.stop();
         await app.stop().catch((err: unknown) => log.warn({ err }, 'stopping the Slack receiver'));
+        // Clicks and commands already acked finish their work before the queue and the database close.
+        await Promise.race([Promise.allSettled([...listening]), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
         // Waits for the jobs that are running to finish: nothing is left half done.
         await worker?.close();
         await queue.close();

@@ -92,6 +92,12 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
     release = await ctx.store.update(release.id, { progress: storeMilestones(progress) });
     release = await githubAnswered(ctx, release);
 
+    if (release.state === 'awaiting_production_approval' && (await rejectedInSlack(ctx, release))) {
+      // A rejection in Slack is being handed to GitHub (the gate-decision job ends the release): wait for it.
+      await refreshProgressView(ctx, release);
+      await scheduleNextPoll(ctx, release, data.poll);
+      return;
+    }
     if (release.state === 'awaiting_production_approval' && run.status !== 'waiting') {
       const answered = await productionAnsweredOnGitHub(ctx, release, run);
       if (!answered) return;
@@ -238,4 +244,9 @@ async function watchForRerun(ctx: JobContext, release: Release, poll: number): P
   const next = dueUpdate(resumed, ctx.clock(), interval) + 1;
   await ctx.jobs.add('post-status-update', { releaseId: resumed.id, update: next }, { delayMs: resumed.startedAt.getTime() + next * interval - ctx.clock().getTime() });
   await scheduleNextPoll(ctx, resumed, poll, 0);
+}
+
+async function rejectedInSlack(ctx: JobContext, release: Release): Promise<boolean> {
+  const gate = await ctx.gates.ofRelease(release.id, 'production');
+  return gate?.state === 'rejected' && !gate.outcome;
 }

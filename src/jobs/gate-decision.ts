@@ -2,7 +2,7 @@ import { describeGate } from '../domain/approvals.js';
 import type { RoleName } from '../domain/policy.js';
 import type { Gate } from '../integrations/database/gate-store.js';
 import type { Release } from '../integrations/database/release-store.js';
-import { approvedNotice, gateMessage, rejectedNotice } from '../messages/approval-gate.js';
+import { approvedNotice, gateMessage, rejectedNotice, rejectionTooLateMessage } from '../messages/approval-gate.js';
 import type { SlackMessage } from '../messages/types.js';
 import { gateRule } from '../services/approvals.js';
 import { gateStatus } from '../domain/approvals.js';
@@ -71,8 +71,20 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
   if (gate.state === 'rejected') {
     const rejection = decisions.find((d) => d.decision === 'rejected')!;
     if (gate.kind === 'production' && release.deployRunId && gate.environmentId) {
-      await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', deploymentReviewComment({ state: 'rejected', by: rejection.userId, reason: rejection.reason }));
-      await ctx.store.audit(release.id, 'github.deployment_rejected', { runId: release.deployRunId, by: rejection.userId });
+      const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', deploymentReviewComment({ state: 'rejected', by: rejection.userId, reason: rejection.reason }));
+      await ctx.store.audit(release.id, 'github.deployment_rejected', { runId: release.deployRunId, by: rejection.userId, outcome });
+      if (outcome === 'not-pending') {
+        // The run no longer waited: it was answered on GitHub first. The deploy follows GitHub, and so does tminus.
+        await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, rejectionTooLateMessage(release.version, rejection.userId));
+        await refreshProgressView(ctx, release);
+        return;
+      }
+      const ended = await ctx.store.apply(release.id, 'reject', {
+        actor: rejection.userId,
+        set: { finishedAt: rejection.at, failureReason: `rejected: ${rejection.reason ?? 'no reason given'}` },
+        details: { gateId: gate.id, reason: rejection.reason },
+      });
+      if (ended.ok) await refreshProgressView(ctx, ended.release);
     }
     await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, rejectedNotice(release.version, rejection.userId, rejection.reason ?? 'no reason given', gate.kind === 'release'));
     return;

@@ -106,6 +106,12 @@ export function rejectedNotice(version: string, userId: string, reason: string, 
   return { text: `🚫 ${version} was rejected: ${slackFallback(reason)}`, blocks: [section(text)] };
 }
 
+/** A production rejection in Slack that GitHub no longer took: the run had been answered there first. */
+export function rejectionTooLateMessage(version: string, userId: string): SlackMessage {
+  const text = `⚠️ ${mention(userId)}'s rejection of the production deploy of ${version} came too late: the run no longer waited on GitHub (it was answered there first), so the deploy goes on as GitHub says. To stop it, \`/release abort ${version} <reason>\`; to undo it, \`/release rollback ${version}\`.`;
+  return { text: `⚠️ The rejection of ${version}'s production deploy came too late: the deploy goes on`, blocks: [section(text)] };
+}
+
 export function approvedNotice(what: string, approvers: string[], next: string): SlackMessage {
   const text = `✅ *${what} approved* by ${approvers.map(mention).join(' and ')}. ${next}`;
   return { text: `✅ ${what} approved. ${next}`, blocks: [section(text)] };

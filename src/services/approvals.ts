@@ -143,7 +143,11 @@ export async function decide(
     }
     if (input.decision === 'rejected') {
       await deps.gates.close(tx, gate, 'rejected', now);
-      await deps.store.applyLocked(tx, release, 'reject', { actor: input.userId, set: { finishedAt: now, failureReason: `rejected: ${input.reason ?? 'no reason given'}` }, details: { gateId: gate.id, reason: input.reason } });
+      // GitHub decides the production deploy: the release ends rejected once GitHub took the rejection (the
+      // gate-decision job), not before; someone may have approved the run in GitHub's UI a moment earlier.
+      if (gate.kind !== 'production') {
+        await deps.store.applyLocked(tx, release, 'reject', { actor: input.userId, set: { finishedAt: now, failureReason: `rejected: ${input.reason ?? 'no reason given'}` }, details: { gateId: gate.id, reason: input.reason } });
+      }
       return { kind: 'recorded', gate, status, decided: 'rejected' };
     }
     if (!status.satisfied) return { kind: 'recorded', gate, status };
