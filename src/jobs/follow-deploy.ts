@@ -176,7 +176,7 @@ async function openProductionGate(ctx: JobContext, release: Release, runId: numb
   if (!environment) return;
   const opened = await ctx.store.withLock(release.id, async (locked, tx) => {
     if (locked.state !== 'deploying') return undefined;
-    const { gate, opened } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId);
+    const { gate, opened } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId, locked.deployRunAttempt);
     // A re-run waits again at the environment: the gate answered for the first attempt does not answer it.
     if (!opened && gate.state !== 'open') return undefined;
     const applied = await ctx.store.applyLocked(tx, locked, 'production_approval_requested', { details: { gateId: gate.id, environment: environment.environment } });

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Database } from './client.js';
 import type { Executor, Transaction } from './release-store.js';
 import { approvalGates, approvals, releaseEvents, type ApprovalGateRow, type ApprovalRow } from './schema.js';
@@ -15,8 +15,14 @@ export class GateStore {
     return row as Gate | undefined;
   }
 
+  /** The release's gate of `kind`: for the production gate, the one of the latest run attempt. */
   async ofRelease(releaseId: string, kind: Gate['kind'], ex: Executor = this.db): Promise<Gate | undefined> {
-    const [row] = await ex.select().from(approvalGates).where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.kind, kind)));
+    const [row] = await ex
+      .select()
+      .from(approvalGates)
+      .where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.kind, kind)))
+      .orderBy(desc(approvalGates.runAttempt))
+      .limit(1);
     return row as Gate | undefined;
   }
 
@@ -29,13 +35,17 @@ export class GateStore {
   }
 
   /** Opens a gate once: a second call (a repeated job) returns the one already open. */
-  async open(tx: Transaction, releaseId: string, kind: Gate['kind'], rule: Gate['rule'], environmentId?: number): Promise<{ gate: Gate; opened: boolean }> {
-    const inserted = await tx.insert(approvalGates).values({ releaseId, kind, rule, environmentId }).onConflictDoNothing().returning();
+  async open(tx: Transaction, releaseId: string, kind: Gate['kind'], rule: Gate['rule'], environmentId?: number, runAttempt = 1): Promise<{ gate: Gate; opened: boolean }> {
+    const inserted = await tx.insert(approvalGates).values({ releaseId, kind, rule, environmentId, runAttempt }).onConflictDoNothing().returning();
     if (inserted[0]) {
-      await tx.insert(releaseEvents).values({ releaseId, actor: 'tminus', action: 'gate.opened', details: { gateId: inserted[0].id, kind, ...rule } });
+      await tx.insert(releaseEvents).values({ releaseId, actor: 'tminus', action: 'gate.opened', details: { gateId: inserted[0].id, kind, ...rule, ...(runAttempt > 1 ? { runAttempt } : {}) } });
       return { gate: inserted[0] as Gate, opened: true };
     }
-    return { gate: (await this.ofRelease(releaseId, kind, tx))!, opened: false };
+    const [existing] = await tx
+      .select()
+      .from(approvalGates)
+      .where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.kind, kind), eq(approvalGates.runAttempt, runAttempt)));
+    return { gate: existing as Gate, opened: false };
   }
 
   /** Records one person's decision; false when they had already decided at this gate (a double click). */

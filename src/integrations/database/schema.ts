@@ -105,10 +105,12 @@ export const approvalGates = pgTable(
     environmentId: bigint('environment_id', { mode: 'number' }),
     /** How the gate ended when not by decisions in Slack: "approved on GitHub by @octocat", "closed: the release was aborted". */
     outcome: text('outcome'),
+    /** The deploy run's attempt a production gate is for: a re-run on GitHub waits at a gate of its own. */
+    runAttempt: integer('run_attempt').notNull().default(1),
     openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
   },
-  (t) => [uniqueIndex('approval_gates_release_kind').on(t.releaseId, t.kind)],
+  (t) => [uniqueIndex('approval_gates_release_kind_attempt').on(t.releaseId, t.kind, t.runAttempt)],
 );
 
 /** One decision per person per gate: a double click or two racing clicks record one. */
