@@ -119,30 +119,6 @@ describe('a release never wedges', () => {
     await waitFor('the complete message', () => thread(top).find((m) => m.text.includes('COMPLETED')));
   });
 
-  it('a run re-run on GitHub after its production gate was decided waits at a new gate, shown in Slack', async () => {
-    gatedWorkflow();
-    const top = await start('v1.3.2-rc.1');
-    await untilState('v1.3.2-rc.1', 'awaiting_production_approval');
-    const run = await runOf('v1.3.2-rc.1');
-    world.github.reviewAs(run.id, 'octocat', 'approved');
-    await untilState('v1.3.2-rc.1', 'deploying');
-    await waitFor('the verify job to start', () => world.github.jobs(run.id).find((j) => j.name === 'verify' && j.status === 'in_progress'));
-    world.github.failJob(run.id, 'verify');
-    await untilState('v1.3.2-rc.1', 'failed');
-
-    world.github.rerun(run.id);
-    await untilState('v1.3.2-rc.1', 'awaiting_production_approval');
-    const gates = await waitFor('a second production gate with buttons', () => {
-      const open = thread(top).filter((m) => m.text.startsWith('Production deploy of v1.3.2-rc.1'));
-      return open.length === 2 && hasAction(open[1]!, 'gate_approve') ? open : undefined;
-    });
-    const click = (userId: string) => world.slack.sendBlockAction(bot.eventsUrl, { userId, channelId: RELEASES_CHANNEL, messageTs: gates[1]!.ts, actionId: 'gate_approve' });
-    await click('U0OPS');
-    await click('U0QA');
-    await untilState('v1.3.2-rc.1', 'completed');
-    expect(world.github.reviews(run.id).map((r) => r.state)).toEqual(['approved', 'approved']);
-  });
-
   it('a run deleted on GitHub fails the release with what to check', async () => {
     world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 3_000 }));
     const top = await start('v1.3.3');
@@ -260,5 +236,29 @@ describe('a release never wedges', () => {
     bot = await startBot(world, { policy: POLICY });
     await untilState('v1.5.2', 'rolled_back');
     expect(world.github.dispatches().filter((d) => d.workflow === 'rollback.yml' && d.inputs.from === 'v1.5.2')).toHaveLength(1);
+  });
+
+  it('a run re-run on GitHub after its production gate was decided waits at a new gate, shown in Slack', async () => {
+    gatedWorkflow();
+    const top = await start('v1.6.0');
+    await untilState('v1.6.0', 'awaiting_production_approval');
+    const run = await runOf('v1.6.0');
+    world.github.reviewAs(run.id, 'octocat', 'approved');
+    await untilState('v1.6.0', 'deploying');
+    await waitFor('the verify job to start', () => world.github.jobs(run.id).find((j) => j.name === 'verify' && j.status === 'in_progress'));
+    world.github.failJob(run.id, 'verify');
+    await untilState('v1.6.0', 'failed');
+
+    world.github.rerun(run.id);
+    await untilState('v1.6.0', 'awaiting_production_approval');
+    const gates = await waitFor('a second production gate with buttons', () => {
+      const open = thread(top).filter((m) => m.text.startsWith('Production deploy of v1.6.0'));
+      return open.length === 2 && hasAction(open[1]!, 'gate_approve') ? open : undefined;
+    });
+    const click = (userId: string) => world.slack.sendBlockAction(bot.eventsUrl, { userId, channelId: RELEASES_CHANNEL, messageTs: gates[1]!.ts, actionId: 'gate_approve' });
+    await click('U0OPS');
+    await click('U0QA');
+    await untilState('v1.6.0', 'completed');
+    expect(world.github.reviews(run.id).map((r) => r.state)).toEqual(['approved', 'approved']);
   });
 });
