@@ -74,8 +74,11 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
       const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', deploymentReviewComment({ state: 'rejected', by: rejection.userId, reason: rejection.reason }));
       await ctx.store.audit(release.id, 'github.deployment_rejected', { runId: release.deployRunId, by: rejection.userId, outcome });
       if (outcome === 'not-pending') {
-        // The run no longer waited: it was answered on GitHub first. The deploy follows GitHub, and so does tminus.
+        // The run no longer waited: it was answered on GitHub first. The deploy follows GitHub, and so does tminus:
+        // the gate says so, and following the run reads GitHub's answer from here on.
+        await ctx.gates.setOutcome(gate.id, 'Rejected in Slack too late: the run had already been answered on GitHub.');
         await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, rejectionTooLateMessage(release.version, rejection.userId));
+        await refreshGateMessages(ctx, release.id);
         await refreshProgressView(ctx, release);
         return;
       }

@@ -66,6 +66,11 @@ export class GateStore {
     return true;
   }
 
+  /** Says how a decided gate really ended (e.g. a Slack rejection GitHub no longer took). */
+  async setOutcome(gateId: string, outcome: string): Promise<void> {
+    await this.db.update(approvalGates).set({ outcome }).where(eq(approvalGates.id, gateId));
+  }
+
   /** Closes a gate as decided; `outcome` says how when it was not by decisions in Slack. */
   async close(tx: Transaction, gate: Gate, state: 'approved' | 'rejected', at: Date, outcome?: { text: string; actor: string }): Promise<void> {
     await tx.update(approvalGates).set({ state, decidedAt: at, outcome: outcome?.text ?? null }).where(eq(approvalGates.id, gate.id));
