@@ -48,7 +48,7 @@ export async function postStatusUpdate(ctx: JobContext, data: { releaseId: strin
     if (dueNow < 1) return { release, slot: undefined, next: Math.max(data.update, 1) };
     const fresh = await ctx.posts.claim(postKeys.statusUpdate(release.id, dueNow), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, tx);
     // The update before it was never posted (nobody was running then): this one says it comes after a gap.
-    const late = dueNow > 1 && data.update < dueNow && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, dueNow - 1))) === undefined;
+    const late = dueNow > 1 && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, dueNow - 1))) === undefined;
     return { release, slot: { n: dueNow, fresh, late }, next };
   });
   if (!claimed) return;

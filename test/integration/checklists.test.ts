@@ -110,7 +110,7 @@ describe('pre-release checklists', () => {
     const updated = await waitFor('the checklist to show the ticks', () => {
       const m: StoredMessage | undefined = checklist('72 Hours Before Release');
       return m && visibleText(m).includes('<@U0QA>') && visibleText(m).includes('<@U0ENG>') ? m : undefined;
-    });
+    }, 60_000);
     expect(visibleText(updated)).toMatch(/All PRs merged and reviewed: <@U0ENG> at \d\d:\d\d UTC/);
     const ticks = await bot.database.db.select().from(checklistTicks).where(eq(checklistTicks.planId, planId));
     expect(ticks.filter((t) => t.checklist === 'before72h' && t.item === '0.0').map((t) => t.tickedBy)).toEqual(['U0ENG']);

@@ -69,8 +69,8 @@ describe('a process killed mid-release and started again carries on', () => {
     // ...the downtime leaves one gap, and the update posted after it says it is late.
     const gaps = seconds.filter((s, i) => i > 0 && s - seconds[i - 1]! > 2);
     expect(gaps.length).toBeLessThanOrEqual(1);
-    const late = world.slack.thread(RELEASES_CHANNEL, top.ts).filter((m) => m.text.includes('IN PROGRESS'))[whileDown]!;
-    if (gaps.length === 1) expect(visibleText(late)).toMatch(/late/i);
+    const afterGap = seconds.findIndex((s, i) => i > 0 && s - seconds[i - 1]! > 2);
+    if (afterGap > 0) expect(visibleText(world.slack.thread(RELEASES_CHANNEL, top.ts).filter((m) => m.text.includes('IN PROGRESS'))[afterGap]!)).toMatch(/late/i);
     const thread = world.slack.thread(RELEASES_CHANNEL, top.ts);
     expect(thread.at(-1)?.ts).toBe(complete.ts);
     expect(world.github.tags().filter((t) => t.name === 'v1.3.0')).toHaveLength(1);
