@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { property, propertyWith, runOptions, runSequence } from './property.js';
+import { property, runOptions, runSequence, sequenceAt } from './property.js';
 import { REGRESSIONS } from './regressions.js';
 import { knownBugs } from './world-model.js';
 
@@ -24,8 +24,7 @@ const SHRINK = process.env.MODEL_SHRINK === '1';
 const BUDGET_MS = Number(process.env.MODEL_BUDGET_MS ?? Math.max(150_000, RUNS * 45_000));
 /** MODEL_LOG=1 prints what each sequence did, passing or not. */
 runOptions.log = process.env.MODEL_LOG === '1';
-
-// The bug they were tagged with is fixed: a violation tagged as known fails the run too (MODEL_KNOWN_BUGS=0 tolerates them).
+/** A violation tagged as a known bug fails the run too; MODEL_KNOWN_BUGS=0 tolerates them (see KNOWN_BUGS). */
 knownBugs.enforce = process.env.MODEL_KNOWN_BUGS !== '0';
 
 describe('a release never wedges (model-based)', () => {
@@ -55,7 +54,7 @@ describe('a release never wedges (model-based)', () => {
         try {
           if (regression.seed) {
             const { seed, path, replayPath } = regression.seed;
-            await fc.assert(propertyWith(replayPath), { seed, path, numRuns: 1, endOnFailure: true, timeout: 180_000 });
+            await runSequence(...sequenceAt(seed, path, replayPath));
           }
           if (regression.sequence) {
             const [first, ...rest] = regression.sequence.commands();

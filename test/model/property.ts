@@ -88,3 +88,13 @@ export function propertyWith(replayPath?: string): fc.IAsyncProperty<[WorldSetti
 
 export const property = propertyWith();
 
+/**
+ * The sequence fast-check generates at `path` from `seed` (a shrunk path needs the `replayPath` it printed),
+ * without running it: replaying through `fc.assert` would go on to the neighbours of a path that passes.
+ */
+export function sequenceAt(seed: number, path: string, replayPath?: string): [WorldSettings, fc.AsyncCommand<Model, Real>, Iterable<fc.AsyncCommand<Model, Real>>] {
+  const found = fc.check(fc.property(worldSettings, start, sequencesWith(replayPath), (_settings: WorldSettings, _first: fc.AsyncCommand<Model, Real>, _commands: Iterable<fc.AsyncCommand<Model, Real>>) => false), { seed, path, numRuns: 1, endOnFailure: true });
+  if (!found.counterexample) throw new Error(`nothing generated at seed ${seed} path ${path}`);
+  return found.counterexample;
+}
+

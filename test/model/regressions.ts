@@ -51,7 +51,7 @@ export const REGRESSIONS: Regression[] = [
     // Before e178e68 the release ended rejected and said production still ran the previous version while GitHub
     // deployed it (invariant 8). Shrunk by fast-check (22 times) from the random run's 14th sequence:
     // [gated, listing 0 ms] StartRelease(patch, once), RejectProductionInSlack(within 1118 ms),
-    // ApproveInGitHubUI(deploy run #1 within 5782 ms), Wait(1613 ms). Since e178e68 it wedges instead.
+    // ApproveInGitHubUI(deploy run #1 within 5782 ms), Wait(1613 ms). From e178e68 to ade58bf it wedged instead.
     name: 'production rejected in Slack and approved in GitHub’s UI before tminus told GitHub: the release follows GitHub',
     seed: { seed: -1961709826, path: '13:0:3:4:4:4:4:5:3:3:5:3:3:7:4:6:10:5:5:3:7:5:3', replayPath: '/H:D' },
     sequence: {
@@ -60,9 +60,9 @@ export const REGRESSIONS: Regression[] = [
     },
   },
   {
-    // Found replaying the case above on e178e68: [gated, listing 1757 ms] StartRelease(patch, once),
+    // Found replaying the case above on e178e68, fixed in ade58bf: [gated, listing 1757 ms] StartRelease(patch, once),
     // RejectProductionInSlack(within 6241 ms), ApproveInGitHubUI(deploy run #0 within 3454 ms): the release
-    // stays awaiting production approval, its gate closed, while GitHub deploys.
+    // stayed awaiting production approval, its gate closed, while GitHub deployed.
     name: 'a production rejection in Slack that comes too late for GitHub does not leave the release waiting for ever',
     seed: { seed: 6, path: '18739' },
   },
@@ -76,9 +76,8 @@ export const REGRESSIONS: Regression[] = [
     },
   },
   {
-    // Met by the random run (reported as known): rejected in Slack, then rejected in GitHub's UI before tminus
-    // told GitHub. GitHub answers "not pending", tminus says "the deploy goes on" (it does not: GitHub rejected
-    // it) and the release waits at a closed gate for ever.
+    // Met by the random run on e178e68: rejected in Slack, then in GitHub's UI before tminus told GitHub. GitHub
+    // answered "not pending" and the release waited at a closed gate for ever (fixed in ade58bf).
     name: 'production rejected in Slack and in GitHub’s UI at once: the release ends rejected',
     sequence: {
       settings: GATED,
