@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
-import { Queue, type Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue, type IQueueBackend, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Policy } from './domain/policy.js';
 import { registerApprovalActions } from './handlers/approval-actions.js';
@@ -9,6 +8,8 @@ import { registerReleaseCommand } from './handlers/release-command.js';
 import { registerRollbackActions } from './handlers/rollback-actions.js';
 import { registerChecklistActions } from './handlers/checklist-actions.js';
 import { registerAbortActions } from './handlers/abort-actions.js';
+import { githubWebhookRoute } from './handlers/github-webhook.js';
+import { GitHubDeliveries } from './integrations/database/github-deliveries.js';
 import { PlanScheduleStore } from './integrations/database/plan-schedule-store.js';
 import { startPlanScheduler, type PlanScheduler } from './jobs/scheduler.js';
 import type { Observability } from './integrations/datadog.js';
@@ -18,10 +19,13 @@ import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
 import { ProductionHistory } from './integrations/database/production-history.js';
 import { ReleasePlanStore } from './integrations/database/release-plan-store.js';
+import { openQueueBackend, type QueueBackend, type QueueBackendKind } from './integrations/queue-backend/queue-backend.js';
 import type { ReleaseRepository } from './integrations/github.js';
 import type { JobContext } from './jobs/context.js';
-import { RELEASE_QUEUE, ReleaseJobs } from './jobs/queue.js';
+import { RELEASE_QUEUE, ReleaseJobs, type ReleaseQueue } from './jobs/queue.js';
 import { startReleaseWorker } from './jobs/worker.js';
+import { Metrics, observedFetch } from './integrations/metrics.js';
+import { RELEASE_STATES } from './domain/release.js';
 import { Posts } from './services/posts.js';
 
 export interface SlackSettings {
@@ -41,8 +45,13 @@ export interface TminusOptions {
   /** Datadog: post-release verification and deploy markers. Without it, verification is off. */
   observability?: Observability;
   deployWorkflow?: string;
+  /** Set: POST /github/webhook takes GitHub's deliveries signed with it, and polling slows while they arrive. */
+  githubWebhookSecret?: string;
   database: DatabaseHandle;
-  redisUrl: string;
+  /** Set: the job queues run on Redis. Unset: on the database (BullMQ's PostgreSQL backend; PGlite included). */
+  redisUrl?: string;
+  /** The database's URL when it is Postgres: the queues' own `pg` pools connect to it when there is no Redis. */
+  databaseUrl?: string;
   queuePrefix: string;
   policy: Policy;
   log: Logger;
@@ -55,15 +64,21 @@ export interface TminusOptions {
   extraRoutes?: CustomRoute[];
   /** The planned releases' scheduler: a cron expression (default every minute; tests use seconds). */
   planScheduleCron?: string;
+  /** Set: GET /metrics answers only `Authorization: Bearer <it>`. Unset: /metrics is open (keep it off the internet). */
+  metricsToken?: string;
 }
 
 export interface Tminus {
   /** The port the HTTP receiver (or, in Socket Mode, the health route) listens on. */
   port: number;
+  /** Where the job queues run. */
+  queueBackend: QueueBackendKind;
   jobs: ReleaseJobs;
   store: ReleaseStore;
   /** Release plans (`/release plan`), for planRelease. */
   releasePlans: ReleasePlanStore;
+  /** This instance's Prometheus metrics (served at /metrics). */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -71,17 +86,34 @@ export interface Tminus {
 export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const { log, policy } = options;
   const clock = options.clock ?? (() => new Date());
-  // The queue's connection fails fast while Redis is away (a Slack request must not hang on it); the
-  // worker's connection waits for Redis to come back, as BullMQ requires.
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const queue = new Queue(RELEASE_QUEUE, { connection: redis, prefix: options.queuePrefix });
-  await queue.waitUntilReady();
+  const backend = await openQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.databaseUrl, database: options.database, prefix: options.queuePrefix, log });
+  const queue: ReleaseQueue = new Queue(RELEASE_QUEUE, { connection: backend.connection, prefix: options.queuePrefix }, backend.factory);
+  try {
+    await queue.waitUntilReady();
+  } catch (error) {
+    await queue.close().catch(() => undefined);
+    await backend.close();
+    throw error;
+  }
   const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
   const store = new ReleaseStore(options.database.db);
   const production = new ProductionHistory(options.database.db);
   const releasePlans = new ReleasePlanStore(options.database.db);
-  const health = healthCheck(options.database, redis, log);
+  const health = healthCheck(options.database, backend, queue, log);
+  const webhooks = options.githubWebhookSecret ? new GitHubDeliveries(options.database.db) : undefined;
+  const metrics = new Metrics({
+    sources: {
+      releasesByState: async () => ({ ...Object.fromEntries(RELEASE_STATES.map((state) => [state, 0])), ...(await store.countByState()) }),
+      queue: async () => {
+        const [counts, [oldest]] = await Promise.all([queue.getJobCounts('waiting', 'delayed', 'active'), queue.getJobs(['waiting'], 0, 0, true)]);
+        // A delayed job waits from when it became due.
+        return { waiting: counts.waiting ?? 0, delayed: counts.delayed ?? 0, active: counts.active ?? 0, oldestWaitingSince: oldest ? oldest.timestamp + (oldest.delay ?? 0) : undefined };
+      },
+    },
+    log,
+  });
+  options.github.observeCalls?.(metrics.call);
+  options.observability?.observeCalls?.(metrics.call);
 
   const app = new App({
     signingSecret: options.slack.signingSecret,
@@ -94,6 +126,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
       retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
       timeout: 10_000,
       rejectRateLimitedCalls: true,
+      fetch: observedFetch(metrics.call),
     },
     customRoutes: [
       {
@@ -106,6 +139,10 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
           });
         },
       },
+      ...(webhooks && options.githubWebhookSecret
+        ? [githubWebhookRoute({ secret: options.githubWebhookSecret, repository: options.github.fullName, deliveries: webhooks, jobs, clock, log, metrics })]
+        : []),
+      metrics.route(options.metricsToken, log),
       ...(options.extraRoutes ?? []),
     ],
   });
@@ -130,6 +167,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     clock,
     log,
     plans,
+    ...(webhooks ? { webhooks } : {}),
   };
   registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
   registerApprovalActions(app, { store, gates, roles, jobs, policy, clock, log });
@@ -149,31 +187,33 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     }
   });
 
-  let worker: Worker | undefined;
+  let worker: Worker<unknown, void, string, IQueueBackend> | undefined;
   if (options.worker !== false) {
-    worker = startReleaseWorker(ctx, { connection: redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }), prefix: options.queuePrefix });
+    worker = startReleaseWorker(ctx, { connection: backend.workerConnection(), backendFactory: backend.factory, prefix: options.queuePrefix, metrics });
     await worker.waitUntilReady();
     await jobs.schedule('sync-released-versions');
     await jobs.schedule('reconcile');
   }
-  // Planned releases: every replica runs the cron task; Redis elects one per slot, Postgres keys each run once.
+  // Planned releases: every replica runs the cron task; Redis (or the database) elects one per slot, Postgres keys each run once.
   const planScheduler: PlanScheduler = startPlanScheduler(
     { plans, jobs, policy, clock, log },
-    { expression: options.planScheduleCron, redis, prefix: options.queuePrefix },
+    { expression: options.planScheduleCron, runCoordinator: backend.runCoordinator, prefix: options.queuePrefix },
   );
   void planScheduler.runOnce();
 
   const server = (await app.start(options.host ? { port: options.port, host: options.host } : options.port)) as Server | undefined;
   const address = server?.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  log.info({ port, socketMode: Boolean(options.slack.appToken), database: options.database.kind }, 'tminus is running');
+  log.info({ port, socketMode: Boolean(options.slack.appToken), database: options.database.kind, queue: backend.kind }, 'tminus is running');
 
   let stopping: Promise<void> | undefined;
   return {
     port,
+    queueBackend: backend.kind,
     jobs,
     store,
     releasePlans,
+    metrics,
     stop: () =>
       (stopping ??= (async () => {
         await planScheduler.stop();
@@ -183,7 +223,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
         // Waits for the jobs that are running to finish: nothing is left half done.
         await worker?.close();
         await queue.close();
-        redis.disconnect();
+        await backend.close();
       })()),
   };
 }
@@ -194,10 +234,10 @@ type DependencyHealth = 'ok' | 'down';
  * `/healthz` answers anyone, so it says only ok or down per dependency; why one is down goes to the log,
  * once each time a dependency goes down or comes back (not at every probe).
  */
-function healthCheck(database: DatabaseHandle, redis: Redis, log: Logger): () => Promise<{ ok: boolean; postgres: DependencyHealth; redis: DependencyHealth }> {
-  const last: Record<'postgres' | 'redis', DependencyHealth> = { postgres: 'ok', redis: 'ok' };
+function healthCheck(database: DatabaseHandle, backend: QueueBackend, queue: ReleaseQueue, log: Logger): () => Promise<{ ok: boolean; postgres: DependencyHealth } & Partial<Record<'redis' | 'queue', DependencyHealth>>> {
+  const last: Record<'postgres' | 'redis' | 'queue', DependencyHealth> = { postgres: 'ok', redis: 'ok', queue: 'ok' };
   const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref())]);
-  const judge = (dependency: 'postgres' | 'redis', result: PromiseSettledResult<unknown>): DependencyHealth => {
+  const judge = (dependency: 'postgres' | 'redis' | 'queue', result: PromiseSettledResult<unknown>): DependencyHealth => {
     const now = result.status === 'fulfilled' ? 'ok' : 'down';
     if (now !== last[dependency]) {
       last[dependency] = now;
@@ -207,8 +247,9 @@ function healthCheck(database: DatabaseHandle, redis: Redis, log: Logger): () =>
     return now;
   };
   return async () => {
-    const [pg, rd] = await Promise.allSettled([within(database.ping()), within(redis.ping())]);
-    const report = { postgres: judge('postgres', pg), redis: judge('redis', rd) };
-    return { ok: report.postgres === 'ok' && report.redis === 'ok', ...report };
+    const [pg, q] = await Promise.allSettled([within(database.ping()), within(backend.ping(queue))]);
+    // Redis is reported as before; a queue on the database under `queue`.
+    const report = { postgres: judge('postgres', pg), [backend.healthName]: judge(backend.healthName, q) };
+    return { ok: report.postgres === 'ok' && report[backend.healthName] === 'ok', ...report };
   };
 }

@@ -26,13 +26,18 @@ export const environmentSchema = z
     GITHUB_API_URL: z.url().default('https://api.github.com'),
     GITHUB_REPOSITORY: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be owner/repo'),
     DEPLOY_WORKFLOW: z.string().min(1).optional(),
+    // Set: POST /github/webhook takes GitHub's deliveries signed with it. Unset: tminus only polls GitHub.
+    GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
+    // Set: GET /metrics wants `Authorization: Bearer <it>`. Unset: /metrics is open (keep it off the internet).
+    METRICS_TOKEN: z.string().min(1).optional(),
     DD_API_KEY: z.string().min(1).optional(),
     DD_APP_KEY: z.string().min(1).optional(),
     DD_SITE: z.string().min(1).default('datadoghq.com'),
     DATADOG_API_URL: optionalUrl,
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     DATA_DIR: z.string().min(1).default('./.data'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    // Unset: the job queues run on the database (BullMQ's PostgreSQL backend), so Redis is optional.
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
     QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tminus'),
     RELEASE_POLICY: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -41,6 +46,8 @@ export const environmentSchema = z
   })
   .transform((env) => ({
     ...(env.PLAN_SCHEDULE_CRON ? { planScheduleCron: env.PLAN_SCHEDULE_CRON } : {}),
+    githubWebhookSecret: env.GITHUB_WEBHOOK_SECRET,
+    metricsToken: env.METRICS_TOKEN,
     port: env.PORT,
     host: env.HOST,
     slack: {
@@ -82,7 +89,8 @@ export const sandboxSchema = z
     SANDBOX_ALLOW_EXTERNAL: z.literal('1', { error: 'must be 1 (or unset)' }).optional(),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     DATA_DIR: z.string().min(1).default('./.data/sandbox'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+    // Unset: the job queues run on the database (BullMQ's PostgreSQL backend), so Redis is optional.
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
     QUEUE_PREFIX: z.string().regex(/^[\w-]+$/).default('tminus-sandbox'),
     RELEASE_POLICY: z.string().min(1).optional(),
     SANDBOX_SPEED: z.coerce.number().min(1).max(3600).default(60),
@@ -117,6 +125,8 @@ const NEVER_EMPTY = [
   'GITHUB_API_URL',
   'GITHUB_REPOSITORY',
   'DEPLOY_WORKFLOW',
+  'GITHUB_WEBHOOK_SECRET',
+  'METRICS_TOKEN',
   'DD_API_KEY',
   'DD_APP_KEY',
   'DD_SITE',

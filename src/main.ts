@@ -42,8 +42,11 @@ async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): P
       ? { observability: createObservability({ apiKey: config.datadog.apiKey, appKey: config.datadog.appKey, site: config.datadog.site, apiUrl: config.datadog.apiUrl }) }
       : {}),
     deployWorkflow: config.github.deployWorkflow,
+    githubWebhookSecret: config.githubWebhookSecret,
+    metricsToken: config.metricsToken,
     database,
     redisUrl: config.redisUrl,
+    databaseUrl: config.databaseUrl,
     queuePrefix: config.queuePrefix,
     policy,
     log,

@@ -51,7 +51,8 @@ describe('loadConfig', () => {
       datadog: { apiKey: undefined, appKey: undefined, site: 'datadoghq.com', apiUrl: undefined },
       databaseUrl: undefined,
       dataDir: './.data',
-      redisUrl: 'redis://127.0.0.1:6379',
+      // Unset: the job queues run on the database.
+      redisUrl: undefined,
       queuePrefix: 'tminus',
       releasePolicyPath: undefined,
       logLevel: 'info',
@@ -170,7 +171,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       databaseUrl: undefined,
       dataDir: './.data/sandbox',
-      redisUrl: 'redis://127.0.0.1:6379',
+      redisUrl: undefined,
       queuePrefix: 'tminus-sandbox',
       releasePolicyPath: undefined,
       speed: 60,
@@ -200,7 +201,7 @@ describe('loadConfig', () => {
   it('ignores variables it does not know', () => {
     const config = loadConfig({ ...REQUIRED, HOME: '/root', PATH: '/usr/bin', NODE_ENV: 'production' });
     expect(Object.keys(config).sort()).toEqual(
-      ['dataDir', 'databaseUrl', 'datadog', 'github', 'host', 'logLevel', 'mode', 'port', 'queuePrefix', 'redisUrl', 'releasePolicyPath', 'slack'].sort(),
+      ['dataDir', 'databaseUrl', 'datadog', 'github', 'githubWebhookSecret', 'host', 'logLevel', 'metricsToken', 'mode', 'port', 'queuePrefix', 'redisUrl', 'releasePolicyPath', 'slack'].sort(),
     );
   });
 

@@ -13,16 +13,33 @@ export interface Classification extends MatrixRow {
   rollbackNow: boolean;
 }
 
-/** Classifies a breached check: an error rate far over its threshold is the matrix's critical "data loss". */
+/**
+ * Classifies a breached check by its own issue (`verification.checks.<check>.issue`). An error rate
+ * `criticalErrorRateFactor` times its threshold is the same issue at critical severity, with the action and
+ * deadline of the matrix's immediate rollback: it is a measured error rate, never called "data loss".
+ */
 export function classifyBreach(policy: Policy, result: CheckResult): Classification {
-  const critical =
-    result.key === 'errorRate' &&
-    result.value !== undefined &&
-    result.threshold !== undefined &&
-    result.value >= result.threshold * policy.verification.criticalErrorRateFactor;
-  const issue = critical ? 'Data loss' : (policy.verification.checks[result.key].issue ?? 'Performance issue');
+  const issue = policy.verification.checks[result.key].issue ?? 'Performance issue';
   const row = policy.decisionMatrix.find((r) => r.issue.toLowerCase() === issue.toLowerCase()) ?? policy.decisionMatrix.find((r) => r.severity === 'high')!;
-  return { ...row, rollbackNow: row.action.toLowerCase().startsWith('rollback immediately') };
+  const immediate = policy.decisionMatrix.find((r) => r.severity === 'critical' && isImmediateRollback(r.action));
+  if (errorRateFactor(policy, result) !== undefined && immediate) {
+    return { severity: 'critical', issue: row.issue, action: immediate.action, timeline: immediate.timeline, rollbackNow: true };
+  }
+  return { ...row, rollbackNow: isImmediateRollback(row.action) };
+}
+
+/** How many times its threshold a critical error rate is; undefined when it is not critical. */
+export function errorRateFactor(policy: Policy, result: CheckResult): number | undefined {
+  if (result.key !== 'errorRate' || result.value === undefined || !result.threshold) return undefined;
+  const factor = result.value / result.threshold;
+  return factor >= policy.verification.criticalErrorRateFactor ? factor : undefined;
+}
+
+const isImmediateRollback = (action: string) => action.toLowerCase().startsWith('rollback immediately');
+
+/** Whether the matrix's action is a rollback (immediately, or "Rollback or hotfix"): a Roll back now button fits it. */
+export function actionIsRollback(action: string): boolean {
+  return action.toLowerCase().startsWith('rollback');
 }
 
 /** `/release incident <severity> <issue>`: the matrix rows for that severity, best match first. */

@@ -4,7 +4,10 @@
  */
 export interface MilestoneRule {
   key: string;
+  /** What is done, in the past tense ("Deployed to production"): the progress view's line. */
   label: string;
+  /** The step while it runs, in the present tense ("Deploying to production"): a status update's current step. */
+  doing?: string;
   /** T+ offset in ms at which the guide expects the milestone. */
   at: number;
   /** Case-insensitive regular expression matched against the deploy workflow's job names. */
@@ -68,12 +71,24 @@ export function milestoneProgress(rules: readonly MilestoneRule[], jobs: readonl
   });
 }
 
-/** The step the release is on, in the guide's words, for status updates. */
-export function currentStep(progress: readonly MilestoneProgress[]): string | undefined {
+/** The current step while the post-deploy checks run (T+60 to T+90, the release `verifying`). */
+export const POST_DEPLOY_CHECKS_STEP = 'Running post-deploy checks';
+
+/**
+ * The step the release is on, in the present tense as the guide writes it ("Current step: Deploying to
+ * production"): the running milestone's `doing` wording (its label when the policy gives none), or the next
+ * one it waits for. A release `verifying` is running the post-deploy checks, whatever its milestones say.
+ */
+export function currentStep(
+  progress: readonly MilestoneProgress[],
+  options: { rules?: readonly Pick<MilestoneRule, 'key' | 'label' | 'doing'>[]; state?: string } = {},
+): string | undefined {
+  if (options.state === 'verifying') return POST_DEPLOY_CHECKS_STEP;
+  const doing = (m: MilestoneProgress): string => options.rules?.find((r) => r.key === m.key)?.doing ?? m.label;
   const running = progress.find((m) => m.state === 'running');
-  if (running) return running.label;
+  if (running) return doing(running);
   const next = progress.find((m) => m.state === 'pending');
-  return next ? `Waiting for: ${next.label}` : undefined;
+  return next ? `Waiting to start: ${doing(next)}` : undefined;
 }
 
 /** The first failed milestone, if any. */

@@ -27,6 +27,7 @@ const VERBS: Record<PermissionAction, (subject: string | undefined) => string> =
   changePlan: (s) => `change the plan of ${s ?? 'this release'}`,
   hotfix: (s) => `raise ${s ? `hotfix ${s}` : 'a hotfix'}`,
   abort: (s) => `abort ${s ?? 'this release'}`,
+  confirm: (s) => `confirm the post-deploy checks of ${s ?? 'this release'}`,
   coordinatedRollback: (s) => `ask for a coordinated rollback of ${s ?? 'this release'}`,
   rollback: (s) => `roll back ${s ?? 'this release'}`,
   overrideCadence: (s) => `override the cadence${s ? ` for ${s}` : ''}`,

@@ -13,18 +13,26 @@ export const POLICY_DEFAULTS = {
     // "Tag push automatically triggers deploy-production.yml"
     workflow: 'deploy-production.yml',
     pollInterval: '15s',
+    // While GitHub's webhooks arrive they move the release at once; polling is only the safety net then.
+    pollIntervalWithWebhooks: '2m',
     runAppearTimeout: '10m',
     rerunWindow: '2h',
     rerunPollInterval: '1m',
-    // "⏱️ ETA: 2 hours" in the release-started post.
-    eta: '2h',
     milestones: [
-      { key: 'images', label: 'Docker images built', at: '30m', jobPattern: 'build|image|docker' },
-      { key: 'staging', label: 'Deployed to staging', at: '45m', jobPattern: 'staging' },
-      { key: 'production', label: 'Deployed to production', at: '60m', jobPattern: 'production|prod' },
-      { key: 'verification', label: 'Post-release verification', at: '90m', jobPattern: 'verif|smoke|post-deploy' },
+      { key: 'images', label: 'Docker images built', doing: 'Building Docker images', at: '30m', jobPattern: 'build|image|docker' },
+      { key: 'staging', label: 'Deployed to staging', doing: 'Deploying to staging', at: '45m', jobPattern: 'staging' },
+      { key: 'production', label: 'Deployed to production', doing: 'Deploying to production', at: '60m', jobPattern: 'production|prod' },
+      { key: 'verification', label: 'Post-release verification', doing: 'Running post-release verification', at: '90m', jobPattern: 'verif|smoke|post-deploy' },
     ],
     completeAt: '90m',
+    // T+60 "Post-Deployment Verification": error rate < 0.1 %, p99 < 400 ms, cache hit rate > 90 %.
+    postDeployChecks: {
+      checks: ['errorRate', 'latencyP99', 'cacheHitRate'],
+      window: '5m',
+      retryEvery: '1m',
+      // T+60 to T+90: the release is complete by T+90 or it is not.
+      deadline: '30m',
+    },
   },
   releaseTypes: {
     patch: {
@@ -35,8 +43,7 @@ export const POLICY_DEFAULTS = {
       deployWithin: '24h',
       rollback: 'Always prepared (5-minute recovery)',
       recoveryTime: '5m',
-      // "Day 2: Monitor metrics (24 hours)", "Day 3: Mark release as stable"
-      monitorFor: '24h',
+      // "Day 3: Mark release as stable"; the guide's post-release verification goes on to the end of the first week.
       stableAfter: '72h',
       cadence: { kind: 'asNeeded', maxPerWeek: 2 },
     },
@@ -49,8 +56,6 @@ export const POLICY_DEFAULTS = {
       rollback: 'Tested, automated',
       // The guide's recovery time SLA (< 15 minutes) where the type names no time of its own.
       recoveryTime: '15m',
-      // Post-Release Verification: "First 24 Hours".
-      monitorFor: '24h',
       stableAfter: '24h',
       cadence: { kind: 'biweekly', weekday: 'thursday', time: '14:00' },
     },
@@ -62,7 +67,6 @@ export const POLICY_DEFAULTS = {
       rollback: 'Extensive testing, careful monitoring',
       recoveryTime: '15m',
       // "Post-Release: Monitor 24/7 for 48 hours"
-      monitorFor: '48h',
       stableAfter: '48h',
       cadence: { kind: 'quarterly', months: [1, 4, 7, 10], weekday: 'friday', time: '06:00' },
     },
@@ -71,11 +75,10 @@ export const POLICY_DEFAULTS = {
       approvalRule: 'any',
       testing: 'Minimal (focused on issue)',
       deployment: 'Immediately',
-      deployWithin: '0s',
+      // No deployWithin: "Immediately" is the hotfix lane itself (deployed on the VP Eng's approval).
       rollback: 'Immediately ready',
       // An emergency rollback's time limit: "Execute within 5 minutes of detection".
       recoveryTime: '5m',
-      monitorFor: '24h',
       // A hotfix ships as a patch (v1.2.3 → v1.2.4) and is marked stable like one.
       stableAfter: '72h',
       cadence: { kind: 'onDemand' },
@@ -92,6 +95,8 @@ export const POLICY_DEFAULTS = {
     approvers: 2,
     roles: ['engineeringLead', 'engineeringLeadership', 'vpEng', 'cto', 'devopsLead', 'qaLead', 'releaseEngineer'],
     environment: 'production',
+    // A hotfix deploys "Immediately" on the VP Eng's approval: no two-person production gate.
+    appliesTo: ['patch', 'minor', 'major'],
   },
   // How long Slack user-group members are cached when roles are resolved.
   roleCacheTtl: '1m',
@@ -132,8 +137,16 @@ export const POLICY_DEFAULTS = {
         label: 'Database connection pool health', direction: 'below', threshold: 80, unit: '%', every: '15m', issue: 'Performance issue',
         query: 'max:postgresql.percent_usage_connections{service:{service},env:{env}} * 100',
       },
-      queueDepth: { label: 'Queue depth', every: '15m', issue: 'Performance issue' },
-      logErrors: { label: 'Log analysis for warnings/errors', every: '15m', issue: 'Feature broken' },
+      // "Queue depth (should be normal)": against the same window before the deploy, per queue (RabbitMQ integration).
+      queueDepth: {
+        label: 'Queue depth', unit: 'messages', every: '15m', issue: 'Performance issue', baselineFactor: 2, baselineMinimum: 100,
+        query: 'max:rabbitmq.queue.messages{service:{service},env:{env}} by {rabbitmq_queue}',
+      },
+      // "Log analysis for warnings/errors": the Logs aggregate API's count, against the same window before the deploy.
+      logErrors: {
+        label: 'Log analysis for warnings/errors', unit: 'logs', every: '15m', issue: 'Feature broken', baselineFactor: 2, baselineMinimum: 10,
+        source: 'logs', query: 'service:{service} env:{env} status:(error OR warn)',
+      },
     },
     // A check runs at the slower of its own `every` and its phase's.
     schedule: [
@@ -149,7 +162,6 @@ export const POLICY_DEFAULTS = {
   },
   rollback: {
     timeLimit: '5m',
-    recoverySla: '15m',
     workflow: 'rollback.yml',
     // The guide's Immediate Rollback, step 1, with the versions filled in; `null` in a policy file removes it.
     command: 'docker-compose down && docker-compose -f docker-compose.{previous}.yml up -d',
@@ -272,6 +284,8 @@ export const POLICY_DEFAULTS = {
     changePlan: ['requester', 'approvers', 'releaseEngineer'],
     hotfix: ['onCall', 'engineeringLead', 'engineeringLeadership', 'vpEng', 'cto', 'releaseEngineer'],
     abort: ['requester', 'approvers', 'onCall', 'releaseEngineer'],
+    // `/release confirm`: the post-deploy checks read by a person when tminus cannot read them.
+    confirm: ['productionApprovers', 'onCall'],
     coordinatedRollback: ['onCall', 'approvers', 'productionApprovers'],
     rollback: ['onCall', 'approvers', 'productionApprovers'],
     overrideCadence: ['approvers'],
@@ -281,7 +295,9 @@ export const POLICY_DEFAULTS = {
   communication: {
     // "Pre-Release Announcement (3 days before)"
     announceBefore: '72h',
-    expectedDowntime: 'none expected (blue-green deployment)',
+    // "Blue-Green Deployment (For Major Releases)": the guide promises no downtime for the other types.
+    expectedDowntime: { major: 'none expected (blue-green deployment)' },
+    howThisAffectsYou: {},
   },
   planning: {
     migrationPaths: ['drizzle/', 'migrations/', 'db/migrate/', 'alembic/versions/'],

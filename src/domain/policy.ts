@@ -15,6 +15,8 @@ export const ROLE_NAMES = [
   'onCall',
 ] as const;
 export const MILESTONE_KEYS = ['images', 'staging', 'production', 'verification'] as const;
+/** The post-release verification checks `verification.checks` defines. */
+export const CHECK_KEYS = ['errorRate', 'latencyP99', 'cpu', 'memory', 'cacheHitRate', 'connectionPool', 'queueDepth', 'logErrors'] as const;
 export const HOTFIX_STEP_KEYS = ['emergencyCall', 'hotfixTested', 'hotfixApproved'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 /** What the policy's `permissions` govern: who may start each kind of work, or tick each checklist. */
@@ -24,6 +26,7 @@ export const PERMISSION_ACTIONS = [
   'changePlan',
   'hotfix',
   'abort',
+  'confirm',
   'coordinatedRollback',
   'rollback',
   'overrideCadence',
@@ -82,18 +85,32 @@ const jobPattern = text.superRefine((source, ctx) => {
   }
 });
 
-const milestone = strict({ key: z.enum(MILESTONE_KEYS), label: text, at: durationSchema, jobPattern });
+// `label` is what is done (past tense, the progress view); `doing` is the step while it runs ("Current step").
+const milestone = strict({ key: z.enum(MILESTONE_KEYS), label: text, doing: text.optional(), at: durationSchema, jobPattern });
 
 const deploy = strict({
   workflow: text,
+  // The workflow a backport patch's tag push runs (a patch on an older minor line); unset: backports are refused.
+  backportWorkflow: text.optional(),
   pollInterval: durationSchema,
+  pollIntervalWithWebhooks: durationSchema,
   runAppearTimeout: durationSchema,
   // After a failed deploy, how long tminus keeps looking for a re-run of the run on GitHub, and how often.
   rerunWindow: durationSchema,
   rerunPollInterval: durationSchema,
-  eta: durationSchema,
   milestones: z.array(milestone).min(1).superRefine(uniqueBy('key')).superRefine(inOrder('at')),
   completeAt: durationSchema,
+  // T+60 "Post-Deployment Verification": the checks read once production runs the new version; the
+  // release is complete only when they pass.
+  postDeployChecks: strict({
+    checks: z.array(z.enum(CHECK_KEYS)).refine((keys) => new Set(keys).size === keys.length, { error: 'names a check twice' }),
+    // How far back each reading looks (never before the deploy finished).
+    window: durationSchema,
+    // A reading that breached or could not be made is taken again this much later…
+    retryEvery: durationSchema,
+    // …until this long after the deploy finished: then a breach fails the release.
+    deadline: durationSchema,
+  }),
 }).superRefine((value, ctx) => {
   const last = value.milestones.at(-1);
   if (last && value.completeAt < last.at) {
@@ -140,7 +157,6 @@ const releaseTypeShape = {
   deployWithin: durationSchema.optional(),
   rollback: text,
   recoveryTime: durationSchema,
-  monitorFor: durationSchema,
   stableAfter: durationSchema,
   cadence,
 };
@@ -163,16 +179,29 @@ const check = strict({
   label: text,
   direction: z.enum(['below', 'above']).optional(),
   threshold: z.number().optional(),
-  unit: z.enum(['%', 'ms', '']).optional(),
+  unit: z.enum(['%', 'ms', 'messages', 'logs', '']).optional(),
   every: durationSchema,
-  // A Datadog metric query; {service}, {env} and {version} are filled in from the release. None: not checked.
+  // A Datadog query ({service}, {env} and {version} filled in): a metric query, or a log search for `source: logs`.
+  // None: tminus does not read it; the verification message lists it for a person to check.
   query: text.optional(),
+  // Where the query runs: `metrics` (its series' mean over the window) or `logs` (the count of matching lines).
+  source: z.enum(['metrics', 'logs']).optional(),
+  // "Should be normal": at most this many times its value over as long a window just before the deploy.
+  baselineFactor: z.number().min(1).optional(),
+  // The baseline rule's limit is never below this (a quiet baseline of 0 makes no single line a breach).
+  baselineMinimum: z.number().min(0).optional(),
   // The decision matrix's issue a breach of this check is (e.g. "Feature broken", "Performance issue").
   issue: text.optional(),
 }).superRefine((value, ctx) => {
   if ((value.direction === undefined) !== (value.threshold === undefined)) {
     const missing = value.direction === undefined ? 'direction' : 'threshold';
     ctx.addIssue({ code: 'custom', path: [missing], message: 'direction and threshold go together: set both or neither' });
+  }
+  if (value.baselineFactor !== undefined && value.threshold !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['baselineFactor'], message: 'a check is judged by a threshold or against its baseline, not both: remove one' });
+  }
+  if (value.baselineMinimum !== undefined && value.baselineFactor === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['baselineMinimum'], message: 'baselineMinimum needs baselineFactor' });
   }
 });
 
@@ -206,6 +235,8 @@ export const policySchema = strict({
     roles: z.array(role).min(1),
     // The GitHub environment whose required-reviewer gate tminus answers once the Slack gate is met.
     environment: text,
+    // Release types that wait at the production gate; for the others tminus answers GitHub's review itself.
+    appliesTo: z.array(z.enum(RELEASE_TYPES)),
   }),
   roleCacheTtl: durationSchema,
   roles: strict(Object.fromEntries(ROLE_NAMES.map((name) => [name, people])) as Record<RoleName, typeof people>),
@@ -238,7 +269,6 @@ export const policySchema = strict({
   }),
   rollback: strict({
     timeLimit: durationSchema,
-    recoverySla: durationSchema,
     workflow: text,
     // A manual rollback shown when a release fails; `{version}` and `{previous}` stand for tags.
     command: text.optional(),
@@ -261,7 +291,12 @@ export const policySchema = strict({
     announceBefore: durationSchema,
     // A customer-facing channel id that also gets the pre-release announcement.
     customerChannel: z.string().regex(/^[CG][A-Z0-9]+$/).optional(),
-    expectedDowntime: text,
+    // Per release type: the guide deploys majors blue-green; a type without a value says nothing about downtime.
+    expectedDowntime: strict(Object.fromEntries(RELEASE_TYPES.map((type) => [type, text.optional()])) as Record<(typeof RELEASE_TYPES)[number], z.ZodOptional<typeof text>>),
+    // "How this affects you" lines of the customer announcement, per release type (breaking changes are added).
+    howThisAffectsYou: strict(Object.fromEntries(RELEASE_TYPES.map((type) => [type, z.array(text).optional()])) as Record<(typeof RELEASE_TYPES)[number], z.ZodOptional<z.ZodArray<typeof text>>>),
+    // The sign-off under "Thank you," in customer messages ("The SwipeSavvy Team").
+    signOff: text.optional(),
   }),
   planning: strict({
     // Files whose change makes a pull request a database migration.

@@ -9,6 +9,8 @@ export interface ReleaseRecord {
   startedAt: Date;
   /** When the deploy ended (completed or failed). */
   finishedAt: Date | null;
+  /** A backport patch on an older minor line: deployed by its own workflow, never production's main line. */
+  backport?: boolean;
 }
 
 /** A version tag read from the repository (or recorded by tminus), and when tminus first saw it. */
@@ -27,13 +29,16 @@ const TOUCHED_PRODUCTION: readonly ReleaseState[] = [...LIVE_STATES, 'rolling_ba
 
 /**
  * The version production runs. Tags are not production: tminus's own record decides, which is its release
- * that completed last and was not rolled back. Without one, the highest tag that is not a pre-release
+ * that completed last and was not rolled back. A backport patch (v1.2.5 shipped while v1.3.0 runs) never
+ * counts: it runs where the older line is deployed. A release candidate that completed does count: it is
+ * what production runs (and what a rollback returns to), and the final version is typed against it by its
+ * shape (v1.4.0 after v1.4.0-rc.1 is a minor, see inferReleaseType). Without one, the highest tag that is not a pre-release
  * stands in, leaving out every version tminus knows did not stay in production and every tag seen after
  * tminus first deployed (tags only fill in the history that predates tminus).
  */
 export function productionVersion(records: ProductionRecords): Version | undefined {
   const live = records.releases
-    .filter((r) => LIVE_STATES.includes(r.state))
+    .filter((r) => LIVE_STATES.includes(r.state) && !r.backport)
     .flatMap((r) => {
       const parsed = parseVersion(r.version);
       return parsed.ok ? [{ version: parsed.version, at: (r.finishedAt ?? r.startedAt).getTime() }] : [];

@@ -11,6 +11,7 @@ export const RELEASE_STATES = [
   'tagged',
   'deploying',
   'awaiting_production_approval',
+  'verifying',
   'completed',
   'stable',
   'rolling_back',
@@ -37,6 +38,9 @@ export const RELEASE_EVENTS = [
   'deploy_succeeded',
   'deploy_failed',
   'deploy_rerun',
+  'post_deploy_checks_passed',
+  'post_deploy_checks_confirmed',
+  'post_deploy_checks_failed',
   'watch_passed',
   'start_rollback',
   'rollback_succeeded',
@@ -51,7 +55,7 @@ const TRANSITIONS: Record<ReleaseEvent, { from: readonly ReleaseState[]; to: Rel
   approve: { from: ['awaiting_approval'], to: 'started' },
   reject: { from: ['awaiting_approval', 'awaiting_production_approval'], to: 'rejected' },
   // A way out by hand from every state that is not over yet.
-  abort: { from: ['awaiting_approval', 'started', ...DEPLOY_STATES, 'rolling_back'], to: 'aborted' },
+  abort: { from: ['awaiting_approval', 'started', ...DEPLOY_STATES, 'verifying', 'rolling_back'], to: 'aborted' },
   tag_created: { from: ['started'], to: 'tagged' },
   start_failed: { from: ['awaiting_approval', 'started'], to: 'failed' },
   deploy_run_found: { from: ['tagged'], to: 'deploying' },
@@ -64,24 +68,32 @@ const TRANSITIONS: Record<ReleaseEvent, { from: readonly ReleaseState[]; to: Rel
   production_approved_on_github: { from: ['awaiting_production_approval'], to: 'deploying' },
   production_rejected_on_github: { from: ['deploying', 'awaiting_production_approval'], to: 'rejected' },
   // From the production gate too: the run may have been approved elsewhere and finished between two looks.
-  deploy_succeeded: { from: ['deploying', 'awaiting_production_approval'], to: 'completed' },
+  // Production runs the new version; the guide's post-deploy checks (T+60) decide whether it is complete.
+  deploy_succeeded: { from: ['deploying', 'awaiting_production_approval'], to: 'verifying' },
+  post_deploy_checks_passed: { from: ['verifying'], to: 'completed' },
+  // A person read what tminus could not (Datadog unreachable, no data) and says the release is good.
+  post_deploy_checks_confirmed: { from: ['verifying'], to: 'completed' },
+  // Still breached at the checks' deadline: the release is not complete; rolling back stays possible.
+  post_deploy_checks_failed: { from: ['verifying'], to: 'failed' },
   deploy_failed: { from: ['deploying', 'awaiting_production_approval'], to: 'failed' },
   // Someone re-ran the failed deploy run on GitHub: tminus follows the new attempt.
   deploy_rerun: { from: ['failed'], to: 'deploying' },
   watch_passed: { from: ['completed'], to: 'stable' },
   // From aborted too: a release aborted after its deploy touched production may be what production runs.
-  start_rollback: { from: ['completed', 'stable', 'failed', 'aborted'], to: 'rolling_back' },
+  // During the deploy once production was touched, and during the post-deploy checks: the guide's clock runs
+  // from detection, not from the end of the deploy.
+  start_rollback: { from: ['deploying', 'verifying', 'completed', 'stable', 'failed', 'aborted'], to: 'rolling_back' },
   rollback_succeeded: { from: ['rolling_back'], to: 'rolled_back' },
   // A rollback that failed or gave up ends in a state that blocks nothing; the thread says what to do by hand.
   rollback_failed: { from: ['rolling_back'], to: 'failed' },
 };
 
 /** A deployment is running: the guide allows none alongside it. */
-export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', ...DEPLOY_STATES, 'rolling_back'];
+export const IN_FLIGHT_STATES: readonly ReleaseState[] = ['started', ...DEPLOY_STATES, 'verifying', 'rolling_back'];
 /** Not yet ended: waiting for approval, or deploying, or rolling back. */
 export const OPEN_STATES: readonly ReleaseState[] = ['awaiting_approval', ...IN_FLIGHT_STATES];
-/** Release day is running (T-0 to production): the only states with "Release In Progress" updates. */
-export const RELEASE_DAY_STATES: readonly ReleaseState[] = ['started', ...DEPLOY_STATES];
+/** Release day is running (T-0 to the post-deploy checks): the only states with "Release In Progress" updates. */
+export const RELEASE_DAY_STATES: readonly ReleaseState[] = ['started', ...DEPLOY_STATES, 'verifying'];
 /** Deployed and live: watched by post-release verification until stable, or rolled back. */
 export const LIVE_STATES: readonly ReleaseState[] = ['completed', 'stable'];
 /** Over: nothing moves the release on by itself (a failed one may still be rolled back or its run re-run). */
@@ -125,6 +137,7 @@ export const STATE_LABELS: Record<ReleaseState, string> = {
   tagged: 'tagged: waiting for the deploy workflow',
   deploying: 'deploying',
   awaiting_production_approval: 'waiting for production approval',
+  verifying: 'deployed: running post-deploy checks',
   completed: 'completed',
   stable: 'stable',
   rolling_back: 'rolling back',

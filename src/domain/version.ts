@@ -141,3 +141,47 @@ function fromSemver(parsed: semver.SemVer): Version {
     text: parsed.version,
   };
 }
+
+/** `v1.2`: the minor line a version belongs to. */
+export function lineOf(version: Version): string {
+  return `v${version.major}.${version.minor}`;
+}
+
+/** Whether `version` is on a minor line older than `mainLine`'s (v1.2.x while production runs v1.3.0). */
+export function isOnOlderLine(version: Version, mainLine: Version): boolean {
+  return version.major < mainLine.major || (version.major === mainLine.major && version.minor < mainLine.minor);
+}
+
+/** `lineExists` false: no vX.Y.z was ever released, so the version is no backport, just below production. */
+export type BackportCheck = { ok: true; line: string; previous: Version } | { ok: false; reason: string; lineExists: boolean };
+
+/**
+ * The guide's patch "Security fixes (when backporting)": a patch on an older minor line than the one
+ * production runs. It is accepted only as the next patch above the highest version on that line (every
+ * version taken: tags, and releases tminus attempted whatever became of them), and only when the line exists.
+ */
+export function checkBackport(version: Version, mainLine: Version, taken: readonly Version[]): BackportCheck {
+  const line = lineOf(version);
+  if (version.prerelease.length > 0) {
+    return { ok: false, lineExists: true, reason: `${version.tag} is a pre-release on the older ${line} line, while production runs ${mainLine.tag}: a backport is a patch release, without a pre-release part` };
+  }
+  const onLine = taken.filter((v) => v.major === version.major && v.minor === version.minor && v.prerelease.length === 0);
+  const highest = latestVersion(onLine);
+  if (highest === undefined) {
+    return { ok: false, lineExists: false, reason: `no ${line}.x was ever released, so ${version.tag} cannot be a backport patch on that line` };
+  }
+  const expected = make(highest.major, highest.minor, highest.patch + 1);
+  if (version.tag !== expected.tag) {
+    return { ok: false, lineExists: true, reason: `${version.tag} is not the next patch on the ${line} line: a backport must be ${expected.tag} (the line's latest is ${highest.tag}; production runs ${mainLine.tag})` };
+  }
+  return { ok: true, line, previous: highest };
+}
+
+/**
+ * How a GitHub release of `version` is published: a pre-release (`-rc.1`) is a GitHub pre-release and never
+ * "Latest"; a release becomes Latest only above the current Latest, so a backport (v1.2.5 after v1.3.0) is not.
+ */
+export function releasePublication(version: Version, currentLatest: Version | undefined): { prerelease: boolean; latest: boolean } {
+  if (version.prerelease.length > 0) return { prerelease: true, latest: false };
+  return { prerelease: false, latest: currentLatest === undefined || compareVersions(version, currentLatest) > 0 };
+}

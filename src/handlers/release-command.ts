@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
-import { escape } from '../messages/format.js';
+import { clockTime, escape } from '../messages/format.js';
 import { scheduleMessage } from '../messages/schedule.js';
 import { nextSlots } from '../domain/calendar.js';
 import { planRelease } from '../services/plan-release.js';
@@ -27,6 +27,7 @@ import { rollbackByCommand } from '../services/rollback.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
 import type { ProductionVersions } from '../integrations/database/production-history.js';
 import { abortRelease } from '../services/abort-release.js';
+import { confirmRelease } from '../services/confirm-release.js';
 import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
 import { fromSlashCommand } from '../messages/text.js';
@@ -90,6 +91,8 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerRollback(deps, command, args);
       case 'abort':
         return await answerAbort(deps, command, args);
+      case 'confirm':
+        return await answerConfirm(deps, command, args);
       case 'schedule':
         return await answerSchedule(deps);
       case 'plan':
@@ -141,8 +144,13 @@ async function answerHotfix(deps: ReleaseCommandDeps, command: SlashCommand, arg
       return noticeMessage(`🚫 ${outcome.reason}`);
     case 'repeat':
       return noticeMessage(`${outcome.release.version} was raised by this command already; follow it in <#${outcome.release.channelId}>.`);
-    case 'started':
-      return noticeMessage(`🚨 Hotfix ${outcome.release.version} raised. It waits for the VP Eng's approval in <#${outcome.release.channelId}>, then deploys at once.`);
+    case 'started': {
+      // Say which detection time the deadlines count from: the one given, or the command's own.
+      const detectedAt = outcome.release.hotfix?.detectedAt ? new Date(outcome.release.hotfix.detectedAt) : outcome.release.requestedAt;
+      const given = args.some((a) => a.startsWith('--detected'));
+      const detected = `Detected at ${clockTime(detectedAt, deps.policy.timezone)}${given ? '' : ' (the time of this command: give `--detected HH:MM` if it was earlier)'}; its deadlines count from then.`;
+      return noticeMessage(`🚨 Hotfix ${outcome.release.version} raised. ${detected} Once tested, it waits for the VP Eng's approval in <#${outcome.release.channelId}>, then deploys at once.`);
+    }
   }
 }
 
@@ -165,14 +173,19 @@ async function answerRoles(deps: ReleaseCommandDeps): Promise<SlackMessage> {
 
 async function answerRollback(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
   const [versionText, ...rest] = args;
-  if (!versionText) return noticeMessage('Usage: `/release rollback vX.Y.Z [reason]` (emergency) or `/release rollback vX.Y.Z --coordinated [reason]`.');
+  const usage = 'Usage: `/release rollback vX.Y.Z [--detected HH:MM] [what happened, in plain words]` (emergency) or `/release rollback vX.Y.Z --coordinated [reason]`.';
+  if (!versionText) return noticeMessage(usage);
   const coordinated = rest.includes('--coordinated');
-  const reason = rest.filter((w) => w !== '--coordinated').join(' ').trim() || (coordinated ? 'coordinated rollback' : 'emergency rollback');
+  const detectedAt = rest.indexOf('--detected');
+  if (detectedAt >= 0 && (coordinated || !rest[detectedAt + 1])) return noticeMessage(`🚫 ${coordinated ? 'A coordinated rollback has no detection time.' : 'Say when the problem was detected after --detected.'} ${usage}`);
+  const detected = detectedAt >= 0 ? rest[detectedAt + 1] : undefined;
+  const words = rest.filter((w, i) => w !== '--coordinated' && (detectedAt < 0 || (i !== detectedAt && i !== detectedAt + 1)));
   if (coordinated) {
+    const reason = words.join(' ').trim() || 'coordinated rollback';
     const outcome = await requestCoordinatedRollback(deps, { versionText, by: command.user_id, reason });
     return noticeMessage(outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : `The coordinated rollback of ${outcome.release.version} waits for the VP Eng's approval in its thread.`);
   }
-  const outcome = await rollbackByCommand(deps, { versionText, by: command.user_id, reason });
+  const outcome = await rollbackByCommand(deps, { versionText, by: command.user_id, reason: words.join(' '), ...(detected ? { detected } : {}) });
   return noticeMessage(outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : `⚠️ Rolling ${outcome.release.version} back to ${outcome.release.previousVersion}. Follow it in <#${outcome.release.channelId}>.`);
 }
 
@@ -188,6 +201,13 @@ async function answerAbort(deps: ReleaseCommandDeps, command: SlashCommand, args
     case 'aborted':
       return noticeMessage(`⏹️ ${outcome.release.version} is aborted: its gates are closed and its updates stopped. A new release can start. Follow it in <#${outcome.release.channelId}>.`);
   }
+}
+
+async function answerConfirm(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const [versionText, ...checked] = args;
+  const outcome = await confirmRelease(deps, { versionText, by: command.user_id, checked: checked.join(' ') });
+  if (outcome.kind === 'refused') return noticeMessage(`🚫 ${outcome.reason}`);
+  return noticeMessage(`✅ You confirmed the post-deploy checks of ${outcome.release.version}: it is complete. Follow it in <#${outcome.release.channelId}>.`);
 }
 
 function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage {

@@ -6,7 +6,7 @@ import { ROLLBACK_NOW_ACTION } from '../messages/verification.js';
 import { startEmergencyRollback, tickRollbackItems, type RollbackDeps } from '../services/rollback.js';
 import { answerClick } from './approval-actions.js';
 
-/** "Roll back now" on a critical alert, and the rollback verification checklist's checkboxes. */
+/** "Roll back now" (on a critical alert, a post-deploy check, a failed deploy), and the rollback verification checklist's checkboxes. */
 export function registerRollbackActions(app: App, deps: RollbackDeps & { log: Logger }): void {
   app.action<BlockAction<ButtonAction>>(ROLLBACK_NOW_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
@@ -16,7 +16,7 @@ export function registerRollbackActions(app: App, deps: RollbackDeps & { log: Lo
       const release = await deps.store.findById(ref.releaseId);
       // The button names the version it was made for: an id that now holds another is not this button's.
       if (!release || (ref.version !== undefined && ref.version !== release.version)) return `🚫 The release this button was made for${ref.version ? ` (${ref.version})` : ''} no longer exists.`;
-      const outcome = await startEmergencyRollback(deps, { release, by: body.user.id, reason: 'critical breach in post-release verification ("Roll back now")' });
+      const outcome = await startEmergencyRollback(deps, { release, by: body.user.id, reason: '"Roll back now" pressed' });
       return outcome.kind === 'refused' ? `🚫 ${outcome.reason}` : undefined;
     });
   });

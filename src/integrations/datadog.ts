@@ -1,5 +1,6 @@
 import { client, v1, v2 } from '@datadog/datadog-api-client';
 import type { Series } from '../domain/verification.js';
+import { outcomeOf, type CallObserver } from './metrics.js';
 
 /** Datadog could not be reached or answered with an error: checks read "no data", and are tried again. */
 export class DatadogUnavailableError extends Error {
@@ -17,6 +18,8 @@ export interface DeployMarker {
 export interface Observability {
   /** The series a metric query returns over [from, to] (ms); values in the query's unit. */
   querySeries(query: string, fromMs: number, toMs: number): Promise<Series[]>;
+  /** How many log lines match a Logs search `query` in [from, to) (ms): the Logs aggregate API's count. */
+  countLogs(query: string, fromMs: number, toMs: number): Promise<number>;
   /** A graph picture of `queries` over the window; its public URL. */
   graphSnapshot(queries: string[], fromMs: number, toMs: number, title: string): Promise<string>;
   event(marker: DeployMarker): Promise<void>;
@@ -24,7 +27,20 @@ export interface Observability {
   doraFailure(f: { service: string; env: string; version: string; name: string; severity: string; startedAt: Date; finishedAt?: Date }): Promise<void>;
   /** Monitors whose overall state is Alert (optionally only those with `tags`). */
   alertingMonitors(tags?: string[]): Promise<{ id: number; name: string }[]>;
+  /** Reports every call to Datadog (latency, status) to `observer`: tminus's metrics. */
+  observeCalls?(observer: CallObserver): void;
 }
+
+/** The API method behind each thing tminus does with Datadog: the metrics' `method` label. */
+const API_METHODS: Record<string, string> = {
+  'list monitors': 'MonitorsApi.listMonitors',
+  'query metrics': 'MetricsApi.queryMetrics',
+  'count logs': 'LogsApi.aggregateLogs',
+  'take a graph snapshot': 'SnapshotsApi.getGraphSnapshot',
+  'post an event': 'EventsApi.createEvent',
+  'report a deployment to DORA metrics': 'DORAMetricsApi.createDORADeployment',
+  'report a failure to DORA metrics': 'DORAMetricsApi.createDORAFailure',
+};
 
 export interface DatadogOptions {
   apiKey: string;
@@ -51,17 +67,27 @@ export function createObservability(options: DatadogOptions): Observability {
     if (!options.apiUrl) config.setServerVariables({ site: options.site });
     return config;
   };
+  let observe: CallObserver = () => {};
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
     try {
-      return await fn();
+      const result = await fn();
+      observe('datadog', API_METHODS[what] ?? what, (performance.now() - start) / 1000, 'ok');
+      return result;
     } catch (error) {
       const code = (error as { code?: number }).code;
+      // No status: no answer (the request failed or timed out), or an answer of the wrong shape.
+      const unreachable = error instanceof Error && ['TypeError', 'AbortError', 'TimeoutError'].includes(error.name);
+      observe('datadog', API_METHODS[what] ?? what, (performance.now() - start) / 1000, typeof code === 'number' ? outcomeOf(code) : unreachable ? 'unreachable' : 'error');
       throw new DatadogUnavailableError(`Datadog ${code ? `answered ${code}` : 'could not be reached'} when tminus tried to ${what}: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
   const seconds = (ms: number) => Math.floor(ms / 1000);
 
   return {
+    observeCalls: (observer) => {
+      observe = observer;
+    },
     alertingMonitors: (tags) =>
       call('list monitors', async () => {
         const monitors = await new v1.MonitorsApi(configuration()).listMonitors({ groupStates: 'alert', ...(tags && tags.length > 0 ? { monitorTags: tags.join(',') } : {}), pageSize: 1000 });
@@ -71,6 +97,18 @@ export function createObservability(options: DatadogOptions): Observability {
       call('query metrics', async () => {
         const answer = await new v1.MetricsApi(configuration()).queryMetrics({ from: seconds(fromMs), to: seconds(toMs), query });
         return (answer.series ?? []).map((s) => ({ scope: s.scope ?? s.tagSet?.join(',') ?? '*', values: (s.pointlist ?? []).map((p) => p[1] ?? null) }));
+      }),
+    countLogs: (query, fromMs, toMs) =>
+      call('count logs', async () => {
+        const answer = await new v2.LogsApi(configuration()).aggregateLogs({
+          body: { compute: [{ aggregation: 'count', type: 'total' }], filter: { query, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), indexes: ['*'] } },
+        });
+        if (answer.meta?.status === 'timeout') throw new Error('the log count timed out on Datadog');
+        // No bucket at all when nothing matched: a count of 0.
+        const value = answer.data?.buckets?.[0]?.computes?.c0;
+        if (value === undefined) return 0;
+        if (typeof value !== 'number') throw new Error(`the log count came back as ${JSON.stringify(value)}`);
+        return value;
       }),
     graphSnapshot: (queries, fromMs, toMs, title) =>
       call('take a graph snapshot', async () => {

@@ -1,6 +1,8 @@
 import { Octokit, RequestError } from 'octokit';
 import type { WorkflowJob } from '../domain/milestones.js';
 import type { PlannedPullRequest } from '../domain/release-plan.js';
+import { parseVersion, releasePublication } from '../domain/version.js';
+import { outcomeOf, type CallObserver } from './metrics.js';
 
 /** GitHub could not be reached or answered with a server error: worth trying again later. */
 export class GitHubUnavailableError extends Error {
@@ -69,7 +71,10 @@ export interface ReleaseRepository {
   deploymentReviews(runId: number): Promise<DeploymentReviewRecord[]>;
   listDeployJobs(runId: number): Promise<DeployJob[]>;
   findRelease(tag: string): Promise<PublishedRelease | undefined>;
-  /** Publishes the GitHub release with generated notes; an existing one for the tag is returned as is. */
+  /**
+   * Publishes the GitHub release with generated notes; an existing one for the tag is returned as is. A
+   * pre-release (`-rc.1`) is a GitHub pre-release; only a version above GitHub's current Latest becomes Latest.
+   */
   publishRelease(tag: string, targetSha: string): Promise<PublishedRelease>;
   /**
    * Starts a workflow by `workflow_dispatch` on `ref` with `inputs`, asking GitHub for the run's details
@@ -96,6 +101,8 @@ export interface ReleaseRepository {
   ciStatus(sha: string): Promise<CiStatus>;
   /** The merged pull requests behind the commits from `tag` to the default branch's head, oldest first, each once. */
   mergedSince(tag: string): Promise<MergedPullRequest[]>;
+  /** Reports every HTTP request to GitHub (latency, status) to `observer`: tminus's metrics. */
+  observeCalls?(observer: CallObserver): void;
 }
 
 export interface CiStatus {
@@ -135,6 +142,20 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
     },
   });
   const repo = { owner: options.owner, repo: options.repo };
+  // Every request, whichever method made it: timed, with its status (a 429 apart), labelled by its route.
+  let observe: CallObserver = () => {};
+  octokit.hook.wrap('request', async (request, requestOptions) => {
+    const method = `${requestOptions.method} ${routeOf(requestOptions.url)}`;
+    const start = performance.now();
+    try {
+      const response = await request(requestOptions);
+      observe('github', method, (performance.now() - start) / 1000, 'ok');
+      return response;
+    } catch (error) {
+      observe('github', method, (performance.now() - start) / 1000, outcomeOf(error instanceof RequestError && error.response ? error.status : undefined));
+      throw error;
+    }
+  });
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -164,6 +185,10 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
 
   return {
     fullName: `${options.owner}/${options.repo}`,
+
+    observeCalls: (observer) => {
+      observe = observer;
+    },
 
     defaultBranch: () => call('read the repository', async () => (await octokit.rest.repos.get(repo)).data.default_branch),
 
@@ -364,6 +389,11 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
       }),
 
     publishRelease: async (tag, targetSha) => {
+      const version = parseVersion(tag);
+      const latestTag = await orUndefined('read the latest release', async () => (await octokit.rest.repos.getLatestRelease(repo)).data.tag_name);
+      const latest = latestTag === undefined ? undefined : parseVersion(latestTag);
+      // A tag that is no version (only tminus's tags reach here) is published as GitHub would by default.
+      const publication = version.ok ? releasePublication(version.version, latest?.ok ? latest.version : undefined) : { prerelease: false, latest: true };
       try {
         const { data } = await octokit.rest.repos.createRelease({
           ...repo,
@@ -371,7 +401,8 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
           name: tag,
           target_commitish: targetSha,
           generate_release_notes: true,
-          make_latest: 'legacy',
+          prerelease: publication.prerelease,
+          make_latest: publication.latest ? 'true' : 'false',
         });
         return { url: data.html_url, notes: data.body ?? '' };
       } catch (error) {
@@ -383,6 +414,20 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
       }
     },
   };
+}
+
+/**
+ * A request's route as a metrics label: Octokit's template (`/repos/{owner}/{repo}/git/refs`) as it is;
+ * the full URL that pagination requests, back into a template's shape, so labels stay few.
+ */
+export function routeOf(url: string): string {
+  if (!/^https?:\/\//.test(url)) return url;
+  const path = new URL(url).pathname.replace(/^\/api\/v3(?=\/)/, '');
+  return path
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
+    .split('/')
+    .map((segment) => (/^\d+$/.test(segment) ? '{id}' : /^[0-9a-f]{40}$/.test(segment) ? '{sha}' : /[.%]/.test(segment) ? '{name}' : segment))
+    .join('/');
 }
 
 function translate(what: string, error: unknown): Error {

@@ -1,15 +1,20 @@
-import { releaseCompleteMessage } from '../messages/release-complete.js';
+import { releaseCompleteChanges, releaseCompleteMessage } from '../messages/release-complete.js';
+import type { Audience } from '../messages/plain-words.js';
 import { minutesBetween } from '../messages/format.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshGateMessages } from './gate-decision.js';
 import { settleStatusUpdates } from './post-status-update.js';
 import { refreshProgressView } from './progress-view.js';
 import { scheduleWatch } from './verify-release.js';
+import { readingDueAt } from './post-deploy-checks.js';
+import { tellCustomers } from './customers.js';
 
 /**
- * T+90: the deploy run succeeded. The release is completed first (production runs it, whatever GitHub's
- * release API says next), then the GitHub release is published with generated notes and the guide's
- * "Release complete" message is posted with the real deployment time.
+ * The deploy run succeeded: production runs the new version (recorded as what production runs, the hotfix's
+ * "deployed" ticked) and the guide's T+60 post-deploy checks start; the release is `verifying`. Once they
+ * pass (post-deploy-checks), this job runs again for the release that is complete: the GitHub release is
+ * published with generated notes, the guide's "Release complete" message posted with the real times, and
+ * the post-release watch begins.
  */
 export async function completeRelease(ctx: JobContext, data: { releaseId: string; finishedAt: string }): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
@@ -24,6 +29,11 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
     await ctx.store.recordReleasedVersions([{ version: release.version, sha: release.targetSha, source: 'tminus' }]);
     await refreshGateMessages(ctx, release.id);
   }
+  if (release.state === 'verifying') {
+    await refreshProgressView(ctx, release);
+    await ctx.jobs.ensure('post-deploy-checks', { releaseId: release.id, reading: 1 }, { delayMs: readingDueAt(ctx, release, 1) - ctx.clock().getTime() });
+    return;
+  }
   if (release.state !== 'completed' && release.state !== 'stable') return;
   if (release.state === 'completed') await scheduleWatch(ctx, release);
   await refreshProgressView(ctx, release);
@@ -33,21 +43,24 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
     await ctx.store.audit(release.id, 'github.release_published', { url: published.url });
   }
   const finishedAt = release.finishedAt ?? new Date(data.finishedAt);
+  // New features and performance improvements from the release's plan, else from GitHub's generated notes.
+  const plan = await ctx.releasePlans.findByVersion(release.version);
+  const complete = (audience: Audience) =>
+    releaseCompleteMessage({
+      version: release.version,
+      completedAt: release.completedAt ?? finishedAt,
+      deploymentMinutes: minutesBetween(release.startedAt, finishedAt),
+      releaseUrl: published.url,
+      changes: releaseCompleteChanges({ sections: plan?.plan?.sections, notes: published.notes }),
+      timeZone: ctx.policy.timezone,
+      supportContact: ctx.policy.communication.supportContact,
+      audience,
+    });
   if (release.threadTs) {
     await settleStatusUpdates(ctx, release);
-    await ctx.posts.postOnce(
-      postKeys.complete(release.id),
-      { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs },
-      releaseCompleteMessage({
-        version: release.version,
-        completedAt: finishedAt,
-        deploymentMinutes: minutesBetween(release.startedAt, finishedAt),
-        releaseUrl: published.url,
-        notes: published.notes,
-        timeZone: ctx.policy.timezone,
-        supportContact: ctx.policy.communication.supportContact,
-      }),
-    );
+    await ctx.posts.postOnce(postKeys.complete(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, complete('team'));
   }
+  // T+90 "Customer announcement sent": the customer wording, where the team keeps one (`communication.customerChannel`).
+  await tellCustomers(ctx, release, postKeys.completeForCustomers(release.id), complete('customers'));
   await refreshProgressView(ctx, release);
 }

@@ -7,6 +7,7 @@ import type { ProductionHistory } from '../integrations/database/production-hist
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
+import type { GitHubDeliveries } from '../integrations/database/github-deliveries.js';
 import type { RoleDirectory } from '../services/roles.js';
 import type { Posts } from '../services/posts.js';
 import type { ReleaseJobs } from './queue.js';
@@ -35,6 +36,8 @@ export interface JobContext {
   log: Logger;
   /** Planned releases' scheduled runs and checklist ticks (the scheduler's jobs). */
   plans?: PlanScheduleStore;
+  /** GitHub's webhook deliveries, when GITHUB_WEBHOOK_SECRET is set: while they arrive, polling slows down. */
+  webhooks?: GitHubDeliveries;
 }
 
 /** Keys of everything a release posts, so each is posted once. */
@@ -42,6 +45,10 @@ export const postKeys = {
   top: (releaseId: string) => `release-top:${releaseId}`,
   statusUpdate: (releaseId: string, n: number) => `status-update:${releaseId}:${n}`,
   complete: (releaseId: string) => `release-complete:${releaseId}`,
+  completeForCustomers: (releaseId: string) => `release-complete:${releaseId}:customers`,
+  inProgressForCustomers: (releaseId: string) => `release-in-progress:${releaseId}:customers`,
+  customerChannelRefused: (releaseId: string) => `customer-channel-refused:${releaseId}`,
+  postDeployChecks: (releaseId: string, what: string) => `post-deploy-checks:${releaseId}:${what}`,
   /** The first attempt's failure keeps its old key; a re-run that fails again is a new post. */
   failed: (releaseId: string, attempt = 1) => (attempt > 1 ? `release-failed:${releaseId}:${attempt}` : `release-failed:${releaseId}`),
   productionAnsweredOnGitHub: (releaseId: string) => `production-answered-on-github:${releaseId}`,
@@ -55,15 +62,26 @@ export const postKeys = {
   gateDecided: (gateId: string) => `gate-decided:${gateId}`,
   waitingForDeployment: (releaseId: string) => `waiting-for-deployment:${releaseId}`,
   hotfixStep: (releaseId: string, step: string, stage: string) => `hotfix-${stage}:${releaseId}:${step}`,
+  /** What CI said on a hotfix's commit: once per commit and outcome. */
+  hotfixCi: (releaseId: string, sha: string, state: string) => `hotfix-ci:${releaseId}:${sha}:${state}`,
+  /** The production deploy approved by tminus where the policy's gate does not apply: once per run attempt. */
+  productionByPolicy: (releaseId: string, attempt: number) => `production-by-policy:${releaseId}:${attempt}`,
   verification: (releaseId: string, run: number, attempt: number) => `verification:${releaseId}:${run}:${attempt}`,
   breachAlert: (breachId: number) => `breach-alert:${breachId}`,
   breachResolved: (releaseId: string, check: string, at: Date) => `breach-resolved:${releaseId}:${check}:${at.getTime()}`,
+  /** A breach's decision-matrix deadline passed while it was open: once in the thread, once in #releases. */
+  breachOverdue: (breachId: number, severity: string, where: 'thread' | 'channel') => `breach-overdue:${breachId}:${severity}:${where}`,
   stable: (releaseId: string) => `stable:${releaseId}`,
   /** One notice per rollback of a release: a rollback tried again after one that failed is a new notice. */
   rollbackNotice: (releaseId: string, startedAt: string) => `rollback-notice:${releaseId}:${Date.parse(startedAt)}`,
+  rollbackNoticeForCustomers: (releaseId: string, startedAt: string) => `rollback-notice:${releaseId}:${Date.parse(startedAt)}:customers`,
   rollbackChecklist: (releaseId: string) => `rollback-checklist:${releaseId}`,
   rollbackOutcome: (releaseId: string, startedAt: string) => `rollback-outcome:${releaseId}:${Date.parse(startedAt)}`,
   postMortem: (releaseId: string) => `post-mortem:${releaseId}`,
+  /** `releaseTypes.<type>.deployWithin` passed during release day: once in the thread, once in #releases. */
+  releaseDayLate: (releaseId: string, where: 'thread' | 'channel') => `release-day-late:${releaseId}:${where}`,
+  /** Merged bug fixes past the patch's deadline, warned together in #releases (each pull request once). */
+  unreleasedFixes: (pulls: readonly number[]) => `unreleased-fixes:${pulls.join('-')}`,
   notStable: (releaseId: string, attempt: number) => `not-stable:${releaseId}:${attempt}`,
   plan: (planId: string) => `plan:${planId}`,
   planNotes: (planId: string) => `plan-notes:${planId}`,

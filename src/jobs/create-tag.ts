@@ -12,10 +12,16 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
   if (!release || release.state !== 'started') return;
 
   if (!release.targetSha) {
-    const releaseBranch = `release/${release.version}`;
+    // A backport is tagged on its line's branch only: the default branch's head is another line.
+    const releaseBranch = release.backport?.branch ?? `release/${release.version}`;
     const releaseHead = await ctx.github.branchHead(releaseBranch);
+    if (!releaseHead && release.backport) {
+      throw new GitHubRefusedError(`the backport ${release.version} is tagged on the head of ${releaseBranch}, and that branch does not exist: push the ${release.backport.line} line's branch, then start the backport again`, 404);
+    }
     const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
-    const sha = releaseHead ?? (await ctx.github.branchHead(branch));
+    // A hotfix that CI tested ships the commit CI passed on, even if its branch moved on since.
+    const tested = release.hotfix?.steps.hotfixTested && release.hotfix.ci?.state === 'success' ? release.hotfix.ci.sha : undefined;
+    const sha = tested ?? releaseHead ?? (await ctx.github.branchHead(branch));
     if (!sha) throw new GitHubRefusedError(`the branch ${branch} has no head commit`, 404);
     const fixed = await fixTarget(ctx, release.id, branch, sha);
     if (!fixed) return;
@@ -33,9 +39,8 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
     }
   }
   const applied = await ctx.store.withLock(release.id, async (locked, tx) => {
-    // For a hotfix the tag is the sign that the fix was developed and tested.
-    const ticked = (await ctx.store.markHotfixStep(tx, locked, 'hotfixTested', 'tminus', ctx.clock())) ?? locked;
-    return ctx.store.applyLocked(tx, ticked, 'tag_created', {
+    // A hotfix was tested before the VP Eng approved it (by CI or a person): the tag ticks nothing.
+    return ctx.store.applyLocked(tx, locked, 'tag_created', {
       set: { taggedAt: ctx.clock() },
       details: { tag: release.version, sha, branch: release.targetBranch, alreadyExisted: outcome === 'exists' },
     });
@@ -56,7 +61,8 @@ async function fixTarget(ctx: JobContext, releaseId: string, branch: string, sha
     if (locked.state !== 'started') return undefined;
     // A run that raced this one fixed it first: the same commit is tagged.
     if (locked.targetSha) return locked;
-    const previous = (await ctx.production.productionVersion(tx))?.tag ?? null;
+    // A backport replaces its own line's latest (fixed when it was requested), not what the main line runs.
+    const previous = locked.backport ? locked.previousVersion : ((await ctx.production.productionVersion(tx))?.tag ?? null);
     if (previous !== locked.previousVersion) {
       await ctx.store.audit(locked.id, 'release.previous_version_fixed', { from: locked.previousVersion, to: previous }, SYSTEM_ACTOR, tx);
     }

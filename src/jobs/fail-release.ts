@@ -6,6 +6,7 @@ import { settleStatusUpdates } from './post-status-update.js';
 import { refreshGateMessages } from './gate-decision.js';
 import { scheduleNextPoll, watchesForRerun } from './follow-deploy.js';
 import { loadMilestones, refreshProgressView } from './progress-view.js';
+import { schedulePostMortem } from './post-mortem.js';
 
 /** Rollback command from the policy's template, with the versions filled in. */
 export function rollbackCommand(template: string | undefined, version: string, previous: string | null): string | null {
@@ -40,6 +41,7 @@ export async function failRelease(ctx: JobContext, data: JobPayloads['fail-relea
       postKeys.failed(release.id, attempt),
       { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs },
       releaseFailedMessage({
+        releaseId: release.id,
         version: release.version,
         failedAt: release.finishedAt ?? new Date(data.finishedAt),
         reason: release.failureReason ?? data.reason,
@@ -54,6 +56,9 @@ export async function failRelease(ctx: JobContext, data: JobPayloads['fail-relea
     );
   }
   await refreshProgressView(ctx, release);
+  // "Schedule post-mortem if issues": once production was touched, a failure is one.
+  const checksFailed = data.event === 'post_deploy_checks_failed';
+  if (touched || checksFailed) await schedulePostMortem(ctx, release, checksFailed ? 'post_deploy_checks_failed' : 'deploy_failed');
   // Someone may re-run the failed run on GitHub: tminus keeps an eye on it for a while.
   if (watchesForRerun(ctx, release)) await scheduleNextPoll(ctx, release, 0, ctx.policy.deploy.rerunPollInterval);
 }

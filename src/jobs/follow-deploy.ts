@@ -1,6 +1,7 @@
 import { productionGate } from '../domain/approvals.js';
 import { firstFailure, milestoneProgress } from '../domain/milestones.js';
 import { postGate, refreshGateMessages } from './gate-decision.js';
+import { approveProductionByPolicy, productionGateApplies } from './production-by-policy.js';
 import { GitHubUnavailableError, type DeployRun } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { link, section } from '../messages/format.js';
@@ -9,14 +10,41 @@ import { postKeys, type JobContext } from './context.js';
 import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
 import { refreshProgressView, storeMilestones } from './progress-view.js';
 import { dueUpdate } from './post-status-update.js';
+import { deployPollInterval } from './webhook-polling.js';
+
+/**
+ * A webhook said the deploy run changed: look now, as the poll due now would. `runId` is the run GitHub's
+ * delivery named; it is read on GitHub, and taken as the deploy run when none was found yet.
+ */
+export async function followDeployNow(ctx: JobContext, releaseId: string, runId?: number): Promise<void> {
+  const release = await ctx.store.findById(releaseId);
+  if (!release) return;
+  if (release.deployRunId === null && runId !== undefined && FOLLOWED.includes(release.state)) {
+    const run = await ctx.github.findRun(runId).catch((error: unknown) => {
+      if (error instanceof GitHubUnavailableError) return undefined;
+      throw error;
+    });
+    if (run) {
+      await ctx.store.apply(release.id, 'deploy_run_found', {
+        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: new Date(run.createdAt), deployRunAttempt: run.attempt },
+        details: { runId: run.id, url: run.url, workflow: release.backport?.workflow ?? ctx.deployWorkflow, via: 'webhook' },
+      });
+    }
+  }
+  await followDeploy(ctx, { releaseId, poll: pollSlot(release, ctx.clock(), ctx.policy.deploy.pollInterval) });
+}
 
 /** The poll number due at `at`: polls are slots of the policy's poll interval since the release started. */
 export function pollSlot(release: Pick<Release, 'startedAt'>, at: Date, pollInterval: number): number {
   return Math.max(0, Math.floor((at.getTime() - release.startedAt.getTime()) / pollInterval));
 }
 
-/** Queues the next look at the run, `after` from now (the poll interval by default), under the next free poll number. */
-export async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number, after = ctx.policy.deploy.pollInterval): Promise<void> {
+/**
+ * Queues the next look at the run, `after` from now (by default the poll interval, slower while webhooks
+ * arrive), under the next free poll number.
+ */
+export async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number, after?: number): Promise<void> {
+  after ??= await deployPollInterval(ctx);
   const interval = ctx.policy.deploy.pollInterval;
   const dueAt = ctx.clock().getTime() + after;
   const next = Math.max(poll + 1, pollSlot(release, new Date(dueAt), interval));
@@ -49,14 +77,16 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
   if (!FOLLOWED.includes(release.state)) return;
   try {
     if (release.deployRunId === null) {
-      const run = await ctx.github.findDeployRun(ctx.deployWorkflow, release.version, release.targetSha!);
+      // A backport patch is deployed by the backport workflow its release recorded (`deploy.backportWorkflow`).
+      const workflow = release.backport?.workflow ?? ctx.deployWorkflow;
+      const run = await ctx.github.findDeployRun(workflow, release.version, release.targetSha!);
       if (!run) {
         const waited = ctx.clock().getTime() - (release.taggedAt ?? release.startedAt).getTime();
         if (waited > ctx.policy.deploy.runAppearTimeout) {
           await ctx.jobs.add('fail-release', {
             releaseId: release.id,
             event: 'deploy_run_missing',
-            reason: `no run of ${ctx.deployWorkflow} started for tag ${release.version}: check that the workflow runs on tag pushes`,
+            reason: `no run of ${workflow} started for tag ${release.version}: check that the workflow runs on tag pushes`,
             finishedAt: ctx.clock().toISOString(),
           });
           return;
@@ -67,7 +97,7 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
       }
       const found = await ctx.store.apply(release.id, 'deploy_run_found', {
         set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: new Date(run.createdAt), deployRunAttempt: run.attempt },
-        details: { runId: run.id, url: run.url, workflow: ctx.deployWorkflow },
+        details: { runId: run.id, url: run.url, workflow },
       });
       if (!found.ok) return;
       release = found.release;
@@ -111,7 +141,7 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
     }
     const finishedAt = jobs.map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop() ?? ctx.clock().toISOString();
     if (run.conclusion === 'success') {
-      await ctx.jobs.ensure('complete-release', { releaseId: release.id, finishedAt });
+      await ctx.jobs.ensure('deploy-succeeded', { releaseId: release.id, finishedAt });
       return;
     }
     const failed = firstFailure(progress)?.failure ?? jobs.find((j) => j.conclusion === 'failure');
@@ -174,6 +204,8 @@ async function openProductionGate(ctx: JobContext, release: Release, runId: numb
   const pending = await ctx.github.pendingDeployments(runId);
   const environment = pending.find((p) => p.environment === ctx.policy.productionApproval.environment);
   if (!environment) return;
+  // A type the policy leaves out of the gate (a hotfix: "Deployment: Immediately"): tminus answers GitHub itself.
+  if (!productionGateApplies(ctx.policy, release.type)) return approveProductionByPolicy(ctx, release, runId, environment);
   const opened = await ctx.store.withLock(release.id, async (locked, tx) => {
     if (locked.state !== 'deploying') return undefined;
     const { gate, opened } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId, locked.deployRunAttempt);

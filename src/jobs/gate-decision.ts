@@ -32,6 +32,7 @@ export async function renderGate(ctx: JobContext, gate: Gate, release: Release):
     counted: status.counted,
     needed: status.needed,
     testing: ctx.policy.releaseTypes[release.type].testing,
+    rollback: ctx.policy.releaseTypes[release.type].rollback,
     timeZone: ctx.policy.timezone,
   });
 }

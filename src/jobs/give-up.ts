@@ -23,12 +23,15 @@ const ENDINGS: Partial<{ [N in JobName]: GiveUp<N> }> = {
 /** What the thread is told, per job that can give up without ending the release. */
 const NEXT_STEP: Partial<Record<JobName, (version: string) => string>> = {
   'follow-deploy': (v) => `tminus could not read the deploy run of ${v}. It tries again every minute; if this persists, check the GitHub token (Actions: read), or end the release with \`/release abort ${v} <reason>\`.`,
-  'complete-release': (v) => `The deploy of ${v} succeeded, but tminus could not finish it (the GitHub release or the complete message). It tries again every minute; publish the GitHub release by hand if this persists.`,
+  'deploy-succeeded': (v) => `The deploy run of ${v} succeeded, but tminus could not record it and start the post-deploy checks. It tries again every minute.`,
+  'post-deploy-checks': (v) => `tminus could not read the post-deploy checks of ${v}. It tries again every minute; \`/release confirm ${v} <what you checked>\` completes it by hand, \`/release rollback ${v}\` undoes it.`,
+  'complete-release': (v) => `The post-deploy checks of ${v} passed, but tminus could not finish it (the GitHub release or the complete message). It tries again every minute; publish the GitHub release by hand if this persists.`,
   'fail-release': (v) => `tminus could not finish failing ${v}. It tries again every minute.`,
   'gate-decision': (v) => `tminus could not act on a decision at a gate of ${v} (tell the thread, answer GitHub's deployment review, or start the release). It tries again every minute.`,
   'run-rollback': (v) => `tminus could not follow the rollback of ${v}. It tries again every minute, until the rollback's time is up; then it hands over to a person.`,
   'verify-release': (v) => `A post-release verification run of ${v} could not run. The watch goes on with the next run; missing data never counts as healthy.`,
   'mark-stable': (v) => `tminus could not decide whether ${v} is stable. It asks again later.`,
+  'breach-deadline': (v) => `tminus could not follow up a decision-matrix deadline of ${v}: look at its open breaches in the thread.`,
   'post-mortem': (v) => `tminus could not open the post-mortem issue for ${v}: open it by hand from \`/release log ${v}\`.`,
   'start-rollback': (v) => `The automatic rollback of ${v} could not be started: roll back now with \`/release rollback ${v}\`.`,
 };

@@ -6,8 +6,8 @@ import { refreshProgressView } from './progress-view.js';
 const MAX_ATTEMPTS = 24;
 
 /**
- * The end of the watch (patch day 3, minor 24 h, major 48 h): a release with no open breach whose last
- * verification read every check is marked stable. Missing data never counts as healthy: then, and while a
+ * The stable mark (`stableAfter`: patch day 3, minor 24 h, major 48 h; the watch itself goes on to the end of
+ * the first week): a release with no open breach whose last verification read every check is marked stable. Missing data never counts as healthy: then, and while a
  * breach is open, the thread is told and the question is asked again later.
  */
 export async function markStable(ctx: JobContext, data: { releaseId: string; attempt: number }): Promise<void> {

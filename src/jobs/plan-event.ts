@@ -2,7 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { formatDuration } from '../domain/duration.js';
 import { CHECKLIST_KEYS, planEvents, type ChecklistKey } from '../domain/plan-schedule.js';
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
-import { CHECKLIST_ACTIONS, note, preReleaseAnnouncement, startedAtT0Note } from '../messages/checklist.js';
+import { announcementFromPlan, CHECKLIST_ACTIONS, note, preReleaseAnnouncement, startedAtT0Note } from '../messages/checklist.js';
 import { clockTime } from '../messages/format.js';
 import { planValue } from '../messages/button-values.js';
 import { missingAtStart, planPostKeys, planThread, postChecklist, refreshChecklist, type PlanContext } from '../services/plan-checklists.js';
@@ -55,17 +55,9 @@ function describe(ctx: PlanContext, key: string): string {
 }
 
 async function announce(ctx: PlanContext, plan: ReleasePlan): Promise<void> {
-  const message = preReleaseAnnouncement({
-    version: plan.version,
-    plannedAt: plan.plannedAt,
-    windowEnd: new Date(plan.plannedAt.getTime() + ctx.policy.deploy.completeAt),
-    features: (plan.plan?.sections.features ?? []).map((f) => f.title),
-    expectedDowntime: ctx.policy.communication.expectedDowntime,
-    supportContact: ctx.policy.communication.supportContact,
-  });
-  await ctx.posts.postOnce(planPostKeys.announcement(plan.id, 'releases'), { channel: ctx.releasesChannel }, message);
+  await ctx.posts.postOnce(planPostKeys.announcement(plan.id, 'releases'), { channel: ctx.releasesChannel }, preReleaseAnnouncement(announcementFromPlan(plan, ctx.policy, 'team')));
   const customers = ctx.policy.communication.customerChannel;
-  if (customers) await ctx.posts.postOnce(planPostKeys.announcement(plan.id, 'customers'), { channel: customers }, message);
+  if (customers) await ctx.posts.postOnce(planPostKeys.announcement(plan.id, 'customers'), { channel: customers }, preReleaseAnnouncement(announcementFromPlan(plan, ctx.policy, 'customers')));
 }
 
 async function timelineStep(ctx: PlanContext, plan: ReleasePlan, step: string): Promise<void> {

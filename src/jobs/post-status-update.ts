@@ -3,6 +3,8 @@ import { isReleaseDay, STATE_LABELS } from '../domain/release.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { statusUpdateMessage } from '../messages/status-update.js';
 import type { SlackMessage } from '../messages/types.js';
+import type { Audience } from '../messages/plain-words.js';
+import { tellCustomers } from './customers.js';
 import { postKeys, type JobContext } from './context.js';
 import { expectedCompletion, loadMilestones } from './progress-view.js';
 
@@ -14,7 +16,7 @@ export function dueUpdate(release: Pick<Release, 'startedAt'>, at: Date, interva
 /** Status updates are claimed under this prefix; the end of a release waits for claimed ones to be posted. */
 export const STATUS_UPDATE_PREFIX = 'status-update:';
 
-function updateMessage(ctx: JobContext, release: Release, n: number, late = false): SlackMessage {
+function updateMessage(ctx: JobContext, release: Release, n: number, late = false, audience: Audience = 'team'): SlackMessage {
   const interval = ctx.policy.statusUpdates.interval;
   const dueAt = release.startedAt.getTime() + n * interval;
   return statusUpdateMessage({
@@ -24,11 +26,21 @@ function updateMessage(ctx: JobContext, release: Release, n: number, late = fals
     expectedCompletion: expectedCompletion(release, ctx),
     runUrl: release.deployRunUrl,
     statusPageUrl: ctx.policy.communication.statusPageUrl,
-    currentStep: currentStep(loadMilestones(release, ctx)) ?? STATE_LABELS[release.state],
+    currentStep: currentStep(loadMilestones(release, ctx), { rules: ctx.policy.deploy.milestones, state: release.state }) ?? STATE_LABELS[release.state],
     interval,
     timeZone: ctx.policy.timezone,
     postedLate: late || ctx.clock().getTime() - dueAt > interval,
+    audience,
   });
+}
+
+/**
+ * The customer wording of "Release In Progress" (`communication.customerChannel`): one message, posted at
+ * the first update and edited in place at each one after ("We'll update this message every 15 minutes").
+ */
+async function updateCustomers(ctx: JobContext, release: Release, n: number): Promise<void> {
+  if (!ctx.policy.communication.customerChannel) return;
+  await tellCustomers(ctx, release, postKeys.inProgressForCustomers(release.id), updateMessage(ctx, release, n, false, 'customers'), true);
 }
 
 /**
@@ -47,9 +59,7 @@ export async function postStatusUpdate(ctx: JobContext, data: { releaseId: strin
     const next = Math.max(data.update, dueNow) + 1;
     if (dueNow < 1) return { release, slot: undefined, next: Math.max(data.update, 1) };
     const fresh = await ctx.posts.claim(postKeys.statusUpdate(release.id, dueNow), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, tx);
-    // The update before it was never posted (nobody was running then): this one says it comes after a gap.
-    const late = dueNow > 1 && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, dueNow - 1))) === undefined;
-    return { release, slot: { n: dueNow, fresh, late }, next };
+    return { release, slot: { n: dueNow, fresh }, next };
   });
   if (!claimed) return;
   const { release, slot, next } = claimed;
@@ -57,9 +67,12 @@ export async function postStatusUpdate(ctx: JobContext, data: { releaseId: strin
     await ctx.posts.deliver(
       postKeys.statusUpdate(release.id, slot.n),
       { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! },
-      updateMessage(ctx, release, slot.n, slot.late),
+      // The update before it was never posted (nobody was running then): this one says it comes after a gap.
+      // Read after the lock: on the embedded PGlite (one connection) a query outside the lock's transaction waits for it.
+      updateMessage(ctx, release, slot.n, slot.n > 1 && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, slot.n - 1))) === undefined),
       slot.fresh,
     );
+    await updateCustomers(ctx, release, slot.n);
   }
   const dueAt = release.startedAt.getTime() + next * interval;
   await ctx.jobs.add('post-status-update', { releaseId: release.id, update: next }, { delayMs: dueAt - ctx.clock().getTime() });

@@ -43,8 +43,8 @@ function progressInput(release: Release, ctx: Pick<JobContext, 'policy' | 'clock
     state: release.state,
     requestedBy: release.requestedBy,
     startedAt: release.startedAt,
-    // The guide's "Release started" post announces an ETA (2 hours); status updates use T+90.
-    expectedCompletion: new Date(release.startedAt.getTime() + ctx.policy.deploy.eta),
+    // One ETA everywhere: the top message, status updates and the announcement all say T+90 (deploy.completeAt).
+    expectedCompletion: expectedCompletion(release, ctx),
     taggedAt: release.taggedAt,
     targetBranch: release.targetBranch,
     targetSha: release.targetSha,
@@ -68,12 +68,23 @@ async function gateSummary(ctx: JobContext, release: Release, kind: 'release' | 
 
 /** The steps of the guide's hotfix timeline, with their deadlines counted from detection. */
 export function hotfixSteps(release: Release, ctx: Pick<JobContext, 'policy'>): HotfixStepInput[] {
-  const detected = release.requestedAt.getTime();
+  const detected = hotfixDetectedAt(release).getTime();
   return [
     ...ctx.policy.releaseTypes.hotfix.steps.map((s) => ({ key: s.key, label: s.label, dueAt: new Date(detected + s.within), byButton: s.key !== 'hotfixApproved' })),
     { key: 'deployed', label: 'Deployed to production', byButton: false },
-    { key: 'monitored', label: 'Monitored after the deploy', byButton: release.state === 'completed' },
+    // "Monitor closely": tminus ticks it when the first post-release verification ran; a person may once deployed.
+    { key: 'monitored', label: 'Monitored after the deploy', byButton: monitorable(release) },
   ];
+}
+
+/** When the hotfix's issue was detected (`--detected`, else the command's time). */
+export function hotfixDetectedAt(release: Pick<Release, 'hotfix' | 'requestedAt'>): Date {
+  return release.hotfix?.detectedAt ? new Date(release.hotfix.detectedAt) : release.requestedAt;
+}
+
+/** "Monitored" can be ticked once the hotfix is in production and the release has not ended badly. */
+export function monitorable(release: Pick<Release, 'hotfix' | 'state'>): boolean {
+  return Boolean(release.hotfix?.steps.deployed) && ['verifying', 'completed', 'stable'].includes(release.state);
 }
 
 /** The release's top message as it stands: the progress view, or the hotfix checklist for a hotfix. */
@@ -89,7 +100,7 @@ export async function progressView(ctx: JobContext, release: Release): Promise<S
     gateId: releaseGate?.gateId,
     gateOpen: releaseGate?.state === 'open',
     details: release.hotfix,
-    detectedAt: release.requestedAt,
+    detectedAt: hotfixDetectedAt(release),
     steps: hotfixSteps(release, ctx),
   });
 }

@@ -1,6 +1,9 @@
-import type { JobsOptions, Queue } from 'bullmq';
+import type { IQueueBackend, JobsOptions, Queue } from 'bullmq';
 
 export const RELEASE_QUEUE = 'releases';
+
+/** The release queue on whichever backend runs it (Redis, or BullMQ's PostgreSQL backend on tminus's database). */
+export type ReleaseQueue = Queue<unknown, unknown, string, unknown, unknown, string, IQueueBackend>;
 
 /** Every job tminus runs, by name, with the payload it carries: ids, never copies of state. */
 export interface JobPayloads {
@@ -8,25 +11,36 @@ export interface JobPayloads {
   'create-tag': { releaseId: string };
   'follow-deploy': { releaseId: string; poll: number };
   'post-status-update': { releaseId: string; update: number };
+  /** The deploy run succeeded: production runs the release; the post-deploy checks start. */
+  'deploy-succeeded': { releaseId: string; finishedAt: string };
+  /** The post-deploy checks passed: publish the GitHub release, post "Release complete", start the watch. */
   'complete-release': { releaseId: string; finishedAt: string };
+  /** T+60: reading `reading` of the post-deploy checks (readings are slots of `deploy.postDeployChecks.retryEvery`). */
+  'post-deploy-checks': { releaseId: string; reading: number };
   'fail-release': {
     releaseId: string;
-    event: 'start_failed' | 'deploy_run_missing' | 'deploy_failed' | 'deploy_run_lost';
+    event: 'start_failed' | 'deploy_run_missing' | 'deploy_failed' | 'deploy_run_lost' | 'post_deploy_checks_failed';
     reason: string;
     finishedAt: string;
     /** The deploy run's attempt that failed (a re-run that fails again is a new failure). */
     attempt?: number;
   };
   'sync-released-versions': Record<string, never>;
+  /** The `deployWithin` watch, once per slot of its interval (see scheduleDeployWithinWatch). */
+  'deploy-within': { slot: number };
   reconcile: Record<string, never>;
   /** A decision was recorded at a gate: refresh its message; when decided, tell the thread (and GitHub). */
   'gate-decision': { gateId: string; decisions: number };
   'hotfix-step-due': { releaseId: string; step: string; stage: 'reminder' | 'escalation' };
+  /** A hotfix's signals: CI on its commit (ticks "tested"), then its first verification (ticks "monitored"). */
+  'hotfix-check': { releaseId: string; poll: number };
   /** Something a person did changed the release's top message (a ticked hotfix step). */
   'refresh-progress': { releaseId: string };
   /** Post-release verification run `run` of the guide's schedule (attempt > 1: retried for missing data). */
   'verify-release': { releaseId: string; run: number; attempt: number };
   'mark-stable': { releaseId: string; attempt: number };
+  /** A breach alert's decision-matrix deadline (at the alert's severity): followed up if still open. */
+  'breach-deadline': { releaseId: string; breachId: number; severity: string };
   'deploy-marker': { releaseId: string; kind: 'started' | 'completed' | 'rolled_back' };
   /** The policy's automatic rollback on a critical breach. */
   'start-rollback': { releaseId: string; by: string; reason: string };
@@ -43,6 +57,19 @@ export interface JobPayloads {
   'abort-release': { releaseId: string };
   /** A plan was cancelled or moved (`plan_events` row `eventId`): say so in its thread. */
   'plan-changed': { planId: string; eventId: number };
+  /** A GitHub webhook delivery (its id, once): what it names is read on GitHub now, as a poll would. */
+  'github-event': {
+    delivery: string;
+    event: string;
+    action?: string;
+    runId?: number;
+    headSha?: string;
+    headBranch?: string;
+    /** The run's workflow file, e.g. .github/workflows/deploy-production.yml. */
+    workflowPath?: string;
+    tag?: string;
+    pullRequest?: number;
+  };
 }
 export type JobName = keyof JobPayloads;
 
@@ -55,15 +82,20 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'create-tag': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'follow-deploy': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'post-status-update': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'deploy-succeeded': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'complete-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'post-deploy-checks': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'fail-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'sync-released-versions': { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } },
+  'deploy-within': { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
   reconcile: { attempts: 1 },
   'gate-decision': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'hotfix-step-due': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'hotfix-check': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'refresh-progress': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
   'verify-release': { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
   'mark-stable': { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } },
+  'breach-deadline': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'deploy-marker': { attempts: 8, backoff: { type: 'exponential', delay: 10_000 } },
   'start-rollback': { attempts: 3, backoff: { type: 'exponential', delay: 2_000 } },
   'run-rollback': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
@@ -74,6 +106,8 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'build-plan': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'abort-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'plan-changed': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  // Polling is the safety net: a delivery whose look fails for long is caught up by the next poll.
+  'github-event': { attempts: 4, backoff: { type: 'exponential', delay: 1_000 } },
 };
 
 /** Housekeeping that every replica schedules under the same id, so it runs once per period. */
@@ -88,15 +122,20 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'create-tag': (d) => d.releaseId,
   'follow-deploy': (d) => `${d.releaseId}-${d.poll}`,
   'post-status-update': (d) => `${d.releaseId}-${d.update}`,
+  'deploy-succeeded': (d) => d.releaseId,
   'complete-release': (d) => d.releaseId,
+  'post-deploy-checks': (d) => `${d.releaseId}-${d.reading}`,
   'fail-release': (d) => (d.attempt && d.attempt > 1 ? `${d.releaseId}-${d.attempt}` : d.releaseId),
   'sync-released-versions': () => 'now',
+  'deploy-within': (d) => String(d.slot),
   reconcile: () => 'now',
   'gate-decision': (d) => `${d.gateId}-${d.decisions}`,
   'hotfix-step-due': (d) => `${d.releaseId}-${d.step}-${d.stage}`,
+  'hotfix-check': (d) => `${d.releaseId}-${d.poll}`,
   'refresh-progress': (d) => d.releaseId,
   'verify-release': (d) => `${d.releaseId}-${d.run}-${d.attempt}`,
   'mark-stable': (d) => `${d.releaseId}-${d.attempt}`,
+  'breach-deadline': (d) => `${d.releaseId}-${d.breachId}-${d.severity}`,
   'deploy-marker': (d) => `${d.releaseId}-${d.kind}`,
   'start-rollback': (d) => d.releaseId,
   'run-rollback': (d) => `${d.releaseId}-${d.poll}`,
@@ -107,6 +146,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'build-plan': (d) => d.planId,
   'abort-release': (d) => d.releaseId,
   'plan-changed': (d) => `${d.planId}-${d.eventId}`,
+  'github-event': (d) => d.delivery,
 };
 
 export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {
@@ -125,7 +165,7 @@ const COALESCE_DELAY_MS = 500;
 export class ReleaseJobs {
   /** `timeScale` > 1 runs delays faster than real time (the sandbox's clock speed, read at each add); 1 in production. */
   constructor(
-    readonly queue: Queue,
+    readonly queue: ReleaseQueue,
     private readonly timeScale: number | (() => number) = 1,
   ) {}
 

@@ -1,13 +1,16 @@
 import { isReleaseDay } from '../domain/release.js';
-import { verificationSchedule, watchPeriod } from '../domain/verification.js';
+import { verificationSchedule, watchEnd } from '../domain/verification.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { startApprovedRelease } from '../services/approvals.js';
+import { ensureBreachDeadlines } from './breach-deadline.js';
 import { postKeys, type JobContext } from './context.js';
 import { startReleaseDay } from './gate-decision.js';
 import { pollSlot, watchesForRerun } from './follow-deploy.js';
 import { dueUpdate } from './post-status-update.js';
 import { hotfixSteps } from './progress-view.js';
+import { ensureHotfixCheck } from './hotfix-check.js';
 import { rollbackPollSlot } from './run-rollback.js';
+import { readingDueAt, readingSlot } from './post-deploy-checks.js';
 
 /**
  * Postgres is the source of truth: for every release that is not over, makes sure the jobs that carry it
@@ -29,12 +32,17 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
     }
     if (release.state === 'started') await ctx.jobs.ensure('create-tag', { releaseId: release.id });
     else if (release.state === 'rolling_back') await ensureRollback(ctx, release, now);
+    else if (release.state === 'verifying') {
+      await ensurePostDeployChecks(ctx, release, now);
+      await ensureBreachDeadlines(ctx, release, now);
+    }
     else await ensureFollowing(ctx, release, now);
     if (isReleaseDay(release.state)) await ensureStatusUpdates(ctx, release, now);
   }
   for (const release of releases) {
     await ensureGateDecisions(ctx, release);
     if (release.type === 'hotfix') await ensureHotfixReminders(ctx, release, now);
+    if (release.type === 'hotfix') await ensureHotfixCheck(ctx, release);
   }
   for (const failed of await ctx.store.endedSince('failed', new Date(now.getTime() - ctx.policy.deploy.rerunWindow))) {
     if (watchesForRerun(ctx, failed)) await ensureFollowing(ctx, failed, now, ctx.policy.deploy.rerunPollInterval);
@@ -53,6 +61,13 @@ async function ensureFollowing(ctx: JobContext, release: Release, now: Date, aft
   const interval = ctx.policy.deploy.pollInterval;
   const next = pollSlot(release, new Date(now.getTime() + after), interval) + 1;
   await ctx.jobs.ensure('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: release.startedAt.getTime() + next * interval - now.getTime() });
+}
+
+/** The post-deploy checks' next reading (the chain converges on reading slots, whoever queued it). */
+async function ensurePostDeployChecks(ctx: JobContext, release: Release, now: Date): Promise<void> {
+  if (!release.finishedAt) return;
+  const next = readingSlot(ctx, release, now.getTime()) + 1;
+  await ctx.jobs.ensure('post-deploy-checks', { releaseId: release.id, reading: next }, { delayMs: readingDueAt(ctx, release, next) - now.getTime() });
 }
 
 async function ensureRollback(ctx: JobContext, release: Release, now: Date): Promise<void> {
@@ -92,19 +107,26 @@ async function ensureHotfixReminders(ctx: JobContext, release: Release, now: Dat
   }
 }
 
-/** Releases under post-release watch: the next verification run and the stable mark are queued. */
+/**
+ * Releases under post-release watch (completed, or stable within the first week): the next verification
+ * run, the stable mark, and the follow-up of each open breach's deadline are queued.
+ */
 async function reconcileWatches(ctx: JobContext, now: Date): Promise<void> {
-  for (const release of await ctx.store.watched()) {
+  const completed = await ctx.store.watched();
+  const stable = await ctx.store.endedSince('stable', new Date(now.getTime() - watchEnd(ctx.policy)));
+  for (const release of [...completed, ...stable]) {
     // Completed, but the complete message (or the GitHub release) never made it.
-    if (!(await ctx.posts.tsOf(postKeys.complete(release.id)))) {
+    if (release.state === 'completed' && !(await ctx.posts.tsOf(postKeys.complete(release.id)))) {
       await ctx.jobs.ensure('complete-release', { releaseId: release.id, finishedAt: release.finishedAt!.toISOString() });
     }
+    await ensureBreachDeadlines(ctx, release, now);
     if (!ctx.observability) continue;
     const finished = release.finishedAt!.getTime();
-    const watch = watchPeriod(ctx.policy, release.type);
-    const schedule = verificationSchedule(ctx.policy, watch);
+    const schedule = verificationSchedule(ctx.policy);
     const next = schedule.findIndex((run) => finished + run.at > now.getTime());
     if (next >= 0) await ctx.jobs.ensure('verify-release', { releaseId: release.id, run: next + 1, attempt: 1 }, { delayMs: finished + schedule[next]!.at - now.getTime() });
-    await ctx.jobs.ensure('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + watch - now.getTime() });
+    if (release.state === 'completed') {
+      await ctx.jobs.ensure('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + ctx.policy.releaseTypes[release.type].stableAfter - now.getTime() });
+    }
   }
 }

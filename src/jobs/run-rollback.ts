@@ -3,26 +3,39 @@ import { GitHubRefusedError, GitHubUnavailableError } from '../integrations/gith
 import type { Release } from '../integrations/database/release-store.js';
 import type { RollbackDetails } from '../integrations/database/schema.js';
 import { manualRollbackMessage, rollbackChecklistMessage, rollbackNoticeMessage } from '../messages/rollback.js';
+import type { Audience } from '../messages/plain-words.js';
+import { tellCustomers } from './customers.js';
 import { rollbackRoles } from '../services/rollback.js';
 import { postKeys, type JobContext } from './context.js';
 import { rollbackCommand } from './fail-release.js';
 import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
+import { schedulePostMortem } from './post-mortem.js';
 import { refreshProgressView } from './progress-view.js';
 
-function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, state: 'running' | 'done' | 'failed') {
+function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, state: 'running' | 'done' | 'failed', audience: Audience = 'team') {
   return rollbackNoticeMessage({
     version: release.version,
     toVersion: rollback.toVersion,
     reason: rollback.reason,
+    ...(rollback.whatHappened ? { whatHappened: rollback.whatHappened } : {}),
     by: rollback.by,
     startedAt: new Date(rollback.startedAt),
+    ...(rollback.detectedAt ? { detectedAt: new Date(rollback.detectedAt) } : {}),
     limit: ctx.policy.rollback.timeLimit,
     runUrl: rollback.runUrl,
     state,
     restoredAt: rollback.restoredAt ? new Date(rollback.restoredAt) : undefined,
     now: ctx.clock(),
     timeZone: ctx.policy.timezone,
+    supportContact: ctx.policy.communication.supportContact,
+    audience,
   });
+}
+
+/** The Rollback Notice for customers (`communication.customerChannel`), when the team keeps one. */
+async function noticeForCustomers(ctx: JobContext, release: Release, rollback: RollbackDetails, state: 'running' | 'done' | 'failed'): Promise<void> {
+  if (!ctx.policy.communication.customerChannel) return;
+  await tellCustomers(ctx, release, postKeys.rollbackNoticeForCustomers(release.id, rollback.startedAt), notice(ctx, release, rollback, state, 'customers'), state !== 'running');
 }
 
 /**
@@ -36,9 +49,11 @@ export async function runRollback(ctx: JobContext, data: { releaseId: string; po
   let release = await ctx.store.findById(data.releaseId);
   if (!release?.rollback || release.state !== 'rolling_back') return;
   await ctx.posts.postOnce(postKeys.rollbackNotice(release.id, release.rollback.startedAt), { releaseId: release.id, channel: release.channelId }, notice(ctx, release, release.rollback, 'running'));
+  await noticeForCustomers(ctx, release, release.rollback, 'running');
   if (data.poll === 0) await refreshProgressView(ctx, release);
   const startedAt = new Date(release.rollback.startedAt);
   try {
+    if (release.rollback.duringDeploy) await stopDeployRun(ctx, release);
     release = await followRollbackRun(ctx, release);
     if (release.state !== 'rolling_back') return;
     release = await githubAnswered(ctx, release);
@@ -158,8 +173,10 @@ async function giveUp(ctx: JobContext, release: Release, why: string): Promise<v
   });
   const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
   await ctx.posts.refresh(postKeys.rollbackNotice(release.id, rollback.startedAt), async () => notice(ctx, current, current.rollback ?? rollback, 'failed'));
+  await noticeForCustomers(ctx, current, current.rollback ?? rollback, 'failed');
   await refreshProgressView(ctx, current);
   await postManualRollback(ctx, current, why);
+  await schedulePostMortem(ctx, current, 'rollback_failed');
 }
 
 async function postManualRollback(ctx: JobContext, release: Release, why: string): Promise<void> {
@@ -174,6 +191,21 @@ async function postManualRollback(ctx: JobContext, release: Release, why: string
   );
 }
 
+/**
+ * A rollback started while the deploy still ran (production touched): the deploy run is cancelled first, so
+ * it cannot deploy on top of the rollback. Once per rollback; a run that already ended is left as it is.
+ */
+async function stopDeployRun(ctx: JobContext, release: Release): Promise<void> {
+  if (release.deployRunId === null) return;
+  const done = await ctx.store.lastEvent(release.id, 'rollback.deploy_run_stopped');
+  if (done && Date.parse(String(done.details.rollbackStartedAt)) === Date.parse(release.rollback!.startedAt)) return;
+  const outcome = await ctx.github.cancelRun(release.deployRunId).catch((error: unknown) => {
+    if (error instanceof GitHubRefusedError) return `refused: ${error.message}`;
+    throw error;
+  });
+  await ctx.store.audit(release.id, 'rollback.deploy_run_stopped', { runId: release.deployRunId, outcome, rollbackStartedAt: release.rollback!.startedAt });
+}
+
 async function finishRollback(ctx: JobContext, release: Release, rollback: RollbackDetails, succeeded: boolean): Promise<void> {
   if (!succeeded) {
     await giveUp(ctx, release, `the rollback run failed (${rollback.runUrl ?? `run ${rollback.runId}`})`);
@@ -181,17 +213,20 @@ async function finishRollback(ctx: JobContext, release: Release, rollback: Rollb
   }
   const now = ctx.clock();
   const done: RollbackDetails = { ...rollback, restoredAt: now.toISOString() };
-  const restoreMs = now.getTime() - new Date(rollback.startedAt).getTime();
+  // Time to restore counts from detection, as the guide's limit does; the type's recovery time is the bar.
+  const restoreMs = now.getTime() - new Date(rollback.detectedAt ?? rollback.startedAt).getTime();
+  const recoveryTime = ctx.policy.releaseTypes[release.type].recoveryTime;
   const applied = await ctx.store.apply(release.id, 'rollback_succeeded', {
     set: { rollback: done },
-    details: { timeToRestoreSeconds: Math.round(restoreMs / 1000), withinLimit: restoreMs <= ctx.policy.rollback.timeLimit },
+    details: { timeToRestoreSeconds: Math.round(restoreMs / 1000), recoveryTimeSeconds: Math.round(recoveryTime / 1000), withinRecoveryTime: restoreMs <= recoveryTime },
   });
   const current = applied.ok ? applied.release : ((await ctx.store.findById(release.id)) ?? release);
   await ctx.posts.refresh(postKeys.rollbackNotice(release.id, rollback.startedAt), async () => notice(ctx, current, current.rollback ?? done, 'done'));
+  await noticeForCustomers(ctx, current, current.rollback ?? done, 'done');
   await refreshProgressView(ctx, current);
   await autoTickChecklist(ctx, current);
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'rolled_back' });
-  await ctx.jobs.add('post-mortem', { releaseId: release.id });
+  await schedulePostMortem(ctx, current, 'rolled_back');
 }
 
 /** Ticks what tminus can tell itself: the health endpoint answers, metrics are back, the team was told. */

@@ -1,20 +1,13 @@
 import cron, { type RunCoordinator, type ScheduledTask } from 'node-cron';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { dueEvents, planEvents } from '../domain/plan-schedule.js';
 import type { Policy } from '../domain/policy.js';
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
 import type { ReleaseJobs } from './queue.js';
+import { scheduleDeployWithinWatch } from './deploy-within.js';
 
 /** Every minute by default; tests use seconds (`*\/1 * * * * *`). */
 export const PLAN_SCHEDULE_CRON = '* * * * *';
-
-/** node-cron's `distributed` mode asks this before each slot: the first replica to SET the slot's key runs it. */
-export function redisRunCoordinator(redis: Redis, prefix: string): RunCoordinator {
-  return {
-    shouldRun: async (key, ttlMs) => (await redis.set(`${prefix}:cron:${key}`, '1', 'PX', Math.max(1_000, ttlMs), 'NX')) === 'OK',
-  };
-}
 
 export interface PlanSchedulerDeps {
   plans: PlanScheduleStore;
@@ -39,7 +32,7 @@ export async function scanPlans(deps: PlanSchedulerDeps): Promise<number> {
     for (const due of dueEvents(planEvents(deps.policy, plan), now, deps.policy.planning.catchUpGrace)) {
       const key = scheduledRunKey(plan.id, due.event.key);
       if (runs.get(key) === 'queued') {
-        // Queued but never done: its job was lost with Redis's data, or gave up. Queue it again.
+        // Queued but never done: its job was lost with the queue's data, or gave up. Queue it again.
         if ((await deps.jobs.ensure('plan-event', { planId: plan.id, event: due.event.key, attempt: 0 })) !== 'there') queued++;
         continue;
       }
@@ -60,20 +53,22 @@ export interface PlanScheduler {
   stop(): Promise<void>;
 }
 
-export function startPlanScheduler(deps: PlanSchedulerDeps, options: { expression?: string; redis: Redis; prefix: string }): PlanScheduler {
+/** `runCoordinator` elects one replica per slot (on Redis, or on the database when there is no Redis). */
+export function startPlanScheduler(deps: PlanSchedulerDeps, options: { expression?: string; runCoordinator: RunCoordinator; prefix: string }): PlanScheduler {
   const run = async () => {
     try {
       await scanPlans(deps);
     } catch (err) {
       deps.log.error({ err }, 'plan scheduler pass failed');
     }
+    await scheduleDeployWithinWatch(deps).catch((err: unknown) => deps.log.error({ err }, 'queueing the deployWithin watch failed'));
   };
   const task: ScheduledTask = cron.schedule(options.expression ?? PLAN_SCHEDULE_CRON, run, {
     name: `tminus-plans-${options.prefix}`,
     timezone: 'UTC',
     noOverlap: true,
     distributed: true,
-    runCoordinator: redisRunCoordinator(options.redis, options.prefix),
+    runCoordinator: options.runCoordinator,
     suppressMissedWarning: true,
   });
   return {

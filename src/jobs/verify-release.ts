@@ -1,43 +1,39 @@
-import { classifyBreach } from '../domain/decision-matrix.js';
-import { fillQuery, judgeCheck, runnableChecks, verificationSchedule, watchPeriod, type CheckResult } from '../domain/verification.js';
+import { classifyBreach, errorRateFactor } from '../domain/decision-matrix.js';
+import { fillQuery, forAPerson, personChecks, phaseOf, verificationSchedule, type CheckResult } from '../domain/verification.js';
 import { LIVE_STATES } from '../domain/release.js';
-import { DatadogUnavailableError } from '../integrations/datadog.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { section } from '../messages/format.js';
 import { breachAlertMessage, verificationMessage } from '../messages/verification.js';
 import { startEmergencyRollback } from '../services/rollback.js';
+import { alertMentions } from './alert-mentions.js';
+import { followUpDeadline } from './breach-deadline.js';
 import { postKeys, type JobContext } from './context.js';
+import { readChecks } from './read-checks.js';
 
 const MAX_ATTEMPTS = 3;
 
-/** The release's approvers and the on-call engineers: who an alert mentions. */
-async function alertMentions(ctx: JobContext, release: Release): Promise<string[]> {
-  const approvers: string[] = [];
-  for (const kind of ['release', 'production'] as const) {
-    const gate = await ctx.gates.ofRelease(release.id, kind);
-    if (gate) approvers.push(...(await ctx.gates.decisions(gate.id)).filter((d) => d.decision === 'approved').map((d) => d.userId));
-  }
-  return [...new Set([...(await ctx.roles.holders('onCall')), ...approvers])];
-}
-
-/** After the deploy: the first verification run, the stable mark at the end of the watch, and the deploy marker. */
+/**
+ * After the deploy: the first verification run, the stable mark at the type's `stableAfter`, and the deploy
+ * marker. The watch itself goes on to the end of the guide's schedule (the first week), also once stable.
+ */
 export async function scheduleWatch(ctx: JobContext, release: Release): Promise<void> {
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'completed' });
   const finished = release.finishedAt!.getTime();
-  const first = verificationSchedule(ctx.policy, watchPeriod(ctx.policy, release.type))[0];
+  const first = verificationSchedule(ctx.policy)[0];
   if (first) await ctx.jobs.add('verify-release', { releaseId: release.id, run: 1, attempt: 1 }, { delayMs: finished + first.at - ctx.clock().getTime() });
-  await ctx.jobs.add('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + watchPeriod(ctx.policy, release.type) - ctx.clock().getTime() });
+  await ctx.jobs.add('mark-stable', { releaseId: release.id, attempt: 1 }, { delayMs: finished + ctx.policy.releaseTypes[release.type].stableAfter - ctx.clock().getTime() });
 }
 
 /**
- * One run of post-release verification: each due check is read from Datadog and judged; one message in the
- * thread; a new breach is classified by the decision matrix and alerted once in #releases; a check that
- * could not be read is ⚠️ and the run is tried again. The next run of the guide's schedule is queued.
+ * One run of post-release verification: each due check is read from Datadog and judged (checks without a
+ * query are listed for a person); one message in the thread; a new breach is classified by the decision
+ * matrix and alerted once in #releases; a check that could not be read is ⚠️ and the run is tried again.
+ * The next run of the guide's schedule is queued, to the end of the first week while the release is live.
  */
 export async function verifyRelease(ctx: JobContext, data: { releaseId: string; run: number; attempt: number }): Promise<void> {
   const release = await ctx.store.findById(data.releaseId);
   if (!release || !LIVE_STATES.includes(release.state) || !release.finishedAt || !release.threadTs || !ctx.observability) return;
-  const schedule = verificationSchedule(ctx.policy, watchPeriod(ctx.policy, release.type));
+  const schedule = verificationSchedule(ctx.policy);
   const run = schedule[data.run - 1];
   if (!run) return;
   const observability = ctx.observability;
@@ -46,19 +42,8 @@ export async function verifyRelease(ctx: JobContext, data: { releaseId: string; 
   const previousAt = schedule[data.run - 2]?.at ?? 0;
   const from = Math.max(finished, finished + previousAt, now.getTime() - (run.at - previousAt));
   const tags = { service: ctx.service, env: ctx.policy.verification.env, version: release.version };
-  const checks = runnableChecks(ctx.policy).filter((c) => run.checks.includes(c.key));
-
-  const results: CheckResult[] = await Promise.all(
-    checks.map(async (check) => {
-      try {
-        return judgeCheck(check, await observability.querySeries(fillQuery(check.query!, tags), from, now.getTime()));
-      } catch (error) {
-        if (!(error instanceof DatadogUnavailableError)) throw error;
-        ctx.log.warn({ releaseId: release.id, check: check.key, err: error.message }, 'Datadog unavailable');
-        return { key: check.key, label: check.label, state: 'unreachable' as const, threshold: check.threshold, direction: check.direction, unit: check.unit, error: error.message };
-      }
-    }),
-  );
+  const read = await readChecks(ctx, release, run.checks, from, now.getTime());
+  const results: CheckResult[] = [...read, ...personChecks(ctx.policy).filter((c) => run.checks.includes(c.key)).map(forAPerson)];
   const graphQueries = ['errorRate', 'latencyP99'].flatMap((k) => {
     const q = ctx.policy.verification.checks[k as 'errorRate'].query;
     return q ? [fillQuery(q, tags)] : [];
@@ -68,7 +53,7 @@ export async function verifyRelease(ctx: JobContext, data: { releaseId: string; 
     .catch(() => undefined);
   const incomplete = results.some((r) => r.state === 'no-data' || r.state === 'unreachable');
   const retry = incomplete && data.attempt < MAX_ATTEMPTS;
-  const phase = ctx.policy.verification.schedule.find((p) => run.at <= p.until)?.label ?? '';
+  const phase = phaseOf(ctx.policy, run.at);
   const thread = { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs };
   await ctx.posts.postOnce(
     postKeys.verification(release.id, data.run, data.attempt),
@@ -78,8 +63,9 @@ export async function verifyRelease(ctx: JobContext, data: { releaseId: string; 
   await ctx.store.audit(release.id, 'verification.run', {
     run: data.run,
     attempt: data.attempt,
+    phase,
     complete: !incomplete,
-    results: results.map((r) => ({ check: r.key, state: r.state, value: r.value })),
+    results: results.map((r) => ({ check: r.key, state: r.state, value: r.value, ...(r.baseline ? { baseline: r.baseline.value, limit: r.baseline.limit } : {}) })),
   });
 
   for (const result of results) {
@@ -96,10 +82,16 @@ export async function verifyRelease(ctx: JobContext, data: { releaseId: string; 
   if (next && data.attempt === 1) await ctx.jobs.add('verify-release', { releaseId: release.id, run: data.run + 1, attempt: 1 }, { delayMs: finished + next.at - now.getTime() });
 }
 
-async function alertBreach(ctx: JobContext, release: Release, result: CheckResult, now: Date): Promise<void> {
+/**
+ * A breached check goes to the decision matrix: a new breach (or one that became critical) is alerted once
+ * in #releases with the matrix's action and deadline, and the deadline is followed up (breach-deadline).
+ * Also called by the T+60 post-deploy checks.
+ */
+export async function alertBreach(ctx: JobContext, release: Release, result: CheckResult, now: Date): Promise<void> {
   const classification = classifyBreach(ctx.policy, result);
   const breach = await ctx.store.openBreach(release.id, result.key, classification.severity, result.value, now);
   if (!breach.alert) return;
+  const timesThreshold = errorRateFactor(ctx.policy, result);
   let autoRollback = classification.rollbackNow && ctx.policy.verification.autoRollback;
   let autoRollbackRefused: string | undefined;
   if (autoRollback) {
@@ -111,6 +103,7 @@ async function alertBreach(ctx: JobContext, release: Release, result: CheckResul
       await ctx.store.audit(release.id, 'rollback.automatic_refused', { reason: outcome.reason, check: result.key });
     }
   }
+  const deadline = new Date(now.getTime() + classification.timeline);
   await ctx.posts.postOnce(
     `${postKeys.breachAlert(breach.id)}${breach.alert === 'escalated' ? ':escalated' : ''}`,
     { releaseId: release.id, channel: release.channelId },
@@ -119,11 +112,13 @@ async function alertBreach(ctx: JobContext, release: Release, result: CheckResul
       version: release.version,
       result,
       classification,
-      deadline: new Date(now.getTime() + classification.timeline),
+      deadline,
       mentions: await alertMentions(ctx, release),
       timeZone: ctx.policy.timezone,
       autoRollback,
       ...(autoRollbackRefused ? { autoRollbackRefused } : {}),
+      ...(timesThreshold !== undefined ? { timesThreshold } : {}),
     }),
   );
+  await followUpDeadline(ctx, release, { breachId: breach.id, check: result.key, severity: classification.severity, issue: classification.issue, action: classification.action, timeline: classification.timeline, deadline, ...(result.value !== undefined ? { value: result.value } : {}) });
 }

@@ -1,20 +1,25 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { createRedisBackend, UnrecoverableError, Worker, type BackendFactory, type ConnectionOptions, type IQueueBackend, type Job } from 'bullmq';
 import { GitHubRefusedError } from '../integrations/github.js';
+import type { Metrics } from '../integrations/metrics.js';
 import { announceRelease } from './announce-release.js';
 import { abortReleaseJob } from './abort-release.js';
 import { buildPlan } from './build-plan.js';
 import { planChanged } from './plan-changed.js';
 import { onGiveUp } from './give-up.js';
 import { completeRelease } from './complete-release.js';
+import { postDeployChecks } from './post-deploy-checks.js';
 import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
 import { failRelease } from './fail-release.js';
 import { followDeploy } from './follow-deploy.js';
+import { githubEvent } from './github-event.js';
 import { gateDecision } from './gate-decision.js';
 import { hotfixStepDue } from './hotfix-step-due.js';
+import { hotfixCheck } from './hotfix-check.js';
 import { postStatusUpdate } from './post-status-update.js';
 import { deployMarker } from './deploy-marker.js';
 import { markStable } from './mark-stable.js';
+import { breachDeadline } from './breach-deadline.js';
 import { postMortem } from './post-mortem.js';
 import { planEvent, refreshChecklistJob } from './plan-event.js';
 import { refreshRollbackChecklist, runRollback } from './run-rollback.js';
@@ -25,6 +30,7 @@ import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
 import { reconcileReleases } from './reconcile.js';
 import { scheduledRunKey } from './scheduler.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
+import { watchDeployWithin } from './deploy-within.js';
 
 type Processors = { [N in JobName]: (ctx: JobContext, data: JobPayloads[N]) => Promise<void> };
 
@@ -33,14 +39,19 @@ const PROCESSORS: Processors = {
   'create-tag': createTag,
   'follow-deploy': followDeploy,
   'post-status-update': postStatusUpdate,
+  'deploy-succeeded': completeRelease,
   'complete-release': completeRelease,
+  'post-deploy-checks': postDeployChecks,
   'fail-release': failRelease,
   'sync-released-versions': (ctx) => syncReleasedVersions(ctx),
+  'deploy-within': (ctx) => watchDeployWithin(ctx),
   reconcile: async (ctx) => void (await reconcileReleases(ctx)),
   'gate-decision': gateDecision,
   'hotfix-step-due': hotfixStepDue,
+  'hotfix-check': hotfixCheck,
   'verify-release': verifyRelease,
   'mark-stable': markStable,
+  'breach-deadline': breachDeadline,
   'deploy-marker': deployMarker,
   'start-rollback': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
@@ -60,6 +71,7 @@ const PROCESSORS: Processors = {
   'build-plan': buildPlan,
   'abort-release': abortReleaseJob,
   'plan-changed': planChanged,
+  'github-event': githubEvent,
   'refresh-progress': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (release) await refreshProgressView(ctx, release);
@@ -70,22 +82,29 @@ export interface WorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
   concurrency?: number;
+  /** BullMQ's backend: Redis unless given (tminus's database when there is no Redis). */
+  backendFactory?: BackendFactory;
+  /** Where each attempt's duration and failure are counted (tminus's /metrics). */
+  metrics?: Pick<Metrics, 'job'>;
 }
 
 /** The release queue's worker. Errors GitHub will not change its mind about are not retried. */
-export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Worker {
+export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Worker<unknown, void, string, IQueueBackend> {
   const worker = new Worker(
     RELEASE_QUEUE,
     async (job: Job) => {
       const name = job.name as JobName;
       const processor = PROCESSORS[name] as (ctx: JobContext, data: unknown) => Promise<void>;
       if (!processor) throw new UnrecoverableError(`no processor for job ${job.name}`);
+      const started = performance.now();
       try {
         await processor(ctx, job.data);
+        options.metrics?.job(name, (performance.now() - started) / 1000);
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
         const refused = err instanceof GitHubRefusedError || err instanceof UnrecoverableError;
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        options.metrics?.job(name, (performance.now() - started) / 1000, { willRetry: !(refused || lastAttempt) });
         ctx.log.error({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, data: job.data, err }, 'job failed');
         if (refused || lastAttempt) {
           await onGiveUp(ctx, name, job.data, err).catch((e: unknown) => ctx.log.error({ job: job.name, err: e }, 'telling that a job gave up failed'));
@@ -103,6 +122,7 @@ export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Wor
       stalledInterval: 10_000,
       maxStalledCount: 3,
     },
+    options.backendFactory ?? createRedisBackend,
   );
   worker.on('error', (err) => ctx.log.error({ err }, 'worker error'));
   return worker;

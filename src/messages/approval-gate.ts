@@ -28,6 +28,8 @@ export interface GateMessageInput {
   counted: number;
   needed: number;
   testing: string;
+  /** The type's rollback readiness by the guide ("Always prepared (5-minute recovery)"). */
+  rollback?: string;
   timeZone: string;
 }
 
@@ -67,7 +69,7 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
   const lines = [
     `*${what} needs approval* from ${input.needs}.`,
     input.kind === 'release'
-      ? `Testing by the guide: ${slackMrkdwn(input.testing, 500)}.`
+      ? `Testing by the guide: ${slackMrkdwn(input.testing, 500)}.${input.rollback ? ` Rollback: ${slackMrkdwn(input.rollback, 300)}.` : ''}`
       : input.kind === 'rollback'
         ? 'Once approved, tminus opens a pull request that reverts the release, to ship as the next patch release.'
         : 'The deploy workflow is waiting at the production environment.',

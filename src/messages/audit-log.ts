@@ -31,6 +31,21 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
   'slack.posted': (d) => `posted: ${t(d.text ?? d.key)}`,
   'hotfix.step_overdue': (d) => `reminded: "${t(d.step)}" is overdue`,
   'hotfix.step_escalated': (d) => `escalated "${t(d.step)}" to the VP Eng`,
+  'hotfix.detected': (d) => `issue detected at ${t(d.at)}${d.given ? '' : ' (the time of the command)'}`,
+  'hotfix.ci_passed': (d) => `CI passed on ${t(String(d.sha).slice(0, 7))}: hotfix tested`,
+  'hotfix.ci_failed': (d) => `CI failed on ${t(String(d.sha).slice(0, 7))}`,
+  'github.deployment_approved_by_policy': (d) => `approved the production deployment on GitHub by policy (no production gate for this type)${Array.isArray(d.approvers) && d.approvers.length > 0 ? `, on the approval of ${people(d.approvers)}` : ''}`,
+  'github.deployment_by_policy_refused': (d) => `GitHub refused tminus's production approval: ${t(d.error)}`,
+  'post_deploy_checks.read': (d) => `read the post-deploy checks (reading ${t(d.reading)}): ${t((d.results as { check: string; state: string }[] | undefined)?.map((r) => `${r.check} ${r.state}`).join(', '))}`,
+  'post_deploy_checks.verdict': (d) => `post-deploy checks not passed: ${t((d.verdict as string[] | undefined)?.join(', '))}`,
+  'release.post_deploy_checks_passed': (d) => (d.skipped ? `completed without post-deploy checks: ${t(d.skipped)}` : 'post-deploy checks passed: complete'),
+  'release.post_deploy_checks_confirmed': (d) => `confirmed the post-deploy checks by hand: ${t(d.checked)}`,
+  'release.post_deploy_checks_failed': (d) => `failed: ${t(d.reason)}`,
+  'release.start_rollback': (d) => `started the emergency rollback to ${t(d.to)}${d.detectedAt ? ` (detected at ${t(d.detectedAt)})` : ''}${d.reason ? `: ${t(d.reason)}` : ''}`,
+  'rollback.deploy_run_stopped': (d) => `cancelled the deploy run ${t(d.runId)} before rolling back (${t(d.outcome)})`,
+  'release.backport': (d) => `backport on the ${t(d.line)} line (production runs ${t(d.productionRuns)})`,
+  'release.deploy_within_passed': (d) => `not complete by its deadline ${t(d.deadline)} (policy deployWithin)`,
+  'verification.deadline_passed': (d) => `decision-matrix deadline passed: ${t(d.check)} still breached (${t(d.severity)}: ${t(d.action)})`,
 };
 
 function describe(entry: AuditEntry): string {

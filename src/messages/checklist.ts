@@ -1,10 +1,13 @@
 import type { KnownBlock, MrkdwnOption } from '@slack/web-api';
 import { progressBar, type ChecklistItem, type Tick } from '../domain/checklist.js';
 import type { ChecklistKey } from '../domain/plan-schedule.js';
-import type { Checklist } from '../domain/policy.js';
+import type { Checklist, Policy } from '../domain/policy.js';
+import type { PlanItem, PlanSection } from '../domain/release-plan.js';
+import type { ReleaseType } from '../domain/version.js';
 import { checklistItemValue, planValue } from './button-values.js';
 import { clockTime, context, header, mention, section } from './format.js';
-import { fitMrkdwn, plainText, slackMrkdwn } from './text.js';
+import { plainChange, type Audience } from './plain-words.js';
+import { fitMrkdwn, plainText, slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export const CHECKLIST_ACTIONS = {
@@ -82,36 +85,79 @@ export function checklistMessage(view: ChecklistView): SlackMessage {
 export interface AnnouncementView {
   version: string;
   plannedAt: Date;
+  /** T-0 plus `deploy.completeAt`: the planned window ends at the one ETA every message gives. */
   windowEnd: Date;
+  /** Titles of the plan's sections, as planned (cleaned into plain sentences here). */
   features: string[];
-  expectedDowntime: string;
+  improvements?: string[];
+  fixes?: string[];
+  /** "How this affects you": the policy's lines for the type, then the plan's breaking changes. */
+  howThisAffectsYou?: string[];
+  /** The type's `communication.expectedDowntime`; the line is left out without one. */
+  expectedDowntime?: string;
   supportContact?: string;
+  /** `communication.signOff`, under "Thank you," in the customers' version. */
+  signOff?: string;
+  /** `team` (#releases, the default) or `customers` (`communication.customerChannel`: greeting and sign-off). */
+  audience?: Audience;
+}
+
+/** The announcement of a plan, for `audience`: its sections, and the policy's words for its type. */
+export function announcementFromPlan(
+  plan: { version: string; type: string; plannedAt: Date; plan?: { sections: Partial<Record<PlanSection, Pick<PlanItem, 'title'>[]>> } | null },
+  policy: Pick<Policy, 'deploy' | 'communication'>,
+  audience: Audience,
+): AnnouncementView {
+  const sections = plan.plan?.sections ?? {};
+  const titles = (kind: PlanSection) => (sections[kind] ?? []).map((i) => i.title);
+  const type = plan.type as ReleaseType;
+  const comms = policy.communication;
+  return {
+    version: plan.version,
+    plannedAt: plan.plannedAt,
+    windowEnd: new Date(plan.plannedAt.getTime() + policy.deploy.completeAt),
+    features: titles('features'),
+    improvements: titles('improvements'),
+    fixes: titles('fixes'),
+    howThisAffectsYou: [...(comms.howThisAffectsYou[type] ?? []), ...titles('breaking').map((t) => `${plainChange(t)}: this may need changes on your side`)],
+    ...(comms.expectedDowntime[type] ? { expectedDowntime: comms.expectedDowntime[type] } : {}),
+    ...(comms.supportContact ? { supportContact: comms.supportContact } : {}),
+    ...(comms.signOff ? { signOff: comms.signOff } : {}),
+    audience,
+  };
 }
 
 function utcDate(at: Date): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
 }
 
-/** The guide's "Pre-Release Announcement (3 days before)", filled from the plan. */
+const ANNOUNCED_ITEMS = 10;
+
+/** A titled list of plain sentences; undefined when there is nothing to list. */
+function bullets(title: string, items: readonly string[] | undefined, clean = true): string | undefined {
+  const lines = [...new Set((items ?? []).map((i) => (clean ? plainChange(i) : i.trim())).filter(Boolean))];
+  if (lines.length === 0) return undefined;
+  const shown = lines.slice(0, ANNOUNCED_ITEMS).map((line) => `- ${slackMrkdwn(line, 300)}`);
+  if (lines.length > ANNOUNCED_ITEMS) shown.push(`- …and ${lines.length - ANNOUNCED_ITEMS} more`);
+  return `${title}\n${shown.join('\n')}`;
+}
+
+/** The guide's "Pre-Release Announcement (3 days before)", filled from the plan: for #releases or for customers. */
 export function preReleaseAnnouncement(view: AnnouncementView): SlackMessage {
+  const customers = view.audience === 'customers';
   const time = (at: Date) => clockTime(at, 'UTC').replace(' UTC', '');
-  const features = view.features.length > 0 ? view.features.map((f) => `- ${slackMrkdwn(f, 300)}`).join('\n') : '- Fixes and improvements';
-  const text = [
-    `*Scheduled Maintenance: ${utcDate(view.plannedAt)} ${view.version} Release*`,
-    '',
-    `We are planning to release version ${view.version} on ${utcDate(view.plannedAt)} at ${time(view.plannedAt)} UTC.`,
-    '',
-    'Features included:',
-    features,
-    '',
-    `Expected downtime: ${slackMrkdwn(view.expectedDowntime, 300)}`,
-    `Planned window: ${time(view.plannedAt)} - ${time(view.windowEnd)} UTC`,
-    ...(view.supportContact ? ['', `Questions? Contact: ${slackMrkdwn(view.supportContact, 300)}`] : []),
-  ].join('\n');
-  return {
-    text: `Scheduled Maintenance: ${utcDate(view.plannedAt)} ${view.version} Release`,
-    blocks: [section(text)],
-  };
+  const subject = `Scheduled Maintenance: ${utcDate(view.plannedAt)} ${view.version} Release`;
+  const opening = [...(customers ? ['Dear Customers,', ''] : []), `We are planning to release version ${view.version} on ${utcDate(view.plannedAt)} at ${time(view.plannedAt)} UTC.`];
+  const changes = [bullets('Features included:', view.features), bullets('Improvements included:', view.improvements), bullets('Fixes included:', view.fixes)];
+  const timing = [...(view.expectedDowntime ? [`Expected downtime: ${slackMrkdwn(view.expectedDowntime, 300)}`] : []), `Planned window: ${time(view.plannedAt)} - ${time(view.windowEnd)} UTC`];
+  const closing = [
+    ...(view.supportContact ? [`Questions? Contact: ${slackMrkdwn(view.supportContact, 300)}`] : []),
+    ...(customers ? [view.signOff ? `Thank you,\n${slackMrkdwn(view.signOff, 300)}` : 'Thank you.'] : []),
+  ];
+  const parts = [opening.join('\n'), ...changes, timing.join('\n'), bullets('How this affects you:', view.howThisAffectsYou, false), closing.join('\n\n')].filter(
+    (part): part is string => part !== undefined && part.length > 0,
+  );
+  return { text: slackFallback(subject), blocks: [section(`*${subject}*`), ...parts.map(section)] };
 }
 
 /** A plain note in a plan's thread (timeline steps, missed slots, the T-0 gate). */

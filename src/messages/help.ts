@@ -5,10 +5,11 @@ import type { SlackMessage } from './types.js';
 export const COMMANDS: { usage: string; what: string }[] = [
   { usage: '/release start vX.Y.Z [--override "<reason>"]', what: 'Start a release: tag, follow the deploy workflow, post T+N updates in its thread.' },
   { usage: '/release status [vX.Y.Z]', what: 'Where a release stands (the one in flight, or the latest, when no version is given).' },
-  { usage: '/release hotfix vX.Y.Z <what is broken> [--severity high]', what: "The emergency lane: a patch above production, approved by the VP Eng, deployed at once." },
+  { usage: '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', what: "The emergency lane in the guide's order, its deadlines counted from detection: tested (by a person or CI), approved by the VP Eng, deployed at once." },
   { usage: '/release log vX.Y.Z', what: "The release's audit trail: every state change, approval and rejection, with who and when." },
-  { usage: '/release rollback vX.Y.Z [reason]', what: 'Emergency rollback to the previous version (on-call or a release approver), within the guide\'s 5 minutes.' },
+  { usage: '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', what: 'Emergency rollback to the previous version (on-call or a release approver), also while a deploy that reached production still runs. The guide\'s 5 minutes count from detection (`--detected`, else the breach); your words are the Rollback Notice\'s "What happened".' },
   { usage: '/release rollback vX.Y.Z --coordinated [reason]', what: 'Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.' },
+  { usage: '/release confirm vX.Y.Z <what you checked>', what: 'Complete a release whose post-deploy checks tminus cannot read (Datadog down, no data), saying what you checked on the dashboards.' },
   { usage: '/release abort vX.Y.Z <reason>', what: 'End a release that is not over (stuck, waiting on a gate nobody will press, no longer wanted): gates close, updates stop, a deploy that has not reached production is cancelled.' },
   { usage: '/release incident <severity> <issue>', what: 'What the decision matrix says to do, and by when.' },
   { usage: '/release plan vX.Y.Z [date]', what: 'Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).' },

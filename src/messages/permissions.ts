@@ -14,6 +14,7 @@ const ACTIONS: Record<PermissionAction, string> = {
   changePlan: 'Move or cancel a plan',
   hotfix: 'Raise a hotfix, tick its steps',
   abort: 'Abort a release',
+  confirm: 'Confirm post-deploy checks by hand',
   coordinatedRollback: 'Ask for a coordinated rollback',
   rollback: 'Roll back (emergency)',
   overrideCadence: 'Override the cadence',

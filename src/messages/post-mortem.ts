@@ -3,10 +3,29 @@ import { link, section } from './format.js';
 import { githubMarkdown, slackFallback } from './text.js';
 import type { SlackMessage } from './types.js';
 
+/** Why a release gets a post-mortem. */
+export type PostMortemReason = 'deploy_failed' | 'aborted' | 'rolled_back' | 'rollback_failed' | 'post_deploy_checks_failed';
+
+const WHAT: Record<PostMortemReason, { title: (v: string) => string; said: string }> = {
+  deploy_failed: { title: (v) => `Post-mortem: ${v} failed after touching production`, said: 'the deploy failed after production was touched' },
+  aborted: { title: (v) => `Post-mortem: ${v} aborted after touching production`, said: 'the release was aborted after production was touched' },
+  rolled_back: { title: (v) => `Post-mortem: rollback of ${v}`, said: 'the release was rolled back' },
+  rollback_failed: { title: (v) => `Post-mortem: rollback of ${v} did not complete`, said: 'the rollback did not complete and was handed to a person' },
+  post_deploy_checks_failed: { title: (v) => `Post-mortem: ${v} failed its post-deploy checks`, said: 'the post-deploy checks failed in production' },
+};
+
+export function postMortemTitle(reason: PostMortemReason, version: string): string {
+  return WHAT[reason].title(version);
+}
+
 export interface PostMortemInput {
   version: string;
   type: string;
-  rollback: Pick<RollbackDetails, 'by' | 'reason' | 'toVersion' | 'startedAt' | 'restoredAt' | 'runUrl'>;
+  /** Default: a rollback. */
+  reason?: PostMortemReason;
+  /** Why the release failed, when it did. */
+  failureReason?: string | null;
+  rollback?: Pick<RollbackDetails, 'by' | 'reason' | 'toVersion' | 'startedAt' | 'restoredAt' | 'runUrl'>;
   /** The guide's time to restore (policy `rollback.timeLimit`), in ms. */
   timeLimit: number;
   /** The release's audit log, oldest first. */
@@ -19,22 +38,30 @@ const BODY_LIMIT = 65_000;
 const url = (address: string) => address.replace(/[\s<>()[\]|]/g, encodeURIComponent);
 
 /**
- * The post-mortem issue's body after a rollback, from the release's audit log. Everything a person or
+ * The post-mortem issue's body (after a rollback, or a failure in production), from the release's audit log. Everything a person or
  * GitHub wrote (the reason, review comments, error messages in the timeline) is escaped for GitHub: it
  * notifies nobody and makes no link, image or table cell.
  */
 export function postMortemBody(input: PostMortemInput): string {
   const { rollback } = input;
+  const reason = input.reason ?? 'rolled_back';
   const md = (value: unknown, max = 300) => githubMarkdown(String(value ?? ''), max);
-  const restore = rollback.restoredAt ? Math.round((Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt)) / 1000) : undefined;
+  const restore = rollback?.restoredAt ? Math.round((Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt)) / 1000) : undefined;
   const breaches = input.events.filter((e) => e.action === 'verification.breach_opened' || e.action === 'verification.breach_escalated');
   const head = [
-    `Post-mortem for the rollback of **${md(input.version)}** to **${md(rollback.toVersion)}** (${md(input.type)} release).`,
+    rollback && reason === 'rolled_back'
+      ? `Post-mortem for the rollback of **${md(input.version)}** to **${md(rollback.toVersion)}** (${md(input.type)} release).`
+      : `Post-mortem for **${md(input.version)}** (${md(input.type)} release): ${WHAT[reason].said}.`,
     '',
-    `- Reason: ${md(rollback.reason, 4000)}`,
-    `- Rolled back by: ${rollback.by === 'tminus' ? 'tminus (automatic)' : md(rollback.by, 100)}`,
-    `- Time to restore: ${restore !== undefined ? `${restore} s` : 'unknown'} (guide: within ${Math.round(input.timeLimit / 60_000)} minutes)`,
-    rollback.runUrl ? `- Rollback run: ${url(rollback.runUrl)}` : '',
+    ...(input.failureReason ? [`- What failed: ${md(input.failureReason, 4000)}`] : []),
+    ...(rollback
+      ? [
+          `- Rollback to ${md(rollback.toVersion)}: ${md(rollback.reason, 4000)}`,
+          `- Rolled back by: ${rollback.by === 'tminus' ? 'tminus (automatic)' : md(rollback.by, 100)}`,
+          `- Time to restore: ${restore !== undefined ? `${restore} s` : 'unknown'} (guide: within ${Math.round(input.timeLimit / 60_000)} minutes)`,
+          rollback.runUrl ? `- Rollback run: ${url(rollback.runUrl)}` : '',
+        ]
+      : ['- Not rolled back (yet) by tminus: see the timeline.']),
     '',
     '## Breaches',
     ...(breaches.length > 0
@@ -67,9 +94,9 @@ export function postMortemBody(input: PostMortemInput): string {
 }
 
 /** In the release's thread: the post-mortem issue is open. */
-export function postMortemLinkMessage(version: string, issueUrl: string): SlackMessage {
+export function postMortemLinkMessage(version: string, issueUrl: string, reason: PostMortemReason = 'rolled_back'): SlackMessage {
   return {
     text: `📝 Post-mortem issue for ${version}: ${slackFallback(issueUrl)}`,
-    blocks: [section(`📝 *Post-mortem* for the rollback of ${version}: ${link(issueUrl, 'GitHub issue')}. Schedule it, find the root cause, plan the fix for the next release.`)],
+    blocks: [section(`📝 *Post-mortem* for ${version} (${WHAT[reason].said}): ${link(issueUrl, 'GitHub issue')}. Schedule it, find the root cause, plan the fix for the next release.`)],
   };
 }

@@ -1,19 +1,40 @@
+import type { KnownBlock } from '@slack/web-api';
+import { classifyPullRequest, type PlanItem, type PlanSection } from '../domain/release-plan.js';
+import type { Policy } from '../domain/policy.js';
 import { clockTime, context, link, section } from './format.js';
-import { slackMrkdwn } from './text.js';
+import { plainChange, type Audience } from './plain-words.js';
+import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
+
+/** What the release changed, sorted into the template's parts, each a plain sentence. */
+export interface ReleaseChanges {
+  /** Where the lists come from: the release plan's sections, or GitHub's generated notes when there was no plan. */
+  source: 'plan' | 'notes';
+  features: string[];
+  /** Improvements that are about speed (a `perf:` title, or one that says performance, faster or speed). */
+  performance: string[];
+  improvements: string[];
+  fixes: string[];
+  /** Anything not classified: shown to the team only. */
+  other: string[];
+}
 
 export interface ReleaseCompleteInput {
   version: string;
   completedAt: Date;
   deploymentMinutes: number;
   releaseUrl: string;
-  /** GitHub's generated release notes (markdown). */
-  notes: string;
+  /** From `releaseCompleteChanges` (the plan's sections, else GitHub's notes). */
+  changes?: ReleaseChanges;
+  /** GitHub's generated notes: read only when `changes` is not given. */
+  notes?: string;
   timeZone: string;
   supportContact?: string;
+  /** `team` (the release's thread, the default) or `customers` (no link to GitHub, no unclassified changes). */
+  audience?: Audience;
 }
 
-/** The "What's changed" bullets of GitHub's generated notes, as Slack lines. */
+/** The "What's changed" bullets of GitHub's generated notes (the "New Contributors" part left out), as typed. */
 export function changesFromNotes(notes: string, limit = 10): string[] {
   const lines = notes.split('\n').map((line) => line.trim());
   const start = lines.findIndex((line) => /^##\s+What's Changed/i.test(line));
@@ -23,18 +44,87 @@ export function changesFromNotes(notes: string, limit = 10): string[] {
   return bullets.slice(0, limit).map((line) => (line.length > 200 ? `${line.slice(0, 199)}…` : line));
 }
 
-/** The guide's "Release Complete" template, posted in the release's thread. */
+const PERFORMANCE = /^perf(\([^)]*\))?!?:|\b(performance|faster|speed|speeds|speedup)\b/i;
+const NO_LABELS = { labels: { features: [], fixes: [], improvements: [], breaking: [] }, migrationPaths: [] } as unknown as Policy['planning'];
+
+/**
+ * The "Release Complete" lists for a release: from its plan's sections (sorted at plan time by
+ * `planning.labels` and conventional titles) when it has a plan, else from GitHub's generated notes, sorted
+ * by their conventional titles. Each entry is a plain sentence (`plainChange`). Pure.
+ *
+ * complete-release calls it with the plan of the release's version (`ReleasePlanStore.findByVersion`, its
+ * `plan` column) and the notes GitHub generated: `releaseCompleteChanges({ sections: row?.plan?.sections, notes })`.
+ */
+export function releaseCompleteChanges(input: { sections?: Partial<Record<PlanSection, Pick<PlanItem, 'title'>[]>> | null; notes: string }): ReleaseChanges {
+  const plain = (items: readonly { title: string }[] | undefined) => unique((items ?? []).map((i) => plainChange(i.title)).filter(Boolean));
+  const speed = (items: readonly { title: string }[] | undefined) => (items ?? []).filter((i) => PERFORMANCE.test(i.title));
+  const rest = (items: readonly { title: string }[] | undefined) => (items ?? []).filter((i) => !PERFORMANCE.test(i.title));
+  const sections = input.sections;
+  if (sections && PLAN_KINDS.some((kind) => (sections[kind]?.length ?? 0) > 0)) {
+    return {
+      source: 'plan',
+      features: plain(sections.features),
+      performance: plain(speed(sections.improvements)),
+      improvements: plain(rest(sections.improvements)),
+      fixes: plain(sections.fixes),
+      other: plain(sections.other),
+    };
+  }
+  const sorted: Record<'features' | 'improvements' | 'fixes' | 'other', { title: string }[]> = { features: [], improvements: [], fixes: [], other: [] };
+  for (const title of changesFromNotes(input.notes, 100)) {
+    // GitHub's line is "<title> by @user in <url>": the title alone is classified.
+    sorted[classifyPullRequest({ title: plainTitle(title), labels: [], files: [] }, NO_LABELS).kind].push({ title });
+  }
+  return {
+    source: 'notes',
+    features: plain(sorted.features),
+    performance: plain(speed(sorted.improvements)),
+    improvements: plain(rest(sorted.improvements)),
+    fixes: plain(sorted.fixes),
+    other: plain(sorted.other),
+  };
+}
+
+const PLAN_KINDS = ['features', 'improvements', 'fixes', 'other'] as const;
+
+function plainTitle(line: string): string {
+  return line.replace(/\s+by @[\w-]+(\[bot\])?(\s+in\s+https?:\/\/\S+)?\s*$/i, '');
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+const LIST_LIMIT = 10;
+
+/** A titled list as the guide writes it ("New features:" and "- " lines); undefined when there is nothing to list. */
+function list(title: string, items: readonly string[]): string | undefined {
+  if (items.length === 0) return undefined;
+  const shown = items.slice(0, LIST_LIMIT).map((item) => `- ${slackMrkdwn(item, 200)}`);
+  if (items.length > LIST_LIMIT) shown.push(`- …and ${items.length - LIST_LIMIT} more`);
+  return `*${title}*\n${shown.join('\n')}`;
+}
+
+/** The guide's "Release Complete" template: the team's version in the release's thread, or the customers'. */
 export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessage {
+  const team = (input.audience ?? 'team') === 'team';
   const title = `✅ Release ${input.version} COMPLETED`;
-  const changes = changesFromNotes(input.notes);
-  const lines = [
-    `*${title}*`,
-    '',
-    `⏱️ Release completed at ${clockTime(input.completedAt, input.timeZone)}`,
-    `📦 Deployment time: ${input.deploymentMinutes} minute${input.deploymentMinutes === 1 ? '' : 's'}`,
-    '',
-    changes.length > 0 ? `*What's changed:*\n${changes.map((c) => `• ${slackMrkdwn(c, 250)}`).join('\n')}` : '_No changes listed in the release notes._',
-  ];
-  const footer = input.supportContact ? [`Thank you for your patience! Questions? ${input.supportContact}`] : ['Thank you for your patience!'];
-  return { text: `${title} in ${input.deploymentMinutes} minutes`, blocks: [section(lines.join('\n')), section(`📝 ${link(input.releaseUrl, `Release notes for ${input.version}`)}`), context(...footer)] };
+  const minutes = `${input.deploymentMinutes} minute${input.deploymentMinutes === 1 ? '' : 's'}`;
+  const changes = input.changes ?? releaseCompleteChanges({ notes: input.notes ?? '' });
+  const parts = [
+    list('New features:', changes.features),
+    list('Performance improvements:', changes.performance),
+    list('Improvements:', changes.improvements),
+    list('Bug fixes:', changes.fixes),
+    team ? list('Other changes:', changes.other) : undefined,
+  ].filter((part): part is string => part !== undefined);
+  const blocks: KnownBlock[] = [section(`*${title}*\n\n⏱️ Release completed at ${clockTime(input.completedAt, input.timeZone)}\n📦 Deployment time: ${minutes}`)];
+  blocks.push(...parts.map(section));
+  if (team) {
+    if (parts.length === 0) blocks.push(section(`_No changes listed in the ${changes.source === 'plan' ? 'release plan' : 'release notes'}._`));
+    blocks.push(section(`📝 ${link(input.releaseUrl, `Release notes for ${input.version}`)}`));
+  }
+  blocks.push(section(['Thank you for your patience!', ...(input.supportContact ? [`Questions? ${slackMrkdwn(input.supportContact, 300)}`] : [])].join('\n')));
+  if (team) blocks.push(context(changes.source === 'plan' ? 'Changes listed from the release plan.' : "Changes listed from GitHub's generated release notes (no release plan)."));
+  return { text: team ? `${title} in ${minutes}` : slackFallback(title), blocks };
 }

@@ -1,8 +1,12 @@
 import { clockTime, link, section } from './format.js';
-import { codeBlock, slackFallback, slackMrkdwn } from './text.js';
+import type { KnownBlock } from '@slack/web-api';
+import { rollbackNowValue } from './button-values.js';
+import { codeBlock, plainText, slackFallback, slackMrkdwn } from './text.js';
+import { ROLLBACK_NOW_ACTION } from './verification.js';
 import type { SlackMessage } from './types.js';
 
 export interface ReleaseFailedInput {
+  releaseId: string;
   version: string;
   failedAt: Date;
   reason: string;
@@ -27,16 +31,26 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
   }
   if (input.runUrl) lines.push(`🔗 ${link(input.runUrl, 'GitHub Actions run')}`);
   lines.push('');
-  if (input.productionTouched && input.rollbackCommand) {
+  const blocks: KnownBlock[] = [];
+  if (input.productionTouched) {
+    const to = input.previousVersion;
     lines.push(
-      `⚠️ *Production was touched. Roll back to ${input.previousVersion ?? 'the previous version'} within ${input.rollbackTimeLimitMinutes} minutes* (guide: Immediate Rollback):`,
-      codeBlock(input.rollbackCommand, 'slack', 1000),
-      'Then verify: health checks passing, error rate back to normal, latency acceptable, data integrity confirmed.',
+      to
+        ? `⚠️ *Production was touched. Roll back to ${to} within ${input.rollbackTimeLimitMinutes} minutes of detection* (guide: Immediate Rollback): press *Roll back to ${to}* or \`/release rollback ${input.version} [what happened]\`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.`
+        : `⚠️ *Production was touched.* Roll back to the previous version within ${input.rollbackTimeLimitMinutes} minutes of detection: tminus does not know which version ran before, so roll back by hand.`,
     );
-  } else if (input.productionTouched) {
-    lines.push(`⚠️ *Production was touched.* Roll back to ${input.previousVersion ?? 'the previous version'} within ${input.rollbackTimeLimitMinutes} minutes.`);
+    if (input.rollbackCommand) lines.push('If the rollback workflow cannot run, by hand:', codeBlock(input.rollbackCommand, 'slack', 1000));
+    blocks.push(section(lines.join('\n')));
+    if (input.previousVersion) {
+      blocks.push({
+        type: 'actions',
+        block_id: `rollback:${input.releaseId}:failed`,
+        elements: [{ type: 'button', action_id: ROLLBACK_NOW_ACTION, style: 'danger', text: { type: 'plain_text', text: plainText(`Roll back to ${input.previousVersion}`, 75) }, value: rollbackNowValue(input) }],
+      });
+    }
   } else {
     lines.push(`Production was not touched: ${input.previousVersion ?? 'the current version'} is still live. Fix the cause and start a new release.`);
+    blocks.push(section(lines.join('\n')));
   }
-  return { text: `${title}: ${slackFallback(input.reason)}`, blocks: [section(lines.join('\n'))] };
+  return { text: `${title}: ${slackFallback(input.reason)}`, blocks };
 }

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/web-api';
 import { ROLLBACK_CHECKLIST } from '../domain/rollback.js';
 import { rollbackItemValue } from './button-values.js';
 import { clockTime, context, link, mention, section } from './format.js';
+import { WHAT_HAPPENED_FALLBACK, type Audience } from './plain-words.js';
 import { codeBlock, plainText, slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
@@ -10,46 +11,91 @@ export const ROLLBACK_CHECKLIST_ACTION = 'rollback_checklist';
 export interface RollbackNoticeInput {
   version: string;
   toVersion: string;
+  /** The reason as given (typed, or tminus's own for an automatic rollback): shown to the team only, never as "What happened". */
   reason: string;
+  /**
+   * "What happened" in plain words, without technical jargon (`whatHappened(issue)` in plain-words.ts for a
+   * decision-matrix issue, or what a person wrote for customers). Without it, the generic plain sentence.
+   */
+  whatHappened?: string;
   by: string;
   startedAt: Date;
+  /** When the problem was detected: the guide's limit counts from it ("within 5 minutes of detection"). */
+  detectedAt?: Date;
+  /** The rollback time limit (`rollback.timeLimit`): the expected completion is detection plus this. */
   limit: number;
   runUrl?: string;
   state: 'running' | 'done' | 'failed';
   restoredAt?: Date;
   now: Date;
   timeZone: string;
+  supportContact?: string;
+  /** `team` (#releases, the default: countdown, who started it, the run) or `customers` (the guide's notice alone). */
+  audience?: Audience;
 }
 
-/** The guide's "Rollback Notice", with a countdown against the 5-minute limit while it runs. */
+const minutes = (ms: number): string => {
+  const n = Math.round(ms / 60_000);
+  return `${n} minute${n === 1 ? '' : 's'}`;
+};
+
+/** The guide's "Rollback Notice"; the team's version has a countdown against the time limit while it runs. */
 export function rollbackNoticeMessage(input: RollbackNoticeInput): SlackMessage {
   const tz = input.timeZone;
-  const deadline = new Date(input.startedAt.getTime() + input.limit);
-  const left = deadline.getTime() - input.now.getTime();
-  const countdown =
-    input.state === 'done'
-      ? `✅ Rolled back at ${clockTime(input.restoredAt ?? input.now, tz)}: time to restore ${Math.round(((input.restoredAt ?? input.now).getTime() - input.startedAt.getTime()) / 1000)} s (limit ${Math.round(input.limit / 60_000)} min)`
-      : input.state === 'failed'
-        ? '❌ The rollback run failed: act now, by hand (see the thread).'
-        : left >= 0
-          ? `⏳ ${Math.floor(left / 60_000)}:${String(Math.floor((left % 60_000) / 1000)).padStart(2, '0')} left of the guide's ${Math.round(input.limit / 60_000)}-minute limit`
-          : `⏰ ${Math.ceil(-left / 1000)} s over the guide's ${Math.round(input.limit / 60_000)}-minute limit`;
-  const lines = [
-    `*⚠️ ROLLBACK NOTICE*`,
+  const team = (input.audience ?? 'team') === 'team';
+  const detectedAt = input.detectedAt ?? input.startedAt;
+  const deadline = new Date(Math.max(detectedAt.getTime() + input.limit, input.startedAt.getTime()));
+  const restoredAt = input.restoredAt ?? input.now;
+  const notice = [
+    '*⚠️ ROLLBACK NOTICE*',
     '',
     `We've identified an issue with ${input.version} and are rolling back to ${input.toVersion}.`,
     '',
     `Time: ${clockTime(input.startedAt, tz)}`,
     `Expected completion: ${clockTime(deadline, tz)}`,
-    `ETA: ${Math.round(input.limit / 60_000)} minutes`,
+    `ETA: ${minutes(deadline.getTime() - input.startedAt.getTime())}`,
     '',
-    `*What happened:* ${slackMrkdwn(input.reason, 1500)}`,
-    '*What we are doing:* rolling back to the stable version, investigating the root cause, preventing recurrence.',
-    '*Next steps:* post-mortem analysis, a fix for the next release, communication with affected customers.',
+    '*What happened:*',
+    slackMrkdwn(input.whatHappened?.trim() || WHAT_HAPPENED_FALLBACK, 1000),
+    '',
+    "*What we're doing:*",
+    '- Rolling back to stable version',
+    '- Investigating root cause',
+    '- Preventing recurrence',
+    '',
+    '*Next steps:*',
+    '- Post-mortem analysis',
+    '- Fix for next release',
+    '- Communication with affected customers',
   ];
+  const thanks = ['Thank you for your patience.', ...(input.supportContact ? [slackMrkdwn(input.supportContact, 300)] : [])].join('\n');
+  if (!team) {
+    const outcome =
+      input.state === 'done'
+        ? `✅ Rolled back to ${input.toVersion} at ${clockTime(restoredAt, tz)}.`
+        : input.state === 'failed'
+          ? 'The rollback is taking longer than expected. We will post an update here.'
+          : undefined;
+    return {
+      text: slackFallback(`⚠️ ROLLBACK NOTICE: we are rolling back ${input.version} to ${input.toVersion}`),
+      blocks: [section(notice.join('\n')), ...(outcome ? [section(outcome)] : []), section(thanks)],
+    };
+  }
+  const left = deadline.getTime() - input.now.getTime();
+  const countdown =
+    input.state === 'done'
+      ? `✅ Rolled back at ${clockTime(restoredAt, tz)}: time to restore ${Math.round((restoredAt.getTime() - detectedAt.getTime()) / 1000)} s from detection (limit ${Math.round(input.limit / 60_000)} min)`
+      : input.state === 'failed'
+        ? '❌ The rollback run failed: act now, by hand (see the thread).'
+        : left >= 0
+          ? `⏳ ${Math.floor(left / 60_000)}:${String(Math.floor((left % 60_000) / 1000)).padStart(2, '0')} left of the guide's ${Math.round(input.limit / 60_000)}-minute limit`
+          : `⏰ ${Math.ceil(-left / 1000)} s over the guide's ${Math.round(input.limit / 60_000)}-minute limit`;
+  const detected = input.detectedAt && input.detectedAt.getTime() !== input.startedAt.getTime() ? ` · detected at ${clockTime(input.detectedAt, tz)}` : '';
+  const who = `Started by ${input.by === 'tminus' ? 'tminus (automatic rollback)' : mention(input.by)}${detected}${input.runUrl ? ` · ${link(input.runUrl, 'rollback run')}` : ''}`;
+  const reason = input.reason.trim() ? `Reason given: ${slackMrkdwn(input.reason, 1000)}` : '';
   return {
     text: `⚠️ ROLLBACK NOTICE: ${input.version} → ${input.toVersion}`,
-    blocks: [section(lines.join('\n')), section(countdown), context(`Started by ${input.by === 'tminus' ? 'tminus (automatic rollback)' : mention(input.by)}${input.runUrl ? ` · ${link(input.runUrl, 'rollback run')}` : ''}`)],
+    blocks: [section(notice.join('\n')), section(thanks), section(countdown), context(who, reason)],
   };
 }
 

@@ -6,7 +6,7 @@ import type { GitHubStandIn } from './github.js';
 /**
  * The sandbox's production metrics, served by the Datadog stand-in for every default check query: a point
  * every virtual minute with a little deterministic noise, healthy unless the page says otherwise (error rate
- * ~0.03 %, p99 ~220 ms, CPU ~45 % on two hosts, memory ~60 %, cache hits ~95 %, connection pool ~40 %).
+ * ~0.03 %, p99 ~220 ms, CPU ~45 % on two hosts, memory ~60 %, cache hits ~95 %, connection pool ~40 %, ~25 messages queued; no warning or error logs).
  *
  * The page changes the error rate and the p99 latency. A change shows in the last 5 virtual minutes too, as
  * if the problem began just before someone noticed: the next verification run (every 5 minutes in the first
@@ -74,7 +74,7 @@ export class SandboxMetrics {
     this.presets = {
       // A high breach ("Feature broken"), well under the decision matrix's critical line.
       errorRate: { errorRate: errorThreshold * Math.min(5, options.policy.verification.criticalErrorRateFactor / 2) },
-      // 25× the threshold by default: the matrix's critical "Data loss", whose alert carries "Roll back now".
+      // 25× the threshold by default: critical (`verification.criticalErrorRateFactor`), its alert carries "Roll back now".
       criticalErrorRate: { errorRate: errorThreshold * options.policy.verification.criticalErrorRateFactor * 2.5 },
       slowP99: { latencyP99: latencyThreshold * 2.25 },
     };
@@ -130,6 +130,7 @@ export class SandboxMetrics {
       memory: { pattern: /container\.memory\.usage/, unit: 'percent', byHost: true, spread: 0.03, level: (_l, host) => (host === 'host:web-1' ? 58 : 62) },
       cacheHitRate: { pattern: /redis\.stats\.keyspace_hits/, unit: 'percent', byHost: false, spread: 0.01, level: () => 95 },
       connectionPool: { pattern: /postgresql\.percent_usage_connections/, unit: 'percent', byHost: false, spread: 0.1, level: () => 40 },
+      queueDepth: { pattern: /rabbitmq\.queue\.messages/, unit: 'message', byHost: false, spread: 0.2, level: () => 25 },
     };
   }
 

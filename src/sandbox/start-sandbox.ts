@@ -10,7 +10,7 @@ import { createReleaseRepository } from '../integrations/github.js';
 import { SandboxClock } from './clock.js';
 import { DatadogStandIn } from './datadog.js';
 import { RELEASES_CHANNEL, SANDBOX_PEOPLE, rememberedReleases, releaseDayWorkflow, rollbackWorkflow, seedDemoRepository, withSandboxPeople } from './demo-world.js';
-import { GitHubStandIn } from './github.js';
+import { GitHubStandIn, GitHubWebhooks } from './github.js';
 import { SandboxMetrics } from './metrics.js';
 import { SlackStandIn } from './slack.js';
 import { sandboxPage } from './web/routes.js';
@@ -24,6 +24,8 @@ export interface Sandbox {
   clock: SandboxClock;
   slack: SlackStandIn;
   github: GitHubStandIn;
+  /** The stand-in's repository webhook, delivering to tminus's /github/webhook. */
+  webhooks: GitHubWebhooks;
   datadog: DatadogStandIn;
   /** The metrics the Datadog stand-in serves, and the page's controls over them. */
   metrics: SandboxMetrics;
@@ -54,6 +56,7 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const virtualNow = () => clock.now();
 
     const signingSecret = randomBytes(16).toString('hex');
+    const webhookSecret = randomBytes(20).toString('hex');
     const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
     const slack = await SlackStandIn.start({
       signingSecret,
@@ -86,8 +89,10 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
       slack: { signingSecret, botToken, apiUrl: slack.apiUrl, releasesChannel: RELEASES_CHANNEL.id },
       github: createReleaseRepository({ token: github.token, apiUrl: github.url, owner: github.owner, repo: github.repo, throttle: false }),
       observability: createObservability({ apiKey: datadog.apiKey, appKey: datadog.appKey, site: 'datadoghq.com', apiUrl: datadog.url }),
+      githubWebhookSecret: webhookSecret,
       database,
       redisUrl: config.redisUrl,
+      databaseUrl: config.databaseUrl,
       queuePrefix: config.queuePrefix,
       policy,
       log,
@@ -101,19 +106,29 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
       page.close();
       await tminus.stop();
     });
+    // GitHub's events reach tminus at once, as a repository webhook would deliver them.
+    const webhooks = new GitHubWebhooks(github, { url: `${baseUrl(host, tminus.port)}/github/webhook`, secret: webhookSecret });
+    cleanups.push(() => webhooks.stop());
     // Only now, once it listens: the address given is one that answers.
     const url = `${baseUrl(host, tminus.port)}/`;
     if (!isLoopbackHost(host)) log.warn({ host }, `the sandbox listens on ${host}: anyone who reaches it can act as anyone in #releases`);
     log.info(
-      { url, host, port: tminus.port, speed: config.speed, people: SANDBOX_PEOPLE.map((p) => `${p.realName} (${p.role})`) },
-      `tminus sandbox: open ${url} (local Slack, GitHub and Datadog stand-ins, clock at ${config.speed}×); type /release start v1.3.0 in #releases`,
+      { url, host, port: tminus.port, speed: config.speed, queue: tminus.queueBackend, people: SANDBOX_PEOPLE.map((p) => `${p.realName} (${p.role})`) },
+      `tminus sandbox: open ${url} (local Slack, GitHub and Datadog stand-ins, clock at ${config.speed}×, ${QUEUE_WORDS[tminus.queueBackend]}); type /release start v1.3.0 in #releases`,
     );
-    return { url, port: tminus.port, host, clock, slack, github, datadog, metrics, botToken, tminus, stop: stopAll };
+    return { url, port: tminus.port, host, clock, slack, github, webhooks, datadog, metrics, botToken, tminus, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
 }
+
+/** How the start-up line says where the job queues run. */
+const QUEUE_WORDS: Record<Tminus['queueBackend'], string> = {
+  redis: 'job queues on Redis',
+  postgres: 'job queues on Postgres, no Redis',
+  pglite: 'job queues on the embedded database, no Redis',
+};
 
 /** Where this machine reaches an address it listens on: a wildcard is reached through loopback. */
 function baseUrl(host: string, port: number): string {

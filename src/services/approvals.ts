@@ -122,6 +122,8 @@ export async function decide(
 ): Promise<DecisionOutcome> {
   const checked = await checkDecider(deps, input, input.userId);
   if (!checked.ok) return { kind: 'refused', reason: checked.reason };
+  const untested = input.decision === 'approved' ? untestedHotfix(checked.gate, checked.release) : undefined;
+  if (untested) return { kind: 'refused', reason: untested };
   const now = deps.clock();
   const outcome = await deps.store.withLock(checked.gate.releaseId, async (release, tx): Promise<DecisionOutcome | { kind: 'stale' }> => {
     const gate = (await deps.gates.find(input.gateId, tx))!;
@@ -174,6 +176,17 @@ export async function decide(
   return outcome;
 }
 
+/**
+ * The guide's hotfix order: developed + tested, then approved by the VP Eng. Why an Approve on a hotfix's
+ * gate cannot count yet, or undefined when it may. (A rejection needs no test.)
+ */
+function untestedHotfix(gate: Gate, release: Release): string | undefined {
+  if (gate.kind !== 'release' || release.type !== 'hotfix' || !release.hotfix || release.hotfix.steps.hotfixTested) return undefined;
+  const ci = release.hotfix.ci;
+  const failed = ci?.state === 'failure' ? ` CI failed on \`${ci.sha.slice(0, 7)}\`${ci.failing.length > 0 ? ` (${escape(ci.failing.join(', '))})` : ''}.` : '';
+  return `Hotfix ${release.version} is not tested yet: the guide approves a hotfix once it is developed and tested.${failed} “Hotfix developed + tested” is ticked when CI passes on its commit, or by a person with its button; then approve.`;
+}
+
 /** Starts an approved release that waited for another deployment to end (called by the reconciler). */
 export async function startApprovedRelease(deps: Pick<ApprovalDeps, 'store' | 'gates' | 'clock'>, release: Release): Promise<boolean> {
   const gate = await deps.gates.ofRelease(release.id, 'release');
@@ -199,10 +212,19 @@ export async function tickHotfixStep(deps: Pick<ApprovalDeps, 'store' | 'clock' 
   const permitted = mayDo(deps.policy, 'hotfix', await deps.roles.rolesOf(input.userId), { userId: input.userId, subject: found.version });
   if (!permitted.ok && input.userId !== found.requestedBy) return { kind: 'refused', reason: permitted.reason.replace(/^you can't raise hotfix (\S+)/, "you can't tick the steps of hotfix $1") };
   return deps.store.withLock(input.releaseId, async (release, tx): Promise<HotfixStepOutcome> => {
-    if (!isOpen(release.state)) {
+    // "Monitored" comes after the deploy: it may be ticked once in production, also after the release completed.
+    if (input.step === 'monitored' && !isMonitorable(release) && isOpen(release.state)) {
+      return { kind: 'refused', reason: `Hotfix ${release.version} is not deployed yet: it is monitored after the deploy. ${currentState(release)}` };
+    }
+    if (input.step === 'monitored' ? !isMonitorable(release) : !isOpen(release.state)) {
       return { kind: 'refused', reason: `Hotfix ${release.version} ${statePhrase(release.state)}: its checklist is closed. ${currentState(release)}` };
     }
     const done = await deps.store.markHotfixStep(tx, release, input.step, input.userId, deps.clock());
     return done ? { kind: 'ticked' } : { kind: 'repeat' };
   });
+}
+
+/** Deployed, and not rolled back, failed or aborted since: the hotfix is being monitored. */
+function isMonitorable(release: Release): boolean {
+  return Boolean(release.hotfix?.steps.deployed) && (['verifying', 'completed', 'stable'] as ReleaseState[]).includes(release.state);
 }

@@ -11,6 +11,6 @@ export async function findReleaseForStatus(store: ReleaseStore, versionText: str
     const release = await store.findByVersion(parsed.version.tag);
     return release ? { ok: true, release } : { ok: false, reason: `tminus has no release ${parsed.version.tag}. Start one with \`/release start ${parsed.version.tag}\`.` };
   }
-  const release = (await store.inFlight())[0] ?? (await store.latest());
+  const release = await store.inFlightOrLatest();
   return release ? { ok: true, release } : { ok: false, reason: 'No release yet. Start one with `/release start vX.Y.Z`.' };
 }

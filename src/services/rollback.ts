@@ -6,6 +6,9 @@ import { parseVersion } from '../domain/version.js';
 import type { Policy, RoleName } from '../domain/policy.js';
 import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
+import type { RollbackDetails } from '../integrations/database/schema.js';
+import { parseDetectedAt } from '../domain/detected-at.js';
+import { whatHappened } from '../messages/plain-words.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
 import { currentState, statePhrase } from './approvals.js';
 import type { RoleDirectory } from './roles.js';
@@ -20,8 +23,13 @@ export interface RollbackDeps {
   production?: ProductionVersions;
 }
 
-/** The states an emergency rollback starts from: deployed, failed part-way, or aborted after touching production. */
-const ROLLBACK_FROM: readonly ReleaseState[] = ['completed', 'stable', 'failed', 'aborted'];
+/**
+ * The states an emergency rollback starts from: deployed (its post-deploy checks running, or complete), failed
+ * part-way, aborted after touching production, or still deploying once production was touched.
+ */
+const ROLLBACK_FROM: readonly ReleaseState[] = ['deploying', 'verifying', 'completed', 'stable', 'failed', 'aborted'];
+/** States in which production may not have been touched yet: the milestones decide. */
+const TOUCH_FIRST: readonly ReleaseState[] = ['deploying', 'aborted'];
 /** The states in which a release has a rollback verification checklist to tick. */
 const CHECKLIST_STATES: readonly ReleaseState[] = ['rolling_back', 'rolled_back'];
 
@@ -33,11 +41,23 @@ export function rollbackRoles(policy: Policy, release: Pick<Release, 'type'>): R
   return allowed === 'anyone' ? ['onCall'] : allowed.roles;
 }
 
+export interface EmergencyRollbackInput {
+  release: Release;
+  by: string;
+  /** Why, for the audit log and the thread. */
+  reason: string;
+  /** The Rollback Notice's "What happened", in plain words: what a person wrote, else picked from the breach. */
+  whatHappened?: string;
+  /** When the problem was detected (`--detected`); else the first open breach's reading, else now. */
+  detectedAt?: Date;
+}
+
 /**
  * `/release rollback vX.Y.Z [reason]` and the "Roll back now" button: the guide's immediate rollback to the
- * previous production version, within 5 minutes. `by: 'tminus'` is the policy's automatic rollback.
+ * previous production version, "within 5 minutes of detection": the clock runs from the breach, the time a
+ * person gives, or the command. `by: 'tminus'` is the policy's automatic rollback.
  */
-export async function startEmergencyRollback(deps: RollbackDeps, input: { release: Release; by: string; reason: string }): Promise<RollbackOutcome> {
+export async function startEmergencyRollback(deps: RollbackDeps, input: EmergencyRollbackInput): Promise<RollbackOutcome> {
   const { release } = input;
   const refusal = await rollbackRefusal(deps, release);
   if (refusal) return { kind: 'refused', reason: refusal };
@@ -47,11 +67,26 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: { releas
   }
   if (!release.previousVersion) return { kind: 'refused', reason: `tminus does not know which version ran before ${release.version}, so it cannot roll back to it.` };
   const now = deps.clock();
+  const open = await deps.store.openBreaches(release.id);
+  const first = [...open].sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime())[0];
+  const detectedAt = input.detectedAt ?? first?.openedAt ?? now;
+  // Plain words for the notice: what the person wrote, else the decision matrix's issue of the breach.
+  const issue = first ? deps.policy.verification.checks[first.check as keyof Policy['verification']['checks']]?.issue : undefined;
+  const rollback: RollbackDetails = {
+    by: input.by,
+    reason: input.reason,
+    toVersion: release.previousVersion,
+    startedAt: now.toISOString(),
+    detectedAt: detectedAt.toISOString(),
+    whatHappened: input.whatHappened ?? whatHappened(issue),
+    ...(release.state === 'deploying' || release.state === 'verifying' ? { duringDeploy: true } : {}),
+    checklist: {},
+  };
   try {
     const applied = await deps.store.apply(release.id, 'start_rollback', {
       actor: input.by,
-      set: { rollback: { by: input.by, reason: input.reason, toVersion: release.previousVersion, startedAt: now.toISOString(), checklist: {} } },
-      details: { to: release.previousVersion, reason: input.reason },
+      set: { rollback },
+      details: { to: release.previousVersion, from: release.state, reason: input.reason, detectedAt: rollback.detectedAt },
     });
     // Another click or the automatic rollback won the race: say what happened to the release meanwhile.
     if (!applied.ok) return { kind: 'refused', reason: (applied.release && (await rollbackRefusal(deps, applied.release))) ?? applied.reason };
@@ -79,9 +114,11 @@ export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'produc
   if (!ROLLBACK_FROM.includes(release.state)) {
     return `${release.version} ${statePhrase(release.state)}: only a deployed (or failed) release can be rolled back. ${currentState(release)}`;
   }
-  // Aborted by hand: only one whose deploy had touched production may be what production runs.
-  if (release.state === 'aborted' && !productionTouched(loadMilestones(release, deps))) {
-    return `${release.version} was aborted before its deploy reached production: there is nothing to roll back.`;
+  // Aborted by hand or still deploying: only one whose deploy had touched production may be what production runs.
+  if (TOUCH_FIRST.includes(release.state) && !productionTouched(loadMilestones(release, deps))) {
+    return release.state === 'aborted'
+      ? `${release.version} was aborted before its deploy reached production: there is nothing to roll back.`
+      : `${release.version} has not reached production yet: there is nothing to roll back. To stop it, \`/release abort ${release.version} <reason>\`.`;
   }
   const newer = await deployedSince(deps, release);
   if (newer) return `${release.version} is no longer what production runs: ${newer.version} is. Use \`/release rollback ${newer.version}\` if that one is broken.`;
@@ -97,12 +134,23 @@ async function deployedSince(deps: Pick<RollbackDeps, 'store' | 'production'>, r
   return running.finishedAt.getTime() > (release.finishedAt ?? release.startedAt).getTime() ? running : undefined;
 }
 
-export async function rollbackByCommand(deps: RollbackDeps, input: { versionText: string; by: string; reason: string }): Promise<RollbackOutcome> {
+/**
+ * `/release rollback vX.Y.Z [--detected HH:MM] [what happened]`: the words a person gives are the Rollback
+ * Notice's "What happened" (the guide asks for plain words); `--detected` starts the guide's clock.
+ */
+export async function rollbackByCommand(deps: RollbackDeps, input: { versionText: string; by: string; reason: string; detected?: string }): Promise<RollbackOutcome> {
   const parsed = parseVersion(input.versionText);
   if (!parsed.ok) return { kind: 'refused', reason: `${parsed.reason}.` };
   const release = await deps.store.findByVersion(parsed.version.tag);
   if (!release) return { kind: 'refused', reason: `tminus has no release ${parsed.version.tag}.` };
-  return startEmergencyRollback(deps, { release, by: input.by, reason: input.reason });
+  let detectedAt: Date | undefined;
+  if (input.detected !== undefined) {
+    const read = parseDetectedAt(input.detected, deps.clock(), deps.policy.timezone);
+    if (!read.ok) return { kind: 'refused', reason: read.reason };
+    detectedAt = read.at;
+  }
+  const words = input.reason.trim();
+  return startEmergencyRollback(deps, { release, by: input.by, reason: words || 'emergency rollback by command', ...(words ? { whatHappened: words } : {}), ...(detectedAt ? { detectedAt } : {}) });
 }
 
 export type RollbackTickOutcome = { kind: 'ticked'; count: number } | { kind: 'refused'; reason: string };

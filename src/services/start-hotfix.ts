@@ -1,6 +1,7 @@
 import { describeGate, releaseGate } from '../domain/approvals.js';
 import { mayDo, versionTooFar } from '../domain/permissions.js';
 import { nextUnusedPatch } from '../domain/production.js';
+import { parseDetectedAt } from '../domain/detected-at.js';
 import { STATE_LABELS } from '../domain/release.js';
 import { parseVersion } from '../domain/version.js';
 import { productionOf } from '../integrations/database/production-history.js';
@@ -9,13 +10,16 @@ import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 import { inFlightReason, type StartOutcome, type StartReleaseDeps } from './start-release.js';
 
 export interface HotfixRequest {
-  /** Everything after `/release hotfix`: `vX.Y.Z <what is broken> [--severity high]`. */
+  /** Everything after `/release hotfix`: `vX.Y.Z <what is broken> [--severity high] [--detected HH:MM|<ISO time>]`. */
   text: string;
   userId: string;
   requestId?: string;
 }
 
-const USAGE = 'Usage: `/release hotfix vX.Y.Z <what is broken> [--severity critical|high]`, for example `/release hotfix v1.2.4 checkout double-charges cards`.';
+const USAGE =
+  'Usage: `/release hotfix vX.Y.Z <what is broken> [--severity critical|high] [--detected HH:MM|<ISO time>]`, for example `/release hotfix v1.2.4 checkout double-charges cards --detected 14:05`.';
+const SEVERITY_OPTION = /--severity(?:=|\s+)(\S+)/;
+const DETECTED_OPTION = /--detected(?:=|\s+)(\S+)/;
 
 /**
  * `/release hotfix`: the guide's emergency lane. The version must be a patch above what production runs;
@@ -23,10 +27,16 @@ const USAGE = 'Usage: `/release hotfix vX.Y.Z <what is broken> [--severity criti
  * for the VP Eng's approval, then deploys at once through the same pipeline, skipping the cadence rules.
  */
 export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest): Promise<StartOutcome> {
-  const severityMatch = request.text.match(/--severity(?:=|\s+)(\S+)/);
+  const severityMatch = request.text.match(SEVERITY_OPTION);
   const severity = severityMatch?.[1] ?? 'critical';
   if (severity !== 'critical' && severity !== 'high') return { kind: 'refused', reason: `A hotfix's severity is critical or high, not "${severity}". ${USAGE}` };
-  const [versionText, ...rest] = request.text.replace(/--severity(?:=|\s+)\S+/, '').trim().split(/\s+/);
+  // The guide's timeline starts at "Issue detected": every step's deadline counts from it, not from the command.
+  const detectedText = request.text.match(DETECTED_OPTION)?.[1];
+  if (/--detected\s*$/.test(request.text)) return { kind: 'refused', reason: `Say when the issue was detected after --detected. ${USAGE}` };
+  const now = deps.clock();
+  const detected = detectedText === undefined ? { ok: true as const, at: now } : parseDetectedAt(detectedText, now, deps.policy.timezone);
+  if (!detected.ok) return { kind: 'refused', reason: `${capital(detected.reason)}. ${USAGE}` };
+  const [versionText, ...rest] = request.text.replace(SEVERITY_OPTION, '').replace(DETECTED_OPTION, '').trim().split(/\s+/);
   const issue = rest.join(' ').trim();
   if (!versionText || issue.length < 3) return { kind: 'refused', reason: USAGE };
   const parsed = parseVersion(versionText);
@@ -75,8 +85,8 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
       requestedBy: request.userId,
       requestId: request.requestId ?? null,
       channelId: deps.releasesChannel,
-      startedAt: deps.clock(),
-      hotfix: { issue, severity, steps: {} },
+      startedAt: now,
+      hotfix: { issue, severity, steps: {}, detectedAt: detected.at.toISOString() },
     },
     gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined,
   );
@@ -87,7 +97,9 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
     const other: Release | undefined = created.conflict === 'in-flight' ? (await deps.store.inFlight())[0] : await deps.store.findByVersion(version.tag);
     return { kind: 'refused', reason: other ? inFlightReason(other) : 'Another release started at the same moment: check `/release status`.' };
   }
-  const queued = await deps.jobs.add('announce-release', { releaseId: created.release.id }).then(
+  await deps.store.audit(created.release.id, 'hotfix.detected', { at: detected.at.toISOString(), given: detectedText ?? null }, request.userId);
+  // The hotfix's CI is read until it passes (tested), and after the deploy its first verification (monitored).
+  const queued = await Promise.all([deps.jobs.add('announce-release', { releaseId: created.release.id }), deps.jobs.add('hotfix-check', { releaseId: created.release.id, poll: 0 })]).then(
     () => true,
     () => false,
   );

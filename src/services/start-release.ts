@@ -1,4 +1,4 @@
-import { inferReleaseType, parseVersion } from '../domain/version.js';
+import { checkBackport, inferReleaseType, isOnOlderLine, parseVersion, type Version } from '../domain/version.js';
 import { nextUnusedPatch } from '../domain/production.js';
 import { describeGate, releaseGate } from '../domain/approvals.js';
 import { mayDo, versionTooFar } from '../domain/permissions.js';
@@ -7,7 +7,8 @@ import type { Policy } from '../domain/policy.js';
 import { clockTime } from '../messages/format.js';
 import { isInFlight, STATE_LABELS } from '../domain/release.js';
 import type { RoleDirectory } from './roles.js';
-import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
+import type { NewRelease, Release, ReleaseStore } from '../integrations/database/release-store.js';
+import type { BackportDetails } from '../integrations/database/schema.js';
 import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
 import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
@@ -51,20 +52,24 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   if (!parsed.ok) return { kind: 'refused', reason: `${sentence(parsed.reason)}. Try \`/release start v1.3.0\`.` };
   const version = parsed.version;
 
-  if (request.requestId) {
-    const repeat = await deps.store.findByRequestId(request.requestId);
-    if (repeat) return { kind: 'repeat', release: repeat };
-  }
+  // Every read the answer may need, at once (the command is answered within Slack's ack): one wait, not one per read.
+  // The checks below still run in their order; only the start itself is decided under Postgres's unique indexes.
+  const production = productionOf(deps);
+  const [repeat, known, existing, synced, live] = await Promise.all([
+    request.requestId ? deps.store.findByRequestId(request.requestId) : undefined,
+    production.knownVersions(),
+    deps.store.findByVersion(version.tag),
+    deps.store.syncedAt(TAGS_SYNC_KEY),
+    production.productionVersion(),
+  ]);
+  if (repeat) return { kind: 'repeat', release: repeat };
 
   const permitted = mayDo(deps.policy, 'start', await deps.roles.rolesOf(request.userId), { userId: request.userId, subject: version.tag });
   if (!permitted.ok) return { kind: 'refused', reason: sentence(permitted.reason) };
 
-  const production = productionOf(deps);
-  const known = await production.knownVersions();
-  const existing = await deps.store.findByVersion(version.tag);
   if (existing) return { kind: 'refused', reason: alreadyThere(existing, known) };
 
-  if (!(await deps.store.syncedAt(TAGS_SYNC_KEY))) {
+  if (!synced) {
     await deps.jobs.add('sync-released-versions', {});
     return {
       kind: 'refused',
@@ -74,12 +79,14 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   if (known.has(version.tag)) {
     return { kind: 'refused', reason: `${version.tag} has already been released (the tag exists). Start the next version instead.` };
   }
-  // Typed and ordered against what production runs, not the latest tag: a failed or rolled-back version never counts.
-  const live = await production.productionVersion();
+  // Typed and ordered against what production runs (`live`), not the latest tag: a failed or rolled-back version never counts.
   const tooFar = versionTooFar(version, live);
   if (tooFar) return { kind: 'refused', reason: tooFar };
-  const inferred = inferReleaseType(version, live);
-  if (!inferred.ok) return { kind: 'refused', reason: `${sentence(inferred.reason)}.` };
+  const backport = live && isOnOlderLine(version, live) ? checkBackportRelease(deps.policy, version, live, known) : undefined;
+  // On a line that was never released, it is no backport: the usual "not above" refusal says what to use.
+  if (backport && !backport.ok && backport.lineExists) return { kind: 'refused', reason: backport.reason };
+  const inferred = backport?.ok ? ({ ok: true, type: 'patch' } as const) : inferReleaseType(version, live);
+  if (!inferred.ok) return { kind: 'refused', reason: `${sentence(inferred.reason)}${backport && !backport.ok ? `; ${backport.reason}` : ''}.` };
 
   const open = (await deps.store.open()).filter((r) => r.type !== 'hotfix' || isInFlight(r.state));
   if (open[0]) return { kind: 'refused', reason: inFlightReason(open[0]) };
@@ -93,16 +100,19 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
       reason: `A ${inferred.type} release needs approval from ${describeGate(gate)}, but the release policy names nobody for ${gate.roles.map((r) => `\`roles.${r}\``).join(' or ')}. Ask an operator to add Slack users or groups to the policy.`,
     };
   }
-  const created = await deps.store.create({
+  const input: NewRelease & { backport?: BackportDetails } = {
     version: version.tag,
     type: inferred.type,
-    // Provisional: fixed again at T-0, when the deploy starts (see create-tag).
-    previousVersion: live?.tag ?? null,
+    // Provisional: fixed again at T-0, when the deploy starts (see create-tag). A backport replaces its line's latest.
+    previousVersion: backport?.ok ? backport.previous : (live?.tag ?? null),
     requestedBy: request.userId,
     requestId: request.requestId ?? null,
     channelId: deps.releasesChannel,
     startedAt: deps.clock(),
-  }, gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined);
+    // Recorded with the release in its first transaction: it is never tagged or deployed as a main-line release.
+    ...(backport?.ok ? { backport: backport.details } : {}),
+  };
+  const created = await deps.store.create(input, gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined);
   if (!created.ok) {
     // Another replica or a simultaneous command won the race: answer as if we had seen it first.
     if (created.conflict === 'duplicate-request' && request.requestId) {
@@ -112,6 +122,9 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     const winner = created.conflict === 'in-flight' ? (await deps.store.open())[0] : await deps.store.findByVersion(version.tag);
     if (!winner) return { kind: 'refused', reason: 'Another release was started at the same moment. Check `/release status`.' };
     return { kind: 'refused', reason: created.conflict === 'in-flight' ? inFlightReason(winner) : alreadyThere(winner, await production.knownVersions()) };
+  }
+  if (backport?.ok) {
+    await deps.store.audit(created.release.id, 'release.backport', { ...backport.details, productionRuns: live?.tag ?? null }, request.userId);
   }
   if (cadence.overridden) {
     const reason = request.planned ? `planned for ${request.plannedAt?.toISOString() ?? 'its slot'} by <@${request.userId}>` : request.override;
@@ -123,6 +136,34 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
     () => false,
   );
   return { kind: 'started', release: created.release, queued };
+}
+
+/**
+ * A patch on an older minor line than production's (v1.2.5 while v1.3.0 runs): the next patch on that line,
+ * tagged on the line's branch `release/vX.Y` and deployed by `deploy.backportWorkflow`. Without that key it is
+ * refused before anything is recorded or tagged.
+ */
+function checkBackportRelease(
+  policy: Policy,
+  version: Version,
+  live: Version,
+  known: ReadonlySet<string>,
+): { ok: true; previous: string; details: BackportDetails } | { ok: false; reason: string; lineExists: boolean } {
+  const taken = [...known].flatMap((text) => {
+    const parsed = parseVersion(text);
+    return parsed.ok ? [parsed.version] : [];
+  });
+  const check = checkBackport(version, live, taken);
+  if (!check.ok) return { ok: false, reason: check.lineExists ? `${sentence(check.reason)}.` : check.reason, lineExists: check.lineExists };
+  const workflow = policy.deploy.backportWorkflow;
+  if (!workflow) {
+    return {
+      ok: false,
+      lineExists: true,
+      reason: `${version.tag} is a backport patch on the ${check.line} line (production runs ${live.tag}). A backport is deployed by its own workflow, and the release policy names none: ask an operator to set \`deploy.backportWorkflow\` to the workflow that deploys the ${check.line} line on a tag push.`,
+    };
+  }
+  return { ok: true, previous: check.previous.tag, details: { line: check.line, branch: `release/${check.line}`, workflow } };
 }
 
 /** Why `release`'s version cannot be started again; a version that never stayed in production names the next one. */

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { currentStep, firstFailure, milestoneProgress, productionTouched, type MilestoneRule, type WorkflowJob } from '../../src/domain/milestones.js';
 
 const rules: MilestoneRule[] = [
-  { key: 'images', label: 'Docker images built', at: 30 * 60_000, jobPattern: 'build|image' },
-  { key: 'staging', label: 'Deployed to staging', at: 45 * 60_000, jobPattern: 'staging' },
-  { key: 'production', label: 'Deployed to production', at: 60 * 60_000, jobPattern: 'production' },
+  { key: 'images', label: 'Docker images built', doing: 'Building Docker images', at: 30 * 60_000, jobPattern: 'build|image' },
+  { key: 'staging', label: 'Deployed to staging', doing: 'Deploying to staging', at: 45 * 60_000, jobPattern: 'staging' },
+  { key: 'production', label: 'Deployed to production', doing: 'Deploying to production', at: 60 * 60_000, jobPattern: 'production' },
   { key: 'verification', label: 'Post-release verification', at: 90 * 60_000, jobPattern: 'verif' },
 ];
 
@@ -31,6 +31,8 @@ describe('milestone progress from the deploy run', () => {
     ]);
     expect(progress.map((m) => m.state)).toEqual(['done', 'running', 'pending', 'pending']);
     expect(progress[0]!.finishedAt?.toISOString()).toBe('2026-11-26T14:20:00.000Z');
+    // In the present tense while the step runs; the past-tense label only without a `doing` wording.
+    expect(currentStep(progress, { rules })).toBe('Deploying to staging');
     expect(currentStep(progress)).toBe('Deployed to staging');
     expect(productionTouched(progress)).toBe(false);
   });
@@ -64,6 +66,17 @@ describe('milestone progress from the deploy run', () => {
 
   it('before any job has started, the step is the first milestone', () => {
     const progress = milestoneProgress(rules, [job('build-images', 'queued')]);
-    expect(currentStep(progress)).toBe('Waiting for: Docker images built');
+    expect(currentStep(progress, { rules })).toBe('Waiting to start: Building Docker images');
+  });
+
+  it('a release verifying is running the post-deploy checks, whatever its milestones say', () => {
+    const progress = milestoneProgress(rules, [job('build-images', 'completed', 'success'), job('deploy-staging', 'completed', 'success'), job('deploy-production', 'completed', 'success'), job('verify', 'in_progress')]);
+    expect(currentStep(progress, { rules, state: 'verifying' })).toBe('Running post-deploy checks');
+    expect(currentStep(progress, { rules, state: 'deploying' })).toBe('Post-release verification');
+  });
+
+  it('a milestone without a present-tense wording falls back to its label, for policies written before it', () => {
+    const progress = milestoneProgress(rules, [job('verify', 'in_progress')]);
+    expect(currentStep(progress, { rules })).toBe('Post-release verification');
   });
 });

@@ -13,7 +13,7 @@ const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
   ['awaiting_production_approval', 'approve_production', 'deploying'],
   ['awaiting_production_approval', 'reject', 'rejected'],
   ['awaiting_production_approval', 'deploy_failed', 'failed'],
-  ['deploying', 'deploy_succeeded', 'completed'],
+  ['deploying', 'deploy_succeeded', 'verifying'],
   ['deploying', 'deploy_failed', 'failed'],
   ['completed', 'watch_passed', 'stable'],
   ['completed', 'start_rollback', 'rolling_back'],
@@ -33,7 +33,15 @@ const allowed: [ReleaseState, ReleaseEvent, ReleaseState][] = [
   ['awaiting_production_approval', 'production_approved_on_github', 'deploying'],
   ['awaiting_production_approval', 'production_rejected_on_github', 'rejected'],
   ['deploying', 'production_rejected_on_github', 'rejected'],
-  ['awaiting_production_approval', 'deploy_succeeded', 'completed'],
+  ['awaiting_production_approval', 'deploy_succeeded', 'verifying'],
+  // T+60: production runs the release; the post-deploy checks decide whether it is complete.
+  ['verifying', 'post_deploy_checks_passed', 'completed'],
+  ['verifying', 'post_deploy_checks_confirmed', 'completed'],
+  ['verifying', 'post_deploy_checks_failed', 'failed'],
+  ['verifying', 'abort', 'aborted'],
+  // Rollback where the guide allows it: once production was touched, also while the deploy runs.
+  ['deploying', 'start_rollback', 'rolling_back'],
+  ['verifying', 'start_rollback', 'rolling_back'],
   ['tagged', 'deploy_run_lost', 'failed'],
   ['deploying', 'deploy_run_lost', 'failed'],
   ['awaiting_production_approval', 'deploy_run_lost', 'failed'],
@@ -67,10 +75,10 @@ describe('release state machine', () => {
   });
 
   it('knows which states run a deployment and which are open', () => {
-    expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back']);
-    expect(RELEASE_STATES.filter(isOpen)).toEqual(['awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back']);
-    // Status updates belong to release day only: none while waiting for approval, none during a rollback.
-    expect(RELEASE_STATES.filter(isReleaseDay)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval']);
+    expect(RELEASE_STATES.filter(isInFlight)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval', 'verifying', 'rolling_back']);
+    expect(RELEASE_STATES.filter(isOpen)).toEqual(['awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'verifying', 'rolling_back']);
+    // Status updates belong to release day only (T-0 to the post-deploy checks): none while waiting for approval, none during a rollback.
+    expect(RELEASE_STATES.filter(isReleaseDay)).toEqual(['started', 'tagged', 'deploying', 'awaiting_production_approval', 'verifying']);
   });
 
   it('every open state has a way out, and every state is reachable from a request', () => {

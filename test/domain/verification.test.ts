@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { classifyBreach, lookupIncident } from '../../src/domain/decision-matrix.js';
 import { defaultPolicy } from '../../src/domain/policy.js';
-import { fillQuery, judgeCheck, runnableChecks, verificationSchedule, type CheckDefinition } from '../../src/domain/verification.js';
+import { loadPolicy } from '../../src/domain/policy.js';
+import { fillQuery, judgeCheck, personChecks, runnableChecks, verificationSchedule, watchEnd, type CheckDefinition } from '../../src/domain/verification.js';
 
 const policy = defaultPolicy();
-const check = (key: 'errorRate' | 'cacheHitRate' | 'latencyP99'): CheckDefinition => runnableChecks(policy).find((c) => c.key === key)!;
+const check = (key: 'errorRate' | 'cacheHitRate' | 'latencyP99' | 'queueDepth' | 'logErrors'): CheckDefinition => runnableChecks(policy).find((c) => c.key === key)!;
 const MIN = 60_000;
 
 describe('judging a check', () => {
@@ -29,29 +30,52 @@ describe('judging a check', () => {
 });
 
 describe('the guide\'s schedule', () => {
-  it('every 5 minutes in the first hour, the 15-minute checks every third run, then hourly, then daily', () => {
-    const runs = verificationSchedule(policy, 7 * 24 * 60 * MIN);
+  it('every 5 minutes in the first hour, the 15-minute checks every third run, then hourly, then daily to the end of the first week', () => {
+    const runs = verificationSchedule(policy);
     const firstHour = runs.filter((r) => r.at <= 60 * MIN);
     expect(firstHour.map((r) => r.at / MIN)).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60]);
     expect(firstHour[0]!.checks).toEqual(['errorRate', 'latencyP99', 'cpu', 'memory']);
-    expect(firstHour[2]!.checks).toEqual(['errorRate', 'latencyP99', 'cpu', 'memory', 'cacheHitRate', 'connectionPool']);
+    expect(firstHour[2]!.checks).toEqual(['errorRate', 'latencyP99', 'cpu', 'memory', 'cacheHitRate', 'connectionPool', 'queueDepth', 'logErrors']);
     const day = runs.filter((r) => r.at > 60 * MIN && r.at <= 24 * 60 * MIN);
     expect(day).toHaveLength(23);
     expect(day[0]!.checks).toContain('cacheHitRate');
     expect(runs.filter((r) => r.at > 24 * 60 * MIN).map((r) => r.at / (24 * 60 * MIN))).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
-  it('stops at the watch period', () => {
-    expect(verificationSchedule(policy, 24 * 60 * MIN).at(-1)!.at).toBe(24 * 60 * MIN);
+  it('goes to the end of the last phase whatever the type: stable marking is separate', () => {
+    expect(verificationSchedule(policy).at(-1)!.at).toBe(7 * 24 * 60 * MIN);
+    expect(watchEnd(policy)).toBe(7 * 24 * 60 * MIN);
+    expect(policy.releaseTypes.minor.stableAfter).toBeLessThan(watchEnd(policy));
+  });
+
+  it('lists a check whose query was removed for a person, in the runs it is due', () => {
+    const noQuery = loadPolicy('verification:\n  checks:\n    queueDepth: { query: null, baselineFactor: null, baselineMinimum: null }', 'test');
+    expect(personChecks(noQuery).map((c) => c.key)).toEqual(['queueDepth']);
+    expect(runnableChecks(noQuery).map((c) => c.key)).not.toContain('queueDepth');
+    expect(verificationSchedule(noQuery)[2]!.checks).toContain('queueDepth');
+  });
+});
+
+describe('"should be normal": judged against the baseline before the deploy', () => {
+  it.each([
+    ['at most twice the baseline is normal', 'queueDepth', [['rabbitmq_queue:orders', [300, 340]]], [['rabbitmq_queue:orders', [200]]], 'pass', 320, 400],
+    ['over twice the baseline is a breach', 'queueDepth', [['rabbitmq_queue:orders', [900]]], [['rabbitmq_queue:orders', [200]]], 'breach', 900, 400],
+    ['each queue against its own baseline: the small one that grew decides', 'queueDepth', [['rabbitmq_queue:orders', [900]], ['rabbitmq_queue:mail', [150]]], [['rabbitmq_queue:orders', [1000]], ['rabbitmq_queue:mail', [20]]], 'breach', 150, 100],
+    ['a quiet baseline keeps the minimum', 'logErrors', [['*', [4]]], [['*', [0]]], 'pass', 4, 10],
+    ['no baseline counts as 0', 'logErrors', [['*', [30]]], [], 'breach', 30, 10],
+  ] as const)('%s', (_what, key, now, before, state, value, limit) => {
+    const series = (list: readonly (readonly [string, readonly number[]])[]) => list.map(([scope, values]) => ({ scope, values: [...values] }));
+    const result = judgeCheck(check(key), series(now), series(before));
+    expect(result).toMatchObject({ state, value, baseline: { limit } });
   });
 });
 
 describe('the decision matrix', () => {
-  it('a breached error rate is a broken feature; ten times the threshold is data loss: roll back immediately', () => {
+  it('a breached error rate is a broken feature; ten times the threshold is critical: roll back immediately, and still not "data loss"', () => {
     const broken = classifyBreach(policy, { ...judgeCheck(check('errorRate'), [{ scope: 'a', values: [0.5] }]) });
     expect(broken).toMatchObject({ severity: 'high', issue: 'Feature broken', action: 'Rollback or hotfix', timeline: 60 * MIN, rollbackNow: false });
-    const loss = classifyBreach(policy, judgeCheck(check('errorRate'), [{ scope: 'a', values: [1.2] }]));
-    expect(loss).toMatchObject({ severity: 'critical', issue: 'Data loss', action: 'Rollback immediately', timeline: 5 * MIN, rollbackNow: true });
+    const spike = classifyBreach(policy, judgeCheck(check('errorRate'), [{ scope: 'a', values: [1.2] }]));
+    expect(spike).toMatchObject({ severity: 'critical', issue: 'Feature broken', action: 'Rollback immediately', timeline: 5 * MIN, rollbackNow: true });
   });
 
   it('latency is a performance issue: investigate within 4 hours', () => {

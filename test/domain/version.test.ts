@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { productionVersion } from '../../src/domain/production.js';
 import {
+  checkBackport,
   compareVersions,
+  isOnOlderLine,
+  releasePublication,
   inferReleaseType,
   inferReleaseTypeFrom,
   latestVersion,
@@ -142,5 +146,52 @@ describe('inferReleaseTypeFrom the tagged history', () => {
       ok: false,
       reason: 'v1.2.5 is not above the latest release v1.3.0-rc.1: use v1.3.0, v1.3.1, v1.4.0 or v2.0.0',
     });
+  });
+});
+
+describe('backport patches', () => {
+  it.each([
+    ['v1.2.5', 'v1.3.0', true],
+    ['v0.9.1', 'v1.3.0', true],
+    ['v1.3.1', 'v1.3.0', false],
+    ['v1.3.0-rc.1', 'v1.3.0', false],
+    ['v2.0.1', 'v1.3.0', false],
+  ])('%s is on an older line than %s: %s', (next, live, older) => {
+    expect(isOnOlderLine(v(next), v(live))).toBe(older);
+  });
+
+  const taken = ['v1.2.0', 'v1.2.3', 'v1.2.4', 'v1.2.5-rc.1', 'v1.3.0'].map(v);
+  it.each([
+    ['v1.2.5', { ok: true, line: 'v1.2', previous: v('v1.2.4') }],
+    ['v1.2.6', { ok: false, lineExists: true, reason: 'v1.2.6 is not the next patch on the v1.2 line: a backport must be v1.2.5 (the line\'s latest is v1.2.4; production runs v1.3.0)' }],
+    ['v1.2.4', { ok: false, lineExists: true, reason: 'v1.2.4 is not the next patch on the v1.2 line: a backport must be v1.2.5 (the line\'s latest is v1.2.4; production runs v1.3.0)' }],
+    ['v1.2.6-rc.1', { ok: false, lineExists: true, reason: 'v1.2.6-rc.1 is a pre-release on the older v1.2 line, while production runs v1.3.0: a backport is a patch release, without a pre-release part' }],
+    ['v1.1.1', { ok: false, lineExists: false, reason: 'no v1.1.x was ever released, so v1.1.1 cannot be a backport patch on that line' }],
+  ])('%s while v1.3.0 runs', (next, expected) => {
+    expect(checkBackport(v(next), v('v1.3.0'), taken)).toEqual(expected);
+  });
+
+  it('a backport never becomes what production main line runs', () => {
+    const at = (minutes: number) => new Date(Date.UTC(2025, 0, 1, 12, minutes));
+    const releases = [
+      { version: 'v1.3.0', state: 'completed' as const, startedAt: at(0), finishedAt: at(10) },
+      { version: 'v1.2.5', state: 'completed' as const, startedAt: at(20), finishedAt: at(30), backport: true },
+    ];
+    expect(productionVersion({ releases, tags: [] })?.tag).toBe('v1.3.0');
+    // Without the mark, the last release to complete would be taken for production's.
+    expect(productionVersion({ releases: releases.map((r) => ({ ...r, backport: false })), tags: [] })?.tag).toBe('v1.2.5');
+  });
+});
+
+describe('how a GitHub release is published', () => {
+  it.each([
+    ['v1.4.0-rc.1', 'v1.3.0', { prerelease: true, latest: false }],
+    ['v1.4.0-rc.1', undefined, { prerelease: true, latest: false }],
+    ['v1.4.0', 'v1.3.0', { prerelease: false, latest: true }],
+    ['v1.4.0', undefined, { prerelease: false, latest: true }],
+    ['v1.2.5', 'v1.3.0', { prerelease: false, latest: false }],
+    ['v1.3.0', 'v1.3.0', { prerelease: false, latest: false }],
+  ])('%s with %s as Latest', (tag, latest, expected) => {
+    expect(releasePublication(v(tag), latest === undefined ? undefined : v(latest))).toEqual(expected);
   });
 });

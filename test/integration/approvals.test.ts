@@ -49,6 +49,8 @@ describe('approval gates from the guide', () => {
   it('minor: only engineering leadership approves, never the requester; a double click counts once', async () => {
     const { top, gate } = await start('v1.3.0', 'U0HEAD');
     expect(visibleText(gate)).toContain('needs approval* from engineering leadership');
+    // What the guide asks of a minor, shown to whoever approves it.
+    expect(visibleText(gate)).toContain('Testing by the guide: Full test suite + E2E tests. Rollback: Tested, automated.');
     expect(visibleText(gate)).toContain('<@U0HEAD2>');
 
     expect((await click('U0QA', gate)).status).toBe(200);

@@ -177,7 +177,11 @@ describe('embedded database (PGlite)', () => {
 
   it('allows a new release once the previous one has finished, and still refuses its version', async () => {
     expect((await store.apply(releaseId, 'deploy_run_found', { set: { deployRunId: 42 } })).ok).toBe(true);
-    const done = await store.apply(releaseId, 'deploy_succeeded', { actor: 'U1', set: { finishedAt: new Date('2025-11-12T15:28:00.000Z') } });
+    const deployed = await store.apply(releaseId, 'deploy_succeeded', { actor: 'U1', set: { finishedAt: new Date('2025-11-12T15:28:00.000Z') } });
+    // Production runs it; the post-deploy checks are still in flight: no other release may start yet.
+    expect(deployed.ok && deployed.release.state).toBe('verifying');
+    expect((await store.inFlight()).map((r) => r.version)).toEqual(['v1.3.0']);
+    const done = await store.apply(releaseId, 'post_deploy_checks_passed', { set: { completedAt: new Date('2025-11-12T15:31:00.000Z') } });
     expect(done.ok && done.release.state).toBe('completed');
     expect(await store.inFlight()).toEqual([]);
 
@@ -200,6 +204,7 @@ describe('embedded database (PGlite)', () => {
       'release.tag_created',
       'release.deploy_run_found',
       'release.deploy_succeeded',
+      'release.post_deploy_checks_passed',
     ]);
     expect((await store.inFlight()).map((r) => r.version)).toEqual(['v1.4.0']);
     const applied = await rows<{ count: number | string }>(handle, sql`select count(*)::int as count from drizzle.__drizzle_migrations`);

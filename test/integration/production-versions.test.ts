@@ -108,8 +108,12 @@ describe('the previous version is fixed when the deploy starts', () => {
     const top = await waitFor('the v1.3.0 message', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('Release v1.3.0 ')));
     const gate = await waitFor('the v1.3.0 gate', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => hasAction(m, 'gate_approve')));
 
+    // The guide's order: CI passing on the hotfix's commit ticks "tested", then the VP Eng approves.
+    world.github.setCheckRuns('main', [{ name: 'unit' }]);
     expect(await command('hotfix v1.2.1 checkout double-charges cards')).toContain('Hotfix v1.2.1 raised');
-    const hotfix = await waitFor('the hotfix message', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('🚨 Hotfix v1.2.1') && hasAction(m, 'gate_approve')));
+    const hotfix = await waitFor('the tested hotfix', () =>
+      world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('🚨 Hotfix v1.2.1') && hasAction(m, 'gate_approve') && JSON.stringify(m.blocks).includes('tested: CI passed on')),
+    );
     await click('U0VP', hotfix);
     await waitFor('the hotfix to complete', () => bot.tminus.store.findByVersion('v1.2.1').then((r) => r?.state === 'completed' || r?.state === 'stable'), 60_000);
 

@@ -116,7 +116,7 @@ describe('post-release verification, the decision matrix and rollback', () => {
     expect(visibleText(answer.body as { text: string; blocks: unknown[] })).toContain('CRITICAL: data loss in wallets* → *Rollback immediately* within 5m');
   });
 
-  it('a critical breach, "Roll back now": the previous version is redeployed, notice, checklist, rolled back, post-mortem', async () => {
+  it('a critical error rate, "Roll back now": the previous version is redeployed, notice, checklist, rolled back, post-mortem', async () => {
     setMetrics(world, HEALTHY);
     const top = await release('v1.5.0');
     setMetrics(world, { ...HEALTHY, errorRate: 0.5 });
@@ -125,7 +125,10 @@ describe('post-release verification, the decision matrix and rollback', () => {
     // The same breach getting far worse is escalated: a new alert, critical, with the button.
     setMetrics(world, { ...HEALTHY, errorRate: 2.5 });
     const alert = await waitFor('the critical alert', () => alerts().find((m) => m.text.includes('CRITICAL') && m.text.includes('v1.5.0')));
-    expect(visibleText(alert)).toMatch(/Data loss after v1\.5\.0[\s\S]*Rollback immediately/);
+    // Critical by how far over its threshold the error rate is, in plain words: what was measured, never "data loss".
+    expect(visibleText(alert)).toMatch(/CRITICAL: Feature broken after v1\.5\.0\* — ❌ Error rate: 2\.50 % \(< 0\.100 %\), 25× its threshold[\s\S]*Rollback immediately/);
+    expect(alert.text).toContain('Error rate 2.50 %');
+    expect(visibleText(alert)).not.toMatch(/data loss/i);
     await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0ENG', channelId: RELEASES_CHANNEL, messageTs: alert.ts, actionId: 'rollback_now' });
     await waitFor('the refusal', () => world.slack.ephemerals('U0ENG').find((e) => e.text.includes("you can't roll back v1.5.0")));
     setMetrics(world, HEALTHY);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checklistItems } from '../../src/domain/checklist.js';
 import { loadPolicy } from '../../src/domain/policy.js';
-import { checklistMessage, preReleaseAnnouncement } from '../../src/messages/checklist.js';
+import { announcementFromPlan, checklistMessage, preReleaseAnnouncement } from '../../src/messages/checklist.js';
 
 const policy = loadPolicy(undefined);
 
@@ -29,18 +29,39 @@ describe('checklist message', () => {
   });
 
   it("fills the guide's pre-release announcement from the plan", () => {
-    const message = preReleaseAnnouncement({
+    const plan = {
       version: 'v1.3.0',
+      type: 'minor',
       plannedAt: new Date('2026-12-03T14:00:00Z'),
-      windowEnd: new Date('2026-12-03T15:30:00Z'),
-      features: ['Wallet top-ups', 'Admin portal search'],
-      expectedDowntime: policy.communication.expectedDowntime,
-    });
+      plan: { sections: { features: [{ title: 'feat(wallet): wallet top-ups (#12)' }, { title: 'Admin portal search' }], breaking: [] } },
+    };
+    const message = preReleaseAnnouncement(announcementFromPlan(plan, policy, 'team'));
     const text = JSON.stringify(message.blocks);
     expect(message.text).toBe('Scheduled Maintenance: Thursday, 3 December 2026 v1.3.0 Release');
     expect(text).toContain('We are planning to release version v1.3.0 on Thursday, 3 December 2026 at 14:00 UTC.');
-    expect(text).toContain('- Wallet top-ups\\n- Admin portal search');
-    expect(text).toContain('Expected downtime: none expected (blue-green deployment)');
+    // Plain sentences, not pull request titles.
+    expect(text).toContain('Features included:\\n- Wallet top-ups\\n- Admin portal search');
+    // The planned window ends at the one ETA: T-0 plus deploy.completeAt (T+90).
     expect(text).toContain('Planned window: 14:00 - 15:30 UTC');
+    // The guide says blue-green for majors only: a minor claims no downtime figure at all.
+    expect(text).not.toContain('Expected downtime');
+    expect(text).not.toContain('How this affects you');
+    const major = JSON.stringify(preReleaseAnnouncement(announcementFromPlan({ ...plan, version: 'v2.0.0', type: 'major' }, policy, 'team')).blocks);
+    expect(major).toContain('Expected downtime: none expected (blue-green deployment)');
+  });
+
+  it('writes to customers with the greeting, what affects them and the sign-off the policy names', () => {
+    const withWords = loadPolicy('communication:\n  signOff: The Acme Team\n  supportContact: support@acme.example\n  howThisAffectsYou:\n    major: [You will be asked to sign in again]');
+    const plan = { version: 'v2.0.0', type: 'major', plannedAt: new Date('2026-12-04T06:00:00Z'), plan: { sections: { features: [], breaking: [{ title: 'feat!: remove the v1 payments API (#40)' }] } } };
+    const text = JSON.stringify(preReleaseAnnouncement(announcementFromPlan(plan, withWords, 'customers')).blocks);
+    expect(text).toContain('Dear Customers,');
+    expect(text).toContain('How this affects you:\\n- You will be asked to sign in again\\n- Remove the v1 payments API: this may need changes on your side');
+    expect(text).toContain('Questions? Contact: support@acme.example');
+    expect(text).toContain('Thank you,\\nThe Acme Team');
+    expect(text).not.toContain('Features included');
+    // The team's version in #releases has neither greeting nor sign-off.
+    const team = JSON.stringify(preReleaseAnnouncement(announcementFromPlan(plan, withWords, 'team')).blocks);
+    expect(team).not.toContain('Dear Customers');
+    expect(team).not.toContain('The Acme Team');
   });
 });

@@ -244,40 +244,41 @@ describe('releaseCompleteMessage: the guide\'s "Release Complete" template', () 
     timeZone: 'UTC',
   };
 
-  it('shows the template line by line', () => {
+  it('shows the template line by line, the changes from GitHub\'s notes when there is no plan', () => {
     const message = checked(releaseCompleteMessage(input));
-    expect(message.blocks.map((b) => b.type)).toEqual(['section', 'section', 'context']);
+    expect(message.blocks.map((b) => b.type)).toEqual(['section', 'section', 'section', 'section', 'section', 'context']);
     expect(lines(message)).toEqual([
       '*✅ Release v1.3.0 COMPLETED*',
       '',
       '⏱️ Release completed at 15:28 UTC',
       '📦 Deployment time: 88 minutes',
-      '',
-      "*What's changed:*",
-      '• feat: admin portal search by @erin in https://github.com/acme/wallet/pull/14',
-      '• fix: rounding in receipts by @lee in https://github.com/acme/wallet/pull/15',
+      '*New features:*',
+      '- Admin portal search',
+      '*Bug fixes:*',
+      '- Rounding in receipts',
       `📝 <${RELEASE_URL}|Release notes for v1.3.0>`,
       'Thank you for your patience!',
+      "Changes listed from GitHub's generated release notes (no release plan).",
     ]);
     expect(message.text).toBe('✅ Release v1.3.0 COMPLETED in 88 minutes');
   });
 
   it('says "1 minute" for one minute and names the support contact when there is one', () => {
-    const message = checked(releaseCompleteMessage({ ...input, deploymentMinutes: 1, supportContact: '<#C0SUPPORT>' }));
+    const message = checked(releaseCompleteMessage({ ...input, deploymentMinutes: 1, supportContact: 'support@acme.example' }));
     expect(lines(message)).toContain('📦 Deployment time: 1 minute');
-    expect(lines(message).at(-1)).toBe('Thank you for your patience! Questions? <#C0SUPPORT>');
+    expect(lines(message).slice(-3, -1)).toEqual(['Thank you for your patience!', 'Questions? support@acme.example']);
+  });
+
+  it('escapes pull request titles', () => {
+    const message = checked(releaseCompleteMessage({ ...input, notes: `* ${HOSTILE}` }));
+    expect(lines(message)).toContain(`- ${HOSTILE_ESCAPED.charAt(0).toUpperCase()}${HOSTILE_ESCAPED.slice(1)}`);
+    expect(shown(message)).not.toContain('<!channel>');
   });
 
   it('says so when the notes list no changes', () => {
     const message = checked(releaseCompleteMessage({ ...input, notes: '**Full Changelog**: https://github.com/acme/wallet/commits/v1.3.0' }));
     expect(lines(message)).toContain('_No changes listed in the release notes._');
     expect(shown(message)).not.toContain("What's changed");
-  });
-
-  it('escapes pull request titles', () => {
-    const message = checked(releaseCompleteMessage({ ...input, notes: `* ${HOSTILE}` }));
-    expect(lines(message)).toContain(`• ${HOSTILE_ESCAPED}`);
-    expect(shown(message)).not.toContain('<!channel>');
   });
 
   it('writes the completion time in the team\'s timezone', () => {
@@ -288,6 +289,7 @@ describe('releaseCompleteMessage: the guide\'s "Release Complete" template', () 
 
 describe('releaseFailedMessage', () => {
   const input: ReleaseFailedInput = {
+    releaseId: '00000000-0000-4000-8000-000000000001',
     version: 'v1.3.0',
     failedAt: at(52),
     reason: 'the deploy workflow failed',
@@ -300,9 +302,9 @@ describe('releaseFailedMessage', () => {
     timeZone: 'UTC',
   };
 
-  it('after production was touched: the failed job, the run, and the rollback command', () => {
+  it("after production was touched: the failed job, the run, tminus's own rollback (button and command), the manual command", () => {
     const message = checked(releaseFailedMessage(input));
-    expect(message.blocks.map((b) => b.type)).toEqual(['section']);
+    expect(message.blocks.map((b) => b.type)).toEqual(['section', 'actions']);
     expect(lines(message)).toEqual([
       '*❌ Release v1.3.0 FAILED*',
       '',
@@ -310,16 +312,18 @@ describe('releaseFailedMessage', () => {
       `💥 Job <${JOB_URL}|deploy-production> failed at step “Execute database migrations”.`,
       `🔗 <${RUN_URL}|GitHub Actions run>`,
       '',
-      '⚠️ *Production was touched. Roll back to v1.2.0 within 15 minutes* (guide: Immediate Rollback):',
+      '⚠️ *Production was touched. Roll back to v1.2.0 within 15 minutes of detection* (guide: Immediate Rollback): press *Roll back to v1.2.0* or `/release rollback v1.3.0 [what happened]`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.',
+      'If the rollback workflow cannot run, by hand:',
       '```./scripts/rollback.sh v1.2.0```',
-      'Then verify: health checks passing, error rate back to normal, latency acceptable, data integrity confirmed.',
     ]);
+    const button = (message.blocks[1] as { elements: { action_id: string; text: { text: string }; value: string }[] }).elements[0]!;
+    expect(button).toMatchObject({ action_id: 'rollback_now', text: { text: 'Roll back to v1.2.0' }, value: `${input.releaseId}|v1.3.0` });
     expect(message.text).toBe('❌ Release v1.3.0 FAILED: the deploy workflow failed');
   });
 
-  it('after production was touched without a rollback command: says to roll back, shows no command', () => {
+  it('after production was touched without a rollback command: the button and command, no manual command', () => {
     const message = checked(releaseFailedMessage({ ...input, rollbackCommand: null }));
-    expect(lines(message).at(-1)).toBe('⚠️ *Production was touched.* Roll back to v1.2.0 within 15 minutes.');
+    expect(lines(message).at(-1)).toContain('press *Roll back to v1.2.0*');
     expect(shown(message)).not.toContain('```');
   });
 
@@ -343,7 +347,7 @@ describe('releaseFailedMessage', () => {
       'Production was not touched: the current version is still live. Fix the cause and start a new release.',
     ]);
     const touched = checked(releaseFailedMessage({ ...input, previousVersion: null, rollbackCommand: null }));
-    expect(lines(touched).at(-1)).toBe('⚠️ *Production was touched.* Roll back to the previous version within 15 minutes.');
+    expect(lines(touched).at(-1)).toBe('⚠️ *Production was touched.* Roll back to the previous version within 15 minutes of detection: tminus does not know which version ran before, so roll back by hand.');
   });
 
   it('links a job that has no URL by name only', () => {
@@ -602,10 +606,11 @@ describe('helpMessage', () => {
       '*tminus runs releases by the release management guide.*',
       '• `/release start vX.Y.Z [--override "&lt;reason&gt;"]` — Start a release: tag, follow the deploy workflow, post T+N updates in its thread.',
       '• `/release status [vX.Y.Z]` — Where a release stands (the one in flight, or the latest, when no version is given).',
-      '• `/release hotfix vX.Y.Z &lt;what is broken&gt; [--severity high]` — The emergency lane: a patch above production, approved by the VP Eng, deployed at once.',
+      "• `/release hotfix vX.Y.Z &lt;what is broken&gt; [--severity high] [--detected HH:MM]` — The emergency lane in the guide's order, its deadlines counted from detection: tested (by a person or CI), approved by the VP Eng, deployed at once.",
       "• `/release log vX.Y.Z` — The release's audit trail: every state change, approval and rejection, with who and when.",
-      "• `/release rollback vX.Y.Z [reason]` — Emergency rollback to the previous version (on-call or a release approver), within the guide's 5 minutes.",
+      "• `/release rollback vX.Y.Z [--detected HH:MM] [what happened]` — Emergency rollback to the previous version (on-call or a release approver), also while a deploy that reached production still runs. The guide's 5 minutes count from detection (`--detected`, else the breach); your words are the Rollback Notice's \"What happened\".",
       '• `/release rollback vX.Y.Z --coordinated [reason]` — Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.',
+      '• `/release confirm vX.Y.Z &lt;what you checked&gt;` — Complete a release whose post-deploy checks tminus cannot read (Datadog down, no data), saying what you checked on the dashboards.',
       '• `/release abort vX.Y.Z &lt;reason&gt;` — End a release that is not over (stuck, waiting on a gate nobody will press, no longer wanted): gates close, updates stop, a deploy that has not reached production is cancelled.',
       '• `/release incident &lt;severity&gt; &lt;issue&gt;` — What the decision matrix says to do, and by when.',
       '• `/release plan vX.Y.Z [date]` — Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).',
@@ -615,7 +620,7 @@ describe('helpMessage', () => {
       '• `/release help` — This list.',
       'Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.',
     ]);
-    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [reason]', '/release rollback vX.Y.Z --coordinated [reason]', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release roles', '/release help'];
+    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', '/release rollback vX.Y.Z --coordinated [reason]', '/release confirm vX.Y.Z <what you checked>', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release roles', '/release help'];
     // The usages' <arguments> are escaped for Slack, in the text as in the blocks.
     expect(message.text).toBe(`tminus commands: ${usages.map((u) => u.replace(/</g, '&lt;').replace(/>/g, '&gt;')).join(', ')}`);
     expect(COMMANDS.map((c) => c.usage)).toEqual(usages);
@@ -666,6 +671,7 @@ describe("Slack's limits hold for outsized input", () => {
       'a failure with a long reason and rollback command',
       () =>
         releaseFailedMessage({
+          releaseId: '00000000-0000-4000-8000-000000000001',
           version: longVersion,
           failedAt: at(52),
           reason: long(5_000),

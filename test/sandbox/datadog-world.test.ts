@@ -84,7 +84,8 @@ describe('Datadog in the sandbox', () => {
     expect(reading(await state(), 'errorRate')).toBeGreaterThan(1);
     const alert = await waitFor('the critical alert in #releases', async () =>
       (await state()).messages.find((m) => !m.threadTs && m.text.startsWith('🚨') && m.text.includes('CRITICAL') && m.text.includes('v1.3.0')), 30_000);
-    expect(visibleText(alert)).toMatch(/Data loss after v1\.3\.0[\s\S]*Rollback immediately/);
+    expect(visibleText(alert)).toMatch(/CRITICAL: Feature broken after v1\.3\.0[\s\S]*× its threshold[\s\S]*Rollback immediately/);
+    expect(visibleText(alert)).not.toMatch(/data loss/i);
     const button = rollbackButton(alert);
     expect(button?.text).toBe('Roll back now');
 

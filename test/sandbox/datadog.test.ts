@@ -467,3 +467,42 @@ describe('faults', () => {
     expect(response.series).toEqual([]);
   });
 });
+
+describe('logs', () => {
+  const body = (query: string, from: number, to: number, extra: Record<string, unknown> = {}) => ({
+    body: { compute: [{ aggregation: 'count' as const, type: 'total' as const }], filter: { query, from: new Date(from).toISOString(), to: new Date(to).toISOString(), indexes: ['*'] }, ...extra },
+  });
+
+  it('counts the log lines a search matches in the window, in the client\'s LogsAggregateResponse shape', async () => {
+    dd.pushLogs([
+      { at: T0 - 2 * MINUTE, service: 'shop', env: 'prod', status: 'error', message: 'checkout failed' },
+      { at: T0 - MINUTE, service: 'shop', env: 'prod', status: 'warn', message: 'slow query' },
+      { at: T0 - MINUTE, service: 'shop', env: 'prod', status: 'info', message: 'ok' },
+      { at: T0 - MINUTE, service: 'shop', env: 'staging', status: 'error', message: 'x' },
+      { at: T0 - MINUTE, service: 'wallet', env: 'prod', status: 'error', message: 'x' },
+      { at: T0 - 30 * MINUTE, service: 'shop', env: 'prod', status: 'error', message: 'before the window' },
+    ]);
+    const api = new v2.LogsApi(configuration());
+    const answer = await api.aggregateLogs(body('service:shop env:prod status:(error OR warn)', T0 - 15 * MINUTE, T0));
+    expectParsed(answer);
+    expect(answer.meta?.status).toBe('done');
+    expect(answer.data?.buckets).toEqual([expect.objectContaining({ by: {}, computes: { c0: 2 } })]);
+    const sent = dd.requests.at(-1)!;
+    expect(sent).toMatchObject({ method: 'POST', path: '/api/v2/logs/analytics/aggregate' });
+    expect(sent.body).toMatchObject({ compute: [{ aggregation: 'count', type: 'total' }], filter: { query: 'service:shop env:prod status:(error OR warn)' } });
+
+    const grouped = await api.aggregateLogs(body('service:shop -status:info', T0 - 15 * MINUTE, T0, { groupBy: [{ facet: 'env' }] }));
+    expect(grouped.data?.buckets?.map((b) => [b.by?.env, b.computes?.c0])).toEqual([['prod', 2], ['staging', 1]]);
+  });
+
+  it('answers no bucket when nothing matches, 400 to what it cannot compute or parse, 403 without the application key', async () => {
+    const api = new v2.LogsApi(configuration());
+    expect((await api.aggregateLogs(body('service:shop status:error', T0 - MINUTE, T0))).data?.buckets).toEqual([]);
+    const average = await failure(api.aggregateLogs({ body: { compute: [{ aggregation: 'avg', metric: '@duration' }], filter: { query: '*' } } }));
+    expect(average.code).toBe(400);
+    const broken = await failure(api.aggregateLogs(body('service:(shop', T0 - MINUTE, T0)));
+    expect(broken.code).toBe(400);
+    const noApp = await failure(new v2.LogsApi(configuration({ apiKeyAuth: API_KEY })).aggregateLogs(body('*', T0 - MINUTE, T0)));
+    expect(noApp.code).toBe(403);
+  });
+});

@@ -6,6 +6,7 @@ import type { StoredMessage } from '../../src/sandbox/slack.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { testRedisUrl } from '../support/env.js';
 import { createTestDatabase, deleteQueueKeys } from '../support/harness.js';
+import { pgliteDirectory } from '../support/no-redis.js';
 
 /** Release day at 1200×: T+N updates every 10 virtual minutes (half a real second), the whole day in about 5 s. */
 export const QUICK_POLICY = `
@@ -22,8 +23,12 @@ export interface TestSandbox {
   close(): Promise<void>;
 }
 
-/** The sandbox as `npm start` runs it, on a free port, with a fresh database and queue prefix of its own. */
-export async function startTestSandbox(options: { speed: number; policy?: string }): Promise<TestSandbox> {
+/**
+ * The sandbox as `npm start` runs it, on a free port, with a fresh database and queue prefix of its own.
+ * `redis: false`: as on a machine with only Node.js, no Redis and no Postgres (queues and data on an embedded PGlite).
+ */
+export async function startTestSandbox(options: { speed: number; policy?: string; redis?: boolean }): Promise<TestSandbox> {
+  if (options.redis === false) return startBareSandbox(options);
   const database = await createTestDatabase();
   const queuePrefix = `tminus-sandbox-test-${process.pid}-${randomBytes(4).toString('hex')}`;
   const config: SandboxConfig = {
@@ -49,6 +54,24 @@ export async function startTestSandbox(options: { speed: number; policy?: string
       await sandbox.stop();
       await database.drop();
       await deleteQueueKeys(testRedisUrl(), queuePrefix);
+    },
+  };
+}
+
+async function startBareSandbox(options: { speed: number; policy?: string }): Promise<TestSandbox> {
+  const directory = pgliteDirectory();
+  const config: SandboxConfig = { mode: 'sandbox', port: 0, dataDir: directory.dataDir, databaseUrl: undefined, redisUrl: undefined, queuePrefix: 'tminus-sandbox', releasePolicyPath: undefined, speed: options.speed, logLevel: 'silent' };
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const sandbox = await startSandbox({ config, policy: loadPolicy(options.policy ?? QUICK_POLICY, 'test policy'), log }).catch((error: unknown) => {
+    directory.remove();
+    throw error;
+  });
+  return {
+    sandbox,
+    base: sandbox.url.replace(/\/$/, ''),
+    close: async () => {
+      await sandbox.stop();
+      directory.remove();
     },
   };
 }

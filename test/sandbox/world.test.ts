@@ -47,11 +47,13 @@ describe('SandboxClock', () => {
   });
 });
 
-describe('the sandbox', () => {
+// Once as the tests' machine has it (Redis, Postgres), once as a machine with only Node.js (no Redis, embedded PGlite).
+describe.each([{ queues: 'Redis', redis: true }, { queues: 'the embedded database, no Redis', redis: false }])('the sandbox, job queues on $queues', ({ redis }) => {
   let world: TestSandbox;
 
   beforeAll(async () => {
-    world = await startTestSandbox({ speed: 1200 });
+    world = await startTestSandbox({ speed: 1200, redis });
+    expect(world.sandbox.tminus.queueBackend).toBe(redis ? 'redis' : 'pglite');
     await waitFor('the tags to be read from GitHub', () => world.sandbox.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
   afterAll(async () => {
@@ -121,7 +123,7 @@ describe('the sandbox', () => {
     expect((await state()).ephemerals.some((e) => e.user === 'U0ENG' && e.text.includes('Starting minor release v1.3.0'))).toBe(true);
 
     const completed = await waitForReply('v1.3.0', /COMPLETED/);
-    expect(visibleText(completed)).toContain('admin portal search');
+    expect(visibleText(completed)).toContain('Admin portal search');
     // The top message is the same one, edited in place into the finished progress view (just after the reply).
     const top = await waitFor('the top message to say it completed', async () =>
       (await state()).messages.find((m) => !m.threadTs && visibleText(m).includes('Release v1.3.0 completed')));

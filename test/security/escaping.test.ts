@@ -16,6 +16,7 @@ import { helpMessage, noticeMessage } from '../../src/messages/help.js';
 import { hotfixMessage, type HotfixMessageInput } from '../../src/messages/hotfix.js';
 import { incidentMessage } from '../../src/messages/incident.js';
 import { postMortemBody, postMortemLinkMessage, type PostMortemInput } from '../../src/messages/post-mortem.js';
+import { plainChange } from '../../src/messages/plain-words.js';
 import { changesFromNotes, releaseCompleteMessage } from '../../src/messages/release-complete.js';
 import { releaseFailedMessage, type ReleaseFailedInput } from '../../src/messages/release-failed.js';
 import {
@@ -354,6 +355,7 @@ const statusInput = (failureReason: string): ReleaseStatusInput => ({
 });
 
 const failedInput = (over: Partial<ReleaseFailedInput>): ReleaseFailedInput => ({
+  releaseId: '00000000-0000-4000-8000-000000000001',
   version: 'v1.3.0',
   failedAt: at(52),
   reason: 'the deploy workflow failed',
@@ -446,7 +448,8 @@ const SLACK_CASES: SlackCase[] = [
     mentions: ['U0QA'],
   },
   { name: 'checklist: an item and a section from the policy', build: (h) => { const c = { ...bigChecklist, sections: [{ title: h || 'x', items: [h || 'x'] }] }; return checklistMessage({ planId: PLAN_ID, version: 'v1.3.0', key: 'before72h', checklist: c, items: checklistItems(c, 'v1.3.0'), ticks: [], timeZone: 'UTC' }); }, expected: (h) => h || 'x' },
-  { name: 'pre-release announcement: a feature', build: (h) => preReleaseAnnouncement({ version: 'v1.3.0', plannedAt: T0, windowEnd: at(120), features: [h], expectedDowntime: 'none', supportContact: 'support@acme.example' }) },
+  // Features are shown as plain sentences (no conventional prefix, no "(#12)", capitalised): what was typed, so cleaned.
+  { name: 'pre-release announcement: a feature', build: (h) => preReleaseAnnouncement({ version: 'v1.3.0', plannedAt: T0, windowEnd: at(90), features: [h], expectedDowntime: 'none', supportContact: 'support@acme.example', audience: 'customers' }), expected: (h) => plainChange(h) },
   { name: 'started at T-0 on an override: the reason', build: (h) => startedAtT0Note('v1.3.0', { by: 'U0HEAD', reason: h }), mentions: ['U0HEAD'] },
   { name: 'a note in a plan thread', build: (h) => note(`Override by <@U0HEAD>: ${slackMrkdwn(h, 1000)}`), mentions: ['U0HEAD'] },
   { name: 'help, after an unknown subcommand', build: (h) => helpMessage(`I don't know \`/release ${escape(h)}\`.`), expected: null },
@@ -457,7 +460,7 @@ const SLACK_CASES: SlackCase[] = [
     name: 'release complete: a change from GitHub\'s notes',
     build: (h) => releaseCompleteMessage({ version: 'v1.3.0', completedAt: at(88), deploymentMinutes: 88, releaseUrl: RELEASE_URL, notes: `## What's Changed\n* ${h.split('\n')[0]}`, timeZone: 'UTC' }),
     links: [RELEASE_URL],
-    expected: (h) => changesFromNotes(`* ${h.split('\n')[0]}`)[0] ?? '',
+    expected: (h) => plainChange(changesFromNotes(`* ${h.split('\n')[0]}`)[0] ?? ''),
   },
   { name: 'release failed: the reason', build: (h) => releaseFailedMessage(failedInput({ reason: h })), links: [RUN_URL, JOB_URL], inText: true },
   { name: 'release failed: the job', build: (h) => releaseFailedMessage(failedInput({ failedJob: { job: h, step: 'Migrate', url: JOB_URL } })), links: [RUN_URL, JOB_URL] },
@@ -475,7 +478,9 @@ const SLACK_CASES: SlackCase[] = [
   { name: 'progress view: the branch', build: (h) => releaseProgressMessage(progressInput({ targetBranch: h || 'main' })), mentions: ['U0ENG'], links: [RUN_URL, JOB_URL], expected: (h) => h || 'main' },
   { name: 'status: the failure reason', build: (h) => releaseStatusMessage(statusInput(h || 'x')), mentions: ['U0ENG'], links: [RUN_URL], expected: (h) => h || 'x' },
   { name: 'roles: a group handle', build: (h) => rolesMessage([{ role: 'vpEng', users: ['U0VP'], groups: [h], members: ['U0VP'] }]), mentions: ['U0VP'], expected: (h) => `@${h}` },
-  { name: 'rollback notice: the reason', build: (h) => rollbackNoticeMessage(rollbackInput(h)), mentions: ['U0ONCALL'], links: [RUN_URL] },
+  // The reason as given goes to the team's context line ("What happened" is plain words): a blank one is left out.
+  { name: 'rollback notice: the reason', build: (h) => rollbackNoticeMessage(rollbackInput(h)), mentions: ['U0ONCALL'], links: [RUN_URL], expected: (h) => (h.trim() ? h : '') },
+  { name: 'rollback notice for customers: what happened, in words a person wrote', build: (h) => rollbackNoticeMessage({ ...rollbackInput('x'), whatHappened: h.trim() ? h : 'x', audience: 'customers' }), expected: (h) => (h.trim() ? h.trim() : 'x') },
   { name: 'rollback checklist: evidence', build: (h) => rollbackChecklistMessage({ releaseId: RELEASE_ID, version: 'v1.3.0', ticked: { teamNotified: { at: T0.toISOString(), by: 'U0ONCALL', evidence: h } }, timeZone: 'UTC' }), mentions: ['U0ONCALL'] },
   { name: 'manual rollback: why tminus gave up', build: (h) => manualRollbackMessage({ version: 'v1.3.0', toVersion: 'v1.2.0', why: h, command: './rollback.sh v1.2.0', runUrl: RUN_URL, people: ['U0ONCALL'] }), mentions: ['U0ONCALL'], links: [RUN_URL] },
   { name: 'coordinated rollback turned down', build: (h) => rollbackTurnedDownMessage('v1.3.0', 'U0VP', h), mentions: ['U0VP'] },

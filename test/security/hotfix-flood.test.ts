@@ -28,7 +28,7 @@ describe('a hotfix flood, raced', () => {
         world.slack.sendCommand(bot.eventsUrl, { text: `hotfix v1.2.${i + 1} checkout broken`, userId: i % 2 ? 'U0ONCALL' : 'U0ONCALL2' }).then((r) => visibleText(r.body as { text: string; blocks: unknown[] })),
       ),
     );
-    expect(answers.filter((a) => a.includes(' raised. It waits'))).toHaveLength(1);
+    expect(answers.filter((a) => a.includes(' raised. Detected at'))).toHaveLength(1);
     expect(answers.filter((a) => a.includes('one hotfix waits for approval at a time'))).toHaveLength(9);
     const open = (await bot.tminus.store.open()).filter((r) => r.type === 'hotfix');
     expect(open).toHaveLength(1);

@@ -3,6 +3,7 @@ import { Octokit } from 'octokit';
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startTminus, type Tminus } from '../../src/app.js';
 import { loadPolicy, type Policy } from '../../src/domain/policy.js';
 import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
@@ -87,10 +88,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
+export async function startWorld(options: { slackChannels?: { id: string; name: string }[] } = {}): Promise<World> {
   const slack = await SlackStandIn.start({
     signingSecret: SIGNING_SECRET,
     botToken: BOT_TOKEN,
+    ...(options.slackChannels ? { channels: [{ id: RELEASES_CHANNEL, name: 'releases' }, ...options.slackChannels] } : {}),
     users: [
       { id: 'U0ENG', name: 'erin', realName: 'Erin Engineer' },
       { id: 'U0LEAD', name: 'lee', realName: 'Lee Lead' },
@@ -98,6 +100,7 @@ export async function startWorld(): Promise<World> {
   });
   const github = await GitHubStandIn.start({ token: 'ghs_test' });
   const datadog = await DatadogStandIn.start({ apiKey: DD_API_KEY, appKey: DD_APP_KEY });
+  serveHealthyService(datadog);
   github.commit('main', 'feat: wallet top-ups (#12)');
   github.addTag('v1.2.0');
   github.addRelease('v1.2.0');
@@ -121,6 +124,32 @@ export async function startWorld(): Promise<World> {
       await deleteQueueKeys(testRedisUrl(), queuePrefix);
     },
   };
+}
+
+/**
+ * A live service has metrics: the world's Datadog answers the guide's checks with healthy values (one
+ * point a second) until a test scripts others (the newest script wins).
+ */
+export function serveHealthyService(datadog: DatadogStandIn): void {
+  const steady = (scope: string, value: number) => (from: number, to: number) => [
+    { scope, points: Array.from({ length: Math.max(1, Math.floor((to - from) / 1000)) }, (_, i) => [to - i * 1000, value] as [number, number]) },
+  ];
+  datadog.setSeries(/trace\.web\.request\.errors/, steady('*', 0.02));
+  datadog.setSeries(/^p99:trace\.web\.request/, steady('*', 210));
+  datadog.setSeries(/runtime\.node\.cpu/, steady('host:web-1', 40));
+  datadog.setSeries(/container\.memory/, steady('host:web-1', 60));
+  datadog.setSeries(/keyspace_hits/, steady('*', 96));
+  datadog.setSeries(/percent_usage_connections/, steady('*', 50));
+}
+
+/**
+ * Release-day timings a test's own policy does not set: the T+60 post-deploy checks read every 200 ms over
+ * the last 2 s, with 3 s to pass, so a release completes within a second of its run.
+ */
+export function withTestTimings(policyYaml: string): string {
+  const doc = (parseYaml(policyYaml) ?? {}) as { deploy?: { postDeployChecks?: Record<string, unknown> } };
+  doc.deploy = { ...doc.deploy, postDeployChecks: { retryEvery: '200ms', window: '2s', deadline: '3s', ...doc.deploy?.postDeployChecks } };
+  return stringifyYaml(doc);
 }
 
 /** Removes every Redis key under a queue prefix (a test's own). */
@@ -150,7 +179,7 @@ export interface Bot {
 
 /** Starts tminus in this process, wired to the world's stand-ins through the real SDK clients. */
 export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number; clock?: () => Date; planScheduleCron?: string } = {}): Promise<Bot> {
-  const policy = loadPolicy(options.policy ?? FAST_POLICY, 'test policy');
+  const policy = loadPolicy(withTestTimings(options.policy ?? FAST_POLICY), 'test policy');
   const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
   const tminus = await startTminus({
     port: 0,

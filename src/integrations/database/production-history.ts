@@ -18,10 +18,10 @@ export class ProductionHistory implements ProductionVersions {
   /** The version production runs now (see the domain's `productionVersion`); `ex` reads under a caller's lock. */
   async productionVersion(ex: Executor = this.db): Promise<Version | undefined> {
     const rows = await ex
-      .select({ version: releases.version, state: releases.state, startedAt: releases.startedAt, finishedAt: releases.finishedAt })
+      .select({ version: releases.version, state: releases.state, startedAt: releases.startedAt, finishedAt: releases.finishedAt, backport: releases.backport })
       .from(releases);
     const tags = await ex.select({ version: releasedVersions.version, recordedAt: releasedVersions.recordedAt }).from(releasedVersions);
-    return productionVersion({ releases: rows.flatMap((r) => (isReleaseState(r.state) ? [{ ...r, state: r.state }] : [])), tags });
+    return productionVersion({ releases: rows.flatMap((r) => (isReleaseState(r.state) ? [{ ...r, state: r.state, backport: r.backport !== null }] : [])), tags });
   }
 
   /** Every version that can no longer be released: each tag, and each release tminus has, whatever its state. */
@@ -47,7 +47,7 @@ function productionThroughStore(store: ReleaseStore): ProductionVersions {
       const tags = await store.releasedVersions();
       const known = await Promise.all(tags.map((version) => store.findByVersion(version)));
       const recordedAt = new Date(0);
-      return productionVersion({ releases: known.filter((r) => r !== undefined), tags: tags.map((version) => ({ version, recordedAt })) });
+      return productionVersion({ releases: known.filter((r) => r !== undefined).map((r) => ({ ...r, backport: r.backport !== null })), tags: tags.map((version) => ({ version, recordedAt })) });
     },
     async knownVersions() {
       return new Set(await store.releasedVersions());

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { approvalGates, breaches, releasePlans, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
+import { approvalGates, breaches, IN_FLIGHT_STATES_SQL, releasePlans, releasedVersions, releaseEvents, releases, syncState, type ReleaseEventRow, type ReleaseRow } from './schema.js';
 import { IN_FLIGHT_STATES, OPEN_STATES, isOpen, isReleaseState, transition, type ReleaseEvent, type ReleaseState } from '../../domain/release.js';
 
 export type Release = Omit<ReleaseRow, 'state' | 'type'> & { state: ReleaseState; type: 'patch' | 'minor' | 'major' | 'hotfix' };
@@ -97,6 +97,27 @@ export class ReleaseStore {
   async rollbackRunIds(): Promise<Set<number>> {
     const rows = await this.db.select({ rollback: releases.rollback }).from(releases).where(isNotNull(releases.rollback));
     return new Set(rows.flatMap((r) => (r.rollback?.runId !== undefined ? [r.rollback.runId] : [])));
+  }
+
+  /**
+   * What `/release status` shows without a version: the release in flight (one at most), else the latest.
+   * One query, answered from indexes (the in-flight partial index, `releases_started_at`).
+   */
+  async inFlightOrLatest(): Promise<Release | undefined> {
+    const latestId = this.db.select({ id: releases.id }).from(releases).orderBy(desc(releases.startedAt)).limit(1);
+    const [row] = await this.db
+      .select()
+      .from(releases)
+      .where(sql`${IN_FLIGHT_STATES_SQL} or ${releases.id} = (${latestId})`)
+      .orderBy(sql`${IN_FLIGHT_STATES_SQL} desc`, desc(releases.startedAt))
+      .limit(1);
+    return row && toRelease(row);
+  }
+
+  /** How many releases are in each state: one grouped query (tminus's metrics read it at each scrape). */
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db.select({ state: releases.state, count: sql<number>`count(*)::int` }).from(releases).groupBy(releases.state);
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.count)]));
   }
 
   async latest(): Promise<Release | undefined> {

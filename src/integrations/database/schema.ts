@@ -2,15 +2,24 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** Release states during which a deployment is in flight (the guide's "zero in-flight deployments"). */
-export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back')`;
+export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval', 'verifying', 'rolling_back')`;
 /** A planned (non-hotfix) release that is open, waiting for approval or deploying: one at a time. */
-export const OPEN_PLANNED_SQL = sql`type <> 'hotfix' and state in ('awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'rolling_back')`;
+export const OPEN_PLANNED_SQL = sql`type <> 'hotfix' and state in ('awaiting_approval', 'started', 'tagged', 'deploying', 'awaiting_production_approval', 'verifying', 'rolling_back')`;
 
 export interface RollbackDetails {
   by: string;
   reason: string;
   toVersion: string;
   startedAt: string;
+  /**
+   * When the problem was detected: the breach's first reading, the incident command, or the time a person
+   * gave (`--detected`). The guide's time limit ("within 5 minutes of detection") counts from it.
+   */
+  detectedAt?: string;
+  /** The plain-language "What happened" of the Rollback Notice, as a person gave or picked it. */
+  whatHappened?: string;
+  /** Started while the deploy ran or its post-deploy checks did: the deploy run is cancelled first. */
+  duringDeploy?: boolean;
   /**
    * The rollback workflow's dispatch, claimed before GitHub is asked: `sent` when GitHub answered it,
    * `unknown` while the answer was lost (the run is looked for before anything is sent again).
@@ -30,6 +39,20 @@ export interface HotfixDetails {
   severity: 'critical' | 'high';
   /** Steps of the guide's hotfix timeline that are done: who ticked them, and when. */
   steps: Record<string, { at: string; by: string }>;
+  /** When the issue was detected (`--detected`, else the command's time): every step's deadline counts from it. */
+  detectedAt?: string;
+  /** The last CI result tminus read on the hotfix's commit: "tested" is ticked on a success. */
+  ci?: { sha: string; state: 'success' | 'failure'; at: string; checks: number; failing: string[] };
+}
+
+/** A backport patch, fixed when it is requested: it never becomes what production's main line runs. */
+export interface BackportDetails {
+  /** `v1.2`: the older minor line it patches. */
+  line: string;
+  /** The branch whose head is tagged (`release/v1.2`). */
+  branch: string;
+  /** The workflow its tag push runs (`deploy.backportWorkflow`). */
+  workflow: string;
 }
 
 export interface StoredMilestone {
@@ -67,6 +90,8 @@ export const releases = pgTable(
     /** Set while GitHub cannot be reached during the release; cleared when it answers again. */
     githubUnreachableSince: timestamp('github_unreachable_since', { withTimezone: true }),
     hotfix: jsonb('hotfix').$type<HotfixDetails>(),
+    /** A backport patch (a patch on an older minor line): its line, the branch it is tagged on, the workflow that deploys it. */
+    backport: jsonb('backport').$type<BackportDetails>(),
     /** The emergency rollback, once started: its run, who asked, why, and the time to restore. */
     rollback: jsonb('rollback').$type<RollbackDetails>(),
     stableAt: timestamp('stable_at', { withTimezone: true }),
@@ -76,7 +101,10 @@ export const releases = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     taggedAt: timestamp('tagged_at', { withTimezone: true }),
     deployStartedAt: timestamp('deploy_started_at', { withTimezone: true }),
+    /** When production finished deploying (the deploy run's end): the post-release watch counts from it. */
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** When the post-deploy checks passed (or a person confirmed them): the release is complete. */
+    completedAt: timestamp('completed_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -87,6 +115,9 @@ export const releases = pgTable(
     uniqueIndex('releases_one_open_planned').on(sql`(true)`).where(OPEN_PLANNED_SQL),
     // One hotfix waits for the VP Eng at a time, also when two commands race.
     uniqueIndex('releases_one_hotfix_waiting').on(sql`(true)`).where(sql`type = 'hotfix' and state = 'awaiting_approval'`),
+    // `/release status` (the latest release) and /metrics (releases by state) read these on every call.
+    index('releases_started_at').on(t.startedAt),
+    index('releases_state').on(t.state),
   ],
 );
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import semver from 'semver';
 import type { FileChanges, Files } from './git-data.js';
 import { GitObjects, applyChanges } from './git-data.js';
 
@@ -232,11 +233,20 @@ export class Repository {
     return { name: tagName, body: lines.join('\n') };
   }
 
-  addRelease(fields: Omit<Release, 'id' | 'createdAt'>, makeLatest: boolean): Release {
+  /**
+   * `make_latest` as GitHub takes it: drafts and pre-releases never become Latest; `legacy` makes the release
+   * Latest only when its tag is a higher semantic version than the current Latest's (or there is none).
+   */
+  addRelease(fields: Omit<Release, 'id' | 'createdAt'>, makeLatest: boolean | 'legacy'): Release {
     if (this.release(fields.tagName) !== undefined) throw new Error(`A release for ${fields.tagName} already exists`);
     const release: Release = { ...fields, id: this.nextReleaseId++, createdAt: this.clock() };
     this.releaseList.push(release);
-    if (makeLatest && !release.draft && !release.prerelease) this.latestReleaseId = release.id;
+    const current = this.latestRelease();
+    const higher = () => {
+      const [next, now] = [semver.coerce(release.tagName, { includePrerelease: true }), current && semver.coerce(current.tagName, { includePrerelease: true })];
+      return !current || !next || !now || semver.gt(next, now);
+    };
+    if (makeLatest !== false && !release.draft && !release.prerelease && (makeLatest === true || higher())) this.latestReleaseId = release.id;
     return release;
   }
 

@@ -253,7 +253,7 @@ function createRelease(ctx: RouteContext, req: ApiRequest): ApiResponse {
       prerelease,
       targetCommitish: target ?? ctx.repository.defaultBranch,
     },
-    makeLatest !== 'false',
+    makeLatest === 'legacy' ? 'legacy' : makeLatest === 'true',
   );
   return {
     status: 201,

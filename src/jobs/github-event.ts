@@ -1,0 +1,64 @@
+import type { Release } from '../integrations/database/release-store.js';
+import type { JobContext } from './context.js';
+import { followDeployNow, watchesForRerun } from './follow-deploy.js';
+import type { JobPayloads } from './queue.js';
+import { rollbackPollSlot, runRollback } from './run-rollback.js';
+import { syncReleasedVersions } from './sync-released-versions.js';
+
+type Delivery = JobPayloads['github-event'];
+
+/**
+ * What a GitHub webhook delivery makes happen: tminus looks at GitHub now, through the code polling uses.
+ * The delivery only says what to look at (a run, a tag, a pull request); GitHub stays the source of truth.
+ */
+export async function githubEvent(ctx: JobContext, data: Delivery): Promise<void> {
+  switch (data.event) {
+    case 'push':
+      // A tag pushed (or deleted): the released versions `/release start` judges against.
+      return syncReleasedVersions(ctx);
+    case 'pull_request':
+      return pullRequestMerged(ctx, data);
+    default:
+      return runChanged(ctx, data);
+  }
+}
+
+/**
+ * workflow_run, workflow_job, deployment_review, deployment_protection_rule: a run moved, waits at an
+ * environment, or was reviewed in GitHub's UI. The release whose deploy or rollback it is looks at it now.
+ */
+async function runChanged(ctx: JobContext, data: Delivery): Promise<void> {
+  const now = ctx.clock();
+  const failed = (await ctx.store.endedSince('failed', new Date(now.getTime() - ctx.policy.deploy.rerunWindow))).filter((r) => watchesForRerun(ctx, r));
+  for (const release of [...(await ctx.store.inFlight()), ...failed]) {
+    if (release.state === 'rolling_back' && release.rollback) {
+      const rollback = release.rollback;
+      const ours = rollback.runId !== undefined ? rollback.runId === data.runId : isWorkflow(data.workflowPath, ctx.policy.rollback.workflow);
+      if (ours) await runRollback(ctx, { releaseId: release.id, poll: rollbackPollSlot(ctx, release, now) });
+      continue;
+    }
+    if (isDeployRun(ctx, release, data)) await followDeployNow(ctx, release.id, release.deployRunId === null ? data.runId : undefined);
+  }
+}
+
+/** The release's deploy run: the run it follows, or, before it found one, a run of its workflow for its tag. */
+function isDeployRun(ctx: JobContext, release: Release, data: Delivery): boolean {
+  if (release.deployRunId !== null) return release.deployRunId === data.runId;
+  if (data.headBranch !== release.version) return false;
+  if (data.headSha !== undefined && release.targetSha !== null && data.headSha !== release.targetSha) return false;
+  return data.workflowPath === undefined || isWorkflow(data.workflowPath, release.backport?.workflow ?? ctx.deployWorkflow);
+}
+
+/** `.github/workflows/deploy-production.yml` is the workflow `deploy-production.yml`. */
+function isWorkflow(path: string | undefined, workflow: string): boolean {
+  return path !== undefined && (path === workflow || path.endsWith(`/${workflow}`));
+}
+
+/**
+ * A pull request merged. Nothing tminus shows reads merged pull requests between two looks of its own:
+ * a plan's card is drafted from GitHub once, at `/release plan`, and the late-fix watch runs on its
+ * schedule. The merge is logged so that deliveries can be traced; the next release reads it from GitHub.
+ */
+async function pullRequestMerged(ctx: JobContext, data: Delivery): Promise<void> {
+  ctx.log.info({ delivery: data.delivery, pullRequest: data.pullRequest, base: data.headBranch }, 'github webhook: pull request merged');
+}

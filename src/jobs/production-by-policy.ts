@@ -1,0 +1,50 @@
+import { describeGate, releaseGate } from '../domain/approvals.js';
+import type { Policy } from '../domain/policy.js';
+import type { Release } from '../integrations/database/release-store.js';
+import { GitHubRefusedError } from '../integrations/github.js';
+import { section } from '../messages/format.js';
+import { productionByPolicyComment, productionByPolicyMessage } from '../messages/hotfix.js';
+import { postKeys, type JobContext } from './context.js';
+
+/** Whether a release of `type` waits at the two-person production gate (`productionApproval.appliesTo`). */
+export function productionGateApplies(policy: Policy, type: Release['type']): boolean {
+  return policy.productionApproval.appliesTo.includes(type);
+}
+
+const ANSWERED = 'github.deployment_approved_by_policy';
+
+/**
+ * The deploy run waits on the production environment, and the policy opens no gate for this release type
+ * (a hotfix deploys "Immediately" on the VP Eng's approval): tminus answers GitHub's review itself, once per
+ * run attempt, naming who approved the release and the policy key, audited, and says so in the thread.
+ */
+export async function approveProductionByPolicy(ctx: JobContext, release: Release, runId: number, environment: { environmentId: number; environment: string }): Promise<void> {
+  const attempt = release.deployRunAttempt;
+  const answered = (await ctx.store.events(release.id)).some(
+    (e) => (e.action === ANSWERED || e.action === 'github.deployment_by_policy_refused') && (e.details as { runId?: number; attempt?: number }).runId === runId && (e.details as { attempt?: number }).attempt === attempt,
+  );
+  if (answered) return;
+  const gate = await ctx.gates.ofRelease(release.id, 'release');
+  const approvers = gate ? (await ctx.gates.decisions(gate.id)).filter((d) => d.decision === 'approved').map((d) => d.userId) : [];
+  const input = { version: release.version, type: release.type, approvers, deployment: ctx.policy.releaseTypes[release.type].deployment };
+  const rule = releaseGate(ctx.policy, release.type);
+  const comment = productionByPolicyComment({ ...input, gate: describeGate(rule) });
+  const thread = release.threadTs ? { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs } : undefined;
+  let outcome: 'reviewed' | 'not-pending';
+  try {
+    outcome = await ctx.github.reviewDeployment(runId, [environment.environmentId], 'approved', comment);
+  } catch (error) {
+    if (!(error instanceof GitHubRefusedError)) throw error;
+    // GitHub will not take tminus's answer (its token is not a required reviewer): a person approves on GitHub.
+    await ctx.store.audit(release.id, 'github.deployment_by_policy_refused', { runId, attempt, environment: environment.environment, error: error.message });
+    if (thread) {
+      await ctx.posts.postOnce(postKeys.productionByPolicy(release.id, attempt), thread, {
+        text: `⚠️ tminus could not approve the production deploy of ${release.version} on GitHub`,
+        blocks: [section(`⚠️ *tminus could not approve the production deploy of ${release.version} on GitHub*: ${error.message.slice(0, 500)}. Approve the run's \`${environment.environment}\` deployment on GitHub; tminus follows the run.`)],
+      });
+    }
+    return;
+  }
+  await ctx.store.audit(release.id, ANSWERED, { runId, attempt, environment: environment.environment, approvers, policy: 'productionApproval.appliesTo', outcome, comment });
+  if (thread) await ctx.posts.postOnce(postKeys.productionByPolicy(release.id, attempt), thread, productionByPolicyMessage(input));
+}
