@@ -8,6 +8,7 @@
  * (02:30 on a fall-back night) is the earlier of the two — the same rule as Temporal's `compatible`.
  */
 import { WEEKDAYS, type Cadence, type Policy } from './policy.js';
+import { offsetAt } from './time-zone.js';
 import type { ReleaseType } from './version.js';
 
 export interface Slot {
@@ -171,27 +172,4 @@ function wallToInstant(day: number, minutes: number, zone: string): number {
   return candidates.length > 0 ? Math.min(...candidates) : wall - before;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** How far `zone`'s wall clock is ahead of UTC at `instant`, in ms. */
-function offsetAt(instant: number, zone: string): number {
-  let format = formatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(instant)) parts[part.type] = Number(part.value);
-  const seconds = Math.floor(instant / 1000) * 1000;
-  const wall = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  return wall - seconds;
-}

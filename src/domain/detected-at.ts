@@ -2,6 +2,8 @@
  * "When was the issue detected": `HH:MM` (today, on the team's wall clock) or an ISO time. The guide's
  * hotfix timeline counts from detection, so a time in the future, or more than a day ago, is refused.
  */
+import { offsetAt, wallToInstant } from './time-zone.js';
+
 export type DetectedAt = { ok: true; at: Date } | { ok: false; reason: string };
 
 const DAY = 24 * 60 * 60_000;
@@ -33,19 +35,4 @@ function wallClockToday(now: Date, hours: number, minutes: number, zone: string)
   const today = new Date(now.getTime() + offsetAt(now.getTime(), zone));
   const wall = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), hours, minutes);
   return wallToInstant(wall, zone);
-}
-
-/** A wall-clock reading (as if UTC) in `zone` to the instant; in a DST gap the earlier offset is used. */
-function wallToInstant(wall: number, zone: string): number {
-  const first = wall - offsetAt(wall, zone);
-  return wall - offsetAt(first, zone);
-}
-
-/** How far `zone`'s wall clock is ahead of UTC at `instant`, in ms. */
-function offsetAt(instant: number, zone: string): number {
-  const parts: Record<string, number> = {};
-  const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-  for (const part of format.formatToParts(instant)) parts[part.type] = Number(part.value);
-  const wall = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  return wall - Math.floor(instant / 1000) * 1000;
 }

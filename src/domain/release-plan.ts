@@ -4,6 +4,7 @@
  * policy's migration paths), the release type the changes call for, and the release-notes draft.
  */
 import type { Policy } from './policy.js';
+import { wallToInstant } from './time-zone.js';
 import { inferReleaseType, nextVersions, type Version } from './version.js';
 
 export interface PlannedPullRequest {
@@ -200,20 +201,11 @@ export function parsePlannedAt(text: string, zone: string, defaultTime: string, 
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1 || (hours ?? 0) > 23 || (minutes ?? 0) > 59) {
     return { ok: false, reason: `"${text}" is not ${example}` };
   }
-  const first = wall - offsetAt(wall, zone);
-  const at = wall - offsetAt(first, zone);
+  const at = wallToInstant(wall, zone);
   if (at <= now.getTime()) return { ok: false, reason: `${text.trim()} (${zone}) is in the past` };
   return { ok: true, at: new Date(at) };
 }
 
-/** How far `zone`'s wall clock is ahead of UTC at `instant`, in ms. */
-function offsetAt(instant: number, zone: string): number {
-  const parts: Record<string, number> = {};
-  const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-  for (const part of format.formatToParts(instant)) parts[part.type] = Number(part.value);
-  const wall = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  return wall - Math.floor(instant / 1000) * 1000;
-}
 
 /** "2026-12-03 14:00 UTC": a plan's date as the card and the notes show it. */
 export function formatPlannedAt(at: Date, zone: string): string {

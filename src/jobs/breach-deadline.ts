@@ -18,16 +18,8 @@ export interface DeadlineFollowUp {
   value?: number;
 }
 
-interface DeadlineDetails {
-  breachId: number;
-  check: CheckKey;
-  severity: Severity;
-  issue: string;
-  action: string;
-  timeline: number;
-  deadline: string;
-  value?: number;
-}
+/** As the audit log keeps it: the deadline as an ISO string. */
+type DeadlineDetails = Omit<DeadlineFollowUp, 'deadline'> & { deadline: string };
 
 /** The breach alert stated a deadline: it is kept in the audit log and followed up when it passes. */
 export async function followUpDeadline(ctx: JobContext, release: Release, d: DeadlineFollowUp): Promise<void> {

@@ -59,30 +59,22 @@ export function releaseCompleteChanges(input: { sections?: Partial<Record<PlanSe
   const plain = (items: readonly { title: string }[] | undefined) => unique((items ?? []).map((i) => plainChange(i.title)).filter(Boolean));
   const speed = (items: readonly { title: string }[] | undefined) => (items ?? []).filter((i) => PERFORMANCE.test(i.title));
   const rest = (items: readonly { title: string }[] | undefined) => (items ?? []).filter((i) => !PERFORMANCE.test(i.title));
+  const changes = (source: ReleaseChanges['source'], from: Partial<Record<(typeof PLAN_KINDS)[number], readonly { title: string }[]>>): ReleaseChanges => ({
+    source,
+    features: plain(from.features),
+    performance: plain(speed(from.improvements)),
+    improvements: plain(rest(from.improvements)),
+    fixes: plain(from.fixes),
+    other: plain(from.other),
+  });
   const sections = input.sections;
-  if (sections && PLAN_KINDS.some((kind) => (sections[kind]?.length ?? 0) > 0)) {
-    return {
-      source: 'plan',
-      features: plain(sections.features),
-      performance: plain(speed(sections.improvements)),
-      improvements: plain(rest(sections.improvements)),
-      fixes: plain(sections.fixes),
-      other: plain(sections.other),
-    };
-  }
-  const sorted: Record<'features' | 'improvements' | 'fixes' | 'other', { title: string }[]> = { features: [], improvements: [], fixes: [], other: [] };
+  if (sections && PLAN_KINDS.some((kind) => (sections[kind]?.length ?? 0) > 0)) return changes('plan', sections);
+  const sorted: Record<(typeof PLAN_KINDS)[number], { title: string }[]> = { features: [], improvements: [], fixes: [], other: [] };
   for (const title of changesFromNotes(input.notes, 100)) {
     // GitHub's line is "<title> by @user in <url>": the title alone is classified.
     sorted[classifyPullRequest({ title: plainTitle(title), labels: [], files: [] }, NO_LABELS).kind].push({ title });
   }
-  return {
-    source: 'notes',
-    features: plain(sorted.features),
-    performance: plain(speed(sorted.improvements)),
-    improvements: plain(rest(sorted.improvements)),
-    fixes: plain(sorted.fixes),
-    other: plain(sorted.other),
-  };
+  return changes('notes', sorted);
 }
 
 const PLAN_KINDS = ['features', 'improvements', 'fixes', 'other'] as const;

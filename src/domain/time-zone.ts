@@ -1,0 +1,24 @@
+/**
+ * Wall clocks of the policy's time zone, from the platform's own tz database (Intl): the offset at an
+ * instant, and the instant at which a wall-clock reading happens. Pure.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `zone`'s wall clock is ahead of UTC at `instant`, in ms. */
+export function offsetAt(instant: number, zone: string): number {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(zone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(instant)) parts[part.type] = Number(part.value);
+  const wall = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** A wall-clock reading in `zone` (written as if it were UTC) to the instant; in a DST gap the earlier offset is used. */
+export function wallToInstant(wall: number, zone: string): number {
+  const first = wall - offsetAt(wall, zone);
+  return wall - offsetAt(first, zone);
+}
