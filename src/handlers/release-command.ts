@@ -28,6 +28,7 @@ import type { GateStore } from '../integrations/database/gate-store.js';
 import type { ProductionVersions } from '../integrations/database/production-history.js';
 import { abortRelease } from '../services/abort-release.js';
 import { confirmRelease } from '../services/confirm-release.js';
+import { recordIncident } from '../services/incident.js';
 import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
 import { fromSlashCommand } from '../messages/text.js';
@@ -98,7 +99,7 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
       case 'plan':
         return await answerPlan(deps, command, args);
       case 'incident':
-        return answerIncident(deps, args);
+        return await answerIncident(deps, command, args);
       case 'help':
       case '':
         return helpMessage();
@@ -210,12 +211,14 @@ async function answerConfirm(deps: ReleaseCommandDeps, command: SlashCommand, ar
   return noticeMessage(`✅ You confirmed the post-deploy checks of ${outcome.release.version}: it is complete. Follow it in <#${outcome.release.channelId}>.`);
 }
 
-function answerIncident(deps: ReleaseCommandDeps, args: string[]): SlackMessage {
+async function answerIncident(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
   const [severity = '', ...issueWords] = args;
   if (!SEVERITIES.includes(severity.toLowerCase() as (typeof SEVERITIES)[number]) || issueWords.length === 0) {
     return noticeMessage(`Usage: \`/release incident <${SEVERITIES.join('|')}> <what happened>\`, for example \`/release incident high checkout broken\`.`);
   }
-  return incidentMessage(severity.toLowerCase(), issueWords.join(' '), lookupIncident(deps.policy, severity, issueWords.join(' ')));
+  const issue = issueWords.join(' ');
+  const recordedOn = await recordIncident(deps, { by: command.user_id, severity: severity.toLowerCase(), issue });
+  return incidentMessage(severity.toLowerCase(), issue, lookupIncident(deps.policy, severity, issue), recordedOn?.version);
 }
 
 async function answerPlan(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {

@@ -42,6 +42,7 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
   'release.post_deploy_checks_confirmed': (d) => `confirmed the post-deploy checks by hand: ${t(d.checked)}`,
   'release.post_deploy_checks_failed': (d) => `failed: ${t(d.reason)}`,
   'release.start_rollback': (d) => `started the emergency rollback to ${t(d.to)}${d.detectedAt ? ` (detected at ${t(d.detectedAt)})` : ''}${d.reason ? `: ${t(d.reason)}` : ''}`,
+  'incident.reported': (d) => `reported an incident (${t(d.severity)}): ${t(d.issue)}`,
   'rollback.deploy_run_stopped': (d) => `cancelled the deploy run ${t(d.runId)} before rolling back (${t(d.outcome)})`,
   'release.backport': (d) => `backport on the ${t(d.line)} line (production runs ${t(d.productionRuns)})`,
   'release.deploy_within_passed': (d) => `not complete by its deadline ${t(d.deadline)} (policy deployWithin)`,

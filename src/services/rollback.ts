@@ -69,7 +69,12 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: Emergenc
   const now = deps.clock();
   const open = await deps.store.openBreaches(release.id);
   const first = [...open].sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime())[0];
-  const detectedAt = input.detectedAt ?? first?.openedAt ?? now;
+  // Detection: the time a person gave, else the first of the breach still open and the incident reported on it.
+  // An incident reported within the day (as `--detected` is bounded): an older one is another story.
+  const reported = await deps.store.lastEvent(release.id, 'incident.reported');
+  const incident = reported && now.getTime() - reported.at.getTime() <= 24 * 3_600_000 ? reported : undefined;
+  const detected = [first?.openedAt, incident?.at].filter((at): at is Date => at !== undefined).sort((a, b) => a.getTime() - b.getTime())[0];
+  const detectedAt = input.detectedAt ?? detected ?? now;
   // Plain words for the notice: what the person wrote, else the decision matrix's issue of the breach.
   const issue = first ? deps.policy.verification.checks[first.check as keyof Policy['verification']['checks']]?.issue : undefined;
   const rollback: RollbackDetails = {

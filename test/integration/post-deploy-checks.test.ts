@@ -167,4 +167,18 @@ describe('T+60 post-deploy checks gate "complete"', () => {
     expect(completed(top)).toEqual([]);
     world.github.defineWorkflow('deploy-production.yml', deployWorkflow());
   });
+
+  it('/release incident records the detection on the release production runs; its rollback counts from it', async () => {
+    serveHealthyService(world.datadog);
+    await start('v1.2.6', 'fix: refunds (#25)');
+    await waitFor('v1.2.6 to complete', async () => (await stateOf('v1.2.6')) === 'completed');
+    const answer = await world.slack.sendCommand(bot.eventsUrl, { text: 'incident high refunds are failing', userId: 'U0ONCALL' });
+    expect(JSON.stringify(answer.body)).toContain('Recorded on v1.2.6');
+    const reported = (await bot.tminus.store.events((await bot.tminus.store.findByVersion('v1.2.6'))!.id)).find((e) => e.action === 'incident.reported')!;
+    expect(reported).toMatchObject({ actor: 'U0ONCALL', details: { severity: 'high', issue: 'refunds are failing' } });
+    await world.slack.sendCommand(bot.eventsUrl, { text: 'rollback v1.2.6', userId: 'U0ONCALL' });
+    await waitFor('rolled back', async () => (await stateOf('v1.2.6')) === 'rolled_back');
+    const release = (await bot.tminus.store.findByVersion('v1.2.6'))!;
+    expect(Date.parse(release.rollback!.detectedAt!)).toBe(reported.at.getTime());
+  });
 });
