@@ -8,17 +8,22 @@ import { registerReleaseCommand } from './handlers/release-command.js';
 import { registerRollbackActions } from './handlers/rollback-actions.js';
 import { registerChecklistActions } from './handlers/checklist-actions.js';
 import { registerAbortActions } from './handlers/abort-actions.js';
+import { registerAppHome } from './handlers/app-home.js';
+import { AppHomeStore } from './integrations/database/app-home-store.js';
 import { githubWebhookRoute } from './handlers/github-webhook.js';
 import { GitHubDeliveries } from './integrations/database/github-deliveries.js';
 import { PlanScheduleStore } from './integrations/database/plan-schedule-store.js';
 import { startPlanScheduler, type PlanScheduler } from './jobs/scheduler.js';
 import type { Observability } from './integrations/datadog.js';
+import type { StatusPage } from './integrations/status-page.js';
+import { StatusPageCalls } from './integrations/database/status-page-calls.js';
 import { GateStore } from './integrations/database/gate-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
 import { ProductionHistory } from './integrations/database/production-history.js';
 import { ReleasePlanStore } from './integrations/database/release-plan-store.js';
+import { DoraRecords } from './integrations/database/dora-records.js';
 import { openQueueBackend, type QueueBackend, type QueueBackendKind } from './integrations/queue-backend/queue-backend.js';
 import type { ReleaseRepository } from './integrations/github.js';
 import type { JobContext } from './jobs/context.js';
@@ -44,6 +49,8 @@ export interface TminusOptions {
   github: ReleaseRepository;
   /** Datadog: post-release verification and deploy markers. Without it, verification is off. */
   observability?: Observability;
+  /** The hosted status page (STATUSPAGE_API_KEY): maintenance and incidents through a release. */
+  statusPage?: StatusPage;
   deployWorkflow?: string;
   /** Set: POST /github/webhook takes GitHub's deliveries signed with it, and polling slows while they arrive. */
   githubWebhookSecret?: string;
@@ -99,6 +106,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const store = new ReleaseStore(options.database.db);
   const production = new ProductionHistory(options.database.db);
   const releasePlans = new ReleasePlanStore(options.database.db);
+  const dora = new DoraRecords(options.database.db);
   const health = healthCheck(options.database, backend, queue, log);
   const webhooks = options.githubWebhookSecret ? new GitHubDeliveries(options.database.db) : undefined;
   const metrics = new Metrics({
@@ -150,10 +158,13 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const gates = new GateStore(options.database.db);
   const roles = new RoleDirectory(app.client, policy, () => clock().getTime());
   const plans = new PlanScheduleStore(options.database.db);
+  const homes = new AppHomeStore(options.database.db);
   const ctx: JobContext = {
     store,
     production,
     releasePlans,
+    dora,
+    slackFiles: app.client,
     gates,
     roles,
     posts: new Posts(options.database.db, app.client),
@@ -168,12 +179,15 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     log,
     plans,
     ...(webhooks ? { webhooks } : {}),
+    ...(options.statusPage ? { statusPage: { page: options.statusPage, calls: new StatusPageCalls(options.database.db) } } : {}),
+    appHome: { store: homes, slack: app.client },
   };
   registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
   registerApprovalActions(app, { store, gates, roles, jobs, policy, clock, log });
   registerRollbackActions(app, { store, roles, jobs, policy, clock, log, production });
   registerAbortActions(app, { store, roles, jobs, policy, clock });
   registerChecklistActions(app, { plans, store, roles, jobs, policy, clock, log });
+  registerAppHome(app, { home: homes, jobs, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
   // A listener acks at once and goes on working (recording a decision, queueing jobs): stopping waits for them.
   const listening = new Set<Promise<unknown>>();

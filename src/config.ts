@@ -34,6 +34,10 @@ export const environmentSchema = z
     DD_APP_KEY: z.string().min(1).optional(),
     DD_SITE: z.string().min(1).default('datadoghq.com'),
     DATADOG_API_URL: optionalUrl,
+    // Set (with STATUSPAGE_PAGE_ID): the hosted status page follows each release (policy communication.statusPage).
+    STATUSPAGE_API_KEY: z.string().min(1).optional(),
+    STATUSPAGE_PAGE_ID: z.string().regex(/^[a-z0-9]+$/i, 'must be the page id from the Statuspage API page (letters and digits)').optional(),
+    STATUSPAGE_API_URL: optionalUrl,
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     DATA_DIR: z.string().min(1).default('./.data'),
     // Unset: the job queues run on the database (BullMQ's PostgreSQL backend), so Redis is optional.
@@ -70,6 +74,7 @@ export const environmentSchema = z
       site: env.DD_SITE,
       apiUrl: env.DATADOG_API_URL,
     },
+    ...(env.STATUSPAGE_API_KEY && env.STATUSPAGE_PAGE_ID ? { statusPage: { apiKey: env.STATUSPAGE_API_KEY, pageId: env.STATUSPAGE_PAGE_ID, apiUrl: env.STATUSPAGE_API_URL } } : {}),
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
@@ -131,6 +136,9 @@ const NEVER_EMPTY = [
   'DD_APP_KEY',
   'DD_SITE',
   'DATADOG_API_URL',
+  'STATUSPAGE_API_KEY',
+  'STATUSPAGE_PAGE_ID',
+  'STATUSPAGE_API_URL',
   'DATABASE_URL',
   'REDIS_URL',
 ];
@@ -200,6 +208,10 @@ function sandboxRefusals(env: Record<string, string>): string[] {
 }
 
 function slackRefusals(env: Record<string, string>): string[] {
+  // One without the other would silently leave the status page alone.
+  if (Boolean(env.STATUSPAGE_API_KEY) !== Boolean(env.STATUSPAGE_PAGE_ID)) {
+    return [`${env.STATUSPAGE_API_KEY ? 'STATUSPAGE_PAGE_ID' : 'STATUSPAGE_API_KEY'} is required when ${env.STATUSPAGE_API_KEY ? 'STATUSPAGE_API_KEY' : 'STATUSPAGE_PAGE_ID'} is set`];
+  }
   // Bolt's Socket Mode serves /healthz on every interface and takes no host: HOST could not narrow it.
   if (env.SLACK_APP_TOKEN && env.HOST && !WILDCARD_HOSTS.includes(env.HOST)) {
     return ['HOST cannot narrow where tminus listens in Socket Mode (SLACK_APP_TOKEN is set): Bolt serves /healthz on every interface there; unset HOST'];

@@ -82,7 +82,7 @@ export function secretsOf(config: Config): string[] {
   });
   if (config.mode === 'sandbox') return passwords;
   const { slack, github, datadog } = config;
-  return [slack.signingSecret, slack.botToken, slack.appToken, github.token, datadog.apiKey, datadog.appKey, config.githubWebhookSecret, config.metricsToken, ...passwords].filter((s): s is string => Boolean(s));
+  return [slack.signingSecret, slack.botToken, slack.appToken, github.token, datadog.apiKey, datadog.appKey, config.statusPage?.apiKey, config.githubWebhookSecret, config.metricsToken, ...passwords].filter((s): s is string => Boolean(s));
 }
 
 export function scrubText(text: string, secrets: readonly string[]): string {

@@ -6,6 +6,7 @@ import { loadPolicy, PolicyError, type Policy } from './domain/policy.js';
 import { openDatabase } from './integrations/database/client.js';
 import { createObservability } from './integrations/datadog.js';
 import { createReleaseRepository } from './integrations/github.js';
+import { createStatuspage } from './integrations/status-page.js';
 import { createLogger, secretsOf } from './logger.js';
 
 /** The only place that reads process.env: everything else is handed what it needs. */
@@ -41,6 +42,7 @@ async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): P
     ...(config.datadog.apiKey && config.datadog.appKey
       ? { observability: createObservability({ apiKey: config.datadog.apiKey, appKey: config.datadog.appKey, site: config.datadog.site, apiUrl: config.datadog.apiUrl }) }
       : {}),
+    ...(config.statusPage ? { statusPage: createStatuspage(config.statusPage) } : {}),
     deployWorkflow: config.github.deployWorkflow,
     githubWebhookSecret: config.githubWebhookSecret,
     metricsToken: config.metricsToken,

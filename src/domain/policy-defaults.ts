@@ -14,7 +14,7 @@ export const POLICY_DEFAULTS = {
     workflow: 'deploy-production.yml',
     pollInterval: '15s',
     // While GitHub's webhooks arrive they move the release at once; polling is only the safety net then.
-    pollIntervalWithWebhooks: '2m',
+    pollIntervalWithWebhooks: '5m',
     runAppearTimeout: '10m',
     rerunWindow: '2h',
     rerunPollInterval: '1m',
@@ -298,6 +298,8 @@ export const POLICY_DEFAULTS = {
     // "Blue-Green Deployment (For Major Releases)": the guide promises no downtime for the other types.
     expectedDowntime: { major: 'none expected (blue-green deployment)' },
     howThisAffectsYou: {},
+    // "Status page updates": on wherever a status page is configured (STATUSPAGE_API_KEY), off without one.
+    statusPage: { enabled: true, componentIds: [], events: ['announcement', 'inProgress', 'complete', 'rollback'] },
   },
   planning: {
     migrationPaths: ['drizzle/', 'migrations/', 'db/migrate/', 'alembic/versions/'],

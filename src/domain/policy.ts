@@ -297,6 +297,13 @@ export const policySchema = strict({
     howThisAffectsYou: strict(Object.fromEntries(RELEASE_TYPES.map((type) => [type, z.array(text).optional()])) as Record<(typeof RELEASE_TYPES)[number], z.ZodOptional<z.ZodArray<typeof text>>>),
     // The sign-off under "Thank you," in customer messages ("The SwipeSavvy Team").
     signOff: text.optional(),
+    // The hosted status page (Statuspage): used only when STATUSPAGE_API_KEY and STATUSPAGE_PAGE_ID are set.
+    statusPage: strict({
+      enabled: z.boolean(),
+      // The page's components a release touches: under maintenance during the window, degraded during a rollback.
+      componentIds: z.array(text),
+      events: z.array(z.enum(['announcement', 'inProgress', 'complete', 'rollback'])),
+    }),
   }),
   planning: strict({
     // Files whose change makes a pull request a database migration.

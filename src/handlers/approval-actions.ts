@@ -1,4 +1,5 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Policy } from '../domain/policy.js';
 import { ACTIONS, rejectModal } from '../messages/approval-gate.js';
@@ -20,9 +21,9 @@ export const CLICK_FAILED = '⚠️ tminus could not handle this click: somethin
  * read) gets a private answer that says why.
  */
 export function registerApprovalActions(app: App, deps: ApprovalActionDeps): void {
-  app.action<BlockAction<ButtonAction>>(ACTIONS.approve, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(ACTIONS.approve, async ({ ack, body, action, respond, client }) => {
     await ack();
-    await answerClick(deps.log, respond, { action: ACTIONS.approve, value: action.value }, async () => {
+    await answerClick(deps.log, replyTo({ respond, client, body }), { action: ACTIONS.approve, value: action.value }, async () => {
       const ref = parseGateValue(action.value);
       if (!ref) return UNREADABLE_VALUE;
       const outcome = await decide(deps, { ...ref, userId: body.user.id, decision: 'approved' });
@@ -34,7 +35,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
 
   app.action<BlockAction<ButtonAction>>(ACTIONS.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
-    await answerClick(deps.log, respond, { action: ACTIONS.reject, value: action.value }, async () => {
+    await answerClick(deps.log, replyTo({ respond, client, body }), { action: ACTIONS.reject, value: action.value }, async () => {
       const ref = parseGateValue(action.value);
       if (!ref) return UNREADABLE_VALUE;
       const check = await checkDecider(deps, ref, body.user.id);
@@ -66,9 +67,9 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
     }
   });
 
-  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.hotfixStep}:`), async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.hotfixStep}:`), async ({ ack, body, action, respond, client }) => {
     await ack();
-    await answerClick(deps.log, respond, { action: action.action_id, value: action.value }, async () => {
+    await answerClick(deps.log, replyTo({ respond, client, body }), { action: action.action_id, value: action.value }, async () => {
       const ref = parseHotfixStepValue(action.value);
       if (!ref) return UNREADABLE_VALUE;
       const outcome = await tickHotfixStep(deps, { ...ref, userId: body.user.id });
@@ -81,10 +82,19 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
 }
 
 /**
+ * Where a click's answer goes: its `response_url` (Bolt's respond), or, for a click in the App Home (which
+ * has none, nor a channel or message), the person's direct messages with tminus.
+ */
+export function replyTo(args: { respond?: RespondFn; client: WebClient; body: { user: { id: string } } }): (message: { text: string; response_type: 'ephemeral'; replace_original: false }) => Promise<unknown> {
+  if (args.respond) return args.respond;
+  return async (message) => args.client.chat.postMessage({ channel: args.body.user.id, text: message.text });
+}
+
+/**
  * Runs a click's work and tells the person privately what it returns. An error of tminus's own is logged
  * and answered too: a click never ends in silence.
  */
-export async function answerClick(log: Logger, respond: RespondFn, click: { action: string; value: string | undefined }, work: () => Promise<string | undefined>): Promise<void> {
+export async function answerClick(log: Logger, respond: ReturnType<typeof replyTo>, click: { action: string; value: string | undefined }, work: () => Promise<string | undefined>): Promise<void> {
   let text: string | undefined;
   try {
     text = await work();

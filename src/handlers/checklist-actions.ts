@@ -9,7 +9,7 @@ import { parseChecklistBlockId, parseChecklistItemValue, parsePlanValue, UNREADA
 import { CHECKLIST_ACTIONS, overrideModal } from '../messages/checklist.js';
 import { checklistsClosedReason, tickChecklistItems } from '../services/plan-checklists.js';
 import type { RoleDirectory } from '../services/roles.js';
-import { answerClick, CLICK_FAILED } from './approval-actions.js';
+import { answerClick, CLICK_FAILED, replyTo } from './approval-actions.js';
 import { checklistItems, missingItems } from '../domain/checklist.js';
 import { checklistsDue, planEvents } from '../domain/plan-schedule.js';
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
@@ -30,10 +30,10 @@ export interface ChecklistActionDeps {
  * release type may override, with a reason. A plan that is no longer planned takes neither, and says why.
  */
 export function registerChecklistActions(app: App, deps: ChecklistActionDeps): void {
-  app.action<BlockAction<CheckboxesAction>>(new RegExp(`^${CHECKLIST_ACTIONS.tick}:`), async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<CheckboxesAction>>(new RegExp(`^${CHECKLIST_ACTIONS.tick}:`), async ({ ack, body, action, respond, client }) => {
     await ack();
     const values = (action.selected_options ?? []).map((o) => o.value);
-    await answerClick(deps.log, respond, { action: action.action_id, value: values.join(',') }, async () => {
+    await answerClick(deps.log, replyTo({ respond, client, body }), { action: action.action_id, value: values.join(',') }, async () => {
       const refs = values.map((value) => parseChecklistItemValue(value, action.block_id));
       // Unticking every box leaves nothing selected: the block id still says which checklist to redraw.
       const where = refs[0] ?? parseChecklistBlockId(action.block_id);

@@ -32,6 +32,7 @@ import { recordIncident } from '../services/incident.js';
 import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
 import { fromSlashCommand } from '../messages/text.js';
+import { parseStatsWindow } from '../domain/dora.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
@@ -100,6 +101,8 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerPlan(deps, command, args);
       case 'incident':
         return await answerIncident(deps, command, args);
+      case 'stats':
+        return await answerStats(deps, command, args);
       case 'help':
       case '':
         return helpMessage();
@@ -110,6 +113,14 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
     deps.log.error({ err: error, text: command.text, user: command.user_id }, '/release failed');
     return noticeMessage('❌ Something went wrong on tminus’s side and nothing was changed. Try again in a minute; if it keeps failing, the operators will find the error in the logs.');
   }
+}
+
+/** `/release stats [30d|90d|12w]`: a job computes the figures and the chart and posts them; the command only acks. */
+async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const choice = parseStatsWindow(args[0]);
+  if (!choice.ok || args.length > 1) return noticeMessage(`${choice.ok ? 'Give one window at most' : escape(choice.reason)}. Usage: \`/release stats [30d|90d|12w]\` (default 30d).`);
+  await deps.jobs.add('release-stats', { requestId: command.trigger_id, channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url, window: choice.window, requestedAt: deps.clock().toISOString() });
+  return noticeMessage(`⏳ Computing the DORA figures of the last ${choice.window}: they will be posted in this channel, the chart in their thread.`);
 }
 
 /** `--override "reason"` (straight or curly quotes, or the rest of the line). */

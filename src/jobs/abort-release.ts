@@ -6,6 +6,7 @@ import { refreshGateMessages } from './gate-decision.js';
 import { settleStatusUpdates } from './post-status-update.js';
 import { loadMilestones, refreshProgressView } from './progress-view.js';
 import { schedulePostMortem } from './post-mortem.js';
+import { tellStatusPage } from './status-page.js';
 
 /**
  * After `/release abort`: cancels the deploy run on GitHub when it has not reached production (one that
@@ -42,5 +43,6 @@ export async function abortReleaseJob(ctx: JobContext, data: { releaseId: string
     await ctx.posts.postOnce(postKeys.aborted(release.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, abortedMessage({ version: release.version, by, reason, deploy }));
   }
   await refreshProgressView(ctx, release);
+  await tellStatusPage(ctx, 'ended', { releaseId: release.id });
   if (touched) await schedulePostMortem(ctx, release, 'aborted');
 }

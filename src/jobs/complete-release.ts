@@ -8,6 +8,7 @@ import { refreshProgressView } from './progress-view.js';
 import { scheduleWatch } from './verify-release.js';
 import { readingDueAt } from './post-deploy-checks.js';
 import { tellCustomers } from './customers.js';
+import { tellStatusPage } from './status-page.js';
 
 /**
  * The deploy run succeeded: production runs the new version (recorded as what production runs, the hotfix's
@@ -62,5 +63,6 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
   }
   // T+90 "Customer announcement sent": the customer wording, where the team keeps one (`communication.customerChannel`).
   await tellCustomers(ctx, release, postKeys.completeForCustomers(release.id), complete('customers'));
+  await tellStatusPage(ctx, 'completed', { releaseId: release.id });
   await refreshProgressView(ctx, release);
 }

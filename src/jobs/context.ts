@@ -5,9 +5,14 @@ import type { ReleaseRepository } from '../integrations/github.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
 import type { ProductionHistory } from '../integrations/database/production-history.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
+import type { DoraRecords } from '../integrations/database/dora-records.js';
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import type { GitHubDeliveries } from '../integrations/database/github-deliveries.js';
+import type { AppHomeStore } from '../integrations/database/app-home-store.js';
+import type { WebClient } from '@slack/web-api';
+import type { StatusPageCalls } from '../integrations/database/status-page-calls.js';
+import type { StatusPage } from '../integrations/status-page.js';
 import type { RoleDirectory } from '../services/roles.js';
 import type { Posts } from '../services/posts.js';
 import type { ReleaseJobs } from './queue.js';
@@ -19,6 +24,10 @@ export interface JobContext {
   production: ProductionHistory;
   /** Release plans (`/release plan`). */
   releasePlans: ReleasePlanStore;
+  /** DORA's records: releases as the figures read them, and the changes each carried (`doraSummary`). */
+  dora: DoraRecords;
+  /** Slack's Web API for `/release stats`: the chart's upload, and the thread it looks in first. */
+  slackFiles: Pick<WebClient, 'filesUploadV2' | 'conversations'>;
   gates: GateStore;
   roles: RoleDirectory;
   posts: Posts;
@@ -38,6 +47,10 @@ export interface JobContext {
   plans?: PlanScheduleStore;
   /** GitHub's webhook deliveries, when GITHUB_WEBHOOK_SECRET is set: while they arrive, polling slows down. */
   webhooks?: GitHubDeliveries;
+  /** The hosted status page, when STATUSPAGE_API_KEY is set, and its calls claimed in Postgres. */
+  statusPage?: { page: StatusPage; calls: StatusPageCalls };
+  /** The App Home: who opened it (Postgres), and the Web API that publishes it. */
+  appHome?: { store: AppHomeStore; slack: Pick<WebClient, 'views'> };
 }
 
 /** Keys of everything a release posts, so each is posted once. */

@@ -2,6 +2,7 @@ import { GitHubRefusedError } from '../integrations/github.js';
 import { SYSTEM_ACTOR, type Release } from '../integrations/database/release-store.js';
 import type { JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
+import { tellStatusPage } from './status-page.js';
 
 /**
  * T-0: tags the head of `release/vX.Y.Z` when that branch exists, else of the default branch. The commit is
@@ -49,6 +50,7 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
   await refreshProgressView(ctx, applied.release);
   await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: 0 });
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'started' });
+  await tellStatusPage(ctx, 'started', { releaseId: release.id });
 }
 
 /**

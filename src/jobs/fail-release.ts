@@ -7,6 +7,7 @@ import { refreshGateMessages } from './gate-decision.js';
 import { scheduleNextPoll, watchesForRerun } from './follow-deploy.js';
 import { loadMilestones, refreshProgressView } from './progress-view.js';
 import { schedulePostMortem } from './post-mortem.js';
+import { tellStatusPage } from './status-page.js';
 
 /** Rollback command from the policy's template, with the versions filled in. */
 export function rollbackCommand(template: string | undefined, version: string, previous: string | null): string | null {
@@ -56,6 +57,7 @@ export async function failRelease(ctx: JobContext, data: JobPayloads['fail-relea
     );
   }
   await refreshProgressView(ctx, release);
+  await tellStatusPage(ctx, 'ended', { releaseId: release.id });
   // "Schedule post-mortem if issues": once production was touched, a failure is one.
   const checksFailed = data.event === 'post_deploy_checks_failed';
   if (touched || checksFailed) await schedulePostMortem(ctx, release, checksFailed ? 'post_deploy_checks_failed' : 'deploy_failed');

@@ -1,6 +1,6 @@
 import type { Release } from '../integrations/database/release-store.js';
 import type { JobContext } from './context.js';
-import { followDeployNow, watchesForRerun } from './follow-deploy.js';
+import { watchesForRerun } from './follow-deploy.js';
 import type { JobPayloads } from './queue.js';
 import { rollbackPollSlot, runRollback } from './run-rollback.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
@@ -37,7 +37,8 @@ async function runChanged(ctx: JobContext, data: Delivery): Promise<void> {
       if (ours) await runRollback(ctx, { releaseId: release.id, poll: rollbackPollSlot(ctx, release, now) });
       continue;
     }
-    if (isDeployRun(ctx, release, data)) await followDeployNow(ctx, release.id, release.deployRunId === null ? data.runId : undefined);
+    // A job's end and the next one's start arrive together: one read of the run for the burst (coalesced).
+    if (isDeployRun(ctx, release, data)) await ctx.jobs.add('deploy-event', { releaseId: release.id, ...(release.deployRunId === null && data.runId !== undefined ? { runId: data.runId } : {}) });
   }
 }
 

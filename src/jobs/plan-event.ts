@@ -9,6 +9,7 @@ import { missingAtStart, planPostKeys, planThread, postChecklist, refreshCheckli
 import { startRelease } from '../services/start-release.js';
 import type { JobContext } from './context.js';
 import type { JobPayloads } from './queue.js';
+import { tellStatusPage } from './status-page.js';
 
 function planContext(ctx: JobContext): PlanContext {
   if (!ctx.plans) throw new UnrecoverableError('planned releases are not wired in this process');
@@ -58,6 +59,7 @@ async function announce(ctx: PlanContext, plan: ReleasePlan): Promise<void> {
   await ctx.posts.postOnce(planPostKeys.announcement(plan.id, 'releases'), { channel: ctx.releasesChannel }, preReleaseAnnouncement(announcementFromPlan(plan, ctx.policy, 'team')));
   const customers = ctx.policy.communication.customerChannel;
   if (customers) await ctx.posts.postOnce(planPostKeys.announcement(plan.id, 'customers'), { channel: customers }, preReleaseAnnouncement(announcementFromPlan(plan, ctx.policy, 'customers')));
+  await tellStatusPage(ctx, 'announced', { planId: plan.id });
 }
 
 async function timelineStep(ctx: PlanContext, plan: ReleasePlan, step: string): Promise<void> {

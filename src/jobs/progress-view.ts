@@ -107,5 +107,6 @@ export async function progressView(ctx: JobContext, release: Release): Promise<S
 
 /** Edits the release's top message to show where it stands now (no call when nothing changed). */
 export async function refreshProgressView(ctx: JobContext, release: Pick<Release, 'id'>): Promise<void> {
-  await ctx.posts.refresh(postKeys.top(release.id), async () => progressView(ctx, (await ctx.store.findById(release.id))!));
+  // The App Homes show the release too: a change there is republished (debounced).
+  if (await ctx.posts.refresh(postKeys.top(release.id), async () => progressView(ctx, (await ctx.store.findById(release.id))!))) await ctx.jobs.add('app-home', {});
 }

@@ -36,6 +36,8 @@ export interface JobPayloads {
   'hotfix-check': { releaseId: string; poll: number };
   /** Something a person did changed the release's top message (a ticked hotfix step). */
   'refresh-progress': { releaseId: string };
+  /** GitHub's webhooks said the release's deploy run moved: read it now (a burst of deliveries is one read). */
+  'deploy-event': { releaseId: string; runId?: number };
   /** Post-release verification run `run` of the guide's schedule (attempt > 1: retried for missing data). */
   'verify-release': { releaseId: string; run: number; attempt: number };
   'mark-stable': { releaseId: string; attempt: number };
@@ -57,6 +59,17 @@ export interface JobPayloads {
   'abort-release': { releaseId: string };
   /** A plan was cancelled or moved (`plan_events` row `eventId`): say so in its thread. */
   'plan-changed': { planId: string; eventId: number };
+  /** Publish the App Home of `userId` (who just opened it), or of everyone who opened it lately. */
+  'app-home': { userId?: string };
+  /** `/release stats`: the figures and the chart for one command (its trigger_id). */
+  'release-stats': { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string };
+  /** One moment of a release on the hosted status page (see jobs/status-page.ts); rollback ones name the rollback by its start (ms). */
+  'status-page': {
+    event: 'announced' | 'started' | 'completed' | 'ended' | 'rollback_started' | 'rolled_back';
+    releaseId?: string;
+    planId?: string;
+    rollbackAt?: number;
+  };
   /** A GitHub webhook delivery (its id, once): what it names is read on GitHub now, as a poll would. */
   'github-event': {
     delivery: string;
@@ -93,6 +106,7 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'hotfix-step-due': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'hotfix-check': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'refresh-progress': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'deploy-event': { attempts: 4, backoff: { type: 'exponential', delay: 1_000 } },
   'verify-release': { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
   'mark-stable': { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } },
   'breach-deadline': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
@@ -106,6 +120,10 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'build-plan': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'abort-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'plan-changed': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'app-home': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'release-stats': { attempts: 4, backoff: { type: 'exponential', delay: 1_000 } },
+  // A status page that is down is ridden out for about half an hour; the reconciler revives it after that.
+  'status-page': { attempts: 10, backoff: { type: 'exponential', delay: 2_000 } },
   // Polling is the safety net: a delivery whose look fails for long is caught up by the next poll.
   'github-event': { attempts: 4, backoff: { type: 'exponential', delay: 1_000 } },
 };
@@ -133,6 +151,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'hotfix-step-due': (d) => `${d.releaseId}-${d.step}-${d.stage}`,
   'hotfix-check': (d) => `${d.releaseId}-${d.poll}`,
   'refresh-progress': (d) => d.releaseId,
+  'deploy-event': (d) => `${d.releaseId}-${d.runId ?? 'run'}`,
   'verify-release': (d) => `${d.releaseId}-${d.run}-${d.attempt}`,
   'mark-stable': (d) => `${d.releaseId}-${d.attempt}`,
   'breach-deadline': (d) => `${d.releaseId}-${d.breachId}-${d.severity}`,
@@ -147,6 +166,9 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'abort-release': (d) => d.releaseId,
   'plan-changed': (d) => `${d.planId}-${d.eventId}`,
   'github-event': (d) => d.delivery,
+  'status-page': (d) => `${d.releaseId ?? d.planId}-${d.event}${d.rollbackAt ? `-${d.rollbackAt}` : ''}`,
+  'app-home': (d) => d.userId ?? 'all',
+  'release-stats': (d) => d.requestId.replace(/[^A-Za-z0-9_-]/g, '_'),
 };
 
 export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string {
@@ -158,8 +180,14 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
  * to run absorbs later clicks (it reads the state when it runs), and clicks during a running one queue one
  * more after it (BullMQ `keepLastIfActive`). The short delay gathers a burst of clicks into one redraw.
  */
-const COALESCED = new Set<JobName>(['refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist']);
+const COALESCED = new Set<JobName>(['refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event']);
 const COALESCE_DELAY_MS = 500;
+/**
+ * The App Home gathers the changes of a release-day burst (a decision, a state change, a redraw) into one
+ * publish; a deploy event gathers GitHub's deliveries of one moment (a job ends, the next starts: they come
+ * within milliseconds) into one read of the run, without holding up what Slack shows.
+ */
+const COALESCE_DELAYS: Partial<Record<JobName, number>> = { 'app-home': 1_500, 'deploy-event': 150 };
 
 /** The typed front of the release queue. */
 export class ReleaseJobs {
@@ -171,7 +199,7 @@ export class ReleaseJobs {
 
   async add<N extends JobName>(name: N, data: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
     const coalesced = COALESCED.has(name);
-    const delayMs = options.delayMs ?? (coalesced ? COALESCE_DELAY_MS : 0);
+    const delayMs = options.delayMs ?? (coalesced ? (COALESCE_DELAYS[name] ?? COALESCE_DELAY_MS) : 0);
     await this.queue.add(name, data, {
       ...RETRIES[name],
       ...(coalesced ? { deduplication: { id: jobId(name, data), keepLastIfActive: true } } : { jobId: jobId(name, data) }),

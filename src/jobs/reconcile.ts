@@ -11,6 +11,7 @@ import { hotfixSteps } from './progress-view.js';
 import { ensureHotfixCheck } from './hotfix-check.js';
 import { rollbackPollSlot } from './run-rollback.js';
 import { readingDueAt, readingSlot } from './post-deploy-checks.js';
+import { reconcileStatusPage } from './status-page.js';
 
 /**
  * Postgres is the source of truth: for every release that is not over, makes sure the jobs that carry it
@@ -54,6 +55,7 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
   // A plan whose build job was lost with Redis's data (or gave up and was not abandoned yet).
   for (const plan of await ctx.releasePlans.drafting()) await ctx.jobs.ensure('build-plan', { planId: plan.id });
   await reconcileWatches(ctx, now);
+  await reconcileStatusPage(ctx, releases, now);
   return releases.length;
 }
 

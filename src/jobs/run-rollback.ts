@@ -11,6 +11,7 @@ import { rollbackCommand } from './fail-release.js';
 import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
 import { schedulePostMortem } from './post-mortem.js';
 import { refreshProgressView } from './progress-view.js';
+import { tellStatusPage } from './status-page.js';
 
 function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, state: 'running' | 'done' | 'failed', audience: Audience = 'team') {
   return rollbackNoticeMessage({
@@ -50,6 +51,7 @@ export async function runRollback(ctx: JobContext, data: { releaseId: string; po
   if (!release?.rollback || release.state !== 'rolling_back') return;
   await ctx.posts.postOnce(postKeys.rollbackNotice(release.id, release.rollback.startedAt), { releaseId: release.id, channel: release.channelId }, notice(ctx, release, release.rollback, 'running'));
   await noticeForCustomers(ctx, release, release.rollback, 'running');
+  await tellStatusPage(ctx, 'rollback_started', { releaseId: release.id, rollbackAt: Date.parse(release.rollback.startedAt) });
   if (data.poll === 0) await refreshProgressView(ctx, release);
   const startedAt = new Date(release.rollback.startedAt);
   try {
@@ -226,6 +228,7 @@ async function finishRollback(ctx: JobContext, release: Release, rollback: Rollb
   await refreshProgressView(ctx, current);
   await autoTickChecklist(ctx, current);
   await ctx.jobs.add('deploy-marker', { releaseId: release.id, kind: 'rolled_back' });
+  await tellStatusPage(ctx, 'rolled_back', { releaseId: release.id, rollbackAt: Date.parse(rollback.startedAt) });
   await schedulePostMortem(ctx, current, 'rolled_back');
 }
 

@@ -11,7 +11,7 @@ import { postDeployChecks } from './post-deploy-checks.js';
 import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
 import { failRelease } from './fail-release.js';
-import { followDeploy } from './follow-deploy.js';
+import { followDeploy, followDeployNow } from './follow-deploy.js';
 import { githubEvent } from './github-event.js';
 import { gateDecision } from './gate-decision.js';
 import { hotfixStepDue } from './hotfix-step-due.js';
@@ -24,6 +24,7 @@ import { postMortem } from './post-mortem.js';
 import { planEvent, refreshChecklistJob } from './plan-event.js';
 import { refreshRollbackChecklist, runRollback } from './run-rollback.js';
 import { verifyRelease } from './verify-release.js';
+import { statusPageJob } from './status-page.js';
 import { startEmergencyRollback } from '../services/rollback.js';
 import { refreshProgressView } from './progress-view.js';
 import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
@@ -31,6 +32,14 @@ import { reconcileReleases } from './reconcile.js';
 import { scheduledRunKey } from './scheduler.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
 import { watchDeployWithin } from './deploy-within.js';
+import { publishAppHome } from './app-home.js';
+import { releaseStats } from './release-stats.js';
+
+/**
+ * Jobs after which the App Homes may show something else: a release announced, a gate decided, a checklist
+ * ticked, a plan made or changed. A release's other changes republish them through its progress view.
+ */
+const CHANGES_HOMES = new Set<JobName>(['announce-release', 'gate-decision', 'refresh-checklist', 'plan-event', 'plan-changed', 'build-plan']);
 
 type Processors = { [N in JobName]: (ctx: JobContext, data: JobPayloads[N]) => Promise<void> };
 
@@ -53,6 +62,7 @@ const PROCESSORS: Processors = {
   'mark-stable': markStable,
   'breach-deadline': breachDeadline,
   'deploy-marker': deployMarker,
+  'release-stats': releaseStats,
   'start-rollback': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (!release) return;
@@ -72,6 +82,9 @@ const PROCESSORS: Processors = {
   'abort-release': abortReleaseJob,
   'plan-changed': planChanged,
   'github-event': githubEvent,
+  'deploy-event': (ctx, data) => followDeployNow(ctx, data.releaseId, data.runId),
+  'status-page': statusPageJob,
+  'app-home': publishAppHome,
   'refresh-progress': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (release) await refreshProgressView(ctx, release);
@@ -100,6 +113,7 @@ export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Wor
       try {
         await processor(ctx, job.data);
         options.metrics?.job(name, (performance.now() - started) / 1000);
+        if (CHANGES_HOMES.has(name)) await ctx.jobs.add('app-home', {});
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
         const refused = err instanceof GitHubRefusedError || err instanceof UnrecoverableError;

@@ -15,6 +15,7 @@ export const COMMANDS: { usage: string; what: string }[] = [
   { usage: '/release plan vX.Y.Z [date]', what: 'Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).' },
   { usage: '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', what: 'Move a planned release to another date, or cancel it.' },
   { usage: '/release schedule', what: 'The coming minor and major slots of the calendar, and the releases planned in them.' },
+  { usage: '/release stats [30d|90d|12w]', what: 'The four DORA figures (deployment frequency, lead time, change failure rate, time to restore) with their band, the trend and a chart, posted in this channel.' },
   { usage: '/release roles', what: 'Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.' },
   { usage: '/release help', what: 'This list.' },
 ];

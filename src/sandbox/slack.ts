@@ -9,6 +9,8 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { listenLocally } from './listen.js';
+import { SlackFiles, type StoredFile } from './slack-files.js';
+import { SlackHomes } from './slack-home.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -69,6 +71,8 @@ export interface StoredMessage {
   history: { text: string; blocks: unknown[] }[];
   /** A thread reply posted with `reply_broadcast: true` (also shown in the channel). */
   replyBroadcast?: boolean;
+  /** Files shared by `files.completeUploadExternal` (slack-files.ts). */
+  files?: StoredFile[];
 }
 
 export interface StoredEphemeral {
@@ -168,7 +172,7 @@ const VERIFICATION_TOKEN = 'sandboxverificationtoken';
 const TRIGGER_TTL_MS = 3_000;
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 const RESPONSE_URL_MAX_USES = 5;
-const SCOPES = 'commands,chat:write,chat:write.public,users:read,usergroups:read';
+const SCOPES = 'commands,chat:write,chat:write.public,users:read,usergroups:read,files:write';
 /** Slack accepts only these characters in a metadata event_type and silently drops other metadata. */
 const EVENT_TYPE = /^[a-z0-9_]+$/i;
 /** Fields that WebClient JSON-stringifies into form fields. */
@@ -389,6 +393,10 @@ export class SlackStandIn extends EventEmitter {
   private readonly faults = new Map<string, Fault[]>();
   private lastMicros = 0;
   private counter = 0;
+  /** File uploads (`files.uploadV2`): slack-files.ts. */
+  /** The App Home tabs (`views.publish`, `app_home_opened`, clicks in a Home): slack-home.ts. */
+  readonly homes = new SlackHomes({ teamId: () => this.teamId, appId: APP_ID, botId: BOT_ID, botUserId: () => this.botUserId, clock: () => this.clock(), knownUser: (id) => this.users.has(id), userName: (id) => this.userName(id), issueTrigger: (user) => this.issueTrigger(user), sign: (body, at, secret) => { const { signature, timestamp } = signSlackRequest(secret ?? this.signingSecret, body, at); return { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp }; }, fail: (code) => { throw new ApiError(code); }, parseView: (value) => this.viewArg(value), changed: (user, viewId) => this.change({ kind: 'view', user, viewId }) });
+  readonly files = new SlackFiles({ url: () => this.url, teamDomain: TEAM_DOMAIN, botUserId: () => this.botUserId, botToken: () => this.botToken, now: () => this.clock(), channelId: (ref) => this.resolveChannel(ref, false).id, post: (m) => this.postMessage(m), fail: (code) => { throw new ApiError(code); } });
 
   private constructor(options: SlackStandInOptions, server: http.Server, url: string) {
     super();
@@ -693,6 +701,8 @@ export class SlackStandIn extends EventEmitter {
       await this.handleApi(req, res, url);
     } else if (req.method === 'POST' && this.responseUrls.has(url.pathname)) {
       await this.handleResponseUrl(req, res, url);
+    } else if (this.files.takes(url)) {
+      await this.files.serve(req, res, url);
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not_found');
     }
@@ -829,6 +839,8 @@ export class SlackStandIn extends EventEmitter {
   // ------------------------------------------------------------------ Web API methods
 
   private readonly handlers: Record<string, (args: Json) => Json> = {
+    ...this.files.methods(),
+    ...this.homes.methods(),
     'api.test': (args) => ({ args }),
     'auth.test': () => ({
       url: `https://${TEAM_DOMAIN}.slack.com/`,
@@ -1000,6 +1012,7 @@ export class SlackStandIn extends EventEmitter {
     threadTs?: string;
     metadata?: StoredMessage['metadata'];
     replyBroadcast?: boolean;
+    files?: StoredFile[];
   }): StoredMessage {
     // Like Slack: a reply to a reply joins the parent's thread, and an unknown thread_ts posts top-level.
     let threadTs: string | undefined;
@@ -1017,6 +1030,7 @@ export class SlackStandIn extends EventEmitter {
       ...(input.metadata ? { metadata: clone(input.metadata) } : {}),
       history: [],
       ...(threadTs && input.replyBroadcast ? { replyBroadcast: true } : {}),
+      ...(input.files ? { files: input.files } : {}),
     };
     const list = this.store.get(input.channel) ?? [];
     list.push(message);
@@ -1278,6 +1292,7 @@ export class SlackStandIn extends EventEmitter {
       out.bot_profile = { id: BOT_ID, app_id: APP_ID, name: BOT_NAME, deleted: false, team_id: this.teamId, icons: {}, updated: 1_700_000_000 };
     }
     if (message.blocks.length > 0) out.blocks = clone(message.blocks);
+    if (message.files) Object.assign(out, { files: clone(message.files), upload: true });
     if (message.edited) out.edited = { user: this.botUserId, ts: message.edited.ts };
     if (message.threadTs) {
       out.thread_ts = message.threadTs;

@@ -13,6 +13,8 @@ import { RELEASES_CHANNEL, SANDBOX_PEOPLE, rememberedReleases, releaseDayWorkflo
 import { GitHubStandIn, GitHubWebhooks } from './github.js';
 import { SandboxMetrics } from './metrics.js';
 import { SlackStandIn } from './slack.js';
+import { StatuspageStandIn } from './statuspage.js';
+import { createStatuspage } from '../integrations/status-page.js';
 import { sandboxPage } from './web/routes.js';
 
 export interface Sandbox {
@@ -80,15 +82,22 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const datadog = await DatadogStandIn.start({ apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex'), clock: virtualNow });
     cleanups.push(() => datadog.close());
     const metrics = new SandboxMetrics({ datadog, github, clock: virtualNow, policy: options.policy });
+    // The status page customers read: maintenance and rollback incidents, as tminus posts them.
+    const statuspage = await StatuspageStandIn.start({ apiKey: randomBytes(16).toString('hex'), clock: virtualNow, components: [{ id: 'sbxapi000001', name: 'API' }, { id: 'sbxweb000001', name: 'Web app' }] });
+    cleanups.push(() => statuspage.close());
 
-    const policy = withSandboxPeople(options.policy);
-    const page = sandboxPage({ slack, github, datadog, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log, host });
+    const peopled = withSandboxPeople(options.policy);
+    // A policy that names no component of the page: the stand-in's, so the panel shows them change.
+    const statusPagePolicy = peopled.communication.statusPage;
+    const policy = statusPagePolicy.componentIds.length > 0 ? peopled : { ...peopled, communication: { ...peopled.communication, statusPage: { ...statusPagePolicy, componentIds: statuspage.components().map((c) => c.id) } } };
+    const page = sandboxPage({ slack, github, datadog, statuspage, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log, host });
     const tminus = await startTminus({
       port,
       host,
       slack: { signingSecret, botToken, apiUrl: slack.apiUrl, releasesChannel: RELEASES_CHANNEL.id },
       github: createReleaseRepository({ token: github.token, apiUrl: github.url, owner: github.owner, repo: github.repo, throttle: false }),
       observability: createObservability({ apiKey: datadog.apiKey, appKey: datadog.appKey, site: 'datadoghq.com', apiUrl: datadog.url }),
+      statusPage: createStatuspage({ apiKey: statuspage.apiKey, pageId: statuspage.pageId, apiUrl: statuspage.url }),
       githubWebhookSecret: webhookSecret,
       database,
       redisUrl: config.redisUrl,

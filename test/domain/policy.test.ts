@@ -177,7 +177,13 @@ describe('defaultPolicy is the guide', () => {
 
   it('has no status page or support contact unless configured', () => {
     // Blue-green, so no downtime, is the guide's word for majors only; nothing is claimed for the other types.
-    expect(policy.communication).toEqual({ announceBefore: 72 * HOUR, expectedDowntime: { major: 'none expected (blue-green deployment)' }, howThisAffectsYou: {} });
+    expect(policy.communication).toEqual({
+      announceBefore: 72 * HOUR,
+      expectedDowntime: { major: 'none expected (blue-green deployment)' },
+      howThisAffectsYou: {},
+      // On, but inert until STATUSPAGE_API_KEY names a page.
+      statusPage: { enabled: true, componentIds: [], events: ['announcement', 'inProgress', 'complete', 'rollback'] },
+    });
   });
 
   it('is a fresh object each time', () => {

@@ -616,11 +616,12 @@ describe('helpMessage', () => {
       '• `/release plan vX.Y.Z [date]` — Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).',
       '• `/release plan move vX.Y.Z &lt;date&gt; [HH:MM] | /release plan cancel vX.Y.Z &lt;reason&gt;` — Move a planned release to another date, or cancel it.',
       '• `/release schedule` — The coming minor and major slots of the calendar, and the releases planned in them.',
+      '• `/release stats [30d|90d|12w]` — The four DORA figures (deployment frequency, lead time, change failure rate, time to restore) with their band, the trend and a chart, posted in this channel.',
       '• `/release roles` — Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.',
       '• `/release help` — This list.',
       'Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.',
     ]);
-    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', '/release rollback vX.Y.Z --coordinated [reason]', '/release confirm vX.Y.Z <what you checked>', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release roles', '/release help'];
+    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', '/release rollback vX.Y.Z --coordinated [reason]', '/release confirm vX.Y.Z <what you checked>', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release stats [30d|90d|12w]', '/release roles', '/release help'];
     // The usages' <arguments> are escaped for Slack, in the text as in the blocks.
     expect(message.text).toBe(`tminus commands: ${usages.map((u) => u.replace(/</g, '&lt;').replace(/>/g, '&gt;')).join(', ')}`);
     expect(COMMANDS.map((c) => c.usage)).toEqual(usages);

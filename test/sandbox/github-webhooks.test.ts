@@ -53,7 +53,7 @@ const events = () => received.map((r) => ({ event: r.headers['x-github-event'] a
 const named = (event: string, action?: string) => events().filter((e) => e.event === event && (action === undefined || e.payload.action === action));
 
 async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const value = check();
     if (value) return value;
@@ -70,7 +70,7 @@ async function pushTag(name: string): Promise<number> {
 describe('the GitHub stand-in sends signed webhooks like GitHub', () => {
   it('signs every delivery so that @octokit/webhooks verifies it, with GitHub’s headers; another secret does not verify', async () => {
     await pushTag('v1.1.0');
-    await until('the push and the run requested', () => named('push').length > 0 && named('workflow_run', 'requested').length > 0);
+    await until('the push, the run requested and its first job', () => named('push').length > 0 && named('workflow_run', 'requested').length > 0 && named('workflow_job').length > 0);
     const verifier = new Webhooks({ secret: SECRET });
     const forger = new Webhooks({ secret: 'not the secret' });
     const seen: string[] = [];

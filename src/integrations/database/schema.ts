@@ -308,5 +308,23 @@ export const syncState = pgTable('sync_state', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * The merged pull requests a release carried to production, with their first commit: read from GitHub once
+ * when the release reached production, so DORA's lead time never calls GitHub. Recorded once per release.
+ */
+export const releaseChanges = pgTable(
+  'release_changes',
+  {
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    number: integer('number').notNull(),
+    firstCommitAt: timestamp('first_commit_at', { withTimezone: true }).notNull(),
+    mergedAt: timestamp('merged_at', { withTimezone: true }),
+    mergeSha: text('merge_sha'),
+  },
+  (t) => [uniqueIndex('release_changes_release_number').on(t.releaseId, t.number)],
+);
+
 export type ReleaseRow = typeof releases.$inferSelect;
 export type ReleaseEventRow = typeof releaseEvents.$inferSelect;

@@ -6,6 +6,7 @@ import { syncModal } from './modal.js';
 import { mountWorld, renderWorld } from './world.js';
 import { interceptLinks } from './links.js';
 import { mountGuide, guideOnState } from './guide.js';
+import { renderHome } from './home.js';
 
 const STORAGE_ME = 'tminus-sandbox-me';
 
@@ -13,6 +14,8 @@ const app = {
   state: null,
   me: localStorage.getItem(STORAGE_ME) ?? 'U0ENG',
   openThread: null,
+  /** 'channel' (#releases) or 'home' (tminus's Home tab of the person you are). */
+  view: 'channel',
   dismissed: new Set(),
   /** Slackbot-style notes that only this page shows: command errors, hints. */
   notes: [],
@@ -99,8 +102,18 @@ const app = {
     setTimeout(() => toast.remove(), 6_000);
   },
 
+  show(view) {
+    this.view = view;
+    document.querySelector('.channel-pane:not(.home-pane)').hidden = view !== 'channel';
+    document.getElementById('home-pane').hidden = view !== 'home';
+    document.getElementById('channel-link').classList.toggle('active', view === 'channel');
+    document.getElementById('home-link').classList.toggle('active', view === 'home');
+    this.render();
+  },
+
   render() {
     if (!this.state) return;
+    renderHome(this, document.getElementById('home-pane'));
     renderPeople(this);
     renderChannel(this, document.getElementById('messages'));
     renderThread(this, document.getElementById('thread'));
@@ -164,6 +177,8 @@ function connect() {
 }
 
 document.getElementById('who').addEventListener('change', (e) => app.setMe(e.target.value));
+document.getElementById('channel-link').addEventListener('click', () => app.show('channel'));
+document.getElementById('home-link').addEventListener('click', () => app.show('home'));
 document.getElementById('close-thread').addEventListener('click', () => {
   app.openThread = null;
   app.render();

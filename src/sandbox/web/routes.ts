@@ -61,6 +61,7 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
   slack.on('change', soon);
   github.on('change', soon);
   datadog.on('change', soon);
+  options.statuspage?.on('change', soon);
   const ticker = setInterval(broadcast, TICK_MS);
   ticker.unref();
 
@@ -135,6 +136,19 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
       return answer(await slack.sendViewSubmission(eventsUrl, submission).catch(badRequest));
     }),
     post('/sandbox/slack/close-view', (body) => slack.closeView(text(body, 'viewId'))),
+    // The Home tab of the person the page acts as: opening it, and clicks in it.
+    post('/sandbox/slack/home-opened', async (body) => answer(await slack.homes.sendAppHomeOpened(eventsUrl, text(body, 'userId')).catch(badRequest))),
+    post('/sandbox/slack/home-action', async (body) => {
+      const selected = body.selectedOptions;
+      const action = {
+        userId: text(body, 'userId'),
+        actionId: text(body, 'actionId'),
+        ...(typeof body.blockId === 'string' ? { blockId: body.blockId } : {}),
+        ...(typeof body.value === 'string' ? { value: body.value } : {}),
+        ...(Array.isArray(selected) ? { selectedOptions: selected.map((o) => ({ value: String((o as { value?: unknown }).value) })) } : {}),
+      };
+      return answer(await slack.homes.sendHomeAction(eventsUrl, action).catch(badRequest));
+    }),
 
     post('/sandbox/github/merge', (body) => {
       const title = text(body, 'title').trim();
@@ -168,6 +182,13 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
       log.info({ outage: body.on }, body.on ? 'sandbox Datadog outage: every API call answers 503' : 'sandbox Datadog outage over');
       return { outage: metrics.outage };
     }),
+    post('/sandbox/statuspage/outage', (body) => {
+      if (typeof body.on !== 'boolean') throw new BadRequest('on must be true or false');
+      if (!options.statuspage) throw new BadRequest('this sandbox has no status page');
+      options.statuspage.outage(body.on);
+      log.info({ outage: body.on }, body.on ? 'sandbox status page outage: every API call answers 503' : 'sandbox status page outage over');
+      return { outage: options.statuspage.down };
+    }),
     post('/sandbox/clock', (body) => {
       try {
         clock.setSpeed(Number(body.speed));
@@ -187,6 +208,7 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
       slack.off('change', soon);
       github.off('change', soon);
       datadog.off('change', soon);
+      options.statuspage?.off('change', soon);
       for (const res of streams) res.end();
       streams.clear();
     },

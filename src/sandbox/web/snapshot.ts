@@ -6,6 +6,7 @@ import type { SandboxPerson } from '../demo-world.js';
 import type { GitHubStandIn } from '../github.js';
 import type { SandboxMetrics } from '../metrics.js';
 import type { SlackStandIn } from '../slack.js';
+import type { StatuspageStandIn } from '../statuspage.js';
 
 /** Everything the #releases page shows, read from the stand-ins at one moment of virtual time. */
 
@@ -18,6 +19,8 @@ export interface PageWorld {
   policy: Policy;
   people: SandboxPerson[];
   channel: { id: string; name: string };
+  /** The Statuspage stand-in tminus keeps up to date. */
+  statuspage?: StatuspageStandIn;
 }
 
 const RUNS_SHOWN = 5;
@@ -37,12 +40,16 @@ export function snapshot(world: PageWorld) {
     commands: COMMANDS,
     messages: slack.messages(channel.id),
     ephemerals: slack.ephemerals(),
+    // Every person's Home tab as tminus last published it, and tminus's direct messages (answers to Home clicks).
+    homes: slack.homes.all().map((home) => ({ user: home.user, view: home.view })),
+    directMessages: slack.messages().filter((m) => m.channel.startsWith('D')),
     views: slack
       .views()
       .filter((v) => !v.closed)
       .map((v) => ({ id: v.id, user: v.user ?? null, view: v.view })),
     github: githubSnapshot(github, world.policy.deploy.workflow),
     datadog: datadogSnapshot(world),
+    ...(world.statuspage ? { statusPage: statusPageSnapshot(world.statuspage) } : {}),
   };
 }
 
@@ -64,6 +71,18 @@ function datadogSnapshot({ datadog, metrics }: PageWorld) {
       .doraFailures()
       .reverse()
       .map((f) => ({ name: f.name ?? null, version: f.version ?? null, severity: f.severity ?? null, startedAt: f.startedAt, finishedAt: f.finishedAt ?? null })),
+  };
+}
+
+/** The status page as its readers see it: components, then incidents and maintenances, newest first. */
+function statusPageSnapshot(page: StatuspageStandIn) {
+  return {
+    outage: page.down,
+    components: page.components().map((c) => ({ id: c.id, name: c.name, status: c.status })),
+    incidents: page
+      .incidents()
+      .slice(0, EVENTS_SHOWN)
+      .map((i) => ({ id: i.id, name: i.name, status: i.status, scheduledFor: i.scheduled_for, scheduledUntil: i.scheduled_until, updatedAt: i.updated_at, updates: i.incident_updates.length, lastUpdate: i.incident_updates[0]?.body ?? null })),
   };
 }
 

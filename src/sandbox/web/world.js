@@ -1,6 +1,7 @@
 // The side panel: the world outside Slack that the sandbox plays — the clock, the repository, the deploy
 // workflow, Datadog — with controls to change it.
 import { datadogSection, renderDatadog } from './datadog-panel.js';
+import { renderStatusPage, statusPageSection } from './statuspage-panel.js';
 import { api, fullTime, h, update } from './dom.js';
 
 const ICON = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭️', in_progress: '⏳', queued: '⚪', waiting: '⏸️' };
@@ -37,6 +38,7 @@ export function mountWorld(app, panel) {
         h('button', { type: 'button', id: 'cancel-run', class: 'bk-button', onclick: () => runControl(app, '/sandbox/github/cancel-run', {}) }, 'Cancel run')),
       h('ul', { id: 'older-runs', class: 'list' })),
     datadogSection(app),
+    statusPageSection(app),
   );
 }
 
@@ -81,6 +83,7 @@ export function renderWorld(app) {
   update('older-runs', older, (runs) => runs.map((r) =>
     h('li', {}, ICON[r.conclusion ?? r.status] ?? '•', ' ', h('a', { href: r.url }, `#${r.number} ${r.headBranch}`), h('span', { class: 'muted' }, ` ${r.conclusion ?? r.status}`))));
   renderDatadog(app);
+  renderStatusPage(app);
 }
 
 function runView(run) {

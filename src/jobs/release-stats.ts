@@ -1,0 +1,57 @@
+import { parseStatsWindow } from '../domain/dora.js';
+import { statsChartComment, statsMessage } from '../messages/stats.js';
+import { noticeMessage } from '../messages/help.js';
+import { doraChartPng } from '../integrations/chart.js';
+import { doraSummary } from '../services/dora.js';
+import type { JobContext } from './context.js';
+
+const DAY = 24 * 60 * 60_000;
+
+/**
+ * `/release stats`: the command acked at once; here the figures are computed from Postgres, posted in the
+ * channel where they were asked for, and the chart (SVG by Vega, PNG by resvg) uploaded into that message's
+ * thread with `files.uploadV2`. Slack shares files only in conversations (never in an ephemeral message nor
+ * through response_url), and the figures are the team's, so they go where the command was run. Where tminus
+ * cannot post (a private channel it is not in), the asker gets the figures privately through response_url.
+ */
+export async function releaseStats(ctx: JobContext, data: { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string }): Promise<void> {
+  const choice = parseStatsWindow(data.window);
+  if (!choice.ok) return;
+  const to = new Date(data.requestedAt);
+  const summary = await doraSummary(ctx, { from: new Date(to.getTime() - choice.days * DAY), to, bucket: choice.bucket });
+  const message = statsMessage(summary, choice.window);
+  let ts: string;
+  try {
+    ({ ts } = await ctx.posts.postOnce(`release-stats:${data.requestId}`, { channel: data.channel }, message));
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code !== 'channel_not_found' && code !== 'not_in_channel') throw error;
+    await respond(data.responseUrl, { ...message, blocks: [...message.blocks, ...noticeMessage('tminus is not in this channel, so the chart could not be shared here: invite it, or ask in #releases.').blocks] });
+    return;
+  }
+  const filename = `dora-${choice.window}-${data.requestId}.png`;
+  if (await chartShared(ctx, data.channel, ts, filename)) return;
+  const png = await doraChartPng(summary, `DORA figures, last ${choice.window}`);
+  await ctx.slackFiles.filesUploadV2({
+    channel_id: data.channel,
+    thread_ts: ts,
+    file: png,
+    filename,
+    title: `DORA figures, last ${choice.window}`,
+    alt_text: message.text.slice(0, 1000),
+    initial_comment: statsChartComment(choice.window, choice.bucket),
+  });
+  await respond(data.responseUrl, { ...noticeMessage('📊 The DORA figures are posted in this channel, the chart in their thread.'), replace_original: true });
+}
+
+/** A retried job finds the chart it shared before in the thread, by its file name. */
+async function chartShared(ctx: JobContext, channel: string, ts: string, filename: string): Promise<boolean> {
+  const replies = await ctx.slackFiles.conversations.replies({ channel, ts, limit: 200 });
+  return (replies.messages ?? []).some((m) => (m.files ?? []).some((f) => f.name === filename));
+}
+
+/** Answers the asker privately through the command's response_url (valid 30 minutes, five times). */
+async function respond(url: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', ...body }) });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}

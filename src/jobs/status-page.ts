@@ -1,0 +1,306 @@
+import { UnrecoverableError } from 'bullmq';
+import { productionTouched } from '../domain/milestones.js';
+import { isReleaseDay } from '../domain/release.js';
+import type { StatusPageCall } from '../integrations/database/status-page-calls.js';
+import type { Release } from '../integrations/database/release-store.js';
+import { StatusPageRefusedError, StatusPageUnavailableError, type ComponentStatus, type IncidentChange, type NewIncident } from '../integrations/status-page.js';
+import { announcementFromPlan } from '../messages/checklist.js';
+import {
+  announcementBody,
+  inProgressBody,
+  maintenanceName,
+  notReleasedBody,
+  releasedBody,
+  rollbackBody,
+  rollbackIncidentName,
+  rolledBackBody,
+  unannouncedMaintenanceName,
+} from '../messages/status-page.js';
+import type { JobContext } from './context.js';
+import type { JobPayloads } from './queue.js';
+import { loadMilestones } from './progress-view.js';
+import { planPostKeys } from '../services/plan-checklists.js';
+
+export type StatusPageEvent = JobPayloads['status-page']['event'];
+
+/** Which policy switch (`communication.statusPage.events`) each moment answers to; closing a maintenance always may. */
+const SWITCH: Record<StatusPageEvent, 'announcement' | 'inProgress' | 'complete' | 'rollback' | undefined> = {
+  announced: 'announcement',
+  started: 'inProgress',
+  completed: 'complete',
+  ended: undefined,
+  rollback_started: 'rollback',
+  rolled_back: 'rollback',
+};
+
+function enabled(ctx: Pick<JobContext, 'statusPage' | 'policy'>, event: StatusPageEvent): boolean {
+  const policy = ctx.policy.communication.statusPage;
+  const needs = SWITCH[event];
+  return Boolean(ctx.statusPage) && policy.enabled && (needs === undefined || policy.events.includes(needs));
+}
+
+/** Queues the status page's part of a moment of the release (when a page is configured and the policy wants it). */
+export async function tellStatusPage(ctx: Pick<JobContext, 'statusPage' | 'policy' | 'jobs'>, event: StatusPageEvent, ids: Omit<JobPayloads['status-page'], 'event'>): Promise<void> {
+  if (enabled(ctx, event)) await ctx.jobs.add('status-page', { event, ...ids });
+}
+
+/** The maintenance of a version (announced for the plan, or opened at T-0) and the rollback incident, by call. */
+const keys = {
+  maintenance: (version: string, step: 'create' | 'in_progress' | 'completed' | 'ended') => `maintenance:${version}:${step}`,
+  rollback: (version: string, at: number, step: 'create' | 'resolved') => `rollback:${version}:${at}:${step}`,
+};
+
+/** A call whose earlier answer was lost is not made again until it could no longer land: the job tries later. */
+class AnswerPending extends Error {
+  override name = 'AnswerPending';
+}
+
+/**
+ * One moment of a release on the status page, each call exactly once: the call is claimed in Postgres
+ * before it is made, and its incident's id stored from the answer. A call whose answer was lost (a timeout,
+ * a reset, a 5xx) is looked for on the page (by tminus's key, kept in the incident's metadata) before it is
+ * made again. An unreachable page is retried by the queue and never holds up the release.
+ */
+export async function statusPageJob(ctx: JobContext, data: JobPayloads['status-page']): Promise<void> {
+  if (!ctx.statusPage || !ctx.policy.communication.statusPage.enabled) return;
+  try {
+    await handle(ctx, data);
+  } catch (error) {
+    if (error instanceof StatusPageRefusedError) throw new UnrecoverableError(error.message);
+    throw error;
+  }
+}
+
+async function handle(ctx: JobContext, data: JobPayloads['status-page']): Promise<void> {
+  if (data.event === 'announced') {
+    const plan = data.planId ? await ctx.releasePlans.findById(data.planId) : undefined;
+    if (!plan || plan.state !== 'planned') return;
+    const until = new Date(plan.plannedAt.getTime() + ctx.policy.deploy.completeAt);
+    await ensureIncident(ctx, keys.maintenance(plan.version, 'create'), { planId: plan.id }, {
+      name: maintenanceName(plan.version, plan.plannedAt),
+      status: 'scheduled',
+      body: announcementBody(announcementFromPlan(plan, ctx.policy, 'customers')),
+      impact: 'maintenance',
+      scheduled: { from: plan.plannedAt, until, remindPrior: true, autoInProgress: false, autoCompleted: false },
+      components: components(ctx, 'operational'),
+    });
+    return;
+  }
+  const release = data.releaseId ? await ctx.store.findById(data.releaseId) : undefined;
+  if (!release) return;
+  switch (data.event) {
+    case 'started':
+      return started(ctx, release);
+    case 'completed':
+      return completed(ctx, release);
+    case 'ended':
+      return ended(ctx, release);
+    case 'rollback_started':
+    case 'rolled_back':
+      return rollback(ctx, release, data.event, data.rollbackAt);
+  }
+}
+
+/** T-0: the announced maintenance moves to in progress; a release nobody announced opens one in progress. */
+async function started(ctx: JobContext, release: Release): Promise<void> {
+  const calls = await ctx.statusPage!.calls.under(`maintenance:${release.version}:`);
+  if (calls.has('completed') || calls.has('ended')) return;
+  const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
+  if (created.call.status === 'in_progress') return audit(ctx, release, 'in_progress', created.id);
+  await ensureUpdate(ctx, release, keys.maintenance(release.version, 'in_progress'), created.id, {
+    status: 'in_progress',
+    body: inProgressBody(release.version, release.startedAt, new Date(release.startedAt.getTime() + ctx.policy.deploy.completeAt)),
+    components: components(ctx, 'under_maintenance'),
+  });
+}
+
+/** T+90, "Status page update: ✅ Released": the maintenance is completed. */
+async function completed(ctx: JobContext, release: Release): Promise<void> {
+  const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
+  await ensureUpdate(ctx, release, keys.maintenance(release.version, 'completed'), created.id, {
+    status: 'completed',
+    body: releasedBody(release.version, release.completedAt ?? release.finishedAt ?? ctx.clock(), ctx.policy.communication.supportContact),
+    components: components(ctx, 'operational'),
+  });
+}
+
+/** A release that failed or was aborted closes its maintenance (when it has one) saying what became of it. */
+async function ended(ctx: JobContext, release: Release): Promise<void> {
+  const calls = await ctx.statusPage!.calls.under(`maintenance:${release.version}:`);
+  if (!calls.has('create') || calls.has('completed')) return;
+  const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
+  const touched = productionTouched(loadMilestones(release, ctx));
+  const how = release.state === 'rolled_back' ? 'rolled_back' : touched ? 'failed' : release.state === 'aborted' ? 'aborted' : 'stopped';
+  await ensureUpdate(ctx, release, keys.maintenance(release.version, 'ended'), created.id, {
+    status: 'completed',
+    body: notReleasedBody(release.version, how, release.rollback?.toVersion),
+    components: components(ctx, 'operational'),
+  });
+}
+
+/** The Rollback Notice as an incident ("What happened" in plain words), resolved once rolled back. */
+async function rollback(ctx: JobContext, release: Release, event: 'rollback_started' | 'rolled_back', at: number | undefined): Promise<void> {
+  const details = release.rollback;
+  if (!details || (at !== undefined && Date.parse(details.startedAt) !== at)) return;
+  const startedAt = new Date(details.startedAt);
+  const detectedAt = details.detectedAt ? new Date(details.detectedAt) : startedAt;
+  const key = (step: 'create' | 'resolved') => keys.rollback(release.version, startedAt.getTime(), step);
+  const created = await ensureIncident(ctx, key('create'), { releaseId: release.id }, {
+    name: rollbackIncidentName(release.version, details.toVersion),
+    status: 'identified',
+    impact: 'major',
+    body: rollbackBody({
+      version: release.version,
+      toVersion: details.toVersion,
+      ...(details.whatHappened ? { whatHappened: details.whatHappened } : {}),
+      startedAt,
+      expectedAt: new Date(Math.max(detectedAt.getTime() + ctx.policy.rollback.timeLimit, startedAt.getTime())),
+      ...(ctx.policy.communication.supportContact ? { supportContact: ctx.policy.communication.supportContact } : {}),
+    }),
+    components: components(ctx, 'degraded_performance'),
+  });
+  if (event !== 'rolled_back' || !details.restoredAt) return;
+  await ensureUpdate(ctx, release, key('resolved'), created.id, { status: 'resolved', body: rolledBackBody(details.toVersion, new Date(details.restoredAt)), components: components(ctx, 'operational') });
+  // A maintenance still open (rolled back during release day) closes saying so.
+  await ended(ctx, release);
+}
+
+function inProgressMaintenance(ctx: JobContext, release: Release): Omit<NewIncident, 'key'> {
+  const until = new Date(release.startedAt.getTime() + ctx.policy.deploy.completeAt);
+  return {
+    name: unannouncedMaintenanceName(release.version),
+    status: 'in_progress',
+    impact: 'maintenance',
+    body: inProgressBody(release.version, release.startedAt, until),
+    scheduled: { from: release.startedAt, until, remindPrior: false, autoInProgress: false, autoCompleted: false },
+    components: components(ctx, 'under_maintenance'),
+  };
+}
+
+function components(ctx: JobContext, status: ComponentStatus): Record<string, ComponentStatus> {
+  return Object.fromEntries(ctx.policy.communication.statusPage.componentIds.map((id) => [id, status]));
+}
+
+/**
+ * Creates the incident under `key` once: claimed first; a claim whose answer was lost is looked for on
+ * the page, and made again only when it is not there once it could no longer land.
+ */
+async function ensureIncident(ctx: JobContext, key: string, owner: { releaseId?: string; planId?: string }, spec: Omit<NewIncident, 'key'>): Promise<{ id: string; call: StatusPageCall }> {
+  const { page, calls } = ctx.statusPage!;
+  const earlier = await calls.find(key);
+  if (earlier?.outcome === 'done') return { id: earlier.incidentId!, call: earlier };
+  if (earlier?.outcome === 'refused') throw new StatusPageRefusedError(`the status page refused this before: ${earlier.error ?? ''}`, 400);
+  if (earlier?.outcome === 'claimed') {
+    const found = await page.findByKey(key, earlier.name ?? spec.name);
+    if (found) {
+      await calls.settle(key, earlier.claimedAt, { outcome: 'done', incidentId: found.id });
+      await auditOwner(ctx, owner, key, found.id, 'found after a lost answer');
+      return { id: found.id, call: { ...earlier, outcome: 'done', incidentId: found.id } };
+    }
+    waitForLostAnswer(ctx, earlier, key);
+  }
+  const now = ctx.clock();
+  const claim: StatusPageCall = { claimedAt: now.toISOString(), attempts: (earlier?.attempts ?? 0) + 1, outcome: 'claimed', name: spec.name, status: spec.status, ...owner };
+  if (!(await calls.claim(key, earlier, claim))) throw new AnswerPending(`status page call ${key} was claimed by another job`);
+  try {
+    const incident = await page.create({ ...spec, key });
+    await calls.settle(key, claim.claimedAt, { outcome: 'done', incidentId: incident.id });
+    await auditOwner(ctx, owner, key, incident.id);
+    return { id: incident.id, call: { ...claim, outcome: 'done', incidentId: incident.id } };
+  } catch (error) {
+    await settleFailure(ctx, key, claim, error);
+    throw error;
+  }
+}
+
+/** Moves the incident on once (`key`): a claim whose answer was lost is read back from the page first. */
+async function ensureUpdate(ctx: JobContext, release: Release, key: string, incidentId: string, change: IncidentChange): Promise<void> {
+  const { page, calls } = ctx.statusPage!;
+  const earlier = await calls.find(key);
+  if (earlier?.outcome === 'done' || earlier?.outcome === 'refused') return;
+  if (earlier?.outcome === 'claimed') {
+    const incident = await page.get(incidentId);
+    if (incident?.status === change.status) {
+      await calls.settle(key, earlier.claimedAt, { outcome: 'done', incidentId });
+      return audit(ctx, release, change.status, incidentId);
+    }
+    waitForLostAnswer(ctx, earlier, key);
+  }
+  const claim: StatusPageCall = { claimedAt: ctx.clock().toISOString(), attempts: (earlier?.attempts ?? 0) + 1, outcome: 'claimed', status: change.status, incidentId, releaseId: release.id };
+  if (!(await calls.claim(key, earlier, claim))) throw new AnswerPending(`status page call ${key} was claimed by another job`);
+  try {
+    await page.update(incidentId, change);
+  } catch (error) {
+    await settleFailure(ctx, key, claim, error);
+    throw error;
+  }
+  await calls.settle(key, claim.claimedAt, { outcome: 'done' });
+  await audit(ctx, release, change.status, incidentId);
+}
+
+function waitForLostAnswer(ctx: JobContext, earlier: StatusPageCall, key: string): void {
+  const age = ctx.clock().getTime() - Date.parse(earlier.claimedAt);
+  if (age < ctx.statusPage!.page.answerLostAfterMs) throw new AnswerPending(`the answer to status page call ${key} was lost ${Math.round(age / 1000)} s ago; looking again before calling again`);
+}
+
+async function settleFailure(ctx: JobContext, key: string, claim: StatusPageCall, error: unknown): Promise<void> {
+  const calls = ctx.statusPage!.calls;
+  if (error instanceof StatusPageRefusedError) await calls.settle(key, claim.claimedAt, { outcome: 'refused', error: error.message });
+  else if (error instanceof StatusPageUnavailableError && !error.maybeProcessed) await calls.settle(key, claim.claimedAt, { outcome: 'not_sent' });
+}
+
+async function audit(ctx: JobContext, release: Release, status: string, incidentId: string): Promise<void> {
+  await ctx.store.audit(release.id, 'status_page.updated', { status, incidentId, page: ctx.statusPage!.page.label });
+}
+
+async function auditOwner(ctx: JobContext, owner: { releaseId?: string }, key: string, incidentId: string, how?: string): Promise<void> {
+  if (owner.releaseId) await ctx.store.audit(owner.releaseId, 'status_page.created', { key, incidentId, page: ctx.statusPage!.page.label, ...(how ? { how } : {}) });
+}
+
+/**
+ * What the reconciler queues again for a release whose page is behind its state (a job lost with Redis's
+ * data, or one that gave up while the page was down): the calls its state needs that are not done.
+ */
+export async function ensureStatusPage(ctx: JobContext, release: Release): Promise<void> {
+  if (!ctx.statusPage) return;
+  const maintenance = await ctx.statusPage.calls.under(`maintenance:${release.version}:`);
+  const pending = (call: StatusPageCall | undefined) => call === undefined || (call.outcome !== 'done' && call.outcome !== 'refused');
+  const want = async (event: StatusPageEvent, extra: { rollbackAt?: number } = {}) => {
+    if (enabled(ctx, event)) await ctx.jobs.ensure('status-page', { event, releaseId: release.id, ...extra });
+  };
+  const create = maintenance.get('create');
+  const closed = maintenance.has('completed') || maintenance.has('ended');
+  if (release.state === 'completed' || release.state === 'stable') {
+    if (pending(maintenance.get('completed')) && !maintenance.has('ended')) await want('completed');
+  } else if (isReleaseDay(release.state) && release.state !== 'started' && !closed) {
+    const inProgress = create?.status === 'in_progress' ? create : maintenance.get('in_progress');
+    if (pending(create) || pending(inProgress)) await want('started');
+  } else if ((release.state === 'failed' || release.state === 'aborted') && create && pending(maintenance.get('ended')) && !maintenance.has('completed')) {
+    await want('ended');
+  }
+  if (release.rollback) {
+    const at = Date.parse(release.rollback.startedAt);
+    const incident = await ctx.statusPage.calls.under(`rollback:${release.version}:${at}:`);
+    if (pending(incident.get('create'))) await want('rollback_started', { rollbackAt: at });
+    if (release.state === 'rolled_back' && (pending(incident.get('create')) || pending(incident.get('resolved')))) await want('rolled_back', { rollbackAt: at });
+  }
+}
+
+/** A planned release announced in #releases whose maintenance is not on the page yet. */
+export async function ensureAnnouncedOnStatusPage(ctx: JobContext, plan: { id: string; version: string }): Promise<void> {
+  if (!ctx.statusPage || !enabled(ctx, 'announced')) return;
+  const create = await ctx.statusPage.calls.find(keys.maintenance(plan.version, 'create'));
+  if (create?.outcome === 'done' || create?.outcome === 'refused') return;
+  await ctx.jobs.ensure('status-page', { event: 'announced', planId: plan.id });
+}
+
+/** The reconciler's pass: releases not over or ended within a day, and announced plans, whose page is behind. */
+export async function reconcileStatusPage(ctx: JobContext, open: readonly Release[], now: Date): Promise<void> {
+  if (!ctx.statusPage || !ctx.policy.communication.statusPage.enabled) return;
+  const since = new Date(now.getTime() - 24 * 3_600_000);
+  const ended = await Promise.all((['completed', 'stable', 'failed', 'aborted', 'rolled_back'] as const).map((state) => ctx.store.endedSince(state, since)));
+  for (const release of [...open, ...ended.flat()]) await ensureStatusPage(ctx, release);
+  for (const plan of (await ctx.plans?.planned()) ?? []) {
+    if (await ctx.posts.tsOf(planPostKeys.announcement(plan.id, 'releases'))) await ensureAnnouncedOnStatusPage(ctx, plan);
+  }
+}

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_TIMINGS, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+
+const SLOW = 120_000;
+
+/** Three viewers with different roles, and an engineer who starts releases and never opens the Home. */
+const POLICY = `${FAST_TIMINGS}
+roles:
+  engineeringLead: { users: [U0LEAD] }
+  engineeringLeadership: { users: [U0LEAD] }
+  vpEng: { users: [U0VP] }
+  onCall: { users: [U0ONCALL] }
+  releaseEngineer: { users: [U0ENG] }
+`;
+const VIEWERS = ['U0LEAD', 'U0VP', 'U0ONCALL'] as const;
+
+describe('App Home: each viewer sees what needs them, kept current without a timer', () => {
+  let world: World;
+  let bot: Bot;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    world.slack.addUser({ id: 'U0VP', name: 'vera', realName: 'Vera VP Eng' });
+    world.slack.addUser({ id: 'U0ONCALL', name: 'otto', realName: 'Otto On-call' });
+    bot = await startBot(world, { policy: POLICY });
+    await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  /** What a person's Home tab shows now (empty when nothing was published to them). */
+  const home = (userId: string) => {
+    const h = world.slack.homes.home(userId);
+    return h ? visibleText({ text: '', blocks: h.view.blocks as unknown[] }) : '';
+  };
+  const publishes = (userId: string) => world.slack.homes.home(userId)?.publishes ?? 0;
+  const publishCalls = (userId: string) => world.slack.calls.filter((c) => c.method === 'views.publish' && c.args.user_id === userId).length;
+  const homeShows = (userId: string, text: string, timeoutMs = 30_000) => waitFor(`${userId}'s Home to show "${text}"`, () => home(userId).includes(text), timeoutMs);
+  const actionIds = (userId: string) => JSON.stringify(world.slack.homes.home(userId)?.view.blocks ?? []).match(/"action_id":"[^"]+"/g) ?? [];
+  const command = async (text: string, userId = 'U0ENG') => visibleText((await world.slack.sendCommand(bot.eventsUrl, { text, userId })).body as { text: string; blocks: unknown[] });
+  const state = async (version: string) => (await bot.tminus.store.findByVersion(version))?.state;
+  /** Waits until no Home has been published for `quietMs`: the debounced refreshes are done. */
+  const settled = async (quietMs = 3_000) => {
+    let last = JSON.stringify(VIEWERS.map(publishCalls));
+    let since = Date.now();
+    await waitFor('the Homes to settle', () => {
+      const now = JSON.stringify(VIEWERS.map(publishCalls));
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      }
+      return Date.now() - since >= quietMs;
+    }, 60_000);
+  };
+
+  it('app_home_opened is acked at once and publishes that viewer’s own Home', async () => {
+    for (const user of VIEWERS) {
+      const answer = await world.slack.homes.sendAppHomeOpened(bot.eventsUrl, user);
+      expect(answer.status).toBe(200);
+      expect(answer.durationMs).toBeLessThan(3_000);
+    }
+    for (const user of VIEWERS) await homeShows(user, 'Nothing needs you right now.');
+    expect(home('U0LEAD')).toContain('For <@U0LEAD>, an engineering lead, engineering leadership');
+    expect(home('U0VP')).toContain('For <@U0VP>, the VP Eng');
+    const lead = home('U0LEAD');
+    expect(lead).toContain('No release in flight.');
+    expect(lead).toContain('Coming up');
+    expect(lead).toContain('*minor*');
+    expect(lead).toContain('No release yet.');
+    expect(lead).toContain('*Deployment frequency:* 0 deployments');
+    expect(world.slack.homes.home('U0LEAD')!.view.type).toBe('home');
+  });
+
+  it('the lead sees the minor’s gate, the VP Eng the hotfix approval, on-call the overdue step', async () => {
+    expect(await command('start v1.3.0')).toContain('Starting minor release v1.3.0');
+    const detected = new Date(Date.now() - 40 * 60_000);
+    expect(await command(`hotfix v1.2.1 checkout double-charges cards --detected ${detected.toISOString()}`)).toContain('Hotfix v1.2.1 raised');
+
+    await homeShows('U0LEAD', 'Minor release v1.3.0 needs approval* from engineering leadership (0 of 1)');
+    await homeShows('U0VP', 'Hotfix release v1.2.1 needs approval* from the VP Eng (0 of 1) · waiting for the test');
+    await homeShows('U0ONCALL', 'Emergency call initiated* — hotfix v1.2.1, overdue since');
+    // Each sees only their own: the lead no hotfix approval, the VP Eng no minor's gate, on-call no gate at all.
+    expect(home('U0LEAD')).not.toContain('Hotfix release v1.2.1 needs approval');
+    expect(home('U0VP')).not.toContain('Minor release v1.3.0 needs approval');
+    expect(actionIds('U0ONCALL').filter((a) => a.includes('gate_'))).toEqual([]);
+    expect(actionIds('U0ONCALL')).toEqual(['"action_id":"hotfix_step:emergencyCall"', '"action_id":"hotfix_step:hotfixTested"']);
+    // The releases waiting show with the progress view's own words, without the thread's buttons.
+    expect(home('U0ONCALL')).toContain('Release v1.3.0 waiting for approval');
+    expect(home('U0ONCALL')).toContain('Hotfix v1.2.1');
+  }, SLOW);
+
+  it('a burst of changes gives one publish per viewer', async () => {
+    await settled();
+    const before = VIEWERS.map(publishes);
+    // On-call ticks two overdue steps from the Home, one right after the other.
+    const tick = (step: string) => world.slack.homes.sendHomeAction(bot.eventsUrl, { userId: 'U0ONCALL', actionId: `hotfix_step:${step}` });
+    expect((await tick('emergencyCall')).status).toBe(200);
+    expect((await tick('hotfixTested')).status).toBe(200);
+    await waitFor('both steps ticked', async () => {
+      const steps = (await bot.tminus.store.findByVersion('v1.2.1'))?.hotfix?.steps ?? {};
+      return Boolean(steps.emergencyCall && steps.hotfixTested);
+    });
+    for (const user of VIEWERS) await homeShows(user, '✅ Emergency call initiated — <@U0ONCALL>');
+    await homeShows('U0VP', 'Hotfix release v1.2.1 needs approval* from the VP Eng (0 of 1).');
+    await settled();
+    expect(VIEWERS.map(publishes)).toEqual(before.map((n) => n + 1));
+    expect(home('U0ONCALL')).toContain('Nothing needs you right now.');
+  }, SLOW);
+
+  it('Approve from the Home works like the thread’s, and every Home follows the release', async () => {
+    const shown = world.slack.homes.home('U0VP')!;
+    const blockId = (shown.view.blocks as { block_id?: string }[]).find((b) => b.block_id?.startsWith('gate:'))!.block_id!;
+    const answer = await world.slack.homes.sendHomeAction(bot.eventsUrl, { userId: 'U0VP', actionId: 'gate_approve', blockId });
+    expect(answer.status).toBe(200);
+    await waitFor('the hotfix tag', () => world.github.tags().find((t) => t.name === 'v1.2.1'));
+    const release = (await bot.tminus.store.findByVersion('v1.2.1'))!;
+    const approvals = (await bot.tminus.store.events(release.id)).filter((e) => e.action === 'approval.approved');
+    expect(approvals.map((e) => e.actor)).toEqual(['U0VP']);
+    await waitFor('v1.2.1 completed', () => state('v1.2.1').then((s) => s === 'completed'), 60_000);
+    for (const user of VIEWERS) await homeShows(user, '✅ *v1.2.1* hotfix — completed');
+    await homeShows('U0VP', 'Nothing needs you right now.');
+
+    // The same Approve from a Home drawn before the decision (a tab left open): refused by the thread's stale-click
+    // check, and said privately in the VP Eng's direct messages with tminus (a Home click has no response_url).
+    expect((await world.slack.homes.sendHomeAction(bot.eventsUrl, { userId: 'U0VP', actionId: 'gate_approve', blockId, shown })).status).toBe(200);
+    const dm = await waitFor('the refusal in a direct message', () => world.slack.messages().find((m) => m.channel.startsWith('D') && m.text.includes('This approval for v1.2.1 was already approved by <@U0VP>')));
+    expect(dm.text).toContain('Current state: completed.');
+    expect((await bot.tminus.store.events(release.id)).filter((e) => e.action === 'approval.approved')).toHaveLength(1);
+
+    // The lead approves the minor from the Home: it starts, deploys and completes; every Home shows it.
+    const leadBlocks = world.slack.homes.home('U0LEAD')!.view.blocks as { block_id?: string }[];
+    const minorGate = leadBlocks.find((b) => b.block_id?.startsWith('gate:'))!.block_id!;
+    await world.slack.homes.sendHomeAction(bot.eventsUrl, { userId: 'U0LEAD', actionId: 'gate_approve', blockId: minorGate });
+    await waitFor('v1.3.0 completed', () => state('v1.3.0').then((s) => s === 'completed'), 60_000);
+    for (const user of VIEWERS) await homeShows(user, '✅ *v1.3.0* minor — completed');
+    await homeShows('U0LEAD', 'Nothing needs you right now.');
+    await homeShows('U0LEAD', '*Deployment frequency:* 2 deployments');
+  }, SLOW);
+
+  it('a 429 from views.publish is waited out as Retry-After says, then published', async () => {
+    await settled();
+    const calls = publishCalls('U0LEAD');
+    const before = publishes('U0LEAD');
+    world.slack.rateLimitNext('views.publish', 1);
+    const started = Date.now();
+    await world.slack.homes.sendAppHomeOpened(bot.eventsUrl, 'U0LEAD');
+    await waitFor('the Home published after the 429', () => publishes('U0LEAD') === before + 1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(publishCalls('U0LEAD')).toBe(calls + 2);
+  }, SLOW);
+
+  it('nothing is ever published to someone who never opened the Home', () => {
+    expect(world.slack.homes.home('U0ENG')).toBeUndefined();
+    expect(publishCalls('U0ENG')).toBe(0);
+  });
+});
