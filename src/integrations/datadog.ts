@@ -23,7 +23,8 @@ export interface Observability {
   /** A graph picture of `queries` over the window; its public URL. */
   graphSnapshot(queries: string[], fromMs: number, toMs: number, title: string): Promise<string>;
   event(marker: DeployMarker): Promise<void>;
-  doraDeployment(d: { service: string; env: string; version: string; startedAt: Date; finishedAt: Date }): Promise<void>;
+  /** `git`: the commit deployed and its repository, from which Datadog computes the lead time for changes. */
+  doraDeployment(d: { service: string; env: string; version: string; startedAt: Date; finishedAt: Date; git?: { commitSha: string; repositoryUrl: string } }): Promise<void>;
   doraFailure(f: { service: string; env: string; version: string; name: string; severity: string; startedAt: Date; finishedAt?: Date }): Promise<void>;
   /** Monitors whose overall state is Alert (optionally only those with `tags`). */
   alertingMonitors(tags?: string[]): Promise<{ id: number; name: string }[]>;
@@ -124,7 +125,18 @@ export function createObservability(options: DatadogOptions): Observability {
     doraDeployment: (d) =>
       call('report a deployment to DORA metrics', async () => {
         await new v2.DORAMetricsApi(configuration()).createDORADeployment({
-          body: { data: { attributes: { service: d.service, env: d.env, version: d.version, startedAt: d.startedAt.getTime() * 1e6, finishedAt: d.finishedAt.getTime() * 1e6 } } },
+          body: {
+            data: {
+              attributes: {
+                service: d.service,
+                env: d.env,
+                version: d.version,
+                startedAt: d.startedAt.getTime() * 1e6,
+                finishedAt: d.finishedAt.getTime() * 1e6,
+                ...(d.git ? { git: { commitSha: d.git.commitSha, repositoryUrl: d.git.repositoryUrl } } : {}),
+              },
+            },
+          },
         });
       }),
     doraFailure: (f) =>

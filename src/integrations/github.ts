@@ -52,6 +52,16 @@ export interface PublishedRelease {
 /** A pull request merged into the default branch, as a release plan sorts it. */
 export type MergedPullRequest = PlannedPullRequest;
 
+/** A merged pull request that a deployment carried, as DORA's lead time for changes reads it. */
+export interface ShippedPullRequest {
+  number: number;
+  /** The earliest author or committer date among its commits (the first page GitHub lists, oldest first). */
+  firstCommitAt: Date;
+  mergedAt: Date;
+  /** The commit its merge made; null where GitHub no longer says. */
+  mergeSha: string | null;
+}
+
 /** The repository as tminus needs it on release day. */
 export interface ReleaseRepository {
   readonly fullName: string;
@@ -101,6 +111,14 @@ export interface ReleaseRepository {
   ciStatus(sha: string): Promise<CiStatus>;
   /** The merged pull requests behind the commits from `tag` to the default branch's head, oldest first, each once. */
   mergedSince(tag: string): Promise<MergedPullRequest[]>;
+  /**
+   * The merged pull requests behind the commits from `base` (the tag of the version production ran before)
+   * to `head` (the commit deployed), each once, with the time of its first commit: what a deployment
+   * carried, for DORA's lead time. A pull request whose commits GitHub does not list is left out.
+   */
+  shippedBetween(base: string, head: string): Promise<ShippedPullRequest[]>;
+  /** The repository's address on the web (GitHub's `html_url`): the git info of Datadog's DORA deployments. */
+  webUrl(): Promise<string>;
   /** Reports every HTTP request to GitHub (latency, status) to `observer`: tminus's metrics. */
   observeCalls?(observer: CallObserver): void;
 }
@@ -173,6 +191,9 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
       throw translate(what, error);
     }
   }
+
+  // The repository's web address does not change while tminus runs: read once.
+  let knownWebUrl: string | undefined;
 
   const toRun = (run: { id: number; html_url: string; status: string | null; conclusion: string | null; created_at: string; run_attempt?: number }): DeployRun => ({
     id: run.id,
@@ -387,6 +408,36 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
         }
         return [...found.values()];
       }),
+
+    shippedBetween: (base, head) =>
+      call(`list the pull requests shipped from ${base} to ${head.slice(0, 7)}`, async () => {
+        const shas: string[] = [];
+        for (let page = 1; ; page += 1) {
+          const { data } = await octokit.rest.repos.compareCommitsWithBasehead({ ...repo, basehead: `${base}...${head}`, per_page: 100, page });
+          shas.push(...data.commits.map((c) => c.sha));
+          if (data.commits.length === 0 || shas.length >= data.total_commits) break;
+        }
+        const found = new Map<number, ShippedPullRequest>();
+        const seen = new Set<number>();
+        for (const sha of shas) {
+          const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
+          for (const pr of data) {
+            if (pr.merged_at === null || seen.has(pr.number)) continue;
+            seen.add(pr.number);
+            // GitHub lists a pull request's commits oldest first: the first page holds its first commit.
+            const { data: commits } = await octokit.rest.pulls.listCommits({ ...repo, pull_number: pr.number, per_page: 100 });
+            const times = commits.flatMap((c) => [c.commit.author?.date, c.commit.committer?.date]).flatMap((d) => (d ? [Date.parse(d)] : [])).filter((t) => Number.isFinite(t));
+            if (times.length === 0) continue;
+            found.set(pr.number, { number: pr.number, firstCommitAt: new Date(Math.min(...times)), mergedAt: new Date(pr.merged_at), mergeSha: pr.merge_commit_sha ?? null });
+          }
+        }
+        return [...found.values()];
+      }),
+
+    webUrl: async () => {
+      knownWebUrl ??= await call('read the repository', async () => (await octokit.rest.repos.get(repo)).data.html_url);
+      return knownWebUrl;
+    },
 
     publishRelease: async (tag, targetSha) => {
       const version = parseVersion(tag);

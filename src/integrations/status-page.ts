@@ -37,6 +37,9 @@ export interface IncidentChange {
   status: MaintenanceStatus | IncidentStatus;
   body: string;
   components?: Record<string, ComponentStatus>;
+  /** A scheduled maintenance's new name and window (a moved plan). */
+  name?: string;
+  scheduled?: { from: Date; until: Date };
 }
 
 /** What tminus does with a status page. */
@@ -116,7 +119,9 @@ const LONGEST_WAIT_MS = 5_000;
 /**
  * Atlassian Statuspage, REST API v1: `POST/PATCH/GET /pages/{page_id}/incidents…` with `Authorization: OAuth <key>`.
  * Scheduled maintenance is an incident with `status: scheduled` and its window; updates are PATCHes of the
- * incident with a new status, a body (the new incident update) and the components' statuses.
+ * incident with a new status, a body (the new incident update) and the components' statuses; a maintenance's
+ * window moves by PATCHing `scheduled_for`/`scheduled_until`. Statuspage has no "cancelled" status: a
+ * cancelled maintenance is completed with a note (a DELETE would drop it silently for subscribers told of it).
  */
 export function createStatuspage(options: StatuspageOptions): StatusPage {
   const base = `${(options.apiUrl ?? 'https://api.statuspage.io/v1').replace(/\/+$/, '')}/pages/${encodeURIComponent(options.pageId)}`;
@@ -180,7 +185,14 @@ export function createStatuspage(options: StatuspageOptions): StatusPage {
     },
     async update(id, change) {
       const { data } = await call<WireIncident>('PATCH', `/incidents/${encodeURIComponent(id)}`, {
-        incident: { status: change.status, body: change.body, deliver_notifications: true, ...componentFields(change.components) },
+        incident: {
+          status: change.status,
+          body: change.body,
+          deliver_notifications: true,
+          ...(change.name ? { name: change.name } : {}),
+          ...(change.scheduled ? { scheduled_for: change.scheduled.from.toISOString(), scheduled_until: change.scheduled.until.toISOString() } : {}),
+          ...componentFields(change.components),
+        },
       });
       return toIncident(data);
     },

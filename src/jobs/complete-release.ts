@@ -28,6 +28,7 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
     if (!applied.ok) return;
     release = applied.release;
     await ctx.store.recordReleasedVersions([{ version: release.version, sha: release.targetSha, source: 'tminus' }]);
+    await ctx.jobs.add('record-changes', { releaseId: release.id });
     await refreshGateMessages(ctx, release.id);
   }
   if (release.state === 'verifying') {

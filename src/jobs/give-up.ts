@@ -33,6 +33,7 @@ const NEXT_STEP: Partial<Record<JobName, (version: string) => string>> = {
   'mark-stable': (v) => `tminus could not decide whether ${v} is stable. It asks again later.`,
   'breach-deadline': (v) => `tminus could not follow up a decision-matrix deadline of ${v}: look at its open breaches in the thread.`,
   'post-mortem': (v) => `tminus could not open the post-mortem issue for ${v}: open it by hand from \`/release log ${v}\`.`,
+  'record-changes': (v) => `tminus could not read from GitHub the pull requests ${v} carried, for the DORA lead time. It tries again every minute for a week; until then its lead time is "no data", never a guess.`,
   'status-page': (v) => `tminus could not update the status page for ${v} (it was down, or refused the call). The release goes on without it; tminus tries again every minute while the page is behind, or update the page by hand.`,
   'start-rollback': (v) => `The automatic rollback of ${v} could not be started: roll back now with \`/release rollback ${v}\`.`,
 };

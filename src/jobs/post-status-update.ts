@@ -79,6 +79,13 @@ export async function postStatusUpdate(ctx: JobContext, data: { releaseId: strin
 }
 
 /**
+ * A claimed update not posted after this long was claimed by a process that died (or an attempt that failed:
+ * the job's next attempt claims the update due then, not this one). A live post cannot take longer: Slack
+ * calls time out after 10 s and are tried three times at most (src/app.ts).
+ */
+const ABANDONED_AFTER = 60_000;
+
+/**
  * Called when a release has ended and before its last message: waits until every status update claimed
  * while it was in flight has been posted, so none arrives after the end. An update whose job died mid-post
  * is posted here (found in Slack first, if it got there) once its job had time to be retried.
@@ -88,7 +95,7 @@ export async function settleStatusUpdates(ctx: JobContext, release: Release, wai
   for (;;) {
     const pending = await ctx.posts.unconfirmed(release.id, STATUS_UPDATE_PREFIX);
     if (pending.length === 0) return;
-    const abandoned = pending.filter((p) => ctx.clock().getTime() - p.claimedAt.getTime() > 2 * 60_000);
+    const abandoned = pending.filter((p) => ctx.clock().getTime() - p.claimedAt.getTime() > ABANDONED_AFTER);
     for (const post of abandoned) {
       const n = Number(post.key.split(':').pop());
       await ctx.posts.deliver(post.key, { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! }, updateMessage(ctx, release, n), false);

@@ -15,6 +15,8 @@ export interface JobPayloads {
   'deploy-succeeded': { releaseId: string; finishedAt: string };
   /** The post-deploy checks passed: publish the GitHub release, post "Release complete", start the watch. */
   'complete-release': { releaseId: string; finishedAt: string };
+  /** The release reached production: record the pull requests it carried, for DORA's lead time. */
+  'record-changes': { releaseId: string };
   /** T+60: reading `reading` of the post-deploy checks (readings are slots of `deploy.postDeployChecks.retryEvery`). */
   'post-deploy-checks': { releaseId: string; reading: number };
   'fail-release': {
@@ -63,12 +65,13 @@ export interface JobPayloads {
   'app-home': { userId?: string };
   /** `/release stats`: the figures and the chart for one command (its trigger_id). */
   'release-stats': { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string };
-  /** One moment of a release on the hosted status page (see jobs/status-page.ts); rollback ones name the rollback by its start (ms). */
+  /** One moment of a release on the hosted status page (see jobs/status-page.ts); rollback ones name the rollback by its start (ms), a plan's move or cancellation its `plan_events` row. */
   'status-page': {
-    event: 'announced' | 'started' | 'completed' | 'ended' | 'rollback_started' | 'rolled_back';
+    event: 'announced' | 'moved' | 'cancelled' | 'started' | 'completed' | 'ended' | 'rollback_started' | 'rolled_back' | 'rollback_failed';
     releaseId?: string;
     planId?: string;
     rollbackAt?: number;
+    eventId?: number;
   };
   /** A GitHub webhook delivery (its id, once): what it names is read on GitHub now, as a poll would. */
   'github-event': {
@@ -97,6 +100,7 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'post-status-update': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'deploy-succeeded': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'complete-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'record-changes': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'post-deploy-checks': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'fail-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'sync-released-versions': { attempts: 3, backoff: { type: 'exponential', delay: 10_000 } },
@@ -142,6 +146,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'post-status-update': (d) => `${d.releaseId}-${d.update}`,
   'deploy-succeeded': (d) => d.releaseId,
   'complete-release': (d) => d.releaseId,
+  'record-changes': (d) => d.releaseId,
   'post-deploy-checks': (d) => `${d.releaseId}-${d.reading}`,
   'fail-release': (d) => (d.attempt && d.attempt > 1 ? `${d.releaseId}-${d.attempt}` : d.releaseId),
   'sync-released-versions': () => 'now',
@@ -166,7 +171,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'abort-release': (d) => d.releaseId,
   'plan-changed': (d) => `${d.planId}-${d.eventId}`,
   'github-event': (d) => d.delivery,
-  'status-page': (d) => `${d.releaseId ?? d.planId}-${d.event}${d.rollbackAt ? `-${d.rollbackAt}` : ''}`,
+  'status-page': (d) => `${d.releaseId ?? d.planId}-${d.event}${d.rollbackAt ? `-${d.rollbackAt}` : ''}${d.eventId ? `-${d.eventId}` : ''}`,
   'app-home': (d) => d.userId ?? 'all',
   'release-stats': (d) => d.requestId.replace(/[^A-Za-z0-9_-]/g, '_'),
 };

@@ -12,6 +12,7 @@ import { ensureHotfixCheck } from './hotfix-check.js';
 import { rollbackPollSlot } from './run-rollback.js';
 import { readingDueAt, readingSlot } from './post-deploy-checks.js';
 import { reconcileStatusPage } from './status-page.js';
+import { RECORD_CHANGES_WITHIN } from './record-changes.js';
 
 /**
  * Postgres is the source of truth: for every release that is not over, makes sure the jobs that carry it
@@ -55,6 +56,8 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
   // A plan whose build job was lost with Redis's data (or gave up and was not abandoned yet).
   for (const plan of await ctx.releasePlans.drafting()) await ctx.jobs.ensure('build-plan', { planId: plan.id });
   await reconcileWatches(ctx, now);
+  // Reached production, but what it carried was not read from GitHub (down, or the job was lost): DORA's lead time.
+  for (const releaseId of await ctx.dora.deployedWithoutChanges(new Date(now.getTime() - RECORD_CHANGES_WITHIN))) await ctx.jobs.ensure('record-changes', { releaseId });
   await reconcileStatusPage(ctx, releases, now);
   return releases.length;
 }

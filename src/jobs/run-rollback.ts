@@ -178,6 +178,7 @@ async function giveUp(ctx: JobContext, release: Release, why: string): Promise<v
   await noticeForCustomers(ctx, current, current.rollback ?? rollback, 'failed');
   await refreshProgressView(ctx, current);
   await postManualRollback(ctx, current, why);
+  await tellStatusPage(ctx, 'rollback_failed', { releaseId: release.id, rollbackAt: Date.parse(rollback.startedAt) });
   await schedulePostMortem(ctx, current, 'rollback_failed');
 }
 

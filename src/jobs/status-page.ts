@@ -3,16 +3,20 @@ import { productionTouched } from '../domain/milestones.js';
 import { isReleaseDay } from '../domain/release.js';
 import type { StatusPageCall } from '../integrations/database/status-page-calls.js';
 import type { Release } from '../integrations/database/release-store.js';
-import { StatusPageRefusedError, StatusPageUnavailableError, type ComponentStatus, type IncidentChange, type NewIncident } from '../integrations/status-page.js';
+import type { ReleasePlanRow } from '../integrations/database/schema.js';
+import { StatusPageRefusedError, StatusPageUnavailableError, type ComponentStatus, type IncidentChange, type NewIncident, type PageIncident } from '../integrations/status-page.js';
 import { announcementFromPlan } from '../messages/checklist.js';
 import {
   announcementBody,
+  cancelledBody,
   inProgressBody,
   maintenanceName,
+  movedBody,
   notReleasedBody,
   releasedBody,
   rollbackBody,
   rollbackIncidentName,
+  rollbackNotCompletedBody,
   rolledBackBody,
   unannouncedMaintenanceName,
 } from '../messages/status-page.js';
@@ -26,11 +30,14 @@ export type StatusPageEvent = JobPayloads['status-page']['event'];
 /** Which policy switch (`communication.statusPage.events`) each moment answers to; closing a maintenance always may. */
 const SWITCH: Record<StatusPageEvent, 'announcement' | 'inProgress' | 'complete' | 'rollback' | undefined> = {
   announced: 'announcement',
+  moved: 'announcement',
+  cancelled: 'announcement',
   started: 'inProgress',
   completed: 'complete',
   ended: undefined,
   rollback_started: 'rollback',
   rolled_back: 'rollback',
+  rollback_failed: 'rollback',
 };
 
 function enabled(ctx: Pick<JobContext, 'statusPage' | 'policy'>, event: StatusPageEvent): boolean {
@@ -46,8 +53,10 @@ export async function tellStatusPage(ctx: Pick<JobContext, 'statusPage' | 'polic
 
 /** The maintenance of a version (announced for the plan, or opened at T-0) and the rollback incident, by call. */
 const keys = {
-  maintenance: (version: string, step: 'create' | 'in_progress' | 'completed' | 'ended') => `maintenance:${version}:${step}`,
-  rollback: (version: string, at: number, step: 'create' | 'resolved') => `rollback:${version}:${at}:${step}`,
+  maintenance: (version: string, step: 'create' | 'in_progress' | 'completed' | 'ended' | 'cancelled' | `moved:${number}`) => `maintenance:${version}:${step}`,
+  rollback: (version: string, at: number, step: 'create' | 'resolved' | 'not_completed') => `rollback:${version}:${at}:${step}`,
+  /** Where a cancelled plan's calls are filed, so that its version is free for a new maintenance. */
+  retired: (planId: string) => `plan:${planId}:`,
 };
 
 /** A call whose earlier answer was lost is not made again until it could no longer land: the job tries later. */
@@ -72,6 +81,11 @@ export async function statusPageJob(ctx: JobContext, data: JobPayloads['status-p
 }
 
 async function handle(ctx: JobContext, data: JobPayloads['status-page']): Promise<void> {
+  if (data.event === 'moved' || data.event === 'cancelled') {
+    const plan = data.planId ? await ctx.releasePlans.findById(data.planId) : undefined;
+    if (!plan || data.eventId === undefined) return;
+    return data.event === 'moved' ? moved(ctx, plan, data.eventId) : cancelled(ctx, plan);
+  }
   if (data.event === 'announced') {
     const plan = data.planId ? await ctx.releasePlans.findById(data.planId) : undefined;
     if (!plan || plan.state !== 'planned') return;
@@ -97,8 +111,68 @@ async function handle(ctx: JobContext, data: JobPayloads['status-page']): Promis
       return ended(ctx, release);
     case 'rollback_started':
     case 'rolled_back':
+    case 'rollback_failed':
       return rollback(ctx, release, data.event, data.rollbackAt);
   }
+}
+
+/**
+ * The maintenance announced for this plan, once its create is known to have landed; undefined when the
+ * page has none for it (never announced, turned away, or the version's maintenance is another's).
+ */
+async function plannedMaintenance(ctx: JobContext, plan: ReleasePlanRow): Promise<string | undefined> {
+  const { page, calls } = ctx.statusPage!;
+  const key = keys.maintenance(plan.version, 'create');
+  const create = await calls.find(key);
+  if (!create || create.planId !== plan.id) return undefined;
+  if (create.outcome === 'done') return create.incidentId;
+  if (create.outcome !== 'claimed') return undefined;
+  const found = await page.findByKey(key, create.name ?? maintenanceName(plan.version, plan.plannedAt));
+  if (found) {
+    await calls.settle(key, create.claimedAt, { outcome: 'done', incidentId: found.id });
+    return found.id;
+  }
+  waitForLostAnswer(ctx, create, key);
+  return undefined;
+}
+
+/** `/release plan move`: the announced maintenance takes the new name and window, and says it moved. */
+async function moved(ctx: JobContext, plan: ReleasePlanRow, eventId: number): Promise<void> {
+  if (plan.state !== 'planned' && plan.state !== 'drafting') return;
+  const event = await ctx.releasePlans.planEvent(eventId);
+  // A move overtaken by a later one is left to that one's job: the page only ever shows the current window.
+  if (event?.action !== 'plan.moved' || Date.parse(String(event.details.to)) !== plan.plannedAt.getTime()) return;
+  const id = await plannedMaintenance(ctx, plan);
+  if (!id) return;
+  const from = new Date(String(event.details.from));
+  const until = new Date(plan.plannedAt.getTime() + ctx.policy.deploy.completeAt);
+  await ensureUpdate(
+    ctx,
+    { planId: plan.id },
+    keys.maintenance(plan.version, `moved:${eventId}`),
+    id,
+    { status: 'scheduled', name: maintenanceName(plan.version, plan.plannedAt), body: movedBody(plan.version, from, plan.plannedAt, until), scheduled: { from: plan.plannedAt, until } },
+    (incident) => incident.scheduledFor != null && Date.parse(incident.scheduledFor) === plan.plannedAt.getTime(),
+  );
+}
+
+/**
+ * `/release plan cancel`: the announced maintenance is completed with a note (Statuspage has no cancelled
+ * status, and deleting it would leave subscribers told of it none the wiser); then the plan's calls are
+ * filed away, so that the version planned or started again opens a maintenance of its own.
+ */
+async function cancelled(ctx: JobContext, plan: ReleasePlanRow): Promise<void> {
+  if (plan.state !== 'cancelled') return;
+  const id = await plannedMaintenance(ctx, plan);
+  if (id) {
+    await ensureUpdate(ctx, { planId: plan.id }, keys.maintenance(plan.version, 'cancelled'), id, {
+      status: 'completed',
+      body: cancelledBody(plan.version, plan.plannedAt),
+      components: components(ctx, 'operational'),
+    });
+  }
+  const create = await ctx.statusPage!.calls.find(keys.maintenance(plan.version, 'create'));
+  if (create?.planId === plan.id) await ctx.statusPage!.calls.retire(`maintenance:${plan.version}:`, keys.retired(plan.id));
 }
 
 /** T-0: the announced maintenance moves to in progress; a release nobody announced opens one in progress. */
@@ -106,8 +180,8 @@ async function started(ctx: JobContext, release: Release): Promise<void> {
   const calls = await ctx.statusPage!.calls.under(`maintenance:${release.version}:`);
   if (calls.has('completed') || calls.has('ended')) return;
   const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
-  if (created.call.status === 'in_progress') return audit(ctx, release, 'in_progress', created.id);
-  await ensureUpdate(ctx, release, keys.maintenance(release.version, 'in_progress'), created.id, {
+  if (created.call.status === 'in_progress') return audit(ctx, { releaseId: release.id }, 'in_progress', created.id);
+  await ensureUpdate(ctx, { releaseId: release.id }, keys.maintenance(release.version, 'in_progress'), created.id, {
     status: 'in_progress',
     body: inProgressBody(release.version, release.startedAt, new Date(release.startedAt.getTime() + ctx.policy.deploy.completeAt)),
     components: components(ctx, 'under_maintenance'),
@@ -117,7 +191,7 @@ async function started(ctx: JobContext, release: Release): Promise<void> {
 /** T+90, "Status page update: ✅ Released": the maintenance is completed. */
 async function completed(ctx: JobContext, release: Release): Promise<void> {
   const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
-  await ensureUpdate(ctx, release, keys.maintenance(release.version, 'completed'), created.id, {
+  await ensureUpdate(ctx, { releaseId: release.id }, keys.maintenance(release.version, 'completed'), created.id, {
     status: 'completed',
     body: releasedBody(release.version, release.completedAt ?? release.finishedAt ?? ctx.clock(), ctx.policy.communication.supportContact),
     components: components(ctx, 'operational'),
@@ -131,7 +205,7 @@ async function ended(ctx: JobContext, release: Release): Promise<void> {
   const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
   const touched = productionTouched(loadMilestones(release, ctx));
   const how = release.state === 'rolled_back' ? 'rolled_back' : touched ? 'failed' : release.state === 'aborted' ? 'aborted' : 'stopped';
-  await ensureUpdate(ctx, release, keys.maintenance(release.version, 'ended'), created.id, {
+  await ensureUpdate(ctx, { releaseId: release.id }, keys.maintenance(release.version, 'ended'), created.id, {
     status: 'completed',
     body: notReleasedBody(release.version, how, release.rollback?.toVersion),
     components: components(ctx, 'operational'),
@@ -139,12 +213,12 @@ async function ended(ctx: JobContext, release: Release): Promise<void> {
 }
 
 /** The Rollback Notice as an incident ("What happened" in plain words), resolved once rolled back. */
-async function rollback(ctx: JobContext, release: Release, event: 'rollback_started' | 'rolled_back', at: number | undefined): Promise<void> {
+async function rollback(ctx: JobContext, release: Release, event: 'rollback_started' | 'rolled_back' | 'rollback_failed', at: number | undefined): Promise<void> {
   const details = release.rollback;
   if (!details || (at !== undefined && Date.parse(details.startedAt) !== at)) return;
   const startedAt = new Date(details.startedAt);
   const detectedAt = details.detectedAt ? new Date(details.detectedAt) : startedAt;
-  const key = (step: 'create' | 'resolved') => keys.rollback(release.version, startedAt.getTime(), step);
+  const key = (step: 'create' | 'resolved' | 'not_completed') => keys.rollback(release.version, startedAt.getTime(), step);
   const created = await ensureIncident(ctx, key('create'), { releaseId: release.id }, {
     name: rollbackIncidentName(release.version, details.toVersion),
     status: 'identified',
@@ -159,8 +233,15 @@ async function rollback(ctx: JobContext, release: Release, event: 'rollback_star
     }),
     components: components(ctx, 'degraded_performance'),
   });
+  if (event === 'rollback_failed' && details.gaveUp && release.state === 'failed') {
+    // Not resolved, not silent: the incident stays identified and says a person is restoring service.
+    const body = rollbackNotCompletedBody(release.version, details.toVersion);
+    await ensureUpdate(ctx, { releaseId: release.id }, key('not_completed'), created.id, { status: 'identified', body }, (incident) => incident.lastUpdate === body);
+    await ended(ctx, release);
+    return;
+  }
   if (event !== 'rolled_back' || !details.restoredAt) return;
-  await ensureUpdate(ctx, release, key('resolved'), created.id, { status: 'resolved', body: rolledBackBody(details.toVersion, new Date(details.restoredAt)), components: components(ctx, 'operational') });
+  await ensureUpdate(ctx, { releaseId: release.id }, key('resolved'), created.id, { status: 'resolved', body: rolledBackBody(details.toVersion, new Date(details.restoredAt)), components: components(ctx, 'operational') });
   // A maintenance still open (rolled back during release day) closes saying so.
   await ended(ctx, release);
 }
@@ -213,20 +294,30 @@ async function ensureIncident(ctx: JobContext, key: string, owner: { releaseId?:
   }
 }
 
-/** Moves the incident on once (`key`): a claim whose answer was lost is read back from the page first. */
-async function ensureUpdate(ctx: JobContext, release: Release, key: string, incidentId: string, change: IncidentChange): Promise<void> {
+/**
+ * Moves the incident on once (`key`): a claim whose answer was lost is read back from the page first, and
+ * counts as landed when `landed` says so of the page's incident (by default: it has the new status).
+ */
+async function ensureUpdate(
+  ctx: JobContext,
+  owner: { releaseId?: string; planId?: string },
+  key: string,
+  incidentId: string,
+  change: IncidentChange,
+  landed: (incident: PageIncident) => boolean = (incident) => incident.status === change.status,
+): Promise<void> {
   const { page, calls } = ctx.statusPage!;
   const earlier = await calls.find(key);
   if (earlier?.outcome === 'done' || earlier?.outcome === 'refused') return;
   if (earlier?.outcome === 'claimed') {
     const incident = await page.get(incidentId);
-    if (incident?.status === change.status) {
+    if (incident && landed(incident)) {
       await calls.settle(key, earlier.claimedAt, { outcome: 'done', incidentId });
-      return audit(ctx, release, change.status, incidentId);
+      return audit(ctx, owner, change.status, incidentId);
     }
     waitForLostAnswer(ctx, earlier, key);
   }
-  const claim: StatusPageCall = { claimedAt: ctx.clock().toISOString(), attempts: (earlier?.attempts ?? 0) + 1, outcome: 'claimed', status: change.status, incidentId, releaseId: release.id };
+  const claim: StatusPageCall = { claimedAt: ctx.clock().toISOString(), attempts: (earlier?.attempts ?? 0) + 1, outcome: 'claimed', status: change.status, incidentId, ...owner };
   if (!(await calls.claim(key, earlier, claim))) throw new AnswerPending(`status page call ${key} was claimed by another job`);
   try {
     await page.update(incidentId, change);
@@ -235,7 +326,7 @@ async function ensureUpdate(ctx: JobContext, release: Release, key: string, inci
     throw error;
   }
   await calls.settle(key, claim.claimedAt, { outcome: 'done' });
-  await audit(ctx, release, change.status, incidentId);
+  await audit(ctx, owner, change.status, incidentId);
 }
 
 function waitForLostAnswer(ctx: JobContext, earlier: StatusPageCall, key: string): void {
@@ -249,8 +340,9 @@ async function settleFailure(ctx: JobContext, key: string, claim: StatusPageCall
   else if (error instanceof StatusPageUnavailableError && !error.maybeProcessed) await calls.settle(key, claim.claimedAt, { outcome: 'not_sent' });
 }
 
-async function audit(ctx: JobContext, release: Release, status: string, incidentId: string): Promise<void> {
-  await ctx.store.audit(release.id, 'status_page.updated', { status, incidentId, page: ctx.statusPage!.page.label });
+/** A release's page calls are in its audit log; a plan's (no release yet) are kept by their claims alone. */
+async function audit(ctx: JobContext, owner: { releaseId?: string }, status: string, incidentId: string): Promise<void> {
+  if (owner.releaseId) await ctx.store.audit(owner.releaseId, 'status_page.updated', { status, incidentId, page: ctx.statusPage!.page.label });
 }
 
 async function auditOwner(ctx: JobContext, owner: { releaseId?: string }, key: string, incidentId: string, how?: string): Promise<void> {
@@ -283,6 +375,7 @@ export async function ensureStatusPage(ctx: JobContext, release: Release): Promi
     const incident = await ctx.statusPage.calls.under(`rollback:${release.version}:${at}:`);
     if (pending(incident.get('create'))) await want('rollback_started', { rollbackAt: at });
     if (release.state === 'rolled_back' && (pending(incident.get('create')) || pending(incident.get('resolved')))) await want('rolled_back', { rollbackAt: at });
+    if (release.state === 'failed' && release.rollback.gaveUp && pending(incident.get('not_completed'))) await want('rollback_failed', { rollbackAt: at });
   }
 }
 

@@ -34,6 +34,7 @@ import { syncReleasedVersions } from './sync-released-versions.js';
 import { watchDeployWithin } from './deploy-within.js';
 import { publishAppHome } from './app-home.js';
 import { releaseStats } from './release-stats.js';
+import { recordChanges } from './record-changes.js';
 
 /**
  * Jobs after which the App Homes may show something else: a release announced, a gate decided, a checklist
@@ -50,6 +51,7 @@ const PROCESSORS: Processors = {
   'post-status-update': postStatusUpdate,
   'deploy-succeeded': completeRelease,
   'complete-release': completeRelease,
+  'record-changes': recordChanges,
   'post-deploy-checks': postDeployChecks,
   'fail-release': failRelease,
   'sync-released-versions': (ctx) => syncReleasedVersions(ctx),

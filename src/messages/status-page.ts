@@ -42,6 +42,19 @@ export function announcementBody(view: AnnouncementView): string {
   return parts.filter((p): p is string => Boolean(p)).join('\n\n');
 }
 
+/** A planned release moved: the maintenance's new window, said in its body so subscribers hear of it. */
+export function movedBody(version: string, from: Date, to: Date, until: Date): string {
+  return [
+    `The release of version ${version} has moved from ${day(from)} at ${utc(from)} to ${day(to)} at ${utc(to)}.`,
+    `New planned window: ${utc(to).replace(' UTC', '')} - ${utc(until)}`,
+  ].join('\n');
+}
+
+/** A planned release cancelled: the maintenance closes saying nothing will happen in its window. */
+export function cancelledBody(version: string, plannedAt: Date): string {
+  return `The release of version ${version} planned for ${day(plannedAt)} at ${utc(plannedAt)} is cancelled: nothing will change for you then. We will announce a new date.`;
+}
+
 /** T-0: the release has started (the guide's "Release In Progress", for customers). */
 export function inProgressBody(version: string, startedAt: Date, expectedAt: Date): string {
   return `The release of version ${version} is in progress.\nStarted: ${utc(startedAt)}\nExpected completion: ${utc(expectedAt)}`;
@@ -78,6 +91,11 @@ export function rollbackBody(input: { version: string; toVersion: string; whatHa
     "What we're doing:\n- Rolling back to stable version\n- Investigating root cause\n- Preventing recurrence",
     ['Thank you for your patience.', ...(input.supportContact ? [input.supportContact] : [])].join('\n'),
   ].join('\n\n');
+}
+
+/** The rollback itself did not complete: the incident stays open, and says a person is restoring service. */
+export function rollbackNotCompletedBody(version: string, toVersion: string): string {
+  return `The rollback of ${version} to ${toVersion} did not complete automatically. Our engineers are restoring the service by hand now; we will post an update here as soon as it is working normally again.`;
 }
 
 export function rolledBackBody(toVersion: string, restoredAt: Date): string {

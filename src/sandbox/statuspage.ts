@@ -343,7 +343,21 @@ export class StatuspageStandIn extends EventEmitter {
     if (!allowed.includes(status)) problems.push(`Status ${status} is not valid for ${incident.scheduled_for !== null ? 'a scheduled maintenance' : 'an incident'}`);
     if (input.name !== undefined && (typeof input.name !== 'string' || !input.name.trim())) problems.push("Name can't be blank");
     const changes = this.componentChanges(input, problems);
+    // A maintenance's window moves; an incident has none to move.
+    const moving = input.scheduled_for !== undefined || input.scheduled_until !== undefined;
+    const from = input.scheduled_for === undefined ? incident.scheduled_for : isoOrNull(input.scheduled_for);
+    const until = input.scheduled_until === undefined ? incident.scheduled_until : isoOrNull(input.scheduled_until);
+    if (moving && incident.scheduled_for === null) problems.push('Scheduled for can only be set on a scheduled maintenance');
+    else if (moving) {
+      if (!from) problems.push('Scheduled for must be an ISO 8601 time');
+      if (!until) problems.push('Scheduled until must be an ISO 8601 time');
+      if (from && until && Date.parse(until) <= Date.parse(from)) problems.push('Scheduled until must be after scheduled for');
+    }
     if (problems.length > 0) throw new Problem(422, problems);
+    if (moving) {
+      incident.scheduled_for = from;
+      incident.scheduled_until = until;
+    }
     if (typeof input.name === 'string') incident.name = input.name.trim();
     if (input.metadata && typeof input.metadata === 'object') incident.metadata = input.metadata as Record<string, unknown>;
     const text = typeof input.body === 'string' ? input.body : '';

@@ -63,7 +63,8 @@ export async function planRelease(deps: PlanReleaseDeps, request: PlanReleaseReq
   const type = inferred.type;
 
   const existing = await deps.plans.findByVersion(version.tag);
-  if (existing && !(existing.state === 'cancelled' && (await deps.plans.removeCancelled(existing.id)))) {
+  // A cancelled plan stays with its history; the version may be planned again beside it.
+  if (existing && existing.state !== 'cancelled') {
     const when = formatPlannedAt(existing.plannedAt, deps.policy.timezone);
     return { kind: 'refused', reason: `${version.tag} is already planned for ${when} (by <@${existing.requestedBy}>).` };
   }

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DD_API_KEY, DD_APP_KEY, deployWorkflow, FAST_POLICY, NO_GATES, RELEASES_CHANNEL, startWorld, visibleText, waitFor, withTestTimings, type Bot, type World } from '../support/harness.js';
+import { DD_API_KEY, DD_APP_KEY, deployWorkflow, FAST_POLICY, NO_GATES, RELEASES_CHANNEL, secondsSinceStart, startWorld, updateLabels, visibleText, waitFor, withTestTimings, type Bot, type World } from '../support/harness.js';
 import { pgliteDirectory, startBotWithoutRedis, withoutRedis } from '../support/no-redis.js';
 import { botEnvironment, startBotProcess, type BotProcess } from '../support/process.js';
-
-/** T+N update labels in a release's thread, in order (`2s`, `4s`, …). */
-function updateLabels(world: World, threadTs: string): string[] {
-  return world.slack
-    .thread(RELEASES_CHANNEL, threadTs)
-    .filter((m) => m.text.includes('IN PROGRESS'))
-    .map((m) => m.text.match(/T\+(\S+)/)![1]!);
-}
 
 /** `npm start` with the world's stand-ins (Datadog too, as the in-process bots have it), REDIS_URL unset. */
 function processEnvironment(world: World, policy: string): Record<string, string> {
@@ -29,7 +21,7 @@ async function startRelease(world: World, eventsUrl: string, version: string) {
 async function expectCompleted(world: World, version: string, topTs: string, timeoutMs = 30_000) {
   const completed = await waitFor(`the ${version} complete message`, () => world.slack.thread(RELEASES_CHANNEL, topTs).find((m) => m.text.includes('COMPLETED')), timeoutMs);
   expect(world.github.tags().filter((t) => t.name === version)).toHaveLength(1);
-  const seconds = updateLabels(world, topTs).map((l) => Number(l.replace('s', '')));
+  const seconds = updateLabels(world, topTs).map(secondsSinceStart);
   expect(seconds.length).toBeGreaterThanOrEqual(2);
   expect(new Set(seconds).size).toBe(seconds.length);
   expect(seconds.every((s, i) => s % 2 === 0 && (i === 0 || s > seconds[i - 1]!))).toBe(true);
@@ -74,7 +66,11 @@ describe('no Redis: tminus runs its job queues on Postgres (DATABASE_URL, REDIS_
   }, 90_000);
 
   it('a process killed with jobs in flight, started again, carries on where it was', async () => {
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 5_000, staging: 2_000, production: 2_000, verify: 1_000 }));
+    // The last job waits for a sign-off given once the second process has posted again (see restart.test.ts).
+    const script = deployWorkflow({ images: 4_000, staging: 2_000, production: 2_000, verify: 1_000 });
+    script.jobs[3]!.environment = 'sign-off';
+    world.github.protectEnvironment('sign-off', ['qa-lead']);
+    world.github.defineWorkflow('deploy-production.yml', script);
     const policy = `
 statusUpdates:
   interval: 2s
@@ -97,6 +93,10 @@ ${NO_GATES}`;
 
     const second = await startBotProcess(env);
     processes.push(second);
+    await waitFor('two updates after the restart', () => updateLabels(world, top.ts).length >= whileDown + 2, 120_000);
+    const run = world.github.runs().find((r) => r.head_branch === 'v1.3.1')!;
+    await waitFor('the run to wait for its sign-off', () => world.github.runs().find((r) => r.id === run.id)?.status === 'waiting', 60_000);
+    world.github.reviewAs(run.id, 'qa-lead', 'approved');
     await expectCompleted(world, 'v1.3.1', top.ts, 90_000);
     expect(updateLabels(world, top.ts).length).toBeGreaterThan(whileDown);
     expect(world.github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/git/refs'))).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployWorkflow, NO_GATES, RELEASES_CHANNEL, startWorld, visibleText, waitFor, type World } from '../support/harness.js';
+import { deployWorkflow, NO_GATES, RELEASES_CHANNEL, secondsSinceStart, startWorld, updateLabels, visibleText, waitFor, type World } from '../support/harness.js';
 import { botEnvironment, startBotProcess, type BotProcess } from '../support/process.js';
 
 const POLICY = `
@@ -12,21 +12,19 @@ planning:
   enforceCadence: false
 ${NO_GATES}`;
 
-function updateLabels(world: World, threadTs: string): string[] {
-  return world.slack
-    .thread(RELEASES_CHANNEL, threadTs)
-    .filter((m) => m.text.includes('IN PROGRESS'))
-    .map((m) => m.text.match(/T\+(\S+)/)![1]!);
-}
-
 describe('a process killed mid-release and started again carries on', () => {
   let world: World;
   const processes: BotProcess[] = [];
 
   beforeAll(async () => {
     world = await startWorld();
-    // Long enough to kill the process in the middle of it.
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 6_000, staging: 3_000, production: 3_000, verify: 2_000 }));
+    // The last job waits for a sign-off the test gives once the second process has posted again: the run
+    // outlasts the restart however slowly the machine starts a process (tminus opens no gate for it: it is
+    // not the production environment).
+    const script = deployWorkflow({ images: 4_000, staging: 2_000, production: 2_000, verify: 1_000 });
+    script.jobs[3]!.environment = 'sign-off';
+    world.github.protectEnvironment('sign-off', ['qa-lead']);
+    world.github.defineWorkflow('deploy-production.yml', script);
   });
   afterAll(async () => {
     for (const p of processes) p.child.kill('SIGKILL');
@@ -54,13 +52,18 @@ describe('a process killed mid-release and started again carries on', () => {
 
     const second = await startBotProcess(env);
     processes.push(second);
+    // After the downtime: the late update, then one on time; then the run may finish.
+    await waitFor('two updates after the restart', () => updateLabels(world, top.ts).length >= whileDown + 2, 120_000);
+    const run = world.github.runs().find((r) => r.head_branch === 'v1.3.0')!;
+    await waitFor('the run to wait for its sign-off', () => world.github.runs().find((r) => r.id === run.id)?.status === 'waiting');
+    world.github.reviewAs(run.id, 'qa-lead', 'approved');
     const complete = await waitFor(
       'the complete message after the restart',
       () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')),
       120_000,
     );
     const labels = updateLabels(world, top.ts);
-    const seconds = labels.map((l) => Number(l.replace('s', '')));
+    const seconds = labels.map(secondsSinceStart);
     expect(seconds.length).toBeGreaterThanOrEqual(whileDown + 2);
     // Every update once, in order, on the 2 s grid: the ones due while nobody ran are not back-filled...
     expect(new Set(seconds).size).toBe(seconds.length);

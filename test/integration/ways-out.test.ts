@@ -63,6 +63,16 @@ describe('ways out: plans cancelled or moved, jobs that give up', () => {
     ]);
     // The plans' audit log is append-only, like the releases'.
     await expect(bot.database.db.execute(sql`delete from plan_events`)).rejects.toThrow();
+
+    // The version may be planned again, also after the cancelled plan's scheduled events ran; the cancelled
+    // plan stays with its history.
+    const cancelled = (await planOf('v1.3.0'))!;
+    await bot.database.db.execute(sql`insert into scheduled_runs (key, plan_id, due_at, outcome) values (${`plan:${cancelled.id}:before72h`}, ${cancelled.id}, now(), 'done')`);
+    expect(await command(`plan v1.3.0 ${second} 14:00`, 'U0ENG')).toContain('Planning v1.3.0');
+    const again = await waitFor('the new plan', () => planOf('v1.3.0').then((p) => (p && p.id !== cancelled.id ? p : undefined)));
+    expect(again.state).not.toBe('cancelled');
+    expect((await bot.tminus.releasePlans.findById(cancelled.id))?.state).toBe('cancelled');
+    expect(await command(`plan v1.3.0 ${second} 15:00`, 'U0ENG')).toContain('already planned');
   });
 
   it('a GitHub release that cannot be published: the release is completed anyway, and the thread says what to do', async () => {

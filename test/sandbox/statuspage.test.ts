@@ -64,6 +64,21 @@ describe('the Statuspage stand-in', () => {
     expect((await api('/incidents/doesnotexist')).status).toBe(404);
   });
 
+  it('moves a maintenance\'s window through the client, and refuses a window on an incident or one that ends first', async () => {
+    const client = createStatuspage({ apiKey: KEY, pageId: page.pageId, apiUrl: page.url, timeoutMs: 2_000 });
+    const from = new Date('2030-02-07T14:00:00Z');
+    const maintenance = await client.create({ key: 'move-1', name: 'Scheduled Maintenance: v2.0.0', status: 'scheduled', body: 'Planned', scheduled: { from, until: new Date('2030-02-07T15:30:00Z'), remindPrior: true, autoInProgress: false, autoCompleted: false } });
+    const to = new Date('2030-02-14T14:00:00Z');
+    const moved = await client.update(maintenance.id, { status: 'scheduled', name: 'Scheduled Maintenance: v2.0.0 moved', body: 'It moved', scheduled: { from: to, until: new Date('2030-02-14T15:30:00Z') } });
+    expect(moved).toMatchObject({ status: 'scheduled', name: 'Scheduled Maintenance: v2.0.0 moved', scheduledFor: '2030-02-14T14:00:00.000Z', scheduledUntil: '2030-02-14T15:30:00.000Z', lastUpdate: 'It moved' });
+    const backwards = await client.update(maintenance.id, { status: 'scheduled', body: 'x', scheduled: { from: to, until: from } }).catch((e: unknown) => e);
+    expect(backwards).toMatchObject({ status: 422 });
+    expect(backwards).toBeInstanceOf(StatusPageRefusedError);
+    const incident = await client.create({ key: 'move-2', name: 'An incident', status: 'investigating', body: 'x' });
+    expect(await client.update(incident.id, { status: 'identified', body: 'x', scheduled: { from, until: to } }).catch((e: unknown) => e)).toMatchObject({ status: 422 });
+    expect((await client.get(incident.id))!.status).toBe('investigating');
+  });
+
   it('is rude on demand: 5xx, 429 with Retry-After, an outage, answers lost after the work was done', async () => {
     page.failNext(/\/incidents$/, 429, 1, { method: 'GET', retryAfter: 7 });
     const limited = await api('/incidents');

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startTminus, type Tminus } from '../../src/app.js';
 import { loadPolicy, type Policy } from '../../src/domain/policy.js';
+import { parseDuration } from '../../src/domain/duration.js';
 import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
 import { createReleaseRepository } from '../../src/integrations/github.js';
 import { GitHubStandIn, type WorkflowScript } from '../../src/sandbox/github.js';
@@ -150,6 +151,19 @@ export function withTestTimings(policyYaml: string): string {
   const doc = (parseYaml(policyYaml) ?? {}) as { deploy?: { postDeployChecks?: Record<string, unknown> } };
   doc.deploy = { ...doc.deploy, postDeployChecks: { retryEvery: '200ms', window: '2s', deadline: '3s', ...doc.deploy?.postDeployChecks } };
   return stringifyYaml(doc);
+}
+
+/** The T+N labels of the "IN PROGRESS" updates in a release's thread, in order ("2s", "1m 2s", or "2" for whole minutes). */
+export function updateLabels(world: World, threadTs: string): string[] {
+  return world.slack
+    .thread(RELEASES_CHANNEL, threadTs)
+    .filter((m) => m.text.includes('IN PROGRESS'))
+    .map((m) => m.text.match(/T\+(.+?) —/)![1]!);
+}
+
+/** A T+N label as seconds since T-0: "30s", "1m 2s", or whole minutes as the guide writes them ("2"). */
+export function secondsSinceStart(label: string): number {
+  return /^\d+$/.test(label) ? Number(label) * 60 : parseDuration(label) / 1000;
 }
 
 /** Removes every Redis key under a queue prefix (a test's own). */

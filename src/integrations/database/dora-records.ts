@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { DoraRelease } from '../../domain/dora.js';
 import type { Database } from './client.js';
 import { SYSTEM_ACTOR } from './release-store.js';
@@ -81,9 +81,19 @@ export class DoraRecords implements DoraReader {
     return row !== undefined;
   }
 
-  /** Records the release's changes once, with its audit entry, in one transaction. */
-  async recordChanges(releaseId: string, changes: ChangeRecord[], details: Record<string, unknown>): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /**
+   * Records the release's changes once, with its audit entry, in one transaction under the release's row
+   * lock: a second run (a job delivered twice) finds them recorded and records nothing. True when recorded now.
+   */
+  async recordChanges(releaseId: string, changes: ChangeRecord[], details: Record<string, unknown>): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.select({ id: releases.id }).from(releases).where(eq(releases.id, releaseId)).for('update');
+      const [recorded] = await tx
+        .select({ id: releaseEvents.id })
+        .from(releaseEvents)
+        .where(and(eq(releaseEvents.releaseId, releaseId), eq(releaseEvents.action, 'dora.changes_recorded')))
+        .limit(1);
+      if (recorded) return false;
       if (changes.length > 0) {
         await tx
           .insert(releaseChanges)
@@ -91,12 +101,23 @@ export class DoraRecords implements DoraReader {
           .onConflictDoNothing();
       }
       await tx.insert(releaseEvents).values({ releaseId, actor: SYSTEM_ACTOR, action: 'dora.changes_recorded', details: { pullRequests: changes.map((c) => c.number), ...details } });
+      return true;
     });
   }
 
-  /** The commits of the changes a release carried (their merge commits), for Datadog's DORA deployment. */
-  async changeShas(releaseId: string): Promise<string[]> {
-    const rows = await this.db.select({ sha: releaseChanges.mergeSha }).from(releaseChanges).where(eq(releaseChanges.releaseId, releaseId));
-    return rows.flatMap((r) => (r.sha ? [r.sha] : []));
+  /** Releases that reached production since `since` and whose changes are not recorded yet: the reconciler's to queue. */
+  async deployedWithoutChanges(since: Date): Promise<string[]> {
+    const deployed = await this.db
+      .selectDistinct({ releaseId: releaseEvents.releaseId })
+      .from(releaseEvents)
+      .where(and(eq(releaseEvents.action, 'release.deploy_succeeded'), gte(releaseEvents.at, since)));
+    if (deployed.length === 0) return [];
+    const ids = deployed.map((d) => d.releaseId);
+    const recorded = await this.db
+      .select({ releaseId: releaseEvents.releaseId })
+      .from(releaseEvents)
+      .where(and(eq(releaseEvents.action, 'dora.changes_recorded'), inArray(releaseEvents.releaseId, ids)));
+    const done = new Set(recorded.map((r) => r.releaseId));
+    return ids.filter((id) => !done.has(id));
   }
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 import { planEvents, releasePlans, type PlanEventRow, type ReleasePlanRow } from './schema.js';
 
@@ -24,8 +24,14 @@ export class ReleasePlanStore {
     return this.db.select().from(releasePlans).where(eq(releasePlans.state, 'drafting'));
   }
 
+  /** The version's live plan, else its most recent cancelled one. */
   async findByVersion(version: string): Promise<ReleasePlanRow | undefined> {
-    const [row] = await this.db.select().from(releasePlans).where(eq(releasePlans.version, version));
+    const [row] = await this.db
+      .select()
+      .from(releasePlans)
+      .where(eq(releasePlans.version, version))
+      .orderBy(sql`${releasePlans.state} = 'cancelled'`, desc(releasePlans.createdAt))
+      .limit(1);
     return row;
   }
 
@@ -40,18 +46,6 @@ export class ReleasePlanStore {
     }
   }
 
-  /** Removes a cancelled plan so its version can be planned again; false when something refers to it. */
-  async removeCancelled(id: string): Promise<boolean> {
-    try {
-      const removed = await this.db
-        .delete(releasePlans)
-        .where(and(eq(releasePlans.id, id), eq(releasePlans.state, 'cancelled')))
-        .returning({ id: releasePlans.id });
-      return removed.length > 0;
-    } catch {
-      return false;
-    }
-  }
 
   /**
    * Cancels or moves a plan that is in one of `from`, with its audit event, in one transaction; undefined

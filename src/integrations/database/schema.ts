@@ -204,7 +204,8 @@ export const releasePlans = pgTable(
     releaseId: uuid('release_id').references(() => releases.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('release_plans_version_unique').on(t.version)],
+  // One live plan per version; cancelled ones stay, with their history, beside a new plan of the same version.
+  (t) => [uniqueIndex('release_plans_version_unique').on(t.version).where(sql`state <> 'cancelled'`)],
 );
 
 /**

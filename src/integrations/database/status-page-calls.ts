@@ -52,6 +52,17 @@ export class StatusPageCalls {
     return rows.length > 0;
   }
 
+  /**
+   * Files every call whose key starts with `start` under `archive` + its key, in one statement: a cancelled
+   * plan's maintenance is then no longer the version's, and a later plan or start of it opens a new one.
+   */
+  async retire(start: string, archive: string): Promise<void> {
+    await this.db
+      .update(syncState)
+      .set({ key: sql`${PREFIX + archive} || substr(${syncState.key}, ${PREFIX.length + 1})`, updatedAt: sql`now()` })
+      .where(like(syncState.key, `${PREFIX}${start.replace(/[\\%_]/g, '\\$&')}%`));
+  }
+
   /** Records how the claimed call (`claimedAt`) ended; a later claim is left alone. */
   async settle(key: string, claimedAt: string, change: Partial<StatusPageCall>): Promise<void> {
     await this.db

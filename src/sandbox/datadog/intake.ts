@@ -1,6 +1,6 @@
 /** The intake endpoints tminus writes to: events (deploy markers) and DORA deployments and failures. */
 import { createHash } from 'node:crypto';
-import { BadRequest, objectBody, optionalFields, optionalString, stringArray, type Answer, type Request } from './http.js';
+import { BadRequest, errors, objectBody, optionalFields, optionalString, stringArray, type Answer, type Request } from './http.js';
 import type { Org } from './org.js';
 import type { DoraDeploymentRecord, DoraFailureRecord, DoraGit, RecordedEvent } from './types.js';
 
@@ -89,6 +89,26 @@ export class Intake {
     return { status: 200, body: { data: { id, type: 'dora_deployment' } }, contentType: 'application/vnd.api+json' };
   }
 
+  /**
+   * GET /api/v2/dora/deployments/{id}: the deployment as Datadog gives it back: times as ISO dates, and the
+   * git info as the repository's id (host and path, the scheme and `.git` dropped) beside the commit.
+   */
+  getDeployment(id: string): Answer {
+    const d = this.deployments.findLast((r) => r.id === id);
+    if (d === undefined) return errors(404, 'Not found');
+    const attributes = {
+      service: d.service,
+      ...(d.env === undefined ? {} : { env: d.env }),
+      ...(d.version === undefined ? {} : { version: d.version }),
+      ...(d.team === undefined ? {} : { team: d.team }),
+      started_at: new Date(d.startedAt).toISOString(),
+      finished_at: new Date(d.finishedAt).toISOString(),
+      custom_tags: d.customTags,
+      ...(d.git === undefined ? {} : { git: { commit_sha: d.git.commitSha, repository_id: repositoryId(d.git.repositoryUrl) } }),
+    };
+    return { status: 200, body: { data: { id: d.id, type: 'dora_deployment', attributes } } };
+  }
+
   createFailure(request: Request): Answer {
     const attributes = doraAttributes(request.body);
     const startedAt = requiredTime(attributes, 'started_at');
@@ -128,6 +148,15 @@ function requiredTime(attributes: Record<string, unknown>, field: string): numbe
   if (value > 1e15) return Math.round(value / 1e6);
   if (value > 1e11) return Math.round(value);
   return Math.round(value * 1000);
+}
+
+/** `https://github.com/acme/shop.git` and `git@github.com:acme/shop` are both `github.com/acme/shop`. */
+function repositoryId(url: string): string {
+  return url
+    .replace(/^[a-z+]+:\/\/(?:[^@/]+@)?/i, '')
+    .replace(/^[^@/]+@([^:/]+):/, '$1/')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
 }
 
 function doraGit(attributes: Record<string, unknown>): DoraGit | undefined {

@@ -98,6 +98,7 @@ export class DatadogStandIn extends EventEmitter {
       { method: 'POST', path: /^\/api\/v1\/events$/, auth: 'api', handle: (r) => this.intake.createEvent(r) },
       { method: 'POST', path: /^\/api\/v2\/dora\/deployment$/, auth: 'api', handle: (r) => this.intake.createDeployment(r) },
       { method: 'POST', path: /^\/api\/v2\/dora\/failure$/, auth: 'api', handle: (r) => this.intake.createFailure(r) },
+      { method: 'GET', path: /^\/api\/v2\/dora\/deployments\/([^/]+)$/, auth: 'api+app', handle: (_r, m) => this.intake.getDeployment(m[1] as string) },
       { method: 'GET', path: /^\/api\/v1\/monitor$/, auth: 'api+app', handle: (r) => this.monitorStore.query(r) },
       {
         method: 'GET',

@@ -18,14 +18,13 @@ const TREE_DOCS = 'https://docs.github.com/rest/git/trees#create-a-tree';
 const REF_DOCS = 'https://docs.github.com/rest/git/refs#update-a-reference';
 
 export function gitCommitView(links: RepoLinks, commit: Commit) {
-  const signature = { ...SANDBOX_AUTHOR, date: iso(commit.date) };
   return {
     sha: commit.sha,
     node_id: nodeId('C', commit.sha),
     url: `${links.api}/git/commits/${commit.sha}`,
     html_url: `${links.web}/commit/${commit.sha}`,
-    author: signature,
-    committer: signature,
+    author: { ...SANDBOX_AUTHOR, date: iso(commit.authoredAt ?? commit.date) },
+    committer: { ...SANDBOX_AUTHOR, date: iso(commit.date) },
     tree: { sha: commit.tree, url: `${links.api}/git/trees/${commit.tree}` },
     message: commit.message,
     parents: commit.parents.map((p) => ({ sha: p, url: `${links.api}/git/commits/${p}`, html_url: `${links.web}/commit/${p}` })),

@@ -15,7 +15,10 @@ export interface Commit {
   message: string;
   /** The first parent. */
   parent: string | undefined;
+  /** When it was committed (the committer's date). */
   date: number;
+  /** When it was written, where that is earlier (git keeps the author's date through rebases and amends). */
+  authoredAt?: number;
   /** Every parent, the first one first (none for a root commit, two for a merge). */
   parents: string[];
   /** The sha of the commit's tree. */
@@ -72,13 +75,14 @@ export class Repository {
 
   /**
    * A commit on `branch` (created from the default branch's head if missing). `files` writes or
-   * deletes files; without it the commit appends its message's first line to CHANGELOG.md.
+   * deletes files; without it the commit appends its message's first line to CHANGELOG.md. `authoredAt`
+   * is the author's date (ms) where it differs from the commit's.
    */
-  commit(branch: string, message: string, files?: FileChanges): string {
+  commit(branch: string, message: string, files?: FileChanges, authoredAt?: number): string {
     const parent = this.branchHeads.get(branch) ?? this.defaultHead();
     const before = this.filesAt(parent) ?? new Map<string, string>();
     const changes = files ?? { 'CHANGELOG.md': `${before.get('CHANGELOG.md') ?? '# Changelog\n'}- ${firstLine(message)}\n` };
-    const sha = this.newCommit([parent], message, this.objects.writeTree(applyChanges(before, changes)));
+    const sha = this.newCommit([parent], message, this.objects.writeTree(applyChanges(before, changes)), authoredAt);
     this.branchHeads.set(branch, sha);
     return sha;
   }
@@ -263,12 +267,12 @@ export class Repository {
     return [...this.releaseList].reverse();
   }
 
-  private newCommit(parents: string[], message: string, tree: string): string {
+  private newCommit(parents: string[], message: string, tree: string, authoredAt?: number): string {
     this.commitSeq += 1;
     const [parent, ...others] = parents;
     const extra = others.length > 0 ? `\n${others.join(' ')}` : '';
     const sha = createHash('sha1').update(`${parent ?? ''}\n${message}\n${this.commitSeq}${extra}`).digest('hex');
-    this.commitsBySha.set(sha, { sha, message, parent, date: this.clock(), parents: [...parents], tree });
+    this.commitsBySha.set(sha, { sha, message, parent, date: this.clock(), ...(authoredAt === undefined ? {} : { authoredAt }), parents: [...parents], tree });
     return sha;
   }
 }

@@ -112,9 +112,12 @@ export class GitHubStandIn extends EventEmitter {
 
   // --- repository model ---
 
-  /** `files` writes (string) or deletes (null) files; without it the commit appends its message to CHANGELOG.md. */
-  commit(branch: string, message: string, files?: FileChanges): string {
-    return this.changed(this.repository.commit(branch, message, files));
+  /**
+   * `files` writes (string) or deletes (null) files; without it the commit appends its message to CHANGELOG.md.
+   * `authoredAt`: the author's date, as a commit written earlier and pushed now carries it.
+   */
+  commit(branch: string, message: string, files?: FileChanges, options: { authoredAt?: Date } = {}): string {
+    return this.changed(this.repository.commit(branch, message, files, options.authoredAt?.getTime()));
   }
 
   /** Sets the check runs of a commit (a branch name means its head now). */

@@ -31,14 +31,13 @@ export function repositoryView(links: RepoLinks, repository: Repository, created
 }
 
 export function commitView(links: RepoLinks, commit: Commit) {
-  const signature = { ...SANDBOX_AUTHOR, date: iso(commit.date) };
   const treeSha = commit.tree;
   return {
     sha: commit.sha,
     node_id: nodeId('C', commit.sha),
     commit: {
-      author: signature,
-      committer: signature,
+      author: { ...SANDBOX_AUTHOR, date: iso(commit.authoredAt ?? commit.date) },
+      committer: { ...SANDBOX_AUTHOR, date: iso(commit.date) },
       message: commit.message,
       tree: { sha: treeSha, url: `${links.api}/git/trees/${treeSha}` },
       url: `${links.api}/git/commits/${commit.sha}`,
