@@ -7,9 +7,9 @@ async function footprint(world: World, bot: Bot) {
     releases: (await bot.tminus.store.inFlight()).length + ((await bot.tminus.store.latest()) ? 1 : 0),
     tags: world.github.tags().map((t) => t.name).sort(),
     messages: world.slack.messages(RELEASES_CHANNEL).length,
-    // Release work only: housekeeping (tag sync, reconciler) comes and goes on its own schedule.
+    // Release work only: housekeeping (tag sync, reconciler, the deployWithin watch) comes and goes on its own schedule.
     queued: (await bot.tminus.jobs.queue.getJobs(['waiting', 'delayed', 'active', 'prioritized'])).filter(
-      (job) => job && !['reconcile', 'sync-released-versions'].includes(job.name),
+      (job) => job && !['reconcile', 'sync-released-versions', 'deploy-within'].includes(job.name),
     ).length,
   };
 }
