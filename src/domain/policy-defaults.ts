@@ -14,7 +14,8 @@ export const POLICY_DEFAULTS = {
     workflow: 'deploy-production.yml',
     pollInterval: '15s',
     // While GitHub's webhooks arrive they move the release at once; polling is only the safety net then.
-    pollIntervalWithWebhooks: '5m',
+    // The safety net for a lost delivery while webhooks flow: up to 10 minutes late, inside the guide's 15-minute updates.
+    pollIntervalWithWebhooks: '10m',
     runAppearTimeout: '10m',
     rerunWindow: '2h',
     rerunPollInterval: '1m',

@@ -34,6 +34,26 @@ export async function followDeployNow(ctx: JobContext, releaseId: string, runId?
   await followDeploy(ctx, { releaseId, poll: pollSlot(release, ctx.clock(), ctx.policy.deploy.pollInterval) });
 }
 
+/**
+ * A job of the release's deploy run started or ended (GitHub's `workflow_job`): its jobs are read (one call)
+ * into the milestones and the top message. The run's own changes (its end, a wait, a review) come with their
+ * own deliveries, and polling reads the whole run: nothing is decided here.
+ */
+export async function readDeployJobsNow(ctx: JobContext, releaseId: string): Promise<void> {
+  const release = await ctx.store.findById(releaseId);
+  if (!release || release.deployRunId === null || !FOLLOWED.includes(release.state)) return;
+  let jobs;
+  try {
+    jobs = await ctx.github.listDeployJobs(release.deployRunId);
+  } catch (error) {
+    // GitHub down: the next poll reads the run whole.
+    if (error instanceof GitHubUnavailableError) return;
+    throw error;
+  }
+  const progress = milestoneProgress(ctx.policy.deploy.milestones, jobs);
+  await refreshProgressView(ctx, await ctx.store.update(release.id, { progress: storeMilestones(progress) }));
+}
+
 /** The poll number due at `at`: polls are slots of the policy's poll interval since the release started. */
 export function pollSlot(release: Pick<Release, 'startedAt'>, at: Date, pollInterval: number): number {
   return Math.max(0, Math.floor((at.getTime() - release.startedAt.getTime()) / pollInterval));

@@ -37,8 +37,12 @@ async function runChanged(ctx: JobContext, data: Delivery): Promise<void> {
       if (ours) await runRollback(ctx, { releaseId: release.id, poll: rollbackPollSlot(ctx, release, now) });
       continue;
     }
-    // A job's end and the next one's start arrive together: one read of the run for the burst (coalesced).
-    if (isDeployRun(ctx, release, data)) await ctx.jobs.add('deploy-event', { releaseId: release.id, ...(release.deployRunId === null && data.runId !== undefined ? { runId: data.runId } : {}) });
+    if (!isDeployRun(ctx, release, data)) continue;
+    // A job's end and the next one's start arrive together: one read for the burst (coalesced). A job that
+    // started or ended changes the milestones only: its run's jobs are read (one call); the run itself (its
+    // end, a wait at an environment, a review) is read whole.
+    const jobsOnly = data.event === 'workflow_job' && data.action !== 'waiting' && release.deployRunId !== null;
+    await ctx.jobs.add('deploy-event', jobsOnly ? { releaseId: release.id, scope: 'jobs' } : { releaseId: release.id, ...(release.deployRunId === null && data.runId !== undefined ? { runId: data.runId } : {}) });
   }
 }
 

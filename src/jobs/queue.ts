@@ -39,7 +39,7 @@ export interface JobPayloads {
   /** Something a person did changed the release's top message (a ticked hotfix step). */
   'refresh-progress': { releaseId: string };
   /** GitHub's webhooks said the release's deploy run moved: read it now (a burst of deliveries is one read). */
-  'deploy-event': { releaseId: string; runId?: number };
+  'deploy-event': { releaseId: string; runId?: number; scope?: 'jobs' | 'run' };
   /** Post-release verification run `run` of the guide's schedule (attempt > 1: retried for missing data). */
   'verify-release': { releaseId: string; run: number; attempt: number };
   'mark-stable': { releaseId: string; attempt: number };
@@ -156,7 +156,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'hotfix-step-due': (d) => `${d.releaseId}-${d.step}-${d.stage}`,
   'hotfix-check': (d) => `${d.releaseId}-${d.poll}`,
   'refresh-progress': (d) => d.releaseId,
-  'deploy-event': (d) => `${d.releaseId}-${d.runId ?? 'run'}`,
+  'deploy-event': (d) => `${d.releaseId}-${d.runId ?? 'run'}-${d.scope ?? 'run'}`,
   'verify-release': (d) => `${d.releaseId}-${d.run}-${d.attempt}`,
   'mark-stable': (d) => `${d.releaseId}-${d.attempt}`,
   'breach-deadline': (d) => `${d.releaseId}-${d.breachId}-${d.severity}`,
@@ -204,11 +204,14 @@ export class ReleaseJobs {
 
   async add<N extends JobName>(name: N, data: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
     const coalesced = COALESCED.has(name);
+    // A burst is gathered in real time (clicks, deliveries arrive at people's and GitHub's pace), whatever
+    // the sandbox clock's speed; policy delays run on the release's clock.
+    const scale = options.delayMs === undefined && coalesced ? 1 : typeof this.timeScale === 'function' ? this.timeScale() : this.timeScale;
     const delayMs = options.delayMs ?? (coalesced ? (COALESCE_DELAYS[name] ?? COALESCE_DELAY_MS) : 0);
     await this.queue.add(name, data, {
       ...RETRIES[name],
       ...(coalesced ? { deduplication: { id: jobId(name, data), keepLastIfActive: true } } : { jobId: jobId(name, data) }),
-      delay: Math.max(0, Math.round(delayMs / (typeof this.timeScale === 'function' ? this.timeScale() : this.timeScale))),
+      delay: Math.max(0, Math.round(delayMs / scale)),
       removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
       removeOnFail: { age: 30 * 24 * 3600 },
     });

@@ -11,7 +11,7 @@ import { postDeployChecks } from './post-deploy-checks.js';
 import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
 import { failRelease } from './fail-release.js';
-import { followDeploy, followDeployNow } from './follow-deploy.js';
+import { followDeploy, followDeployNow, readDeployJobsNow } from './follow-deploy.js';
 import { githubEvent } from './github-event.js';
 import { gateDecision } from './gate-decision.js';
 import { hotfixStepDue } from './hotfix-step-due.js';
@@ -84,7 +84,7 @@ const PROCESSORS: Processors = {
   'abort-release': abortReleaseJob,
   'plan-changed': planChanged,
   'github-event': githubEvent,
-  'deploy-event': (ctx, data) => followDeployNow(ctx, data.releaseId, data.runId),
+  'deploy-event': (ctx, data) => (data.scope === 'jobs' ? readDeployJobsNow(ctx, data.releaseId) : followDeployNow(ctx, data.releaseId, data.runId)),
   'status-page': statusPageJob,
   'app-home': publishAppHome,
   'refresh-progress': async (ctx, data) => {

@@ -82,9 +82,11 @@ describe('/metrics', () => {
     await waitFor('the complete message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')), 30_000);
     expect(world.github.requests.some((r) => r.method === 'GET' && /\/actions\/runs\/\d+\/jobs$/.test(r.path))).toBe(true);
 
-    const text = await waitFor('the 429 to be counted', async () => {
+    // The complete message is posted inside its job: the job is counted when it returns, a moment later.
+    const text = await waitFor('the 429 and the complete-release job to be counted', async () => {
       const t = await scrape();
-      return (sample(t, 'tminus_external_call_errors_total', { service: 'github', status: '429' }) ?? 0) > 0 ? t : undefined;
+      const counted = (sample(t, 'tminus_external_call_errors_total', { service: 'github', status: '429' }) ?? 0) > 0 && (sample(t, 'tminus_job_runs_total', { job: 'complete-release' }) ?? 0) > 0;
+      return counted ? t : undefined;
     });
     expect(sample(text, 'tminus_releases', { state: 'completed' })).toBe(1);
     expect(sample(text, "tminus_releases", { state: "failed" })).toBe(0);
