@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -218,6 +218,45 @@ describe('the #releases page in a browser', () => {
     await modal.waitFor({ state: 'detached' });
     await thread().locator('.msg', { hasText: /was rejected[\s\S]*Staging smoke tests are flaky/ }).last().waitFor();
     await showing('the top message to say rejected', async () => /rejected/i.test(await top.innerText()));
+  });
+
+  it('shows the DORA chart of /release stats in its thread, served by the sandbox and never through the bot token', async () => {
+    await page.selectOption('#who', 'U0LEAD');
+    await page.locator('#composer').fill('/release stats 30d');
+    await page.locator('#composer').press('Enter');
+    const figures = page.locator('#messages .msg.message', { has: page.locator('.bk-header', { hasText: 'DORA figures, last 30d' }) }).last();
+    await figures.locator('.thread-summary').click();
+    const figure = thread().locator('.msg .msg-files figure');
+    const chart = figure.locator('img');
+    await chart.waitFor();
+    expect(await figure.locator('figcaption').innerText()).toBe('DORA figures, last 30d');
+    expect(await chart.getAttribute('alt')).toBe('DORA figures, last 30d');
+    // Drawn by the browser: it fetched and decoded the picture.
+    await showing('the chart decoded', () => chart.evaluate((el) => {
+      const img = el as unknown as { complete: boolean; naturalWidth: number };
+      return img.complete && img.naturalWidth > 100;
+    }));
+
+    const src = (await chart.getAttribute('src')) ?? '';
+    expect(src).toMatch(/^\/sandbox\/files\/F[0-9A-F]+$/);
+    const served = await fetch(`${world.base}${src}`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    const bytes = Buffer.from(await served.arrayBuffer());
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const shared = world.sandbox.slack.files.file(src.split('/').pop()!);
+    expect(shared && bytes.equals(shared.bytes)).toBe(true);
+    await page.screenshot({ path: join(OUTPUT, 'sandbox-stats-thread.png') });
+    writeFileSync(join(OUTPUT, 'sandbox-stats-chart.png'), bytes);
+
+    // The page's state names the file but holds neither the bot's token nor the token-only url_private.
+    const state = await (await fetch(`${world.base}/sandbox/state`)).text();
+    expect(state).toContain(shared!.file.id);
+    expect(state).not.toContain(world.sandbox.botToken);
+    expect(state).not.toContain('/files-pri/');
+    // Only files the stand-in holds: an unknown id, or anything that is not a file id, is refused.
+    expect((await fetch(`${world.base}/sandbox/files/F0000000000`)).status).toBe(404);
+    expect((await fetch(`${world.base}/sandbox/files/..%2Findex.html`)).status).toBe(404);
   });
 
   function showing(what: string, check: () => Promise<boolean>) {

@@ -2,6 +2,7 @@
 // the current user's ephemerals marked "Only visible to you". Unchanged messages keep their DOM.
 import { avatarColour, clockTime, dayLabel, fullTime, h, initials, tsMillis } from './dom.js';
 import { renderBlocks } from './blocks.js';
+import { renderFiles } from './files.js';
 import { mrkdwn } from './mrkdwn.js';
 
 const caches = new WeakMap();
@@ -116,6 +117,8 @@ function renderItem(app, item) {
   const content = h('div', { class: 'msg-content' });
   if (m.blocks?.length) content.append(renderBlocks(m.blocks, ctx));
   else content.append(h('div', { class: 'msg-text', html: mrkdwn(m.text, ctx) }));
+  const files = renderFiles(m.files);
+  if (files) content.append(files);
   if (m.edited) content.append(h('span', { class: 'edited', title: `Edited ${fullTime(tsMillis(m.edited.ts), state.timeZone)}` }, '(edited)'));
 
   const summary = item.kind === 'message' && !item.inThread ? replySummary(app, m) : null;

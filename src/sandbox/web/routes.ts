@@ -14,6 +14,8 @@ import { snapshot, type PageWorld } from './snapshot.js';
 
 const WEB_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ASSET = /^[a-z][\w-]*\.(js|css)$/;
+/** Slack's file ids, as the stand-in gives them (`F` and upper-case hex). */
+const FILE_ID = /^F[A-Z0-9]{4,20}$/;
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', html: 'text/html; charset=utf-8' };
 /** Run progress follows the clock without 'change' events: the page is refreshed this often anyway. */
 const TICK_MS = 1_000;
@@ -96,6 +98,8 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
       },
     },
     { path: '/sandbox/state', method: ['GET'], handler: (_req, res) => sendJson(res, 200, snapshot(options)) },
+    // A shared file's bytes for the page (an <img> of the chart): Slack's `url_private` wants the bot's token.
+    { path: '/sandbox/files/:id', method: ['GET'], handler: (req, res) => serveSharedFile(res, slack, String(req.params?.id ?? '')) },
     {
       path: '/sandbox/events',
       method: ['GET'],
@@ -238,6 +242,20 @@ async function serveFile(res: ServerResponse, file: string): Promise<void> {
   } catch {
     sendJson(res, 404, { ok: false, error: 'not_found' });
   }
+}
+
+/** Only a file the Slack stand-in holds, as the type it was shared with; never executed if opened on its own. */
+function serveSharedFile(res: ServerResponse, slack: PageWorld['slack'], id: string): void {
+  const stored = FILE_ID.test(id) ? slack.files.file(id) : undefined;
+  if (!stored) return void sendJson(res, 404, { ok: false, error: 'file_not_found' });
+  res.writeHead(200, {
+    'content-type': stored.file.mimetype,
+    'content-length': String(stored.bytes.length),
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; sandbox",
+    'cache-control': 'private, max-age=3600',
+  });
+  res.end(stored.bytes);
 }
 
 /** JSON only: another web site cannot send that to localhost without a CORS preflight, which nothing here answers. */

@@ -5,7 +5,7 @@ import type { DatadogStandIn } from '../datadog.js';
 import type { SandboxPerson } from '../demo-world.js';
 import type { GitHubStandIn } from '../github.js';
 import type { SandboxMetrics } from '../metrics.js';
-import type { SlackStandIn } from '../slack.js';
+import type { SlackStandIn, StoredMessage } from '../slack.js';
 import type { StatuspageStandIn } from '../statuspage.js';
 
 /** Everything the #releases page shows, read from the stand-ins at one moment of virtual time. */
@@ -38,11 +38,11 @@ export function snapshot(world: PageWorld) {
     bot: { id: slack.botUserId, name: 'tminus' },
     people: world.people.map(({ id, name, realName, role }) => ({ id, name, realName, role })),
     commands: COMMANDS,
-    messages: slack.messages(channel.id),
+    messages: slack.messages(channel.id).map(pageMessage),
     ephemerals: slack.ephemerals(),
     // Every person's Home tab as tminus last published it, and tminus's direct messages (answers to Home clicks).
     homes: slack.homes.all().map((home) => ({ user: home.user, view: home.view })),
-    directMessages: slack.messages().filter((m) => m.channel.startsWith('D')),
+    directMessages: slack.messages().filter((m) => m.channel.startsWith('D')).map(pageMessage),
     views: slack
       .views()
       .filter((v) => !v.closed)
@@ -51,6 +51,15 @@ export function snapshot(world: PageWorld) {
     datadog: datadogSnapshot(world),
     ...(world.statuspage ? { statusPage: statusPageSnapshot(world.statuspage) } : {}),
   };
+}
+
+/**
+ * A message as the page shows it: its files named, not linked. `url_private` answers only the bot's token,
+ * which the page must never hold, so the page fetches a file's bytes from the sandbox's own route (routes.ts).
+ */
+function pageMessage(message: StoredMessage) {
+  const { files, ...rest } = message;
+  return files ? { ...rest, files: files.map(({ id, name, title, mimetype }) => ({ id, name, title, mimetype })) } : rest;
 }
 
 /** What the checks read now, and what tminus wrote to Datadog (newest first). */
