@@ -44,7 +44,8 @@ export function doraChartSpec(summary: DoraSummary, title: string): TopLevelSpec
       mark: { type: 'bar', color: '#4C78A8' },
       encoding: {
         x: { field: 'bucket', type: 'ordinal', title: by, axis: { labelAngle: -30 } },
-        y: { field: 'value', type: 'quantitative', title: null },
+        // '~g' trims trailing zeros: an empty panel's axis reads "0", not "0.000000".
+        y: { field: 'value', type: 'quantitative', title: null, axis: { format: '~g', tickMinStep: 1 } },
       },
     },
     resolve: { scale: { y: 'independent' } },
