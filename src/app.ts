@@ -21,6 +21,7 @@ import { GateStore } from './integrations/database/gate-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
+import { ReleaseCache } from './integrations/database/release-cache.js';
 import { ProductionHistory } from './integrations/database/production-history.js';
 import { ReleasePlanStore } from './integrations/database/release-plan-store.js';
 import { DoraRecords } from './integrations/database/dora-records.js';
@@ -104,6 +105,8 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   }
   const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
   const store = new ReleaseStore(options.database.db);
+  // `/release status` answers from memory while the database can say when releases change.
+  const statusCache = await ReleaseCache.open({ store, database: options.database, log });
   const production = new ProductionHistory(options.database.db);
   const releasePlans = new ReleasePlanStore(options.database.db);
   const dora = new DoraRecords(options.database.db);
@@ -182,7 +185,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     ...(options.statusPage ? { statusPage: { page: options.statusPage, calls: new StatusPageCalls(options.database.db) } } : {}),
     appHome: { store: homes, slack: app.client },
   };
-  registerReleaseCommand(app, { store, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
+  registerReleaseCommand(app, { store, statusReads: statusCache.cache, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
   registerApprovalActions(app, { store, gates, roles, jobs, policy, clock, log });
   registerRollbackActions(app, { store, roles, jobs, policy, clock, log, production });
   registerAbortActions(app, { store, roles, jobs, policy, clock });
@@ -238,6 +241,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
         await worker?.close();
         await queue.close();
         await backend.close();
+        await statusCache.close();
       })()),
   };
 }

@@ -46,6 +46,8 @@ export interface ReleaseCommandDeps {
   log: Logger;
   /** What production runs: the start, hotfix and plan services judge versions against it. */
   production: ProductionVersions;
+  /** Where `/release status` reads its release (the cache in release-cache.ts); unset, the store. Nothing else reads it. */
+  statusReads?: Pick<ReleaseStore, 'findByVersion' | 'inFlightOrLatest'>;
   /** How long the answer may take before the command is acked with "working on it" (Slack allows 3 s). */
   ackWithinMs?: number;
 }
@@ -267,7 +269,7 @@ async function answerSchedule(deps: ReleaseCommandDeps): Promise<SlackMessage> {
 }
 
 async function answerStatus(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {
-  const found = await findReleaseForStatus(deps.store, versionText);
+  const found = await findReleaseForStatus(deps.statusReads ?? deps.store, versionText);
   if (!found.ok) return noticeMessage(found.reason);
   const release = found.release;
   return releaseStatusMessage({

@@ -4,7 +4,7 @@ import type { Release, ReleaseStore } from '../integrations/database/release-sto
 export type StatusLookup = { ok: true; release: Release } | { ok: false; reason: string };
 
 /** The release `/release status [version]` is about: the named one, else the one in flight, else the latest. */
-export async function findReleaseForStatus(store: ReleaseStore, versionText: string | undefined): Promise<StatusLookup> {
+export async function findReleaseForStatus(store: Pick<ReleaseStore, 'findByVersion' | 'inFlightOrLatest'>, versionText: string | undefined): Promise<StatusLookup> {
   if (versionText) {
     const parsed = parseVersion(versionText);
     if (!parsed.ok) return { ok: false, reason: `${parsed.reason}.` };

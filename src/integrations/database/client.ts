@@ -4,6 +4,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import type { Sql } from 'postgres';
 import * as schema from './schema.js';
+import { listenPglite, listenPostgres, type Listening, type NotificationHandlers } from './notifications.js';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -11,6 +12,8 @@ export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
   ping(): Promise<void>;
+  /** LISTEN on `channel`, saying when notifications may have been lost (see notifications.ts). */
+  listen(channel: string, handlers: NotificationHandlers): Promise<Listening>;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function openDatabase(options: { url?: string; dataDir: string }): 
       db: db as unknown as Database,
       kind: 'postgres',
       ping: async () => void (await db.execute(sql`select 1`)),
+      listen: (channel, handlers) => listenPostgres(options.url!, channel, handlers),
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -52,6 +56,7 @@ export async function openDatabase(options: { url?: string; dataDir: string }): 
     db: db as unknown as Database,
     kind: 'pglite',
     ping: async () => void (await db.execute(sql`select 1`)),
+    listen: (channel, handlers) => listenPglite(client, channel, handlers),
     close: () => client.close(),
   };
 }

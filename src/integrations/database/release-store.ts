@@ -34,7 +34,19 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 
 /** Releases and their audit log in Postgres: every state change happens under the release's row lock. */
 export class ReleaseStore {
+  private readonly writeListeners = new Set<() => void>();
+
   constructor(private readonly db: Database) {}
+
+  /** Calls `listener` after each write of this store has committed (or failed): the status cache clears on it. */
+  onWrite(listener: () => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  private wrote(): void {
+    for (const listener of this.writeListeners) listener();
+  }
 
   async findById(id: string, ex: Executor = this.db): Promise<Release | undefined> {
     const [row] = await ex.select().from(releases).where(eq(releases.id, id));
@@ -156,6 +168,8 @@ export class ReleaseStore {
       if (isUniqueViolation(error, 'releases_one_hotfix_waiting')) return { ok: false, conflict: 'hotfix-waiting' };
       if (isUniqueViolation(error, 'releases_request_id_unique')) return { ok: false, conflict: 'duplicate-request' };
       throw error;
+    } finally {
+      this.wrote();
     }
   }
 
@@ -165,11 +179,16 @@ export class ReleaseStore {
    * Inside `fn`, use `tx` for every query: embedded PGlite has a single connection.
    */
   async withLock<T>(releaseId: string, fn: (release: Release, tx: Transaction) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(releases).where(eq(releases.id, releaseId)).for('no key update');
-      if (!row) throw new Error(`release ${releaseId} does not exist`);
-      return fn(toRelease(row), tx);
-    });
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [row] = await tx.select().from(releases).where(eq(releases.id, releaseId)).for('no key update');
+        if (!row) throw new Error(`release ${releaseId} does not exist`);
+        return fn(toRelease(row), tx);
+      });
+    } finally {
+      // After the commit: a status read from now on sees what `fn` wrote.
+      this.wrote();
+    }
   }
 
   /**
@@ -282,8 +301,13 @@ export class ReleaseStore {
 
   /** Sets facts that are not state changes (the thread's ts, the target commit), keeping the audit log. */
   async update(releaseId: string, set: Partial<Omit<ReleaseRow, 'id' | 'state'>>, ex: Executor = this.db): Promise<Release> {
-    const [row] = await ex.update(releases).set({ ...set, updatedAt: new Date() }).where(eq(releases.id, releaseId)).returning();
-    return toRelease(row!);
+    try {
+      const [row] = await ex.update(releases).set({ ...set, updatedAt: new Date() }).where(eq(releases.id, releaseId)).returning();
+      return toRelease(row!);
+    } finally {
+      // Inside a withLock transaction, withLock clears again after its commit.
+      this.wrote();
+    }
   }
 
   async audit(releaseId: string, action: string, details: Record<string, unknown> = {}, actor = SYSTEM_ACTOR, ex: Executor = this.db): Promise<void> {
