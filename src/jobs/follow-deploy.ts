@@ -60,15 +60,25 @@ export function pollSlot(release: Pick<Release, 'startedAt'>, at: Date, pollInte
 }
 
 /**
- * Queues the next look at the run, `after` from now (by default the poll interval, slower while webhooks
- * arrive), under the next free poll number.
+ * The poll number of the next look after `at` when the run is read every `every`: looks fall on a grid of
+ * `every` counted from T-0 (in poll-interval slots), so whoever queues the next look (the chain, a webhook's
+ * read, the reconciler) names the same one, and a slower pace while webhooks flow stays slow.
  */
-export async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number, after?: number): Promise<void> {
-  after ??= await deployPollInterval(ctx);
+export function nextPollSlot(release: Pick<Release, 'startedAt'>, at: Date, every: number, interval: number): number {
+  const step = Math.max(1, Math.round(every / interval));
+  return (Math.floor(pollSlot(release, at, interval) / step) + 1) * step;
+}
+
+/**
+ * Queues the next look at the run, `every` (by default the poll interval, slower while webhooks arrive) on
+ * the grid from T-0, under the next free poll number.
+ */
+export async function scheduleNextPoll(ctx: JobContext, release: Release, poll: number, every?: number): Promise<void> {
+  every ??= await deployPollInterval(ctx);
   const interval = ctx.policy.deploy.pollInterval;
-  const dueAt = ctx.clock().getTime() + after;
-  const next = Math.max(poll + 1, pollSlot(release, new Date(dueAt), interval));
-  await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: Math.max(after, release.startedAt.getTime() + next * interval - ctx.clock().getTime()) });
+  const now = ctx.clock();
+  const next = Math.max(poll + 1, nextPollSlot(release, now, every, interval));
+  await ctx.jobs.add('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: Math.max(0, release.startedAt.getTime() + next * interval - now.getTime()) });
 }
 
 const FOLLOWED: readonly Release['state'][] = ['tagged', 'deploying', 'awaiting_production_approval'];

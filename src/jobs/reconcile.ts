@@ -5,7 +5,8 @@ import { startApprovedRelease } from '../services/approvals.js';
 import { ensureBreachDeadlines } from './breach-deadline.js';
 import { postKeys, type JobContext } from './context.js';
 import { startReleaseDay } from './gate-decision.js';
-import { pollSlot, watchesForRerun } from './follow-deploy.js';
+import { nextPollSlot, watchesForRerun } from './follow-deploy.js';
+import { deployPollInterval } from './webhook-polling.js';
 import { dueUpdate } from './post-status-update.js';
 import { hotfixSteps } from './progress-view.js';
 import { ensureHotfixCheck } from './hotfix-check.js';
@@ -62,10 +63,11 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
   return releases.length;
 }
 
-async function ensureFollowing(ctx: JobContext, release: Release, now: Date, after = 0): Promise<void> {
+/** The next look at the run, on the same grid as the chain's (see nextPollSlot): queued when it was lost. */
+async function ensureFollowing(ctx: JobContext, release: Release, now: Date, every?: number): Promise<void> {
   const interval = ctx.policy.deploy.pollInterval;
-  const next = pollSlot(release, new Date(now.getTime() + after), interval) + 1;
-  await ctx.jobs.ensure('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: release.startedAt.getTime() + next * interval - now.getTime() });
+  const next = nextPollSlot(release, now, every ?? (await deployPollInterval(ctx)), interval);
+  await ctx.jobs.ensure('follow-deploy', { releaseId: release.id, poll: next }, { delayMs: Math.max(0, release.startedAt.getTime() + next * interval - now.getTime()) });
 }
 
 /** The post-deploy checks' next reading (the chain converges on reading slots, whoever queued it). */
