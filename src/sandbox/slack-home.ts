@@ -3,8 +3,8 @@
  * `app_home_opened` event (Events API JSON, signed like every other request), and block actions from a Home
  * view (no `response_url`, no channel, no message: the `view` itself, as Slack sends them).
  */
+import { postToApp, type AppResponse } from './app-request.js';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 
 type Json = Record<string, unknown>;
 
@@ -41,11 +41,7 @@ export interface HomeSendOptions {
   signingSecret?: string;
 }
 
-export interface HomeResponse {
-  status: number;
-  body: unknown;
-  durationMs: number;
-}
+export type HomeResponse = AppResponse;
 
 const HOME_BLOCK_LIMIT = 100;
 const VERIFICATION_TOKEN = 'sandboxverificationtoken';
@@ -198,18 +194,7 @@ export class SlackHomes {
     };
     if (opts.retryNum !== undefined) headers['x-slack-retry-num'] = String(opts.retryNum);
     if (opts.retryReason !== undefined) headers['x-slack-retry-reason'] = opts.retryReason;
-    const started = performance.now();
-    const res = await fetch(url, { method: 'POST', headers, body: rawBody });
-    const text = await res.text();
-    let body: unknown = text;
-    if (text !== '' && (res.headers.get('content-type') ?? '').includes('json')) {
-      try {
-        body = JSON.parse(text) as unknown;
-      } catch {
-        body = text;
-      }
-    }
-    return { status: res.status, body, durationMs: performance.now() - started };
+    return postToApp(url, rawBody, headers);
   }
 
   private nextId(): string {

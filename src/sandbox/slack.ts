@@ -7,13 +7,13 @@
  * - It keeps a channel model (messages, threads, edits, ephemerals, views) that tests and the
  *   sandbox page read, and emits `'change'` after every change.
  */
+import { postToApp, type AppResponse } from './app-request.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { listenLocally } from './listen.js';
 import { SlackFiles, type StoredFile } from './slack-files.js';
 import { SlackHomes } from './slack-home.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -94,12 +94,7 @@ export interface StoredView {
   user?: string;
 }
 
-export interface AppResponse {
-  status: number;
-  /** Parsed JSON when the app answered JSON, else the text; '' when empty. */
-  body: unknown;
-  durationMs: number;
-}
+export type { AppResponse };
 
 /** What `'change'` listeners receive. */
 export interface SlackChange {
@@ -642,19 +637,7 @@ export class SlackStandIn extends EventEmitter {
     };
     if (opts.retryNum !== undefined) headers['x-slack-retry-num'] = String(opts.retryNum);
     if (opts.retryReason !== undefined) headers['x-slack-retry-reason'] = opts.retryReason;
-    const started = performance.now();
-    const res = await fetch(url, { method: 'POST', headers, body: rawBody });
-    const text = await res.text();
-    const durationMs = performance.now() - started;
-    let body: unknown = text;
-    if (text !== '' && (res.headers.get('content-type') ?? '').includes('json')) {
-      try {
-        body = JSON.parse(text) as unknown;
-      } catch {
-        body = text;
-      }
-    }
-    return { status: res.status, body, durationMs };
+    return postToApp(url, rawBody, headers);
   }
 
   /** What Slack shows for a command's HTTP answer: nothing when empty, else an ephemeral or (in_channel) a message. */

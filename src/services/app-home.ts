@@ -8,6 +8,7 @@ import type { AppHomeStore, ReleaseOutcome } from '../integrations/database/app-
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
 import type { Release } from '../integrations/database/release-store.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
+import type { GateMessageInput } from '../messages/approval-gate.js';
 import { scheduleMessage } from '../messages/schedule.js';
 import type { SlackMessage } from '../messages/types.js';
 import { checkDecider, gateRule, type ApprovalDeps } from './approvals.js';
@@ -32,15 +33,7 @@ export interface AppHomeDeps extends ApprovalDeps {
 }
 
 /** An open gate the viewer may decide now. */
-export interface HomeGate {
-  releaseId: string;
-  gateId: string;
-  kind: 'release' | 'production' | 'rollback';
-  version: string;
-  type: string;
-  needs: string;
-  counted: number;
-  needed: number;
+export interface HomeGate extends Pick<GateMessageInput, 'releaseId' | 'gateId' | 'kind' | 'version' | 'type' | 'needs' | 'counted' | 'needed'> {
   /** A hotfix's approval waits for "developed + tested": an Approve is refused until then. */
   waitingForTest: boolean;
 }
