@@ -110,12 +110,12 @@ describe('pre-release checklists', () => {
     const updated = await waitFor('the checklist to show the ticks', () => {
       const m: StoredMessage | undefined = checklist('72 Hours Before Release');
       return m && visibleText(m).includes('<@U0QA>') && visibleText(m).includes('<@U0ENG>') ? m : undefined;
-    }, 60_000);
+    }, 120_000);
     expect(visibleText(updated)).toMatch(/All PRs merged and reviewed: <@U0ENG> at \d\d:\d\d UTC/);
     const ticks = await bot.database.db.select().from(checklistTicks).where(eq(checklistTicks.planId, planId));
     expect(ticks.filter((t) => t.checklist === 'before72h' && t.item === '0.0').map((t) => t.tickedBy)).toEqual(['U0ENG']);
     expect(ticks.find((t) => t.checklist === 'before72h' && t.item === '0.2')?.tickedBy).toBe('U0QA');
-  });
+  }, 150_000);
 
   it('blocks the start at T-0 while items are open; an approver overrides with a reason', async () => {
     const blocked = await waitFor('the T-0 gate', () => thread().find((m) => m.text.includes('cannot start yet')), LEAD_TIME + 20_000);
