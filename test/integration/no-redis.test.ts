@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DD_API_KEY, DD_APP_KEY, deployWorkflow, FAST_POLICY, NO_GATES, RELEASES_CHANNEL, secondsSinceStart, startWorld, updateLabels, visibleText, waitFor, withTestTimings, type Bot, type World } from '../support/harness.js';
+import { DD_API_KEY, DD_APP_KEY, deployWorkflow, deployWorkflowHeldForSignOff, FAST_POLICY, NO_GATES, RELEASES_CHANNEL, secondsSinceStart, signOff, startWorld, updateLabels, visibleText, waitFor, withTestTimings, type Bot, type World } from '../support/harness.js';
 import { pgliteDirectory, startBotWithoutRedis, withoutRedis } from '../support/no-redis.js';
 import { botEnvironment, startBotProcess, type BotProcess } from '../support/process.js';
 
@@ -66,11 +66,8 @@ describe('no Redis: tminus runs its job queues on Postgres (DATABASE_URL, REDIS_
   }, 90_000);
 
   it('a process killed with jobs in flight, started again, carries on where it was', async () => {
-    // The last job waits for a sign-off given once the second process has posted again (see restart.test.ts).
-    const script = deployWorkflow({ images: 4_000, staging: 2_000, production: 2_000, verify: 1_000 });
-    script.jobs[3]!.environment = 'sign-off';
-    world.github.protectEnvironment('sign-off', ['qa-lead']);
-    world.github.defineWorkflow('deploy-production.yml', script);
+    // The last job waits for a sign-off given once the second process has posted again.
+    deployWorkflowHeldForSignOff(world);
     const policy = `
 statusUpdates:
   interval: 2s
@@ -94,9 +91,7 @@ ${NO_GATES}`;
     const second = await startBotProcess(env);
     processes.push(second);
     await waitFor('two updates after the restart', () => updateLabels(world, top.ts).length >= whileDown + 2, 120_000);
-    const run = world.github.runs().find((r) => r.head_branch === 'v1.3.1')!;
-    await waitFor('the run to wait for its sign-off', () => world.github.runs().find((r) => r.id === run.id)?.status === 'waiting', 60_000);
-    world.github.reviewAs(run.id, 'qa-lead', 'approved');
+    await signOff(world, 'v1.3.1');
     await expectCompleted(world, 'v1.3.1', top.ts, 90_000);
     expect(updateLabels(world, top.ts).length).toBeGreaterThan(whileDown);
     expect(world.github.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/git/refs'))).toHaveLength(2);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployWorkflow, NO_GATES, RELEASES_CHANNEL, secondsSinceStart, startWorld, updateLabels, visibleText, waitFor, type World } from '../support/harness.js';
+import { deployWorkflowHeldForSignOff, NO_GATES, RELEASES_CHANNEL, secondsSinceStart, signOff, startWorld, updateLabels, visibleText, waitFor, type World } from '../support/harness.js';
 import { botEnvironment, startBotProcess, type BotProcess } from '../support/process.js';
 
 const POLICY = `
@@ -21,10 +21,7 @@ describe('a process killed mid-release and started again carries on', () => {
     // The last job waits for a sign-off the test gives once the second process has posted again: the run
     // outlasts the restart however slowly the machine starts a process (tminus opens no gate for it: it is
     // not the production environment).
-    const script = deployWorkflow({ images: 4_000, staging: 2_000, production: 2_000, verify: 1_000 });
-    script.jobs[3]!.environment = 'sign-off';
-    world.github.protectEnvironment('sign-off', ['qa-lead']);
-    world.github.defineWorkflow('deploy-production.yml', script);
+    deployWorkflowHeldForSignOff(world);
   });
   afterAll(async () => {
     for (const p of processes) p.child.kill('SIGKILL');
@@ -54,9 +51,7 @@ describe('a process killed mid-release and started again carries on', () => {
     processes.push(second);
     // After the downtime: the late update, then one on time; then the run may finish.
     await waitFor('two updates after the restart', () => updateLabels(world, top.ts).length >= whileDown + 2, 120_000);
-    const run = world.github.runs().find((r) => r.head_branch === 'v1.3.0')!;
-    await waitFor('the run to wait for its sign-off', () => world.github.runs().find((r) => r.id === run.id)?.status === 'waiting');
-    world.github.reviewAs(run.id, 'qa-lead', 'approved');
+    await signOff(world, 'v1.3.0');
     const complete = await waitFor(
       'the complete message after the restart',
       () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('COMPLETED')),

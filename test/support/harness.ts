@@ -208,6 +208,11 @@ export async function startBot(world: World, options: { policy?: string; ackWith
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.planScheduleCron ? { planScheduleCron: options.planScheduleCron } : {}),
   });
+  return botOf(tminus, database, policy);
+}
+
+/** A started tminus as tests drive it: where Slack delivers, and how to stop it and close its database. */
+export function botOf(tminus: Tminus, database: DatabaseHandle, policy: Policy): Bot {
   const baseUrl = `http://127.0.0.1:${tminus.port}`;
   return {
     tminus,
@@ -220,6 +225,24 @@ export async function startBot(world: World, options: { policy?: string; ackWith
       await database.close();
     },
   };
+}
+
+/**
+ * A deploy workflow whose last job waits for a sign-off (a protected environment tminus opens no gate for):
+ * the run outlasts a restart however slowly the machine starts a process, until `signOff` is called.
+ */
+export function deployWorkflowHeldForSignOff(world: World): void {
+  const script = deployWorkflow({ images: 4_000, staging: 2_000, production: 2_000, verify: 1_000 });
+  script.jobs[3]!.environment = 'sign-off';
+  world.github.protectEnvironment('sign-off', ['qa-lead']);
+  world.github.defineWorkflow(DEPLOY_WORKFLOW, script);
+}
+
+/** Signs off the held last job of `version`'s deploy run, once it waits for it. */
+export async function signOff(world: World, version: string): Promise<void> {
+  const run = world.github.runs().find((r) => r.head_branch === version)!;
+  await waitFor('the run to wait for its sign-off', () => world.github.runs().find((r) => r.id === run.id)?.status === 'waiting', 60_000);
+  world.github.reviewAs(run.id, 'qa-lead', 'approved');
 }
 
 /** A pull request merged into main through the REST API, as a person would open, label and merge it. */

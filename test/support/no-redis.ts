@@ -7,7 +7,7 @@ import { loadPolicy } from '../../src/domain/policy.js';
 import { createObservability } from '../../src/integrations/datadog.js';
 import { openDatabase } from '../../src/integrations/database/client.js';
 import { createReleaseRepository } from '../../src/integrations/github.js';
-import { BOT_TOKEN, DD_API_KEY, DD_APP_KEY, FAST_POLICY, RELEASES_CHANNEL, SIGNING_SECRET, withTestTimings, type Bot, type World } from './harness.js';
+import { botOf, BOT_TOKEN, DD_API_KEY, DD_APP_KEY, FAST_POLICY, RELEASES_CHANNEL, SIGNING_SECRET, withTestTimings, type Bot, type World } from './harness.js';
 
 /** A fresh directory for an embedded PGlite database, removed by `remove`. */
 export function pgliteDirectory(): { dataDir: string; remove(): void } {
@@ -37,18 +37,7 @@ export async function startBotWithoutRedis(world: World, options: { on: 'postgre
     await database.close();
     throw error;
   });
-  const baseUrl = `http://127.0.0.1:${tminus.port}`;
-  return {
-    tminus,
-    database,
-    policy,
-    baseUrl,
-    eventsUrl: `${baseUrl}/slack/events`,
-    stop: async () => {
-      await tminus.stop();
-      await database.close();
-    },
-  };
+  return botOf(tminus, database, policy);
 }
 
 /** A bot process's environment with no Redis (REDIS_URL unset); without `DATABASE_URL` too, it runs on PGlite in `DATA_DIR`. */
