@@ -130,6 +130,9 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     signingSecret: options.slack.signingSecret,
     token: options.slack.botToken,
     logLevel: LogLevel.WARN,
+    // Bolt's conversation store keeps per-conversation state for listeners that ask for it; none does, and
+    // its middleware would run on every request.
+    convoStore: false,
     ...(options.slack.appToken ? { socketMode: true, appToken: options.slack.appToken, installerOptions: { port: options.port } } : {}),
     clientOptions: {
       ...(options.slack.apiUrl ? { slackApiUrl: options.slack.apiUrl } : {}),

@@ -4,7 +4,7 @@
  * policy's migration paths), the release type the changes call for, and the release-notes draft.
  */
 import type { Policy } from './policy.js';
-import { wallToInstant } from './time-zone.js';
+import { dateFormat, wallToInstant } from './time-zone.js';
 import { inferReleaseType, nextVersions, type Version } from './version.js';
 
 export interface PlannedPullRequest {
@@ -210,7 +210,7 @@ export function parsePlannedAt(text: string, zone: string, defaultTime: string, 
 /** "2026-12-03 14:00 UTC": a plan's date as the card and the notes show it. */
 export function formatPlannedAt(at: Date, zone: string): string {
   const parts: Record<string, string> = {};
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const format = dateFormat('en-CA', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
   for (const part of format.formatToParts(at)) parts[part.type] = part.value;
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${zone}`;
 }

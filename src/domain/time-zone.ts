@@ -4,13 +4,23 @@
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * One `Intl.DateTimeFormat` per locale and options, made once: making one loads the zone's and the locale's
+ * data (about half a millisecond each time), formatting with one is cheap. Every date tminus writes goes through here.
+ */
+export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 /** How far `zone`'s wall clock is ahead of UTC at `instant`, in ms. */
 export function offsetAt(instant: number, zone: string): number {
-  let format = formatters.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formatters.set(zone, format);
-  }
+  const format = dateFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
   const parts: Record<string, number> = {};
   for (const part of format.formatToParts(instant)) parts[part.type] = Number(part.value);
   const wall = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);

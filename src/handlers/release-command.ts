@@ -61,8 +61,11 @@ export function threadUrl(channel: string, ts: string | null): string | null {
 export function registerReleaseCommand(app: App, deps: ReleaseCommandDeps): void {
   app.command('/release', async ({ command, ack, respond }) => {
     const answer = answerCommand(deps, command);
-    const deadline = new Promise<'late'>((resolve) => setTimeout(resolve, deps.ackWithinMs ?? 2_500, 'late').unref());
+    // Cleared as soon as the answer is in: a timer left for its 2.5 s would outlive hundreds of acks in memory.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, deps.ackWithinMs ?? 2_500, 'late')));
     const first = await Promise.race([answer, deadline]);
+    clearTimeout(timer);
     if (first !== 'late') {
       await ack(ephemeral(first));
       return;

@@ -9,6 +9,7 @@ import { CHECKLIST_ACTIONS } from './checklist.js';
 import { ACTIONS } from './approval-gate.js';
 import { clockTime, context, divider, header, section } from './format.js';
 import { plainText, slackMrkdwn } from './text.js';
+import { dateFormat } from '../domain/time-zone.js';
 
 /** Slack's limit for a Home tab. */
 export const HOME_BLOCK_LIMIT = 100;
@@ -27,7 +28,7 @@ const OUTCOME_ICONS: Partial<Record<ReleaseState, string>> = {
   aborted: '⏹️',
 };
 
-const day = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(at);
+const day = (at: Date, timeZone: string) => dateFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(at);
 const when = (at: Date, timeZone: string) => `${day(at, timeZone)} ${clockTime(at, timeZone)}`;
 
 /** tminus's Home tab for one person: what needs them now, the release in flight, what comes next, what was. */

@@ -9,6 +9,7 @@ import { clockTime, context, header, mention, section } from './format.js';
 import { plainChange, type Audience } from './plain-words.js';
 import { fitMrkdwn, plainText, slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
+import { dateFormat } from '../domain/time-zone.js';
 
 export const CHECKLIST_ACTIONS = {
   /** `checklist-tick:<checklist>:<section>:<start>`; each option's value names the plan, the checklist and the item. */
@@ -128,7 +129,7 @@ export function announcementFromPlan(
 }
 
 function utcDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+  return dateFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
 }
 
 const ANNOUNCED_ITEMS = 10;

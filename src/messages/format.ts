@@ -1,15 +1,16 @@
 import type { KnownBlock } from '@slack/web-api';
 import { fitMrkdwn, plainText, slackMrkdwn } from './text.js';
+import { dateFormat } from '../domain/time-zone.js';
 
 /** "14:05 UTC" in the team's timezone, as the guide writes times. */
 export function clockTime(at: Date, timeZone: string): string {
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const time = dateFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
   return `${time} ${timeZone === 'UTC' || timeZone === 'Etc/UTC' ? 'UTC' : zoneName(at, timeZone)}`;
 }
 
 function zoneName(at: Date, timeZone: string): string {
   const name = (locale: string) =>
-    new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
+    dateFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value;
   // en-US knows American zone names (EST), en-GB the European ones (CET, BST); either may answer "GMT+1".
   const us = name('en-US');
   if (us && !us.startsWith('GMT')) return us;

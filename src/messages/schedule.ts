@@ -1,5 +1,6 @@
 import { clockTime, context, header, section } from './format.js';
 import type { SlackMessage } from './types.js';
+import { dateFormat } from '../domain/time-zone.js';
 
 export interface ScheduleInput {
   slots: { type: 'minor' | 'major'; at: Date }[];
@@ -8,7 +9,7 @@ export interface ScheduleInput {
   timeZone: string;
 }
 
-const day = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(at);
+const day = (at: Date, timeZone: string) => dateFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(at);
 
 /** `/release schedule`: the coming slots of the cadence, and the planned releases in them. */
 export function scheduleMessage(input: ScheduleInput): SlackMessage {

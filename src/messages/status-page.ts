@@ -5,9 +5,10 @@
 import type { AnnouncementView } from './checklist.js';
 import { clockTime } from './format.js';
 import { plainChange, WHAT_HAPPENED_FALLBACK } from './plain-words.js';
+import { dateFormat } from '../domain/time-zone.js';
 
 const utc = (at: Date) => clockTime(at, 'UTC');
-const day = (at: Date) => new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+const day = (at: Date) => dateFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
 const LISTED = 10;
 
 function list(title: string, items: readonly string[] | undefined, clean = true): string | undefined {

@@ -37,7 +37,8 @@ export function cut(text: string, max: number, measure: (text: string) => number
 }
 
 function fit(text: string, max: number, encode: (text: string) => string): string {
-  return encode(cut(text, max, (t) => encode(t).length));
+  const whole = encode(text);
+  return whole.length <= max ? whole : encode(cut(text, max, (t) => encode(t).length));
 }
 
 const escapeSlack = (text: string): string =>
