@@ -1,10 +1,9 @@
 /** tminus as operators run it (`src/main.ts` in a process of its own): start-up time and memory. */
 import { readFileSync } from 'node:fs';
-import type { SlackStandIn } from '../src/sandbox/slack.js';
 import { FAST_POLICY, type World } from '../test/support/harness.js';
 import { pgliteDirectory, withoutRedis } from '../test/support/no-redis.js';
 import { botEnvironment, startBotProcess, type BotProcess } from '../test/support/process.js';
-import { paced } from './acks.js';
+import { load } from './acks.js';
 
 export type Setup = 'postgres+redis' | 'postgres' | 'pglite+redis' | 'pglite';
 
@@ -59,14 +58,14 @@ export async function startUpTimes(world: World, setups: Setup[]): Promise<Recor
 }
 
 /** Idle RSS (after start-up settles) and the highest RSS under `seconds` of `/release status` at `perSecond`. */
-export async function memory(world: World, slack: SlackStandIn, options: { perSecond: number; seconds: number }): Promise<{ idle: number; loaded: number }> {
+export async function memory(world: World, options: { perSecond: number; seconds: number }): Promise<{ idle: number; loaded: number }> {
   const { bot } = await startUp(world, 'postgres+redis');
   try {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const idle = rssOf(bot.child.pid!);
     let loaded = idle;
     const sampler = setInterval(() => (loaded = Math.max(loaded, rssOf(bot.child.pid!))), 50);
-    await paced(slack, bot.eventsUrl, 'status', options.perSecond * options.seconds, options.perSecond);
+    await load({ tminus: bot.eventsUrl }, 'status', options.perSecond * options.seconds, options.perSecond);
     clearInterval(sampler);
     loaded = Math.max(loaded, rssOf(bot.child.pid!));
     return { idle, loaded };
