@@ -50,12 +50,11 @@ export async function planRelease(deps: PlanReleaseDeps, request: PlanReleaseReq
     await deps.jobs.add('sync-released-versions', {});
     return { kind: 'refused', reason: "tminus has not read the repository's tags yet, so it cannot tell which version was released last. It is trying now: run the command again in a minute." };
   }
-  const production = productionOf(deps);
-  if ((await production.knownVersions()).has(version.tag) || (await deps.store.findByVersion(version.tag))) {
+  const [{ known, production: live }, started] = await Promise.all([productionOf(deps).versions(), deps.store.findByVersion(version.tag)]);
+  if (known.has(version.tag) || started) {
     return { kind: 'refused', reason: `${version.tag} has already been released or started. Plan the next version instead.` };
   }
-  // Typed against what production runs: a failed or rolled-back version is not the last release.
-  const live = await production.productionVersion();
+  // Typed against what production runs (`live`): a failed or rolled-back version is not the last release.
   const tooFar = versionTooFar(version, live);
   if (tooFar) return { kind: 'refused', reason: tooFar };
   const inferred = inferReleaseType(version, live);

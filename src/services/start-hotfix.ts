@@ -59,8 +59,7 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
   }
   // The baseline is what production runs: a failed or rolled-back version is not.
   const history = productionOf(deps);
-  const production = await history.productionVersion();
-  const known = await history.knownVersions();
+  const { production, known } = await history.versions();
   const tooFar = versionTooFar(version, production);
   if (tooFar) return { kind: 'refused', reason: tooFar };
   if (production && (version.major !== production.major || version.minor !== production.minor || version.patch <= production.patch || version.prerelease.length > 0)) {

@@ -55,12 +55,11 @@ export async function startRelease(deps: StartReleaseDeps, request: StartRelease
   // Every read the answer may need, at once (the command is answered within Slack's ack): one wait, not one per read.
   // The checks below still run in their order; only the start itself is decided under Postgres's unique indexes.
   const production = productionOf(deps);
-  const [repeat, known, existing, synced, live] = await Promise.all([
+  const [repeat, { known, production: live }, existing, synced] = await Promise.all([
     request.requestId ? deps.store.findByRequestId(request.requestId) : undefined,
-    production.knownVersions(),
+    production.versions(),
     deps.store.findByVersion(version.tag),
     deps.store.syncedAt(TAGS_SYNC_KEY),
-    production.productionVersion(),
   ]);
   if (repeat) return { kind: 'repeat', release: repeat };
 

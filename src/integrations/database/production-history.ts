@@ -9,6 +9,8 @@ import { releasedVersions, releases } from './schema.js';
 export interface ProductionVersions {
   productionVersion(ex?: Executor): Promise<Version | undefined>;
   knownVersions(): Promise<Set<string>>;
+  /** Both, from one read of the history: what a start, a hotfix or a plan judges a version against. */
+  versions(): Promise<{ production: Version | undefined; known: Set<string> }>;
 }
 
 /** Production history from tminus's releases and the repository's tags, in Postgres. */
@@ -17,18 +19,28 @@ export class ProductionHistory implements ProductionVersions {
 
   /** The version production runs now (see the domain's `productionVersion`); `ex` reads under a caller's lock. */
   async productionVersion(ex: Executor = this.db): Promise<Version | undefined> {
-    const rows = await ex
-      .select({ version: releases.version, state: releases.state, startedAt: releases.startedAt, finishedAt: releases.finishedAt, backport: releases.backport })
-      .from(releases);
-    const tags = await ex.select({ version: releasedVersions.version, recordedAt: releasedVersions.recordedAt }).from(releasedVersions);
-    return productionVersion({ releases: rows.flatMap((r) => (isReleaseState(r.state) ? [{ ...r, state: r.state, backport: r.backport !== null }] : [])), tags });
+    return (await this.history(ex)).production;
   }
 
   /** Every version that can no longer be released: each tag, and each release tminus has, whatever its state. */
   async knownVersions(): Promise<Set<string>> {
-    const rows = await this.db.select({ version: releases.version }).from(releases);
-    const tags = await this.db.select({ version: releasedVersions.version }).from(releasedVersions);
-    return new Set([...rows, ...tags].map((r) => r.version));
+    return (await this.history(this.db)).known;
+  }
+
+  versions(): Promise<{ production: Version | undefined; known: Set<string> }> {
+    return this.history(this.db);
+  }
+
+  /** The releases and the tags, read together (one round trip each, side by side). */
+  private async history(ex: Executor): Promise<{ production: Version | undefined; known: Set<string> }> {
+    const [rows, tags] = await Promise.all([
+      ex.select({ version: releases.version, state: releases.state, startedAt: releases.startedAt, finishedAt: releases.finishedAt, backport: releases.backport }).from(releases),
+      ex.select({ version: releasedVersions.version, recordedAt: releasedVersions.recordedAt }).from(releasedVersions),
+    ]);
+    return {
+      production: productionVersion({ releases: rows.flatMap((r) => (isReleaseState(r.state) ? [{ ...r, state: r.state, backport: r.backport !== null }] : [])), tags }),
+      known: new Set([...rows, ...tags].map((r) => r.version)),
+    };
   }
 }
 
@@ -51,6 +63,10 @@ function productionThroughStore(store: ReleaseStore): ProductionVersions {
     },
     async knownVersions() {
       return new Set(await store.releasedVersions());
+    },
+    async versions() {
+      const [production, known] = await Promise.all([this.productionVersion(), this.knownVersions()]);
+      return { production, known };
     },
   };
 }
