@@ -1,8 +1,7 @@
-import { buildReleasePlan, deploymentSteps, formatPlannedAt, versionWarning } from '../domain/release-plan.js';
 import { compareVersions, latestVersion, parseVersion, type Version } from '../domain/version.js';
-import type { PlanContent } from '../integrations/database/schema.js';
-import { nothingToReleaseMessage, noPreviousReleaseMessage, planFailedMessage, releaseNotesDraftBody, releaseNotesDraftMessage, releasePlanCard } from '../messages/release-plan.js';
+import { nothingToReleaseMessage, noPreviousReleaseMessage, planFailedMessage, releaseNotesDraftMessage } from '../messages/release-plan.js';
 import { postKeys, type JobContext } from './context.js';
+import { draftPlan, planCard } from './plan-draft.js';
 
 /**
  * Fills in a drafted plan from GitHub: the pull requests merged since the last release tag, sorted into
@@ -36,29 +35,10 @@ export async function buildPlan(ctx: JobContext, data: { planId: string }): Prom
     return;
   }
 
-  const draft = buildReleasePlan(pulls, ctx.policy.planning);
-  const date = formatPlannedAt(plan.plannedAt, ctx.policy.timezone);
-  const type = plan.type as 'patch' | 'minor' | 'major';
-  const warning = versionWarning(version, previous, draft);
   const head = await ctx.github.defaultBranch();
-  const repoWeb = pulls[0]?.url.replace(/\/pull\/\d+$/, '');
-  const card = releasePlanCard({
-    version: version.tag,
-    previous: previous.tag,
-    date,
-    type,
-    requestedBy: plan.requestedBy,
-    sections: draft.sections,
-    advisedType: draft.advisedType,
-    warning,
-    deploymentSteps: deploymentSteps(version.tag, draft, ctx.policy),
-    compareUrl: repoWeb ? `${repoWeb}/compare/${previous.tag}...${head}` : undefined,
-  });
-  const notes = releaseNotesDraftBody({ version: version.tag, previous: previous.tag, type, date, plan: draft, policy: ctx.policy });
-
-  const { ts } = await ctx.posts.postOnce(postKeys.plan(plan.id), target, card);
+  const { content, notes } = draftPlan(ctx.policy, plan, previous.tag, head, pulls);
+  const { ts } = await ctx.posts.postOnce(postKeys.plan(plan.id), target, planCard(ctx.policy, plan, content));
   await ctx.posts.postOnce(postKeys.planNotes(plan.id), { ...target, threadTs: ts }, releaseNotesDraftMessage(version.tag, notes));
-  const content: PlanContent = { base: previous.tag, head, sections: draft.sections, advisedType: draft.advisedType };
   await ctx.releasePlans.transition(plan.id, 'drafting', 'planned', { plan: content, notes, threadTs: ts });
 }
 

@@ -99,4 +99,6 @@ export const postKeys = {
   plan: (planId: string) => `plan:${planId}`,
   planNotes: (planId: string) => `plan-notes:${planId}`,
   planFailed: (planId: string) => `plan-failed:${planId}`,
+  /** What a refresh found merged after the plan was drafted: once per set of pull requests added (no numbers: the prefix). */
+  planRefreshed: (planId: string, added: readonly number[] = []) => `plan-refreshed:${planId}:${added.join('-')}`,
 };

@@ -60,10 +60,13 @@ function isWorkflow(path: string | undefined, workflow: string): boolean {
 }
 
 /**
- * A pull request merged. Nothing tminus shows reads merged pull requests between two looks of its own:
- * a plan's card is drafted from GitHub once, at `/release plan`, and the late-fix watch runs on its
- * schedule. The merge is logged so that deliveries can be traced; the next release reads it from GitHub.
+ * A pull request merged. A plan is drafted from GitHub once, at `/release plan`: every planned release
+ * reads its range again when the merge joins it (the default branch), so its card and its notes follow.
+ * The merge is logged so that deliveries can be traced.
  */
 async function pullRequestMerged(ctx: JobContext, data: Delivery): Promise<void> {
   ctx.log.info({ delivery: data.delivery, pullRequest: data.pullRequest, base: data.headBranch }, 'github webhook: pull request merged');
+  const plans = await ctx.releasePlans.planned();
+  if (plans.length === 0 || data.headBranch !== (await ctx.github.defaultBranch())) return;
+  for (const plan of plans) await ctx.jobs.add('refresh-plan', { planId: plan.id });
 }

@@ -18,6 +18,8 @@ const ENDINGS: Partial<{ [N in JobName]: GiveUp<N> }> = {
   'create-tag': (ctx, data, error) =>
     ctx.jobs.add('fail-release', { releaseId: data.releaseId, event: 'start_failed', reason: `the tag could not be created: ${error.message}`, finishedAt: ctx.clock().toISOString() }),
   'build-plan': abandonPlan,
+  // The plan stays as it was drafted or last refreshed: the next merge or scheduled checklist reads it again.
+  'refresh-plan': async (ctx, data, error) => ctx.log.warn({ planId: data.planId, err: error }, 'plan refresh gave up; the plan keeps its content until the next refresh'),
 };
 
 /** What the thread is told, per job that can give up without ending the release. */

@@ -9,6 +9,7 @@ import { missingAtStart, planPostKeys, planThread, postChecklist, refreshCheckli
 import { startRelease } from '../services/start-release.js';
 import type { JobContext } from './context.js';
 import type { JobPayloads } from './queue.js';
+import { refreshPlan } from './refresh-plan.js';
 import { tellStatusPage } from './status-page.js';
 
 function planContext(ctx: JobContext): PlanContext {
@@ -37,14 +38,29 @@ export async function planEvent(jobCtx: JobContext, data: JobPayloads['plan-even
 
   switch (event.kind) {
     case 'announcement':
-      return announce(ctx, plan);
+      return announce(ctx, await refreshed(ctx, plan));
     case 'checklist':
-      return postChecklist(ctx, plan, event.checklist);
+      return postChecklist(ctx, await refreshed(ctx, plan), event.checklist);
     case 'timeline':
       return timelineStep(ctx, plan, event.step);
     case 'start':
       return startPlanned(ctx, plan, data);
   }
+}
+
+/**
+ * The plan as GitHub has it now, so a checklist and the announcement are not older than the last merge even
+ * when no webhook told tminus of it. GitHub away holds nothing up: the plan as stored is used, and the
+ * refresh job keeps trying on its own.
+ */
+async function refreshed(ctx: PlanContext, plan: ReleasePlan): Promise<ReleasePlan> {
+  try {
+    await refreshPlan(ctx, { planId: plan.id });
+  } catch (err) {
+    ctx.log.warn({ planId: plan.id, err }, 'plan refresh before a scheduled event failed: using the plan as stored');
+    await ctx.jobs.add('refresh-plan', { planId: plan.id });
+  }
+  return (await ctx.plans.find(plan.id)) ?? plan;
 }
 
 function describe(ctx: PlanContext, key: string): string {

@@ -57,6 +57,8 @@ export interface JobPayloads {
   'refresh-checklist': { planId: string; checklist: string };
   /** `/release plan`: read what was merged since the last tag, post the plan card and the notes draft. */
   'build-plan': { planId: string };
+  /** A pull request merged (or a checklist falls due): read the plan's range again, and show what it gained. */
+  'refresh-plan': { planId: string };
   /** `/release abort`: cancel the run that has not reached production, close gate messages, tell the thread. */
   'abort-release': { releaseId: string };
   /** A plan was cancelled or moved (`plan_events` row `eventId`): say so in its thread. */
@@ -122,6 +124,8 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'plan-event': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
   'refresh-checklist': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
   'build-plan': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  // About a minute: a refresh that gives up leaves the plan as it was, and the next merge or checklist tries again.
+  'refresh-plan': { attempts: 6, backoff: { type: 'exponential', delay: 2_000 } },
   'abort-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'plan-changed': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'app-home': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
@@ -168,6 +172,8 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'plan-event': (d) => `${d.planId}-${d.event}-${d.late ? 'late' : d.override ? 'override' : d.attempt}`,
   'refresh-checklist': (d) => `${d.planId}-${d.checklist}`,
   'build-plan': (d) => d.planId,
+  // Coalesced (below): one refresh per plan waits or runs at a time, and a merge during a running one queues the next.
+  'refresh-plan': (d) => d.planId,
   'abort-release': (d) => d.releaseId,
   'plan-changed': (d) => `${d.planId}-${d.eventId}`,
   'github-event': (d) => d.delivery,
@@ -185,14 +191,15 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
  * to run absorbs later clicks (it reads the state when it runs), and clicks during a running one queue one
  * more after it (BullMQ `keepLastIfActive`). The short delay gathers a burst of clicks into one redraw.
  */
-const COALESCED = new Set<JobName>(['refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event']);
+const COALESCED = new Set<JobName>(['refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event', 'refresh-plan']);
 const COALESCE_DELAY_MS = 500;
 /**
  * The App Home gathers the changes of a release-day burst (a decision, a state change, a redraw) into one
  * publish; a deploy event gathers GitHub's deliveries of one moment (a job ends, the next starts: they come
- * within milliseconds) into one read of the run, without holding up what Slack shows.
+ * within milliseconds) into one read of the run, without holding up what Slack shows; a plan refresh, the
+ * merges of one moment (a merge queue landing a batch) into one read of the plan's range.
  */
-const COALESCE_DELAYS: Partial<Record<JobName, number>> = { 'app-home': 1_500, 'deploy-event': 150 };
+const COALESCE_DELAYS: Partial<Record<JobName, number>> = { 'app-home': 1_500, 'deploy-event': 150, 'refresh-plan': 150 };
 
 /** The typed front of the release queue. */
 export class ReleaseJobs {

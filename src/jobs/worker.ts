@@ -4,6 +4,7 @@ import type { Metrics } from '../integrations/metrics.js';
 import { announceRelease } from './announce-release.js';
 import { abortReleaseJob } from './abort-release.js';
 import { buildPlan } from './build-plan.js';
+import { refreshPlan } from './refresh-plan.js';
 import { planChanged } from './plan-changed.js';
 import { onGiveUp } from './give-up.js';
 import { completeRelease } from './complete-release.js';
@@ -81,6 +82,7 @@ const PROCESSORS: Processors = {
   },
   'refresh-checklist': refreshChecklistJob,
   'build-plan': buildPlan,
+  'refresh-plan': refreshPlan,
   'abort-release': abortReleaseJob,
   'plan-changed': planChanged,
   'github-event': githubEvent,

@@ -97,3 +97,27 @@ export function planChangedMessage(input: PlanChangedInput): SlackMessage {
     blocks: [section(say((s) => `*${s}*`, reason ? `: ${slackMrkdwn(reason, 1500)}` : ''))],
   };
 }
+
+export interface PlanRefreshedInput {
+  version: string;
+  /** The pull requests merged after the plan was drafted, now in its card and notes. */
+  added: PlanItem[];
+  /** Set when they change the release type the plan's changes call for. */
+  advisedType?: { from: string; to: string };
+}
+
+const REFRESH_LISTED = 15;
+
+/** In the plan's thread, once per refresh that found something: what was merged since the plan was drafted. */
+export function planRefreshedMessage(input: PlanRefreshedInput): SlackMessage {
+  const shown = input.added.slice(0, REFRESH_LISTED);
+  const more = input.added.length - shown.length;
+  const advice = input.advisedType ? ` The changes now call for a ${input.advisedType.to} (was ${input.advisedType.from}): see the card.` : '';
+  const updated = `The plan card and the release-notes draft of ${input.version} are updated.${advice}`;
+  const fallback = shown.map((i) => `#${i.number} ${slackFallback(i.title, 150)}`).join(', ') + (more > 0 ? ` and ${more} more` : '');
+  const lines = shown.map((i) => `• ${link(i.url, `#${i.number}`)} ${slackMrkdwn(i.title, 150)}`).join('\n') + (more > 0 ? `\n…and ${more} more` : '');
+  return {
+    text: `Merged since this plan was drafted: ${fallback}. ${updated}`,
+    blocks: [section(`🔄 *Merged since this plan was drafted:*\n${lines}`), context(updated)],
+  };
+}

@@ -85,6 +85,14 @@ export class Posts {
       .where(and(eq(slackPosts.releaseId, releaseId), isNull(slackPosts.ts), like(slackPosts.key, `${keyPrefix}%`)));
   }
 
+  /** Claims under `keyPrefix` that Slack has not confirmed yet, for posts outside a release (a plan's thread). */
+  async unconfirmedUnder(keyPrefix: string): Promise<{ key: string; claimedAt: Date }[]> {
+    return this.db
+      .select({ key: slackPosts.key, claimedAt: slackPosts.claimedAt })
+      .from(slackPosts)
+      .where(and(isNull(slackPosts.ts), like(slackPosts.key, `${keyPrefix}%`)));
+  }
+
   /**
    * Edits a posted message in place with what `render` builds from the current state. Renders race (two
    * jobs, two replicas): each notes when it started reading, and an edit from older state never replaces

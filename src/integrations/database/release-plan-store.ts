@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { planEvents, releasePlans, type PlanEventRow, type ReleasePlanRow } from './schema.js';
+import type { Transaction } from './release-store.js';
+import { planEvents, releasePlans, type PlanContent, type PlanEventRow, type ReleasePlanRow } from './schema.js';
 
 export type PlanState = 'drafting' | 'planned' | 'started' | 'cancelled';
 export type NewPlan = Pick<ReleasePlanRow, 'version' | 'type' | 'plannedAt' | 'requestedBy' | 'channelId'>;
@@ -22,6 +23,11 @@ export class ReleasePlanStore {
   /** Plans still being read from GitHub: their build-plan job must be queued. */
   async drafting(): Promise<ReleasePlanRow[]> {
     return this.db.select().from(releasePlans).where(eq(releasePlans.state, 'drafting'));
+  }
+
+  /** Plans drafted and waiting for their slot: what a merge into the default branch may change. */
+  async planned(): Promise<ReleasePlanRow[]> {
+    return this.db.select().from(releasePlans).where(eq(releasePlans.state, 'planned'));
   }
 
   /** The version's live plan, else its most recent cancelled one. */
@@ -67,6 +73,25 @@ export class ReleasePlanStore {
       if (!row) return undefined;
       const [logged] = await tx.insert(planEvents).values({ planId: id, version: row.version, ...event }).returning({ id: planEvents.id });
       return { plan: row, eventId: logged!.id };
+    });
+  }
+
+  /**
+   * Replaces a planned plan's content and notes with what `change` makes of the stored row (undefined: leave
+   * it), under the row's lock, so two refreshes never both think they added the same pull requests. What
+   * `change` records with `tx` (the claim of the post that says so) commits with the new content.
+   */
+  async replaceContent<T>(
+    id: string,
+    change: (plan: ReleasePlanRow, tx: Transaction) => Promise<{ plan: PlanContent; notes: string; result: T } | undefined>,
+  ): Promise<T | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(releasePlans).where(and(eq(releasePlans.id, id), eq(releasePlans.state, 'planned'))).for('no key update');
+      if (!row) return undefined;
+      const next = await change(row, tx);
+      if (!next) return undefined;
+      await tx.update(releasePlans).set({ plan: next.plan, notes: next.notes }).where(eq(releasePlans.id, id));
+      return next.result;
     });
   }
 
