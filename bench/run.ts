@@ -93,7 +93,7 @@ try {
 }
 
 // Real time, the guide's polling interval (15 s) and a 7-second deploy: what a person watching Slack sees.
-section('GitHub event → Slack edit of the progress view (real time; deploy.pollInterval 15s, pollIntervalWithWebhooks 2m)');
+section('GitHub event → Slack edit of the progress view (real time; deploy.pollInterval 15s, pollIntervalWithWebhooks 10m)');
 const realTime = { speed: 1, workflow: workflow({ images: 2_000, staging: 1_500, production: 1_500, verify: 1_500 }), policy: withTestTimings(`planning: { enforceCadence: false }\n${NO_GATES}`), milestones: MILESTONES, timeoutMs: 60_000 };
 const hooked = await runRelease({ ...realTime, webhooks: true });
 const polled = await runRelease({ ...realTime, webhooks: false });
