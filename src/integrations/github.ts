@@ -49,7 +49,7 @@ export interface PublishedRelease {
   notes: string;
 }
 
-/** A pull request merged into the default branch, as a release plan sorts it. */
+/** A pull request merged into the default branch (or a release branch), as a release plan sorts it. */
 export type MergedPullRequest = PlannedPullRequest;
 
 /** A merged pull request that a deployment carried, as DORA's lead time for changes reads it. */
@@ -109,8 +109,12 @@ export interface ReleaseRepository {
   createBranch(branch: string, sha: string): Promise<'created' | 'exists'>;
   /** CI on a commit: its check runs and its combined commit status together. */
   ciStatus(sha: string): Promise<CiStatus>;
-  /** The merged pull requests behind the commits from `tag` to the default branch's head, oldest first, each once. */
-  mergedSince(tag: string): Promise<MergedPullRequest[]>;
+  /**
+   * The merged pull requests behind the commits from `tag` to the head of `branch` (the default branch when
+   * none is given), oldest first, each once: those merged into `branch` or into the default branch (which a
+   * release branch carries from its cut).
+   */
+  mergedSince(tag: string, branch?: string): Promise<MergedPullRequest[]>;
   /**
    * The merged pull requests behind the commits from `base` (the tag of the version production ran before)
    * to `head` (the commit deployed), each once, with the time of its first commit: what a deployment
@@ -380,9 +384,10 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
         return { state, checks: runs.length + combined.statuses.length, failing, pending };
       }),
 
-    mergedSince: (tag) =>
-      call(`list what was merged since ${tag}`, async () => {
-        const branch = (await octokit.rest.repos.get(repo)).data.default_branch;
+    mergedSince: (tag, into) =>
+      call(`list what was merged since ${tag}${into ? ` on ${into}` : ''}`, async () => {
+        const defaultBranch = (await octokit.rest.repos.get(repo)).data.default_branch;
+        const branch = into ?? defaultBranch;
         const shas: string[] = [];
         // Compare pages hold 100 commits each; total_commits says when all were read.
         for (let page = 1; ; page += 1) {
@@ -394,7 +399,7 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
         for (const sha of shas) {
           const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: sha, per_page: 100 });
           for (const pr of data) {
-            if (pr.merged_at === null || pr.base.ref !== branch || found.has(pr.number)) continue;
+            if (pr.merged_at === null || (pr.base.ref !== branch && pr.base.ref !== defaultBranch) || found.has(pr.number)) continue;
             const files = await octokit.paginate(octokit.rest.pulls.listFiles, { ...repo, pull_number: pr.number, per_page: 100 });
             found.set(pr.number, {
               number: pr.number,

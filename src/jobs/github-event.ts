@@ -60,13 +60,21 @@ function isWorkflow(path: string | undefined, workflow: string): boolean {
 }
 
 /**
- * A pull request merged. A plan is drafted from GitHub once, at `/release plan`: every planned release
- * reads its range again when the merge joins it (the default branch), so its card and its notes follow.
+ * A pull request merged. A plan is drafted from GitHub once, at `/release plan`: a planned release reads
+ * its range again when the merge joins it, so its card and its notes follow. A merge joins a release
+ * through its branch `release/<version>`, or through the default branch until that branch is cut.
  * The merge is logged so that deliveries can be traced.
  */
 async function pullRequestMerged(ctx: JobContext, data: Delivery): Promise<void> {
   ctx.log.info({ delivery: data.delivery, pullRequest: data.pullRequest, base: data.headBranch }, 'github webhook: pull request merged');
   const plans = await ctx.releasePlans.planned();
-  if (plans.length === 0 || data.headBranch !== (await ctx.github.defaultBranch())) return;
-  for (const plan of plans) await ctx.jobs.add('refresh-plan', { planId: plan.id });
+  if (plans.length === 0 || data.headBranch === undefined) return;
+  let defaultBranch: string | undefined;
+  for (const plan of plans) {
+    const releaseBranch = `release/${plan.version}`;
+    const joins =
+      data.headBranch === releaseBranch ||
+      (data.headBranch === (defaultBranch ??= await ctx.github.defaultBranch()) && (await ctx.github.branchHead(releaseBranch)) === undefined);
+    if (joins) await ctx.jobs.add('refresh-plan', { planId: plan.id });
+  }
 }

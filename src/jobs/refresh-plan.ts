@@ -12,8 +12,9 @@ import { draftPlan, planCard } from './plan-draft.js';
 const ABANDONED_AFTER = 60_000;
 
 /**
- * Reads again what was merged since a planned release's base, so its card, its release-notes draft and its
- * stored plan (the announcement and "Release complete" read it) follow what was merged after it was drafted.
+ * Reads again what was merged since a planned release's base (up to its release branch once cut, else the
+ * default branch), so its card, its release-notes draft and its stored plan (the announcement and "Release
+ * complete" read it) follow what was merged after it was drafted.
  * When GitHub lists pull requests the plan lacks, the plan is rebuilt from GitHub's list and stored, with the
  * claim of the thread's note, in one transaction; the card and the draft are then edited in place from the
  * stored plan, and the note is posted last. A retry finds the claim and finishes; nothing new, no Slack call.
@@ -21,8 +22,12 @@ const ABANDONED_AFTER = 60_000;
 export async function refreshPlan(ctx: JobContext, data: { planId: string }): Promise<void> {
   const plan = await ctx.releasePlans.findById(data.planId);
   if (!plan || plan.state !== 'planned' || !plan.plan) return;
-  const pulls = await ctx.github.mergedSince(plan.plan.base);
-  const drafted = draftPlan(ctx.policy, plan, plan.plan.base, plan.plan.head, pulls);
+  // Once `release/<version>` is cut, the release is what that branch holds: fixes merged into it join, and
+  // what the default branch gets after the cut does not.
+  const releaseBranch = `release/${plan.version}`;
+  const cut = (await ctx.github.branchHead(releaseBranch)) !== undefined;
+  const pulls = await ctx.github.mergedSince(plan.plan.base, cut ? releaseBranch : undefined);
+  const drafted = draftPlan(ctx.policy, plan, plan.plan.base, cut ? releaseBranch : plan.plan.head, pulls);
   const thread = planThread(plan);
 
   const claimed = await ctx.releasePlans.replaceContent(plan.id, async (current, tx) => {

@@ -163,6 +163,52 @@ describe('a release plan follows what is merged after it was drafted, as GitHub 
     expect(JSON.stringify(stored?.plan)).not.toContain('dark mode');
     expect(visibleText(planned.card())).not.toContain('dark mode');
   });
+
+  it('once release/v1.3.0 is cut, follows that branch: a fix merged into it joins, a merge into main does not', async () => {
+    const octokit = new Octokit({ auth: world.github.token, baseUrl: world.github.url, retry: { enabled: false }, throttle: { enabled: false } });
+    const repo = { owner: world.github.owner, repo: world.github.repo };
+    // The branch cut, as the minor timeline makes it: from main's head.
+    world.github.createBranch('release/v1.3.0', 'main');
+
+    // (a) Merged into main after the cut: not in the release, so not in the plan.
+    const writes = slackWrites(world);
+    const refreshes = await refreshJobs(bot);
+    const exporter = await mergePullRequest(world, 'feat/export', 'feat: CSV export of orders', { 'src/export.ts': 'export const csv = true;\n' });
+    const delivery = await waitFor('the merge into main to be delivered', () => bot.hook.deliveries.find((d) => d.event === 'pull_request' && d.payload.number === exporter && d.status !== undefined));
+    expect(delivery.status).toBe(202);
+    await waitFor('tminus to have looked at it', async () => (await bot.tminus.jobs.queue.getJob(`github-event-${delivery.id}`))?.isCompleted());
+    expect(await refreshJobs(bot)).toBe(refreshes);
+    expect(slackWrites(world)).toBe(writes);
+
+    // (b) A fix merged into the release branch, the guide's way into a cut release: it joins, said once.
+    world.github.createBranch('fix/checkout-total', 'release/v1.3.0');
+    world.github.commit('fix/checkout-total', 'fix: checkout total rounds to cents', { 'src/checkout.ts': 'export const cents = 2;\n' });
+    const { data: pull } = await octokit.rest.pulls.create({ ...repo, title: 'fix: checkout total rounds to cents', head: 'fix/checkout-total', base: 'release/v1.3.0' });
+    await octokit.rest.pulls.merge({ ...repo, pull_number: pull.number, merge_method: 'squash' });
+
+    const card = await waitFor('the card to show the fix', () => (visibleText(planned.card()).includes('fix: checkout total rounds') ? planned.card() : undefined), 5_000);
+    const text = visibleText(card);
+    expect(text.slice(text.indexOf('*Bug Fixes*')).split('\n*')[0]).toContain(`#${pull.number}> fix: checkout total rounds to cents - Status: Merged`);
+    expect(text).toContain('fix: login keeps the page');
+    expect(text).not.toContain('CSV export');
+    await waitFor('the notes draft to list the fix', () => visibleText(planned.notes()).includes(`- Checkout total rounds to cents - #${pull.number}`), 5_000);
+    expect(visibleText(planned.notes())).not.toContain('CSV export');
+    const notes = await waitFor('the thread to say what was merged', () => {
+      const found = planned.thread().filter((m) => m.text.startsWith(REFRESHED) && m.text.includes(`#${pull.number}`));
+      return found.length > 0 ? found : undefined;
+    }, 5_000);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.text).toContain(`${REFRESHED}: #${pull.number} fix: checkout total rounds to cents.`);
+    // Nothing ever said the merge into main joined.
+    expect(planned.thread().filter((m) => m.text.startsWith(REFRESHED))).toHaveLength(2);
+    expect(planned.thread().some((m) => m.text.includes(`#${exporter}`))).toBe(false);
+
+    const stored = await bot.tminus.releasePlans.findById(planned.plan.id);
+    expect(stored?.plan?.sections.fixes.map((i) => i.number)).toEqual([login, pull.number]);
+    expect(JSON.stringify(stored?.plan)).not.toContain('CSV export');
+    expect(stored?.plan?.head).toBe('release/v1.3.0');
+    expect(stored?.notes).not.toContain('CSV export');
+  });
 });
 
 /**
