@@ -8,6 +8,7 @@ import { registerReleaseCommand } from './handlers/release-command.js';
 import { registerRollbackActions } from './handlers/rollback-actions.js';
 import { registerChecklistActions } from './handlers/checklist-actions.js';
 import { registerAbortActions } from './handlers/abort-actions.js';
+import { SlackRoutes } from './handlers/slack-routes.js';
 import { registerAppHome } from './handlers/app-home.js';
 import { AppHomeStore } from './integrations/database/app-home-store.js';
 import { githubWebhookRoute } from './handlers/github-webhook.js';
@@ -189,10 +190,12 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     appHome: { store: homes, slack: app.client },
   };
   registerReleaseCommand(app, { store, statusReads: statusCache.cache, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
-  registerApprovalActions(app, { store, gates, roles, jobs, policy, clock, log });
-  registerRollbackActions(app, { store, roles, jobs, policy, clock, log, production });
-  registerAbortActions(app, { store, roles, jobs, policy, clock });
-  registerChecklistActions(app, { plans, store, roles, jobs, policy, clock, log });
+  const routes = new SlackRoutes();
+  registerApprovalActions(routes, { store, gates, roles, jobs, policy, clock, log });
+  registerRollbackActions(routes, { store, roles, jobs, policy, clock, log, production });
+  registerAbortActions(routes, { store, roles, jobs, policy, clock });
+  registerChecklistActions(routes, { plans, store, roles, jobs, policy, clock, log });
+  routes.mount(app);
   registerAppHome(app, { home: homes, jobs, clock, log });
   app.error(async (error) => log.error({ err: error }, 'slack listener error'));
   // A listener acks at once and goes on working (recording a decision, queueing jobs): stopping waits for them.

@@ -1,10 +1,11 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { ABORT_CONFIRM_ACTION, parseAbortConfirmValue } from '../messages/abort.js';
 import { abortRelease, type AbortDeps } from '../services/abort-release.js';
+import type { SlackRoutes } from './slack-routes.js';
 
 /** "Abort anyway" under the private question `/release abort` asks when production was touched. */
-export function registerAbortActions(app: App, deps: AbortDeps): void {
-  app.action<BlockAction<ButtonAction>>(ABORT_CONFIRM_ACTION, async ({ ack, body, action, respond }) => {
+export function registerAbortActions(routes: SlackRoutes, deps: AbortDeps): void {
+  routes.action<BlockAction<ButtonAction>>(ABORT_CONFIRM_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
     const value = parseAbortConfirmValue(action.value);
     if (!value) {

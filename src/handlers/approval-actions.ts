@@ -1,10 +1,11 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Policy } from '../domain/policy.js';
 import { ACTIONS, rejectModal } from '../messages/approval-gate.js';
 import { parseGateValue, parseHotfixStepValue, UNREADABLE_VALUE } from '../messages/button-values.js';
 import { checkDecider, decide, tickHotfixStep, type ApprovalDeps } from '../services/approvals.js';
+import type { SlackRoutes } from './slack-routes.js';
 
 export interface ApprovalActionDeps extends ApprovalDeps {
   log: Logger;
@@ -20,8 +21,8 @@ export const CLICK_FAILED = '⚠️ tminus could not handle this click: somethin
  * once; a click that changes nothing (no role, a double click, a gate that closed, a value tminus cannot
  * read) gets a private answer that says why.
  */
-export function registerApprovalActions(app: App, deps: ApprovalActionDeps): void {
-  app.action<BlockAction<ButtonAction>>(ACTIONS.approve, async ({ ack, body, action, respond, client }) => {
+export function registerApprovalActions(routes: SlackRoutes, deps: ApprovalActionDeps): void {
+  routes.action<BlockAction<ButtonAction>>(ACTIONS.approve, async ({ ack, body, action, respond, client }) => {
     await ack();
     await answerClick(deps.log, replyTo({ respond, client, body }), { action: ACTIONS.approve, value: action.value }, async () => {
       const ref = parseGateValue(action.value);
@@ -33,7 +34,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
     });
   });
 
-  app.action<BlockAction<ButtonAction>>(ACTIONS.reject, async ({ ack, body, action, respond, client }) => {
+  routes.action<BlockAction<ButtonAction>>(ACTIONS.reject, async ({ ack, body, action, respond, client }) => {
     await ack();
     await answerClick(deps.log, replyTo({ respond, client, body }), { action: ACTIONS.reject, value: action.value }, async () => {
       const ref = parseGateValue(action.value);
@@ -46,7 +47,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
     });
   });
 
-  app.view(ACTIONS.rejectModal, async ({ ack, view, body }) => {
+  routes.view(ACTIONS.rejectModal, async ({ ack, view, body }) => {
     const reason = view.state.values.reason?.reason?.value?.trim() ?? '';
     if (reason.length < 3) {
       await ack({ response_action: 'errors', errors: { reason: 'Say why the release is rejected.' } });
@@ -67,7 +68,7 @@ export function registerApprovalActions(app: App, deps: ApprovalActionDeps): voi
     }
   });
 
-  app.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.hotfixStep}:`), async ({ ack, body, action, respond, client }) => {
+  routes.action<BlockAction<ButtonAction>>(new RegExp(`^${ACTIONS.hotfixStep}:`), async ({ ack, body, action, respond, client }) => {
     await ack();
     await answerClick(deps.log, replyTo({ respond, client, body }), { action: action.action_id, value: action.value }, async () => {
       const ref = parseHotfixStepValue(action.value);

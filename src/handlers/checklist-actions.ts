@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { releaseGate, describeGate } from '../domain/approvals.js';
 import type { PlanScheduleStore } from '../integrations/database/plan-schedule-store.js';
@@ -13,6 +13,7 @@ import { answerClick, CLICK_FAILED, replyTo } from './approval-actions.js';
 import { checklistItems, missingItems } from '../domain/checklist.js';
 import { checklistsDue, planEvents } from '../domain/plan-schedule.js';
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
+import type { SlackRoutes } from './slack-routes.js';
 
 export interface ChecklistActionDeps {
   plans: PlanScheduleStore;
@@ -29,8 +30,8 @@ export interface ChecklistActionDeps {
  * and when; unticking changes nothing (the message is redrawn with the tick). Only an approver of the
  * release type may override, with a reason. A plan that is no longer planned takes neither, and says why.
  */
-export function registerChecklistActions(app: App, deps: ChecklistActionDeps): void {
-  app.action<BlockAction<CheckboxesAction>>(new RegExp(`^${CHECKLIST_ACTIONS.tick}:`), async ({ ack, body, action, respond, client }) => {
+export function registerChecklistActions(routes: SlackRoutes, deps: ChecklistActionDeps): void {
+  routes.action<BlockAction<CheckboxesAction>>(new RegExp(`^${CHECKLIST_ACTIONS.tick}:`), async ({ ack, body, action, respond, client }) => {
     await ack();
     const values = (action.selected_options ?? []).map((o) => o.value);
     await answerClick(deps.log, replyTo({ respond, client, body }), { action: action.action_id, value: values.join(',') }, async () => {
@@ -45,7 +46,7 @@ export function registerChecklistActions(app: App, deps: ChecklistActionDeps): v
     });
   });
 
-  app.action<BlockAction<ButtonAction>>(CHECKLIST_ACTIONS.override, async ({ ack, body, action, respond, client }) => {
+  routes.action<BlockAction<ButtonAction>>(CHECKLIST_ACTIONS.override, async ({ ack, body, action, respond, client }) => {
     await ack();
     await answerClick(deps.log, respond, { action: CHECKLIST_ACTIONS.override, value: action.value }, async () => {
       const planId = parsePlanValue(action.value);
@@ -59,7 +60,7 @@ export function registerChecklistActions(app: App, deps: ChecklistActionDeps): v
     });
   });
 
-  app.view(CHECKLIST_ACTIONS.overrideModal, async ({ ack, view, body }) => {
+  routes.view(CHECKLIST_ACTIONS.overrideModal, async ({ ack, view, body }) => {
     const reason = view.state.values.reason?.reason?.value?.trim() ?? '';
     if (reason.length < 3) {
       await ack({ response_action: 'errors', errors: { reason: 'Say why the release starts without its checklists.' } });

@@ -1,14 +1,15 @@
-import type { App, BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseRollbackItemValue, parseRollbackNowValue, UNREADABLE_VALUE, type RollbackItemRef } from '../messages/button-values.js';
 import { ROLLBACK_CHECKLIST_ACTION } from '../messages/rollback.js';
 import { ROLLBACK_NOW_ACTION } from '../messages/verification.js';
 import { startEmergencyRollback, tickRollbackItems, type RollbackDeps } from '../services/rollback.js';
 import { answerClick } from './approval-actions.js';
+import type { SlackRoutes } from './slack-routes.js';
 
 /** "Roll back now" (on a critical alert, a post-deploy check, a failed deploy), and the rollback verification checklist's checkboxes. */
-export function registerRollbackActions(app: App, deps: RollbackDeps & { log: Logger }): void {
-  app.action<BlockAction<ButtonAction>>(ROLLBACK_NOW_ACTION, async ({ ack, body, action, respond }) => {
+export function registerRollbackActions(routes: SlackRoutes, deps: RollbackDeps & { log: Logger }): void {
+  routes.action<BlockAction<ButtonAction>>(ROLLBACK_NOW_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
     await answerClick(deps.log, respond, { action: ROLLBACK_NOW_ACTION, value: action.value }, async () => {
       const ref = parseRollbackNowValue(action.value);
@@ -21,7 +22,7 @@ export function registerRollbackActions(app: App, deps: RollbackDeps & { log: Lo
     });
   });
 
-  app.action<BlockAction<CheckboxesAction>>(ROLLBACK_CHECKLIST_ACTION, async ({ ack, body, action, respond }) => {
+  routes.action<BlockAction<CheckboxesAction>>(ROLLBACK_CHECKLIST_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
     const values = (action.selected_options ?? []).map((o) => o.value);
     await answerClick(deps.log, respond, { action: ROLLBACK_CHECKLIST_ACTION, value: values.join(',') }, async () => {
