@@ -124,6 +124,9 @@ describe('a release never wedges', () => {
     const top = await start('v1.3.3');
     const run = await runOf('v1.3.3');
     await untilState('v1.3.3', 'deploying');
+    // Deleted once tminus follows it (GitHub lists runs a little late: a run deleted before tminus's first look
+    // is one that never appeared, and ends at `deploy.runAppearTimeout`).
+    await waitFor('tminus to follow the run', async () => (await release('v1.3.3')).deployRunId === run.id);
     world.github.deleteRun(run.id);
     await untilState('v1.3.3', 'failed');
     expect((await release('v1.3.3')).failureReason).toContain('deleted on GitHub');
