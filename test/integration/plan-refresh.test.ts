@@ -1,62 +1,23 @@
 import { Octokit } from 'octokit';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTminus } from '../../src/app.js';
-import { loadPolicy } from '../../src/domain/policy.js';
-import { openDatabase } from '../../src/integrations/database/client.js';
-import { createReleaseRepository } from '../../src/integrations/github.js';
 import { GitHubWebhooks } from '../../src/sandbox/github.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
 import {
-  BOT_TOKEN,
-  clockFrom,
   FAST_POLICY,
   mergePullRequest,
   RELEASES_CHANNEL,
-  SIGNING_SECRET,
-  startBot,
   startWorld,
   visibleText,
   waitFor,
-  withTestTimings,
   type Bot,
   type World,
+  startRunUpBot,
+  startRunUpWorld,
 } from '../support/harness.js';
+import { startWebhookBot } from '../support/webhook-bot.js';
 
 const SECRET = 'plan-refresh-webhook-secret';
 const REFRESHED = 'Merged since this plan was drafted';
-
-/** tminus with its GitHub webhook on, and the stand-in's repository hook pointed at it. */
-async function startWebhookBot(world: World, policyYaml: string): Promise<Bot & { hook: GitHubWebhooks }> {
-  const policy = loadPolicy(withTestTimings(policyYaml), 'test policy');
-  const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
-  const tminus = await startTminus({
-    port: 0,
-    slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
-    github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
-    githubWebhookSecret: SECRET,
-    database,
-    redisUrl: world.redisUrl,
-    queuePrefix: world.queuePrefix,
-    policy,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-  });
-  const baseUrl = `http://127.0.0.1:${tminus.port}`;
-  const hook = new GitHubWebhooks(world.github, { url: `${baseUrl}/github/webhook`, secret: SECRET, tickMs: 10 });
-  return {
-    tminus,
-    database,
-    policy,
-    baseUrl,
-    eventsUrl: `${baseUrl}/slack/events`,
-    hook,
-    stop: async () => {
-      await hook.stop();
-      await tminus.stop();
-      await database.close();
-    },
-  };
-}
 
 /** `/release plan` as a release engineer types it; the plan once build-plan has posted its card. */
 async function planByCommand(world: World, bot: Bot, text: string, version: string) {
@@ -93,7 +54,7 @@ describe('a release plan follows what is merged after it was drafted, as GitHub 
   beforeAll(async () => {
     world = await startWorld();
     search = await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
-    bot = await startWebhookBot(world, `${FAST_POLICY}roles:\n  releaseEngineer: { users: [U0ENG] }\n`);
+    bot = await startWebhookBot(world, `${FAST_POLICY}roles:\n  releaseEngineer: { users: [U0ENG] }\n`, SECRET);
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
     // A month ahead: none of the plan's scheduled events falls due during the test.
     const day = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
@@ -239,12 +200,8 @@ describe('without webhooks, a plan is read again before its checklist is posted'
   let bot: Bot;
 
   beforeAll(async () => {
-    world = await startWorld();
-    await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
-    world.github.setCheckRuns('main', [{ name: 'test' }]);
-    world.datadog.setMonitors([{ id: 1, name: 'Error rate', overallState: 'OK' }]);
-    bot = await startBot(world, { policy: RUN_UP, clock: clockFrom('2026-12-10T13:59:00Z'), planScheduleCron: '*/1 * * * * *' });
-    await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+    world = await startRunUpWorld();
+    bot = await startRunUpBot(world, RUN_UP);
   });
   afterAll(async () => {
     await bot?.stop();

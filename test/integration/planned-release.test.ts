@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { clockFrom, mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { RELEASES_CHANNEL, startRunUpBot, startRunUpWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /**
  * The guide's minor-release weeks in seconds: the plan's events fall due in the 55 s before its slot,
@@ -34,12 +34,8 @@ describe('a planned minor release, from /release plan to its slot', () => {
   let bot: Bot;
 
   beforeAll(async () => {
-    world = await startWorld();
-    await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
-    world.github.setCheckRuns('main', [{ name: 'test' }]);
-    world.datadog.setMonitors([{ id: 1, name: 'Error rate', overallState: 'OK' }]);
-    bot = await startBot(world, { policy: POLICY, clock: clockFrom('2026-12-10T13:59:00Z'), planScheduleCron: '*/1 * * * * *' });
-    await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+    world = await startRunUpWorld();
+    bot = await startRunUpBot(world, POLICY);
   });
   afterAll(async () => {
     await bot?.stop();

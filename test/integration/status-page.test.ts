@@ -22,6 +22,8 @@ import {
   waitFor,
   withTestTimings,
   type World,
+  BEFORE_MINOR_SLOT,
+  startRunUpWorld,
 } from '../support/harness.js';
 
 const API = 'cmpapi000001';
@@ -215,12 +217,9 @@ describe('a planned release on the status page: announced, in progress at T-0, c
   const start = () => startBot(world, page, { policy: PLANNED_POLICY, clock, planScheduleCron: '*/1 * * * * *' });
 
   beforeAll(async () => {
-    world = await startWorld();
-    await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
-    world.github.setCheckRuns('main', [{ name: 'test' }]);
-    world.datadog.setMonitors([{ id: 1, name: 'Error rate', overallState: 'OK' }]);
+    world = await startRunUpWorld();
     page = await StatuspageStandIn.start({ apiKey: 'sp-planned-key', components: [{ id: API, name: 'API' }] });
-    clock = clockFrom('2026-12-10T13:59:00Z');
+    clock = clockFrom(BEFORE_MINOR_SLOT);
     bot = await start();
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });

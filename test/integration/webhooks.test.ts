@@ -1,24 +1,16 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTminus } from '../../src/app.js';
-import { loadPolicy } from '../../src/domain/policy.js';
-import { openDatabase } from '../../src/integrations/database/client.js';
-import { createReleaseRepository } from '../../src/integrations/github.js';
 import { GitHubWebhooks } from '../../src/sandbox/github.js';
 import {
-  BOT_TOKEN,
   deployWorkflow,
   NO_GATES,
   RELEASES_CHANNEL,
-  SIGNING_SECRET,
   startWorld,
   visibleText,
   waitFor,
-  withTestTimings,
-  type Bot,
   type World,
 } from '../support/harness.js';
+import { startWebhookBot } from '../support/webhook-bot.js';
 
 const SECRET = 'webhook-test-secret';
 const ROLES = `
@@ -29,40 +21,6 @@ roles:
   cto: { users: [U0CTO] }
   devopsLead: { users: [U0OPS] }
 `;
-
-/** tminus with its GitHub webhook on, and the stand-in's hook pointed at it. */
-async function startWebhookBot(world: World, policyYaml: string): Promise<Bot & { hook: GitHubWebhooks; webhookUrl: string }> {
-  const policy = loadPolicy(withTestTimings(policyYaml), 'test policy');
-  const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
-  const tminus = await startTminus({
-    port: 0,
-    slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
-    github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
-    githubWebhookSecret: SECRET,
-    database,
-    redisUrl: world.redisUrl,
-    queuePrefix: world.queuePrefix,
-    policy,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-  });
-  const baseUrl = `http://127.0.0.1:${tminus.port}`;
-  const webhookUrl = `${baseUrl}/github/webhook`;
-  const hook = new GitHubWebhooks(world.github, { url: webhookUrl, secret: SECRET, tickMs: 10 });
-  return {
-    tminus,
-    database,
-    policy,
-    baseUrl,
-    eventsUrl: `${baseUrl}/slack/events`,
-    hook,
-    webhookUrl,
-    stop: async () => {
-      await hook.stop();
-      await tminus.stop();
-      await database.close();
-    },
-  };
-}
 
 /** The first moment (ms) the Slack stand-in shows what `check` looks for, watched at every change. */
 function whenSlackShows(world: World, check: () => boolean, timeoutMs = 20_000): Promise<number> {
@@ -101,7 +59,7 @@ describe('GitHub webhooks move a release within seconds, with polling at 10 minu
 statusUpdates: { interval: 2s }
 deploy: { pollInterval: 10m, pollIntervalWithWebhooks: 10m, runAppearTimeout: 1m }
 planning: { enforceCadence: false }
-${NO_GATES}`);
+${NO_GATES}`, SECRET);
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
   afterAll(async () => {
@@ -179,7 +137,7 @@ describe('polling is the safety net', () => {
 statusUpdates: { interval: 2s }
 deploy: { pollInterval: 200ms, pollIntervalWithWebhooks: 1s, runAppearTimeout: 4s }
 planning: { enforceCadence: false }
-${NO_GATES}`);
+${NO_GATES}`, SECRET);
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
   afterAll(async () => {
@@ -207,7 +165,7 @@ describe('the production gate hears GitHub’s review', () => {
 statusUpdates: { interval: 2s }
 deploy: { pollInterval: 10m, runAppearTimeout: 1m }
 planning: { enforceCadence: false }
-${NO_GATES}${ROLES}`);
+${NO_GATES}${ROLES}`, SECRET);
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
   afterAll(async () => {

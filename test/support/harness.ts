@@ -211,6 +211,25 @@ export async function startBot(world: World, options: { policy?: string; ackWith
   return botOf(tminus, database, policy);
 }
 
+/** A world for the guide's run-up in seconds: one feature merged since v1.2.0, CI green on main, no monitor alerting. */
+export async function startRunUpWorld(): Promise<World> {
+  const world = await startWorld();
+  await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
+  world.github.setCheckRuns('main', [{ name: 'test' }]);
+  world.datadog.setMonitors([{ id: 1, name: 'Error rate', overallState: 'OK' }]);
+  return world;
+}
+
+/** A minute before the 14:00 minor slot of 2026-12-10: planned releases' run-ups start from here. */
+export const BEFORE_MINOR_SLOT = '2026-12-10T13:59:00Z';
+
+/** tminus on a clock from `BEFORE_MINOR_SLOT`, the plan scheduler looking every second, the tags read. */
+export async function startRunUpBot(world: World, policy: string): Promise<Bot> {
+  const bot = await startBot(world, { policy, clock: clockFrom(BEFORE_MINOR_SLOT), planScheduleCron: '*/1 * * * * *' });
+  await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+  return bot;
+}
+
 /** A started tminus as tests drive it: where Slack delivers, and how to stop it and close its database. */
 export function botOf(tminus: Tminus, database: DatabaseHandle, policy: Policy): Bot {
   const baseUrl = `http://127.0.0.1:${tminus.port}`;
