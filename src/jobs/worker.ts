@@ -27,6 +27,7 @@ import { refreshRollbackChecklist, runRollback } from './run-rollback.js';
 import { verifyRelease } from './verify-release.js';
 import { statusPageJob } from './status-page.js';
 import { startEmergencyRollback } from '../services/rollback.js';
+import { PostUnderWayError } from '../services/posts.js';
 import { refreshProgressView } from './progress-view.js';
 import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
 import { reconcileReleases } from './reconcile.js';
@@ -123,7 +124,9 @@ export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Wor
         const refused = err instanceof GitHubRefusedError || err instanceof UnrecoverableError;
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         options.metrics?.job(name, (performance.now() - started) / 1000, { willRetry: !(refused || lastAttempt) });
-        ctx.log.error({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, data: job.data, err }, 'job failed');
+        // An edit waiting for its message's post to be recorded is a race, not a fault: it is tried again.
+        const level = err instanceof PostUnderWayError && !lastAttempt ? 'warn' : 'error';
+        ctx.log[level]({ job: job.name, jobId: job.id, attempt: job.attemptsMade + 1, data: job.data, err }, 'job failed');
         if (refused || lastAttempt) {
           await onGiveUp(ctx, name, job.data, err).catch((e: unknown) => ctx.log.error({ job: job.name, err: e }, 'telling that a job gave up failed'));
           throw new UnrecoverableError(err.message);

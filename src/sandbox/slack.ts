@@ -12,6 +12,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { listenLocally } from './listen.js';
 import { SlackFiles, type StoredFile } from './slack-files.js';
 import { SlackHomes } from './slack-home.js';
+import { SlackFaults } from './slack-faults.js';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 
@@ -144,13 +145,6 @@ interface ResponseUrlContext {
   isEphemeral: boolean;
   createdAt: number;
   uses: number;
-}
-
-interface Fault {
-  status?: number;
-  error?: string;
-  retryAfterSeconds?: number;
-  remaining: number;
 }
 
 class ApiError extends Error {
@@ -385,7 +379,7 @@ export class SlackStandIn extends EventEmitter {
   private readonly viewList: StoredView[] = [];
   private readonly triggers = new Map<string, { issuedAt: number; user: string }>();
   private readonly responseUrls = new Map<string, ResponseUrlContext>();
-  private readonly faults = new Map<string, Fault[]>();
+  private readonly faults = new SlackFaults();
   private lastMicros = 0;
   private counter = 0;
   /** File uploads (`files.uploadV2`): slack-files.ts. */
@@ -478,27 +472,20 @@ export class SlackStandIn extends EventEmitter {
 
   /** The next `times` calls of `method` fail: HTTP `status` when given (not 200), else HTTP 200 `{ok:false, error}`. */
   failNext(method: string, answer: { status?: number; error?: string }, times = 1): void {
-    this.queueFault(method, { status: answer.status, error: answer.error, remaining: times });
+    this.faults.add(method, { kind: 'error', ...answer }, { times });
   }
 
   /** The next call of `method` gets HTTP 429 with `Retry-After`. */
   rateLimitNext(method: string, retryAfterSeconds: number): void {
-    this.queueFault(method, { status: 429, error: 'ratelimited', retryAfterSeconds, remaining: 1 });
+    this.faults.add(method, { kind: 'error', status: 429, error: 'ratelimited', retryAfterSeconds });
   }
 
-  private queueFault(method: string, fault: Fault): void {
-    const queue = this.faults.get(method) ?? [];
-    queue.push(fault);
-    this.faults.set(method, queue);
-  }
-
-  private takeFault(method: string): Fault | undefined {
-    const queue = this.faults.get(method);
-    const fault = queue?.[0];
-    if (!queue || !fault) return undefined;
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) queue.shift();
-    return fault;
+  /**
+   * The next call of `method` whose arguments match `when` is done at once (a message is in the channel for
+   * everyone to see and click) and answered `answerAfterMs` later.
+   */
+  answerLateNext(method: string, answerAfterMs: number, when?: (args: Record<string, unknown>) => boolean): void {
+    this.faults.add(method, { kind: 'slow-answer', answerAfterMs }, when ? { when } : {});
   }
 
   // ------------------------------------------------------------------ acting as Slack towards the app
@@ -720,8 +707,8 @@ export class SlackStandIn extends EventEmitter {
     }
     this.calls.push({ method, args: recorded });
 
-    const fault = this.takeFault(method);
-    if (fault) {
+    const fault = this.faults.take(method, recorded);
+    if (fault?.kind === 'error') {
       if (fault.status === 429) {
         sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(fault.retryAfterSeconds ?? 1) });
       } else if (fault.status !== undefined && fault.status !== 200) {
@@ -732,6 +719,7 @@ export class SlackStandIn extends EventEmitter {
       }
       return;
     }
+    const answerAfterMs = fault?.kind === 'slow-answer' ? fault.answerAfterMs : 0;
 
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const token = bearer ?? str(bodyToken);
@@ -751,7 +739,9 @@ export class SlackStandIn extends EventEmitter {
     }
     try {
       const result = handler(rest);
-      sendJson(res, 200, { ok: true, ...result }, { 'x-oauth-scopes': SCOPES });
+      const answer = () => sendJson(res, 200, { ok: true, ...result }, { 'x-oauth-scopes': SCOPES });
+      if (answerAfterMs > 0) setTimeout(answer, answerAfterMs);
+      else answer();
     } catch (error) {
       if (error instanceof ApiError) sendJson(res, 200, { ok: false, error: error.code });
       else throw error;

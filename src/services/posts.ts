@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNotNull, isNull, like, lt, or } from 'drizzle-orm';
+import { setTimeout as delay } from 'node:timers/promises';
+import { and, eq, gt, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import type { WebClient } from '@slack/web-api';
 import type { Database } from '../integrations/database/client.js';
 import type { Executor } from '../integrations/database/release-store.js';
@@ -7,6 +8,18 @@ import { releaseEvents, slackPosts } from '../integrations/database/schema.js';
 import type { SlackMessage } from '../messages/types.js';
 
 const METADATA_EVENT = 'tminus_post';
+/** How long an edit waits for the post it edits to be confirmed before its job tries again. */
+const POST_UNDER_WAY_WAIT_MS = 5_000;
+/** A claim unconfirmed for longer than this is a post that failed, not one under way (Slack calls retry for seconds). */
+const POST_UNDER_WAY_FOR_MS = 120_000;
+
+/** An edit asked for while its message is being posted: the job tries again once the post is recorded. */
+export class PostUnderWayError extends Error {
+  constructor(readonly key: string) {
+    super(`the message ${key} is being posted; its edit tries again once Slack has confirmed it`);
+    this.name = 'PostUnderWayError';
+  }
+}
 
 export interface PostTarget {
   releaseId?: string;
@@ -56,7 +69,10 @@ export class Posts {
       if (existing?.ts) return { ts: existing.ts, posted: false };
       const found = await this.findPosted(key, target, existing?.claimedAt);
       if (found) {
-        await this.confirm(key, found, message);
+        // It shows what the interrupted attempt rendered: recorded with no hash, then brought up to `message`.
+        await this.db.update(slackPosts).set({ ts: found, contentHash: null, postedAt: new Date() }).where(eq(slackPosts.key, key));
+        await this.slack.chat.update({ channel: target.channel, ts: found, text: message.text, blocks: message.blocks });
+        await this.db.update(slackPosts).set({ contentHash: hashOf(message), updatedAt: new Date() }).where(eq(slackPosts.key, key));
         return { ts: found, posted: false };
       }
     }
@@ -97,8 +113,24 @@ export class Posts {
    * Edits a posted message in place with what `render` builds from the current state. Renders race (two
    * jobs, two replicas): each notes when it started reading, and an edit from older state never replaces
    * one from newer state. False when there is nothing to edit or nothing changed.
+   *
+   * A message being posted right now (claimed, not yet confirmed) may show state older than what this edit
+   * was asked for (a click on a message Slack shows before tminus has recorded it): the edit waits for the
+   * post, and when it is still under way after a few seconds throws `PostUnderWayError`, so the job asking
+   * for the edit tries again. A claim left unconfirmed for minutes is a post that failed; its own job renders
+   * afresh when it tries again, so there is nothing to edit.
    */
   async refresh(key: string, render: () => Promise<SlackMessage>): Promise<boolean> {
+    const deadline = Date.now() + POST_UNDER_WAY_WAIT_MS;
+    for (;;) {
+      const outcome = await this.edit(key, render);
+      if (outcome !== 'under-way') return outcome === 'edited';
+      if (Date.now() > deadline) throw new PostUnderWayError(key);
+      await delay(100);
+    }
+  }
+
+  private async edit(key: string, render: () => Promise<SlackMessage>): Promise<'edited' | 'unchanged' | 'under-way'> {
     const asOf = new Date();
     const message = await render();
     const hash = hashOf(message);
@@ -107,10 +139,20 @@ export class Posts {
       .set({ renderedAt: asOf })
       .where(and(eq(slackPosts.key, key), isNotNull(slackPosts.ts), or(isNull(slackPosts.renderedAt), lt(slackPosts.renderedAt, asOf))))
       .returning();
-    if (!post?.ts || post.contentHash === hash) return false;
+    if (!post) return (await this.underWay(key)) ? 'under-way' : 'unchanged';
+    if (!post.ts || post.contentHash === hash) return 'unchanged';
     await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
     await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
-    return true;
+    return 'edited';
+  }
+
+  /** Whether `key` is claimed and not yet confirmed, claimed recently enough to be a post still under way. */
+  private async underWay(key: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ key: slackPosts.key })
+      .from(slackPosts)
+      .where(and(eq(slackPosts.key, key), isNull(slackPosts.ts), gt(slackPosts.claimedAt, sql`now() - make_interval(secs => ${POST_UNDER_WAY_FOR_MS / 1000})`)));
+    return row !== undefined;
   }
 
   async tsOf(key: string): Promise<string | undefined> {

@@ -105,17 +105,21 @@ describe('pre-release checklists', () => {
         actionId: 'checklist-tick:before72h:0:0',
         selectedOptions: values.map((value) => ({ value })),
       });
-    expect((await click('U0ENG', ['0.0'])).status).toBe(200);
-    expect((await click('U0QA', ['0.0', '0.2'])).status).toBe(200);
-    const updated = await waitFor('the checklist to show the ticks', () => {
+    const shows = (...people: string[]) => () => {
       const m: StoredMessage | undefined = checklist('72 Hours Before Release');
-      return m && visibleText(m).includes('<@U0QA>') && visibleText(m).includes('<@U0ENG>') ? m : undefined;
-    }, 120_000);
+      return m && people.every((p) => visibleText(m).includes(`<@${p}>`)) ? m : undefined;
+    };
+    expect((await click('U0ENG', ['0.0'])).status).toBe(200);
+    // Slack has the click acknowledged before tminus records it: QA ticks on after seeing the engineer's tick,
+    // as a person would (two clicks on one item in the same instant are recorded for whoever lands first).
+    await waitFor("the checklist to show the engineer's tick", shows('U0ENG'));
+    expect((await click('U0QA', ['0.0', '0.2'])).status).toBe(200);
+    const updated = await waitFor('the checklist to show both ticks', shows('U0QA', 'U0ENG'));
     expect(visibleText(updated)).toMatch(/All PRs merged and reviewed: <@U0ENG> at \d\d:\d\d UTC/);
     const ticks = await bot.database.db.select().from(checklistTicks).where(eq(checklistTicks.planId, planId));
     expect(ticks.filter((t) => t.checklist === 'before72h' && t.item === '0.0').map((t) => t.tickedBy)).toEqual(['U0ENG']);
     expect(ticks.find((t) => t.checklist === 'before72h' && t.item === '0.2')?.tickedBy).toBe('U0QA');
-  }, 150_000);
+  });
 
   it('blocks the start at T-0 while items are open; an approver overrides with a reason', async () => {
     const blocked = await waitFor('the T-0 gate', () => thread().find((m) => m.text.includes('cannot start yet')), LEAD_TIME + 20_000);
@@ -175,4 +179,48 @@ describe('the T-0 start of a planned release', () => {
     );
     expect((summary.details as { ticks: unknown[] }).ticks).toHaveLength(CHECKLIST_KEYS.reduce((n, key) => n + checklistItems(bot.policy.checklists[key], 'v1.3.0').length, 0));
   });
+});
+
+describe('a tick on a checklist Slack shows before tminus has heard back from posting it', () => {
+  let world: World;
+  let bot: Bot;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    // Slack puts the 72 h checklist in the thread at once and answers tminus's call 7 s later: long enough
+    // for someone to tick an item before tminus has recorded the message it is ticked on.
+    world.slack.answerLateNext('chat.postMessage', 7_000, (args) => String(args.text).startsWith('72 Hours Before Release'));
+    bot = await startBot(world, { policy: POLICY, planScheduleCron: '*/1 * * * * *' });
+    await bot.database.db
+      .insert(releasePlans)
+      // T-0 in 42 s: its checklists (40 s, 39 s, 38 s before) are due at start-up.
+      .values({ version: 'v1.3.0', type: 'minor', plannedAt: new Date(Date.now() + 42_000), requestedBy: 'U0ENG', channelId: RELEASES_CHANNEL, state: 'planned' });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  it('shows the tick once tminus has recorded the message', async () => {
+    const checklist = () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('72 Hours Before Release'));
+    const c72 = await waitFor('the 72 h checklist in the channel', checklist);
+    const posted = Date.now();
+    const click = await world.slack.sendBlockAction(bot.eventsUrl, {
+      userId: 'U0ENG',
+      channelId: RELEASES_CHANNEL,
+      messageTs: c72.ts,
+      actionId: 'checklist-tick:before72h:0:0',
+      selectedOptions: [{ value: '0.0' }],
+    });
+    expect(click.status).toBe(200);
+    const updated = await waitFor('the checklist to show the tick', () => {
+      const m = checklist();
+      return m && visibleText(m).includes('<@U0ENG>') ? m : undefined;
+    }, 60_000);
+    expect(visibleText(updated)).toMatch(/All PRs merged and reviewed: <@U0ENG> at \d\d:\d\d UTC/);
+    // Not before tminus heard back from Slack: the edit waited for the post.
+    expect(Date.now() - posted).toBeGreaterThan(5_000);
+    expect(world.slack.ephemerals('U0ENG')).toEqual([]);
+    expect(world.slack.topLevel(RELEASES_CHANNEL).filter((m) => m.text.startsWith('72 Hours Before Release'))).toHaveLength(1);
+  }, 90_000);
 });
