@@ -18,6 +18,8 @@
  * - Lead time and time to restore are medians, as the DORA report gives them.
  */
 
+import { offsetAt, wallToInstant } from './time-zone.js';
+
 export type DoraBand = 'elite' | 'high' | 'medium' | 'low';
 export type DoraBucket = 'week' | 'month';
 export type DoraMetric = 'deploymentFrequency' | 'leadTime' | 'changeFailureRate' | 'timeToRestore';
@@ -202,30 +204,53 @@ export function doraTrend(now: DoraFigures, before: DoraFigures): DoraTrend {
   return trend;
 }
 
+/** A bucket of a window's series; `whole` when it is a whole week or month, not one clipped by the window. */
+export interface DoraSpan extends DoraWindow {
+  whole: boolean;
+}
+
 /**
- * The window cut into weeks (Monday 00:00 UTC) or calendar months (UTC); the first and last bucket are
- * clipped to the window, so every instant of it is in exactly one bucket.
+ * The window cut into weeks (from Monday 00:00) or calendar months, on the team's wall clock (`zone`, the
+ * policy's time zone): a Friday-evening deployment in Los Angeles counts in Friday's week, not Saturday's.
+ * The first and last bucket are clipped to the window, so every instant of it is in exactly one bucket.
  */
-export function doraBuckets(window: DoraWindow, bucket: DoraBucket): DoraWindow[] {
-  const buckets: DoraWindow[] = [];
+export function doraBuckets(window: DoraWindow, bucket: DoraBucket, zone = 'UTC'): DoraSpan[] {
+  const buckets: DoraSpan[] = [];
+  const next = (at: Date) => (bucket === 'week' ? nextMonday(at, zone) : nextMonthStart(at, zone));
   let from = window.from;
+  // Whole when it starts on a boundary: the boundary before the window's end is where the bucket before it ends.
+  let startsOnBoundary = window.from.getTime() === next(new Date(window.from.getTime() - 1)).getTime();
   while (from.getTime() < window.to.getTime()) {
-    const next = bucket === 'week' ? nextMonday(from) : nextMonthStart(from);
-    const to = next.getTime() < window.to.getTime() ? next : window.to;
-    buckets.push({ from, to });
+    const boundary = next(from);
+    const to = boundary.getTime() <= window.to.getTime() ? boundary : window.to;
+    buckets.push({ from, to, whole: startsOnBoundary && to.getTime() === boundary.getTime() });
     from = to;
+    startsOnBoundary = true;
   }
   return buckets;
 }
 
-function nextMonday(at: Date): Date {
-  const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
-  const daysToMonday = ((8 - day.getUTCDay()) % 7) || 7;
-  return new Date(day.getTime() + daysToMonday * DAY);
+/** `at` on `zone`'s wall clock, written as if it were UTC (so its UTC fields are the wall clock's). */
+function wallClock(at: Date, zone: string): Date {
+  return new Date(at.getTime() + offsetAt(at.getTime(), zone));
 }
 
-function nextMonthStart(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
+function nextMonday(at: Date, zone: string): Date {
+  const wall = wallClock(at, zone);
+  const day = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate());
+  const daysToMonday = ((8 - wall.getUTCDay()) % 7) || 7;
+  return new Date(wallToInstant(day + daysToMonday * DAY, zone));
+}
+
+function nextMonthStart(at: Date, zone: string): Date {
+  const wall = wallClock(at, zone);
+  return new Date(wallToInstant(Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth() + 1, 1), zone));
+}
+
+/** The calendar month that `now` falls in on `zone`'s wall clock, from its first midnight up to now. */
+export function monthSoFar(now: Date, zone = 'UTC'): DoraWindow {
+  const wall = wallClock(now, zone);
+  return { from: new Date(wallToInstant(Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), 1), zone)), to: now };
 }
 
 /** `/release stats` windows: `30d`, `90d`, `12w`. */

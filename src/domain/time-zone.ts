@@ -18,6 +18,11 @@ export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions):
   return format;
 }
 
+/** "2026-10-01": the calendar date of `at` on `zone`'s wall clock. */
+export function calendarDate(at: Date, zone: string): string {
+  return dateFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
 /** How far `zone`'s wall clock is ahead of UTC at `instant`, in ms. */
 export function offsetAt(instant: number, zone: string): number {
   const format = dateFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });

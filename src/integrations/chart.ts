@@ -3,6 +3,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { DoraSummary } from '../services/dora.js';
+import { calendarDate } from '../domain/time-zone.js';
 
 const require = createRequire(import.meta.url);
 /** The font ships with the package (`dejavu-fonts-ttf`): the picture is the same on every machine, fonts installed or not. */
@@ -10,11 +11,14 @@ const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((f) => require.
 const FONT = 'DejaVu Sans';
 
 const HOUR = 60 * 60_000;
+const DAY = 24 * HOUR;
 
 /** One row per bucket and metric: what the four small charts draw. */
 function rows(summary: DoraSummary): { bucket: string; metric: string; value: number | null }[] {
   return summary.series.flatMap((b) => {
-    const bucket = b.from.toISOString().slice(0, 10);
+    // A bucket the window clips (the first week of a 30-day window) says how many days it holds.
+    const days = Math.round((b.to.getTime() - b.from.getTime()) / DAY);
+    const bucket = `${calendarDate(b.from, summary.window.timeZone)}${b.whole ? '' : ` (${days} d)`}`;
     const f = b.figures;
     return [
       { bucket, metric: 'Deployments', value: f.deployments },

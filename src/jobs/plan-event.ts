@@ -3,7 +3,7 @@ import { formatDuration } from '../domain/duration.js';
 import { CHECKLIST_KEYS, planEvents, type ChecklistKey } from '../domain/plan-schedule.js';
 import type { ReleasePlan } from '../integrations/database/plan-schedule-store.js';
 import { announcementFromPlan, CHECKLIST_ACTIONS, note, preReleaseAnnouncement, startedAtT0Note } from '../messages/checklist.js';
-import { clockTime } from '../messages/format.js';
+import { clockTime, dateAndTime } from '../messages/format.js';
 import { planValue } from '../messages/button-values.js';
 import { missingAtStart, planPostKeys, planThread, postChecklist, refreshChecklist, type PlanContext } from '../services/plan-checklists.js';
 import { startRelease } from '../services/start-release.js';
@@ -27,7 +27,7 @@ export async function planEvent(jobCtx: JobContext, data: JobPayloads['plan-even
   const thread = planThread(plan);
 
   if (data.late) {
-    const when = `${event.dueAt.toISOString().slice(0, 10)} ${clockTime(event.dueAt, ctx.policy.timezone)}`;
+    const when = dateAndTime(event.dueAt, ctx.policy.timezone);
     await ctx.posts.postOnce(
       planPostKeys.skipped(plan.id, event.key),
       thread,
@@ -79,7 +79,7 @@ async function announce(ctx: PlanContext, plan: ReleasePlan): Promise<void> {
 }
 
 async function timelineStep(ctx: PlanContext, plan: ReleasePlan, step: string): Promise<void> {
-  const at = `${plan.plannedAt.toISOString().slice(0, 10)} ${clockTime(plan.plannedAt, ctx.policy.timezone)}`;
+  const at = dateAndTime(plan.plannedAt, ctx.policy.timezone);
   const branch = `release/${plan.version}`;
   let text: string;
   switch (step) {

@@ -1,4 +1,4 @@
-import { clockTime, context, header, mention, section } from './format.js';
+import { dateAndTime, context, header, mention, section } from './format.js';
 import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
@@ -62,8 +62,7 @@ function describe(entry: AuditEntry): string {
 /** `/release log`: the release's audit trail, in order, with who and when. */
 export function auditLogMessage(version: string, entries: AuditEntry[], timeZone: string): SlackMessage {
   const lines = entries.map((e) => {
-    const day = e.at.toISOString().slice(0, 10);
-    return `\`${day} ${clockTime(e.at, timeZone)}\` ${e.actor === 'tminus' ? '🤖 tminus' : mention(e.actor)} — ${describe(e)}`;
+    return `\`${dateAndTime(e.at, timeZone)}\` ${e.actor === 'tminus' ? '🤖 tminus' : mention(e.actor)} — ${describe(e)}`;
   });
   // Sections hold 3000 characters: the trail is split over as many as it needs (at most 45).
   const chunks: string[] = [];

@@ -1,6 +1,6 @@
 import { formatDuration } from '../domain/duration.js';
 import type { LateFix } from '../domain/deploy-within.js';
-import { clockTime, context, elapsed, link, section } from './format.js';
+import { clockTime, dateAndTime, context, elapsed, link, section } from './format.js';
 import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
@@ -15,8 +15,7 @@ export function unreleasedFixesMessage(input: {
 }): SlackMessage {
   const count = input.fixes.length === 1 ? 'A bug fix has' : `${input.fixes.length} bug fixes have`;
   const lines = input.fixes.map((fix) => {
-    const day = fix.mergedAt.toISOString().slice(0, 10);
-    return `• ${link(fix.url, `#${fix.number} ${fix.title}`)}: merged ${day} ${clockTime(fix.mergedAt, input.timeZone)}, ${elapsed(fix.lateBy)} late`;
+    return `• ${link(fix.url, `#${fix.number} ${fix.title}`)}: merged ${dateAndTime(fix.mergedAt, input.timeZone)}, ${elapsed(fix.lateBy)} late`;
   });
   const deadline = formatDuration(input.within);
   return {

@@ -1,11 +1,16 @@
 import type { KnownBlock } from '@slack/web-api';
 import { fitMrkdwn, plainText, slackMrkdwn } from './text.js';
-import { dateFormat } from '../domain/time-zone.js';
+import { calendarDate, dateFormat } from '../domain/time-zone.js';
 
 /** "14:05 UTC" in the team's timezone, as the guide writes times. */
 export function clockTime(at: Date, timeZone: string): string {
   const time = dateFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
   return `${time} ${timeZone === 'UTC' || timeZone === 'Etc/UTC' ? 'UTC' : zoneName(at, timeZone)}`;
+}
+
+/** "2026-12-10 14:05 UTC": the date and time in the team's timezone (the date too: 23:30 UTC is tomorrow in Sydney). */
+export function dateAndTime(at: Date, timeZone: string): string {
+  return `${calendarDate(at, timeZone)} ${clockTime(at, timeZone)}`;
 }
 
 function zoneName(at: Date, timeZone: string): string {

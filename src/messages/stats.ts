@@ -1,4 +1,5 @@
 import type { DoraBand, DoraMetric } from '../domain/dora.js';
+import { calendarDate } from '../domain/time-zone.js';
 import type { DoraSummary } from '../services/dora.js';
 import { context, fields, header } from './format.js';
 import { fitMrkdwn } from './text.js';
@@ -50,7 +51,7 @@ export function statsMessage(s: DoraSummary, windowLabel: string): SlackMessage 
       header(`📊 DORA figures, last ${windowLabel}`),
       fields(...lines.map((l) => `*${l.label}*\n${l.value}\n${l.band ? BAND_LABEL[l.band] : '—'}${l.trend ? ` · ${TREND[l.trend]}` : ''}`)),
       context(
-        `${s.window.from.toISOString().slice(0, 10)} to ${s.window.to.toISOString().slice(0, 10)}, from tminus's own records; the trend compares with the ${windowLabel} before. Bands: 2023 State of DevOps report. The chart is in the thread.`,
+        `${calendarDate(s.window.from, s.window.timeZone)} to ${calendarDate(s.window.to, s.window.timeZone)}, from tminus's own records; the trend compares with the ${windowLabel} before. Bands: 2023 State of DevOps report. The chart is in the thread.`,
       ),
     ],
   };

@@ -186,5 +186,5 @@ async function scheduleFor(deps: AppHomeDeps, now: Date): Promise<SlackMessage> 
 async function doraThisMonth(deps: AppHomeDeps, now: Date): Promise<HomeContent['dora']> {
   const records = deps.dora;
   if (!records) return undefined;
-  return doraSummary({ dora: records, policy: deps.policy, clock: deps.clock }, thisMonth(now)).catch(() => undefined);
+  return doraSummary({ dora: records, policy: deps.policy, clock: deps.clock }, thisMonth(now, deps.policy.timezone)).catch(() => undefined);
 }

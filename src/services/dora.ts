@@ -1,11 +1,12 @@
-import { doraBands, doraBuckets, doraFigures, doraTrend, type DoraBands, type DoraBucket, type DoraFigures, type DoraTrend } from '../domain/dora.js';
+import { doraBands, doraBuckets, doraFigures, doraTrend, monthSoFar, type DoraBands, type DoraBucket, type DoraFigures, type DoraTrend } from '../domain/dora.js';
 import type { Policy } from '../domain/policy.js';
 import type { DoraReader } from '../integrations/database/dora-records.js';
 
 /**
  * What `doraSummary` answers (`/release stats`, the App Home's "this month" figures):
- * - `window`: the period asked for, `[from, to)`, and how its series is cut (`week`: Monday 00:00 UTC,
- *   `month`: calendar months UTC; the first and last bucket clipped to the window).
+ * - `window`: the period asked for, `[from, to)`, how its series is cut (`week`: from Monday 00:00,
+ *   `month`: calendar months; the first and last bucket clipped to the window) and on which wall clock
+ *   (`timeZone`, the policy's).
  * - `figures`: the four DORA metrics over the window: `deployments` with `deploymentsPerWeek` and
  *   `deploymentsPerDay`; `leadTimeMs` (median, first commit of each merged pull request to production) over
  *   `changes` pull requests; `changeFailureRate` (0..1) = `failures` / `deployments`; `timeToRestoreMs`
@@ -14,15 +15,16 @@ import type { DoraReader } from '../integrations/database/dora-records.js';
  *   src/domain/dora.ts, DORA_BANDS); absent where the figure is.
  * - `previous` and `trend`: the same figures over the window of the same length just before, and per metric
  *   `better` | `worse` | `same` (absent when either window lacks data).
- * - `series`: per bucket, its `from`, `to` and figures: what the chart draws.
+ * - `series`: per bucket, its `from`, `to`, whether it is `whole` (not clipped by the window) and its
+ *   figures: what the chart draws.
  */
 export interface DoraSummary {
-  window: { from: Date; to: Date; bucket: DoraBucket };
+  window: { from: Date; to: Date; bucket: DoraBucket; timeZone: string };
   figures: DoraFigures;
   bands: DoraBands;
   previous: DoraFigures;
   trend: DoraTrend;
-  series: { from: Date; to: Date; figures: DoraFigures }[];
+  series: { from: Date; to: Date; whole: boolean; figures: DoraFigures }[];
 }
 
 export interface DoraDeps {
@@ -52,16 +54,16 @@ export async function doraSummary(deps: DoraDeps, window: { from: Date; to: Date
   const figures = doraFigures(releases, window, watchMs);
   const previous = doraFigures(releases, previousWindow, watchMs);
   return {
-    window: { from: window.from, to: window.to, bucket: window.bucket },
+    window: { from: window.from, to: window.to, bucket: window.bucket, timeZone: deps.policy.timezone },
     figures,
     bands: doraBands(figures),
     previous,
     trend: doraTrend(figures, previous),
-    series: doraBuckets(window, window.bucket).map((b) => ({ from: b.from, to: b.to, figures: doraFigures(releases, b, watchMs) })),
+    series: doraBuckets(window, window.bucket, deps.policy.timezone).map((b) => ({ ...b, figures: doraFigures(releases, b, watchMs) })),
   };
 }
 
-/** The calendar month (UTC) that `now` falls in, up to now: the App Home's "this month". */
-export function thisMonth(now: Date): { from: Date; to: Date; bucket: 'week' } {
-  return { from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), to: now, bucket: 'week' };
+/** The calendar month that `now` falls in on the team's wall clock, up to now: the App Home's "this month". */
+export function thisMonth(now: Date, timeZone: string): { from: Date; to: Date; bucket: 'week' } {
+  return { ...monthSoFar(now, timeZone), bucket: 'week' };
 }

@@ -4,7 +4,7 @@ import { describeGate, releaseGate } from '../domain/approvals.js';
 import { mayDo, versionTooFar } from '../domain/permissions.js';
 import { checkCadence } from '../domain/calendar.js';
 import type { Policy } from '../domain/policy.js';
-import { clockTime } from '../messages/format.js';
+import { dateAndTime } from '../messages/format.js';
 import { isInFlight, STATE_LABELS } from '../domain/release.js';
 import type { RoleDirectory } from './roles.js';
 import type { NewRelease, Release, ReleaseStore } from '../integrations/database/release-store.js';
@@ -218,7 +218,7 @@ async function checkReleaseCadence(
     if (!permitted.ok) return { ok: false, reason: `${request.versionText} was planned off the cadence (${check.rule}), and <@${request.userId}>, who planned it, ${permitted.reason.replace(/^you /, '')}` };
     return { ok: true, overridden: check.rule };
   }
-  const when = `${check.nextAllowed.toISOString().slice(0, 10)} ${clockTime(check.nextAllowed, deps.policy.timezone)}`;
+  const when = dateAndTime(check.nextAllowed, deps.policy.timezone);
   if (request.override === undefined) {
     return { ok: false, reason: `${check.rule}: the next allowed time is ${when}. An approver of ${type} releases may start it now with \`/release start ${request.versionText} --override "<reason>"\`.` };
   }

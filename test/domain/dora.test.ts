@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { doraBands, doraBuckets, doraFigures, doraTrend, parseStatsWindow, type DoraRelease } from '../../src/domain/dora.js';
+import { doraBands, doraBuckets, doraFigures, doraTrend, monthSoFar, parseStatsWindow, type DoraRelease } from '../../src/domain/dora.js';
 
 const HOUR = 60 * 60_000;
 const MIN = 60_000;
@@ -119,6 +119,32 @@ describe('DORA figures of a hand-computed history of 20 releases', () => {
     const months = doraBuckets({ from: at('08-15T00:00'), to: at('10-31T00:00') }, 'month');
     expect(months.map((m) => m.from.toISOString().slice(5, 10))).toEqual(['08-15', '09-01', '10-01']);
     expect(months.map((m) => doraFigures(HISTORY, m, WATCH).deployments)).toEqual([0, 2, 14]);
+  });
+
+  it('says which buckets the window clips', () => {
+    // Thursday 10-01 to Saturday 10-31: the first and last weeks are clipped, the three between are whole.
+    expect(doraBuckets(OCTOBER, 'week').map((w) => w.whole)).toEqual([false, true, true, true, false]);
+    // From Monday 10-05 to Monday 10-19: two whole weeks.
+    expect(doraBuckets({ from: at('10-05T00:00'), to: at('10-19T00:00') }, 'week').map((w) => w.whole)).toEqual([true, true]);
+    expect(doraBuckets({ from: at('09-01T00:00'), to: at('11-01T00:00') }, 'month').map((m) => m.whole)).toEqual([true, true]);
+    expect(doraBuckets({ from: at('08-15T00:00'), to: at('10-31T00:00') }, 'month').map((m) => m.whole)).toEqual([false, true, false]);
+  });
+
+  it("cuts weeks and months on the team's wall clock, not UTC's", () => {
+    const LA = 'America/Los_Angeles';
+    // Monday 00:00 in Los Angeles is 07:00 UTC (PDT) until 11-01, then 08:00 UTC (PST).
+    const weeks = doraBuckets({ from: at('10-20T00:00'), to: at('11-10T00:00') }, 'week', LA);
+    expect(weeks.map((w) => w.from.toISOString())).toEqual(['2026-10-20T00:00:00.000Z', '2026-10-26T07:00:00.000Z', '2026-11-02T08:00:00.000Z', '2026-11-09T08:00:00.000Z']);
+    // A deployment on Sunday 10-25 at 22:00 in Los Angeles (05:00 UTC Monday) is Sunday's week there.
+    const sundayNight = release('v1.3.9', { requested: '10-26T04:00', deployedAt: at('10-26T05:00') });
+    expect(weeks.map((w) => doraFigures([sundayNight], w, WATCH).deployments)).toEqual([1, 0, 0, 0]);
+    expect(doraBuckets({ from: at('10-20T00:00'), to: at('11-10T00:00') }, 'week').map((w) => doraFigures([sundayNight], w, WATCH).deployments)).toEqual([0, 1, 0, 0]);
+
+    // November starts at 13:00 UTC on 10-31 in Sydney (AEDT, +11).
+    const months = doraBuckets({ from: at('10-15T00:00'), to: at('11-15T00:00') }, 'month', 'Australia/Sydney');
+    expect(months.map((m) => m.from.toISOString())).toEqual(['2026-10-15T00:00:00.000Z', '2026-10-31T13:00:00.000Z']);
+    expect(monthSoFar(at('10-31T14:00'), 'Australia/Sydney').from.toISOString()).toBe('2026-10-31T13:00:00.000Z');
+    expect(monthSoFar(at('10-31T14:00')).from.toISOString()).toBe('2026-10-01T00:00:00.000Z');
   });
 
   it('has no figure where there is no data, and low deployment frequency for none', () => {

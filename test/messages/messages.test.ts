@@ -8,6 +8,8 @@ import { releaseProgressMessage, type ReleaseProgressInput } from '../../src/mes
 import { releaseStatusMessage, type ReleaseStatusInput } from '../../src/messages/release-status.js';
 import { statusUpdateMessage, tPlus, type StatusUpdateInput } from '../../src/messages/status-update.js';
 import type { SlackMessage } from '../../src/messages/types.js';
+import { auditLogMessage } from '../../src/messages/audit-log.js';
+import { statsMessage } from '../../src/messages/stats.js';
 
 const MINUTE = 60_000;
 /** T-0 of every release here: a Wednesday in November, when Berlin is on CET (UTC+1). */
@@ -777,5 +779,29 @@ describe("Slack's limits hold for outsized input", () => {
       timeZone: 'UTC',
     });
     expect(limitProblems(message)).toEqual([]);
+  });
+});
+
+describe("dates in the team's time zone", () => {
+  // 23:30 UTC on 10 December is already 11 December in Sydney (AEDT, +11).
+  const lateEvening = new Date('2026-12-10T23:30:00Z');
+
+  it('writes the audit trail with the date of the team, not of UTC', () => {
+    const entries = [{ at: lateEvening, actor: 'U0ENG', action: 'release.started', details: {} }];
+    expect(lines(auditLogMessage('v1.3.0', entries, 'Australia/Sydney')).join('\n')).toMatch(/^`2026-12-11 10:30 \S+` <@U0ENG>/m);
+    expect(lines(auditLogMessage('v1.3.0', entries, 'UTC')).join('\n')).toContain('`2026-12-10 23:30 UTC`');
+  });
+
+  it("says the stats window's dates on the team's calendar", () => {
+    const summary = (timeZone: string) => ({
+      window: { from: new Date('2026-11-10T23:30:00Z'), to: lateEvening, bucket: 'week' as const, timeZone },
+      figures: { deployments: 0, deploymentsPerWeek: 0, deploymentsPerDay: 0, changes: 0, failures: 0, restores: 0 },
+      bands: {},
+      previous: { deployments: 0, deploymentsPerWeek: 0, deploymentsPerDay: 0, changes: 0, failures: 0, restores: 0 },
+      trend: {},
+      series: [],
+    });
+    expect(lines(statsMessage(summary('Australia/Sydney'), '30 days')).join('\n')).toContain('2026-11-11 to 2026-12-11');
+    expect(lines(statsMessage(summary('UTC'), '30 days')).join('\n')).toContain('2026-11-10 to 2026-12-10');
   });
 });
