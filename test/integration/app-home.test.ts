@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAST_TIMINGS, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { eq } from 'drizzle-orm';
+import { checklistTicks, releasePlans } from '../../src/integrations/database/schema.js';
+import { FAST_TIMINGS, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 const SLOW = 120_000;
 
@@ -155,4 +157,92 @@ describe('App Home: each viewer sees what needs them, kept current without a tim
     expect(world.slack.homes.home('U0ENG')).toBeUndefined();
     expect(publishCalls('U0ENG')).toBe(0);
   });
+});
+
+describe('App Home: checklist items for your roles, ticked from the Home', () => {
+  let world: World;
+  let bot: Bot;
+
+  /** The 24 h checklist names QA for two items; the rest anyone may tick, so they are nobody's in particular. */
+  const CHECKLIST_POLICY = `${FAST_TIMINGS}
+roles:
+  qaLead: { users: [U0QA] }
+  releaseEngineer: { users: [U0ENG] }
+permissions:
+  checklist: anyone
+checklists:
+  before24h:
+    title: 24 Hours Before Release
+    before: 40s
+    appliesTo: [minor]
+    sections:
+      - title: Testing
+        items:
+          - { text: Load test results acceptable, roles: [qaLead] }
+          - { text: Rollback procedure rehearsed, roles: [qaLead] }
+          - Release notes drafted
+`;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    world.slack.addUser({ id: 'U0QA', name: 'quinn', realName: 'Quinn QA' });
+    bot = await startBot(world, { policy: CHECKLIST_POLICY, planScheduleCron: '*/1 * * * * *' });
+    // T-0 in ten minutes: the 24 h checklist (40 s before) is not due yet, so the Home starts empty.
+    await bot.database.db
+      .insert(releasePlans)
+      .values({ version: 'v1.3.0', type: 'minor', plannedAt: new Date(Date.now() + 10 * 60_000), requestedBy: 'U0ENG', channelId: RELEASES_CHANNEL, state: 'planned' });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  const home = (userId: string) => {
+    const h = world.slack.homes.home(userId);
+    return h ? visibleText({ text: '', blocks: h.view.blocks as unknown[] }) : '';
+  };
+  const homeShows = (userId: string, text: string) => waitFor(`${userId}'s Home to show "${text}"`, () => home(userId).includes(text), 30_000);
+  /** The value of the Home's checkbox for an item, as Slack sends it back. */
+  const optionOf = (userId: string, text: string) => {
+    const options = (world.slack.homes.home(userId)!.view.blocks as { elements?: { options?: { value: string; text: { text: string } }[] }[] }[]).flatMap((b) => (b.elements ?? []).flatMap((e) => e.options ?? []));
+    return options.find((o) => o.text.text === text)?.value;
+  };
+
+  it('QA ticks an item from the Home: the thread’s checklist shows who and when, and the Home offers what is left', async () => {
+    expect((await world.slack.homes.sendAppHomeOpened(bot.eventsUrl, 'U0QA')).status).toBe(200);
+    await homeShows('U0QA', 'Nothing needs you right now.');
+
+    // The checklist falls due: its message goes out, and QA's Home is republished with QA's two items.
+    await bot.database.db.update(releasePlans).set({ plannedAt: new Date(Date.now() + 35_000) }).where(eq(releasePlans.version, 'v1.3.0'));
+    const thread = () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('24 Hours Before Release'));
+    await waitFor('the 24 h checklist in #releases', thread, 30_000);
+    await homeShows('U0QA', '24 Hours Before Release* for v1.3.0');
+    expect(home('U0QA')).toContain('2 items for your roles');
+    expect(home('U0QA')).not.toContain('Release notes drafted');
+    const shown = world.slack.homes.home('U0QA')!;
+
+    const loadTest = optionOf('U0QA', 'Load test results acceptable');
+    expect(loadTest).toBeDefined();
+    const tick = await world.slack.homes.sendHomeAction(bot.eventsUrl, { userId: 'U0QA', actionId: 'checklist-tick:before24h:0:0', selectedOptions: [{ value: loadTest! }] });
+    expect(tick.status).toBe(200);
+
+    await waitFor("the thread's checklist to show QA's tick", () => /Load test results acceptable: <@U0QA> at \d\d:\d\d UTC/.test(visibleText(thread()!)));
+    await homeShows('U0QA', '1 item for your roles');
+    expect(optionOf('U0QA', 'Load test results acceptable')).toBeUndefined();
+    expect(optionOf('U0QA', 'Rollback procedure rehearsed')).toBeDefined();
+
+    // The same tick again from the Home as it was drawn before (a tab left open): recorded once, nothing said.
+    expect((await world.slack.homes.sendHomeAction(bot.eventsUrl, { userId: 'U0QA', actionId: 'checklist-tick:before24h:0:0', selectedOptions: [{ value: loadTest! }], shown })).status).toBe(200);
+    // It changes nothing, so nothing shows it: wait until tminus has made no Slack call for two seconds.
+    let calls = world.slack.calls.length;
+    let since = Date.now();
+    await waitFor('tminus to go quiet after the second click', () => {
+      if (world.slack.calls.length !== calls) [calls, since] = [world.slack.calls.length, Date.now()];
+      return Date.now() - since >= 2_000;
+    });
+    const plan = (await bot.database.db.select().from(releasePlans).where(eq(releasePlans.version, 'v1.3.0')))[0]!;
+    const ticks = await bot.database.db.select().from(checklistTicks).where(eq(checklistTicks.planId, plan.id));
+    expect(ticks.filter((t) => t.item === '0.0').map((t) => t.tickedBy)).toEqual(['U0QA']);
+    expect(world.slack.messages().filter((m) => m.channel.startsWith('D'))).toEqual([]);
+  }, SLOW);
 });
