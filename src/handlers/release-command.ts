@@ -1,6 +1,6 @@
 import type { App, RespondArguments, SlashCommand } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { ReleaseStore } from '../integrations/database/release-store.js';
+import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
 import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
 import { clockTime, escape } from '../messages/format.js';
@@ -271,11 +271,22 @@ async function answerSchedule(deps: ReleaseCommandDeps): Promise<SlackMessage> {
   return scheduleMessage({ slots, plans: await deps.store.upcomingPlans(), rules, timeZone: deps.policy.timezone });
 }
 
+/**
+ * `/release status` answers, drawn once per release row and minute: the status cache hands out the same row
+ * object until the row changes, and the answer otherwise changes only with its T+N minute. A burst of
+ * `/release status` on release day draws one answer, not one per request.
+ */
+const statusDrawn = new WeakMap<Release, { policy: ReleaseCommandDeps['policy']; minute: number; message: SlackMessage }>();
+
 async function answerStatus(deps: ReleaseCommandDeps, versionText: string | undefined): Promise<SlackMessage> {
   const found = await findReleaseForStatus(deps.statusReads ?? deps.store, versionText);
   if (!found.ok) return noticeMessage(found.reason);
   const release = found.release;
-  return releaseStatusMessage({
+  const now = deps.clock();
+  const minute = release.finishedAt ? -1 : Math.floor((now.getTime() - release.startedAt.getTime()) / 60_000);
+  const drawn = statusDrawn.get(release);
+  if (drawn && drawn.policy === deps.policy && drawn.minute === minute) return drawn.message;
+  const message = releaseStatusMessage({
     version: release.version,
     type: release.type,
     state: release.state,
@@ -288,7 +299,9 @@ async function answerStatus(deps: ReleaseCommandDeps, versionText: string | unde
     failureReason: release.failureReason,
     threadUrl: threadUrl(release.channelId, release.threadTs),
     milestones: loadMilestones(release, deps),
-    now: deps.clock(),
+    now,
     timeZone: deps.policy.timezone,
   });
+  statusDrawn.set(release, { policy: deps.policy, minute, message });
+  return message;
 }

@@ -225,3 +225,33 @@ describe('/release status from memory, never stale', () => {
     }
   });
 });
+
+describe('/release status drawn from memory still counts the minutes', () => {
+  let world: World;
+  let bot: Bot;
+  let now = new Date('2026-12-10T14:00:00Z');
+
+  beforeAll(async () => {
+    world = await startWorld();
+    bot = await startBot(world, { clock: () => now });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  it('shows T+N of the minute it is asked in, for the same unchanged release', async () => {
+    const status = async () => visibleText((await world.slack.sendCommand(bot.eventsUrl, { text: 'status', userId: 'U0ENG' })).body as { text: string; blocks: unknown[] });
+    const created = await bot.tminus.store.create(
+      { version: 'v1.3.0', type: 'minor', previousVersion: 'v1.2.0', requestedBy: 'U0ENG', requestId: 'req-minutes', channelId: RELEASES_CHANNEL, startedAt: now },
+      { rule: { roles: ['engineeringLead'], rule: 'any', approvers: 1 } },
+    );
+    if (!created.ok) throw new Error(created.conflict);
+    await waitFor('status to show v1.3.0', async () => (await status()).includes('Release v1.3.0: waiting for approval'), 5_000);
+    expect(await status()).toContain('T+0 · ETA');
+    now = new Date(now.getTime() + 61_000);
+    expect(await status()).toContain('T+1 · ETA');
+    now = new Date(now.getTime() + 59_000);
+    expect(await status()).toContain('T+2 · ETA');
+  });
+});
