@@ -16,6 +16,12 @@ roles:
 `;
 const VIEWERS = ['U0LEAD', 'U0VP', 'U0ONCALL'] as const;
 
+/** What a person's Home tab shows now (empty when nothing was published to them). */
+function homeText(world: World, userId: string): string {
+  const h = world.slack.homes.home(userId);
+  return h ? visibleText({ text: '', blocks: h.view.blocks as unknown[] }) : '';
+}
+
 describe('App Home: each viewer sees what needs them, kept current without a timer', () => {
   let world: World;
   let bot: Bot;
@@ -32,11 +38,7 @@ describe('App Home: each viewer sees what needs them, kept current without a tim
     await world?.close();
   });
 
-  /** What a person's Home tab shows now (empty when nothing was published to them). */
-  const home = (userId: string) => {
-    const h = world.slack.homes.home(userId);
-    return h ? visibleText({ text: '', blocks: h.view.blocks as unknown[] }) : '';
-  };
+  const home = (userId: string) => homeText(world, userId);
   const publishes = (userId: string) => world.slack.homes.home(userId)?.publishes ?? 0;
   const publishCalls = (userId: string) => world.slack.calls.filter((c) => c.method === 'views.publish' && c.args.user_id === userId).length;
   const homeShows = (userId: string, text: string, timeoutMs = 30_000) => waitFor(`${userId}'s Home to show "${text}"`, () => home(userId).includes(text), timeoutMs);
@@ -197,10 +199,7 @@ checklists:
     await world?.close();
   });
 
-  const home = (userId: string) => {
-    const h = world.slack.homes.home(userId);
-    return h ? visibleText({ text: '', blocks: h.view.blocks as unknown[] }) : '';
-  };
+  const home = (userId: string) => homeText(world, userId);
   const homeShows = (userId: string, text: string) => waitFor(`${userId}'s Home to show "${text}"`, () => home(userId).includes(text), 30_000);
   /** The value of the Home's checkbox for an item, as Slack sends it back. */
   const optionOf = (userId: string, text: string) => {
