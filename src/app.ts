@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import { Queue, type IQueueBackend, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Policy } from './domain/policy.js';
@@ -91,6 +92,9 @@ export interface Tminus {
   stop(): Promise<void>;
 }
 
+/** Reads and edits (safe to repeat) retry a blip quickly inside a job; longer outages are the queue's backoff (WebClient's default is ~30 minutes). */
+const QUICK_RETRIES = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 };
+
 /** Builds tminus from its parts and starts it: migrations already ran when `database` was opened. */
 export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const { log, policy } = options;
@@ -127,6 +131,16 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   options.github.observeCalls?.(metrics.call);
   options.observability?.observeCalls?.(metrics.call);
 
+  const slackClient = {
+    ...(options.slack.apiUrl ? { slackApiUrl: options.slack.apiUrl } : {}),
+    timeout: 10_000,
+    rejectRateLimitedCalls: true,
+    fetch: observedFetch(metrics.call),
+  };
+  // Posts and uploads are not retried inside the client: a timeout or a 5xx may come after Slack did the work,
+  // and a blind retry would post twice. Their job retries them, after looking for the message by its key.
+  const slackWrites = new WebClient(options.slack.botToken, { ...slackClient, retryConfig: { retries: 0 } });
+
   const app = new App({
     signingSecret: options.slack.signingSecret,
     token: options.slack.botToken,
@@ -135,14 +149,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     // its middleware would run on every request.
     convoStore: false,
     ...(options.slack.appToken ? { socketMode: true, appToken: options.slack.appToken, installerOptions: { port: options.port } } : {}),
-    clientOptions: {
-      ...(options.slack.apiUrl ? { slackApiUrl: options.slack.apiUrl } : {}),
-      // A few quick retries inside a job; longer outages are the queue's backoff (WebClient's default is ~30 minutes).
-      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
-      timeout: 10_000,
-      rejectRateLimitedCalls: true,
-      fetch: observedFetch(metrics.call),
-    },
+    clientOptions: { ...slackClient, retryConfig: QUICK_RETRIES },
     customRoutes: [
       {
         path: '/healthz',
@@ -171,10 +178,10 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     production,
     releasePlans,
     dora,
-    slackFiles: app.client,
+    slackFiles: slackWrites,
     gates,
     roles,
-    posts: new Posts(options.database.db, app.client),
+    posts: new Posts(options.database.db, slackWrites),
     github: options.github,
     jobs,
     policy,

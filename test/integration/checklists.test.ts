@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checklistItems } from '../../src/domain/checklist.js';
 import { CHECKLIST_KEYS } from '../../src/domain/plan-schedule.js';
-import { checklistTicks, releasePlans, releaseEvents, releases } from '../../src/integrations/database/schema.js';
+import { checklistTicks, releasePlans, releaseEvents, releases, slackPosts } from '../../src/integrations/database/schema.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
 import { BOT_TOKEN, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
@@ -222,5 +222,36 @@ describe('a tick on a checklist Slack shows before tminus has heard back from po
     expect(Date.now() - posted).toBeGreaterThan(5_000);
     expect(world.slack.ephemerals('U0ENG')).toEqual([]);
     expect(world.slack.topLevel(RELEASES_CHANNEL).filter((m) => m.text.startsWith('72 Hours Before Release'))).toHaveLength(1);
+  }, 90_000);
+});
+
+describe('a post Slack answers only after tminus stopped waiting', () => {
+  let world: World;
+  let bot: Bot;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    // Slack puts the 24 h checklist in the channel at once and answers 12 s later: past tminus's 10 s timeout.
+    world.slack.answerLateNext('chat.postMessage', 12_000, (args) => String(args.text).startsWith('24 Hours Before Release'));
+    bot = await startBot(world, { policy: POLICY, planScheduleCron: '*/1 * * * * *' });
+    await bot.database.db
+      .insert(releasePlans)
+      // T-0 in 42 s: its checklists (40 s, 39 s, 38 s before) are due at start-up.
+      .values({ version: 'v1.3.0', type: 'minor', plannedAt: new Date(Date.now() + 42_000), requestedBy: 'U0ENG', channelId: RELEASES_CHANNEL, state: 'planned' });
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await world?.close();
+  });
+
+  it('is found by its key and recorded, never posted a second time', async () => {
+    const posted = () => world.slack.topLevel(RELEASES_CHANNEL).filter((m) => m.text.startsWith('24 Hours Before Release'));
+    await waitFor('the 24 h checklist in the channel', () => posted().length > 0);
+    const plan = (await bot.database.db.select().from(releasePlans).where(eq(releasePlans.version, 'v1.3.0')))[0]!;
+    // tminus gives up waiting, looks for the message by the key in its metadata, finds it and records it.
+    const recorded = async () => (await bot.database.db.select().from(slackPosts).where(eq(slackPosts.key, `checklist:${plan.id}:before24h`)))[0]?.ts;
+    await waitFor('tminus to record the message', async () => (await recorded()) === posted()[0]!.ts, 60_000);
+    expect(posted()).toHaveLength(1);
+    expect(world.slack.calls.filter((c) => c.method === 'chat.postMessage' && String(c.args.text).startsWith('24 Hours Before Release'))).toHaveLength(1);
   }, 90_000);
 });
