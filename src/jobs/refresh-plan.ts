@@ -2,14 +2,9 @@ import { PLAN_SECTIONS, type PlanItem } from '../domain/release-plan.js';
 import type { PlanContent, ReleasePlanRow } from '../integrations/database/schema.js';
 import { planRefreshedMessage, releaseNotesDraftMessage } from '../messages/release-plan.js';
 import { planThread } from '../services/plan-checklists.js';
+import { ABANDONED_CLAIM_MS, PostUnderWayError } from '../services/posts.js';
 import { postKeys, type JobContext } from './context.js';
 import { draftPlan, planCard } from './plan-draft.js';
-
-/**
- * A claimed note not posted after this long was claimed by a job that died. A live post cannot take longer:
- * Slack calls time out after 10 s and are tried three times at most (src/app.ts).
- */
-const ABANDONED_AFTER = 60_000;
 
 /**
  * Reads again what was merged since a planned release's base (up to its release branch once cut, else the
@@ -43,7 +38,7 @@ export async function refreshPlan(ctx: JobContext, data: { planId: string }): Pr
   if (pending.length === 0) return;
   // Another job's claim still being posted is its own to post; one left by a job that died is posted here.
   const now = Date.now();
-  const inFlight = pending.filter((p) => p.key !== claimed?.key && now - p.claimedAt.getTime() < ABANDONED_AFTER);
+  const inFlight = pending.filter((p) => p.key !== claimed?.key && now - p.claimedAt.getTime() < ABANDONED_CLAIM_MS);
   const due = pending.filter((p) => !inFlight.includes(p));
 
   if (due.length > 0) {
@@ -66,7 +61,7 @@ export async function refreshPlan(ctx: JobContext, data: { planId: string }): Pr
       await ctx.posts.deliver(post.key, thread, message, mine && claimed.fresh);
     }
   }
-  if (inFlight.length > 0) throw new Error(`a refresh of plan ${plan.version} is still being posted; trying again`);
+  if (inFlight[0]) throw new PostUnderWayError(inFlight[0].key);
 }
 
 /**

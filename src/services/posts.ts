@@ -10,8 +10,11 @@ import type { SlackMessage } from '../messages/types.js';
 const METADATA_EVENT = 'tminus_post';
 /** How long an edit waits for the post it edits to be confirmed before its job tries again. */
 const POST_UNDER_WAY_WAIT_MS = 5_000;
-/** A claim unconfirmed for longer than this is a post that failed, not one under way (Slack calls retry for seconds). */
-const POST_UNDER_WAY_FOR_MS = 120_000;
+/**
+ * A claim unconfirmed for longer than this is a post that failed (its job died, or gave up), not one under way:
+ * a post is one Slack call, not retried inside the client, that times out after 10 s (src/app.ts).
+ */
+export const ABANDONED_CLAIM_MS = 60_000;
 
 /** An edit asked for while its message is being posted: the job tries again once the post is recorded. */
 export class PostUnderWayError extends Error {
@@ -117,7 +120,7 @@ export class Posts {
    * A message being posted right now (claimed, not yet confirmed) may show state older than what this edit
    * was asked for (a click on a message Slack shows before tminus has recorded it): the edit waits for the
    * post, and when it is still under way after a few seconds throws `PostUnderWayError`, so the job asking
-   * for the edit tries again. A claim left unconfirmed for minutes is a post that failed; its own job renders
+   * for the edit tries again. A claim left unconfirmed for a minute is a post that failed; its own job renders
    * afresh when it tries again, so there is nothing to edit.
    */
   async refresh(key: string, render: () => Promise<SlackMessage>): Promise<boolean> {
@@ -151,7 +154,7 @@ export class Posts {
     const [row] = await this.db
       .select({ key: slackPosts.key })
       .from(slackPosts)
-      .where(and(eq(slackPosts.key, key), isNull(slackPosts.ts), gt(slackPosts.claimedAt, sql`now() - make_interval(secs => ${POST_UNDER_WAY_FOR_MS / 1000})`)));
+      .where(and(eq(slackPosts.key, key), isNull(slackPosts.ts), gt(slackPosts.claimedAt, sql`now() - make_interval(secs => ${ABANDONED_CLAIM_MS / 1000})`)));
     return row !== undefined;
   }
 

@@ -6,6 +6,7 @@ import {
   FAST_POLICY,
   mergePullRequest,
   RELEASES_CHANNEL,
+  runUpPolicy,
   startWorld,
   visibleText,
   waitFor,
@@ -176,24 +177,7 @@ describe('a release plan follows what is merged after it was drafted, as GitHub 
  * Without webhooks: the guide's run-up in seconds, on a clock that starts 60 s before a minor slot. The 72 h
  * checklist falls due first (40 s before), the announcement after it (30 s before).
  */
-const RUN_UP = `
-statusUpdates: { interval: 2s }
-deploy: { pollInterval: 200ms, runAppearTimeout: 4s }
-releaseTypes:
-  minor: { approvers: [] }
-roles:
-  releaseEngineer: { users: [U0ENG] }
-checklists:
-  before72h: { before: 40s }
-  before24h: { before: 25s }
-  before4h: { before: 20s }
-communication:
-  announceBefore: 30s
-planning:
-  catchUpGrace: 10m
-  minorTimeline:
-    - { key: releaseDay, label: Release day, before: 10s }
-`;
+const RUN_UP = runUpPolicy({ checklists: [40, 25, 20], announceBefore: 30, timeline: [['releaseDay', 'Release day', 10]] });
 
 describe('without webhooks, a plan is read again before its checklist is posted', () => {
   let world: World;

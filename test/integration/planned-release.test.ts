@@ -1,33 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { RELEASES_CHANNEL, startRunUpBot, startRunUpWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { RELEASES_CHANNEL, runUpPolicy, startRunUpBot, startRunUpWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /**
  * The guide's minor-release weeks in seconds: the plan's events fall due in the 55 s before its slot,
  * Thursday 10 December 2026 at 14:00 UTC (a minor slot), on a clock that starts 60 s before it.
  */
-const POLICY = `
-statusUpdates: { interval: 2s }
-deploy: { pollInterval: 200ms, runAppearTimeout: 4s }
-releaseTypes:
-  minor: { approvers: [] }
-roles:
-  releaseEngineer: { users: [U0ENG] }
-  qaLead: { users: [U0QA] }
-checklists:
-  before72h: { before: 50s }
-  before24h: { before: 35s }
-  before4h: { before: 20s }
-communication:
-  announceBefore: 45s
-planning:
-  catchUpGrace: 10m
-  minorTimeline:
-    - { key: branchCut, label: Cut the release branch, before: 55s }
-    - { key: codeFreeze, label: Code freeze (bug fixes only), before: 42s }
-    - { key: finalTesting, label: Final testing + security scan, before: 30s }
-    - { key: releaseDay, label: Release day, before: 10s }
-`;
+const POLICY = runUpPolicy();
 
 describe('a planned minor release, from /release plan to its slot', () => {
   let world: World;

@@ -24,6 +24,7 @@ import {
   type World,
   BEFORE_MINOR_SLOT,
   startRunUpWorld,
+  runUpPolicy,
 } from '../support/harness.js';
 
 const API = 'cmpapi000001';
@@ -178,32 +179,9 @@ describe('the status page through a release', () => {
  * A planned release's run-up in seconds (as planned-release.test.ts): the announcement and the checklists
  * fall due in the minute before the slot, Thursday 10 December 2026 at 14:00 UTC.
  */
-const PLANNED_POLICY = `
-statusUpdates: { interval: 2s }
-deploy: { pollInterval: 200ms, runAppearTimeout: 4s }
-releaseTypes:
-  minor: { approvers: [] }
-roles:
-  releaseEngineer: { users: [U0ENG] }
-  qaLead: { users: [U0QA] }
-checklists:
-  before72h: { before: 50s }
-  before24h: { before: 35s }
-  before4h: { before: 20s }
-communication:
-  announceBefore: 45s
-  supportContact: support@acme.example
-  statusPage:
-    componentIds: [${API}]
-planning:
-  enforceCadence: false
-  catchUpGrace: 10m
-  minorTimeline:
-    - { key: branchCut, label: Cut the release branch, before: 55s }
-    - { key: codeFreeze, label: Code freeze (bug fixes only), before: 42s }
-    - { key: finalTesting, label: Final testing + security scan, before: 30s }
-    - { key: releaseDay, label: Release day, before: 10s }
-`;
+const plannedPolicy = (announceBefore = 45) =>
+  runUpPolicy({ announceBefore, communication: ['  supportContact: support@acme.example', `  statusPage:\n    componentIds: [${API}]`], planning: ['  enforceCadence: false'] });
+const PLANNED_POLICY = plannedPolicy();
 
 type Written = { incident: { status?: string; name?: string; body?: string; scheduled_for?: string; scheduled_until?: string } };
 const patchesTo = (page: StatuspageStandIn, id: string) => page.writes().filter((w) => w.method === 'PATCH' && w.path.endsWith(`/${id}`)).map((w) => (w.body as Written).incident);
@@ -284,7 +262,7 @@ describe('a planned release moved and cancelled on the status page', () => {
   let page: StatuspageStandIn;
   let bot: Awaited<ReturnType<typeof startBot>>;
   let clock: () => Date;
-  const policy = PLANNED_POLICY.replace('announceBefore: 45s', 'announceBefore: 115s');
+  const policy = plannedPolicy(115);
   const start = () => startBot(world, page, { policy, clock, planScheduleCron: '*/1 * * * * *' });
   const command = (text: string) => world.slack.sendCommand(bot.eventsUrl, { text, userId: 'U0ENG' });
 

@@ -220,6 +220,41 @@ export async function startRunUpWorld(): Promise<World> {
   return world;
 }
 
+/** The guide's minor timeline, squeezed into the minute before the slot: key, label, seconds before. */
+export const RUN_UP_TIMELINE: readonly (readonly [string, string, number])[] = [
+  ['branchCut', 'Cut the release branch', 55],
+  ['codeFreeze', 'Code freeze (bug fixes only)', 42],
+  ['finalTesting', 'Final testing + security scan', 30],
+  ['releaseDay', 'Release day', 10],
+];
+
+/**
+ * A planned release's run-up in seconds, for `startRunUpBot`: the checklists (72 h, 24 h, 4 h), the
+ * announcement and the timeline fall due the given seconds before the slot; minors need no approval.
+ * `communication` and `planning` take further lines of their own (already indented by two spaces).
+ */
+export function runUpPolicy(o: { checklists?: readonly [number, number, number]; announceBefore?: number; timeline?: readonly (readonly [string, string, number])[]; communication?: string[]; planning?: string[] } = {}): string {
+  const [c72, c24, c4] = o.checklists ?? [50, 35, 20];
+  return `
+statusUpdates: { interval: 2s }
+deploy: { pollInterval: 200ms, runAppearTimeout: 4s }
+releaseTypes:
+  minor: { approvers: [] }
+roles:
+  releaseEngineer: { users: [U0ENG] }
+  qaLead: { users: [U0QA] }
+checklists:
+  before72h: { before: ${c72}s }
+  before24h: { before: ${c24}s }
+  before4h: { before: ${c4}s }
+communication:
+  announceBefore: ${o.announceBefore ?? 45}s
+${(o.communication ?? []).map((l) => `${l}\n`).join('')}planning:
+${(o.planning ?? []).map((l) => `${l}\n`).join('')}  catchUpGrace: 10m
+  minorTimeline:
+${(o.timeline ?? RUN_UP_TIMELINE).map(([key, label, before]) => `    - { key: ${key}, label: ${label}, before: ${before}s }\n`).join('')}`;
+}
+
 /** A minute before the 14:00 minor slot of 2026-12-10: planned releases' run-ups start from here. */
 export const BEFORE_MINOR_SLOT = '2026-12-10T13:59:00Z';
 
