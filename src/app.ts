@@ -109,12 +109,12 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     throw error;
   }
   const jobs = new ReleaseJobs(queue, options.timeScale ?? 1);
-  const store = new ReleaseStore(options.database.db);
+  const store = new ReleaseStore(options.database.db, clock);
   // `/release status` answers from memory while the database can say when releases change.
   const statusCache = await ReleaseCache.open({ store, database: options.database, log });
   const production = new ProductionHistory(options.database.db);
   const releasePlans = new ReleasePlanStore(options.database.db);
-  const dora = new DoraRecords(options.database.db);
+  const dora = new DoraRecords(options.database.db, clock);
   const health = healthCheck(options.database, backend, queue, log);
   const webhooks = options.githubWebhookSecret ? new GitHubDeliveries(options.database.db) : undefined;
   const metrics = new Metrics({
@@ -169,7 +169,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     ],
   });
 
-  const gates = new GateStore(options.database.db);
+  const gates = new GateStore(options.database.db, clock);
   const roles = new RoleDirectory(app.client, policy, () => clock().getTime());
   const plans = new PlanScheduleStore(options.database.db);
   const homes = new AppHomeStore(options.database.db);
@@ -181,7 +181,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     slackFiles: slackWrites,
     gates,
     roles,
-    posts: new Posts(options.database.db, slackWrites),
+    posts: new Posts(options.database.db, slackWrites, clock),
     github: options.github,
     jobs,
     policy,

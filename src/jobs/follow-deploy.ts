@@ -1,5 +1,6 @@
 import { productionGate } from '../domain/approvals.js';
 import { firstFailure, milestoneProgress } from '../domain/milestones.js';
+import { reportedAt } from '../domain/reported-at.js';
 import { postGate, refreshGateMessages } from './gate-decision.js';
 import { approveProductionByPolicy, productionGateApplies } from './production-by-policy.js';
 import { GitHubUnavailableError, type DeployRun } from '../integrations/github.js';
@@ -26,7 +27,7 @@ export async function followDeployNow(ctx: JobContext, releaseId: string, runId?
     });
     if (run) {
       await ctx.store.apply(release.id, 'deploy_run_found', {
-        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: new Date(run.createdAt), deployRunAttempt: run.attempt },
+        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: reportedAt(run.createdAt, ctx.clock()), deployRunAttempt: run.attempt },
         details: { runId: run.id, url: run.url, workflow: release.backport?.workflow ?? ctx.deployWorkflow, via: 'webhook' },
       });
     }
@@ -126,7 +127,7 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
         return;
       }
       const found = await ctx.store.apply(release.id, 'deploy_run_found', {
-        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: new Date(run.createdAt), deployRunAttempt: run.attempt },
+        set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: reportedAt(run.createdAt, ctx.clock()), deployRunAttempt: run.attempt },
         details: { runId: run.id, url: run.url, workflow },
       });
       if (!found.ok) return;
@@ -169,7 +170,7 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
       await scheduleNextPoll(ctx, release, data.poll);
       return;
     }
-    const finishedAt = jobs.map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop() ?? ctx.clock().toISOString();
+    const finishedAt = reportedAt(jobs.map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop(), ctx.clock()).toISOString();
     if (run.conclusion === 'success') {
       await ctx.jobs.ensure('deploy-succeeded', { releaseId: release.id, finishedAt });
       return;

@@ -44,6 +44,8 @@ export class Posts {
   constructor(
     private readonly db: Database,
     private readonly slack: WebClient,
+    /** Dates the `slack.posted` entries of the audit log (tminus's clock); claims and edits keep wall time. */
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** Posts `message` under `key` unless it was posted already. */
@@ -91,7 +93,7 @@ export class Posts {
     await this.confirm(key, ts, message);
     // Messages are part of a release's trail (`/release log`).
     if (target.releaseId) {
-      await this.db.insert(releaseEvents).values({ releaseId: target.releaseId, actor: 'tminus', action: 'slack.posted', details: { key: key.split(':')[0], ts, text: message.text.slice(0, 200) } });
+      await this.db.insert(releaseEvents).values({ at: this.clock(), releaseId: target.releaseId, actor: 'tminus', action: 'slack.posted', details: { key: key.split(':')[0], ts, text: message.text.slice(0, 200) } });
     }
     return { ts, posted: true };
   }

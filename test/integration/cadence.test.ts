@@ -33,6 +33,11 @@ describe('the cadence calendar at /release start', () => {
       expect(await say(`start ${version}`)).toContain(`Starting patch release ${version}`);
       await waitFor(`${version} to complete`, () => bot.tminus.store.findByVersion(version).then((r) => r?.state === 'completed'));
     }
+    // One clock: the audit log is dated by tminus's clock (December 2), whatever the database server's or GitHub's says.
+    const first = (await bot.tminus.store.findByVersion('v1.2.1'))!;
+    const dates = new Set((await bot.tminus.store.events(first.id)).map((e) => e.at.toISOString().slice(0, 10)));
+    expect([...dates]).toEqual(['2026-12-02']);
+    expect(first.finishedAt!.toISOString().slice(0, 10)).toBe('2026-12-02');
     const third = await say('start v1.2.3');
     expect(third).toContain('At most 2 patch releases a week: the next allowed time is 2026-12-07 00:00 UTC');
     expect(await bot.tminus.store.findByVersion('v1.2.3')).toBeUndefined();

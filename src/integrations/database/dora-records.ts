@@ -20,7 +20,10 @@ export interface DoraReader {
 
 /** DORA's records in Postgres: read-only over releases, plus the changes each release carried. */
 export class DoraRecords implements DoraReader {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   async releasesBefore(before: Date): Promise<DoraRelease[]> {
     const rows = await this.db.select().from(releases).where(lt(releases.requestedAt, before));
@@ -100,7 +103,7 @@ export class DoraRecords implements DoraReader {
           .values(changes.map((c) => ({ releaseId, number: c.number, firstCommitAt: c.firstCommitAt, mergedAt: c.mergedAt ?? null, mergeSha: c.mergeSha ?? null })))
           .onConflictDoNothing();
       }
-      await tx.insert(releaseEvents).values({ releaseId, actor: SYSTEM_ACTOR, action: 'dora.changes_recorded', details: { pullRequests: changes.map((c) => c.number), ...details } });
+      await tx.insert(releaseEvents).values({ at: this.clock(), releaseId, actor: SYSTEM_ACTOR, action: 'dora.changes_recorded', details: { pullRequests: changes.map((c) => c.number), ...details } });
       return true;
     });
   }

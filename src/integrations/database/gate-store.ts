@@ -8,7 +8,10 @@ export type Decision = ApprovalRow & { decision: 'approved' | 'rejected' };
 
 /** Approval gates and the decisions people made at them. */
 export class GateStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   async find(gateId: string, ex: Executor = this.db): Promise<Gate | undefined> {
     const [row] = await ex.select().from(approvalGates).where(eq(approvalGates.id, gateId));
@@ -36,9 +39,9 @@ export class GateStore {
 
   /** Opens a gate once: a second call (a repeated job) returns the one already open. */
   async open(tx: Transaction, releaseId: string, kind: Gate['kind'], rule: Gate['rule'], environmentId?: number, runAttempt = 1): Promise<{ gate: Gate; opened: boolean }> {
-    const inserted = await tx.insert(approvalGates).values({ releaseId, kind, rule, environmentId, runAttempt }).onConflictDoNothing().returning();
+    const inserted = await tx.insert(approvalGates).values({ releaseId, kind, rule, environmentId, runAttempt, openedAt: this.clock() }).onConflictDoNothing().returning();
     if (inserted[0]) {
-      await tx.insert(releaseEvents).values({ releaseId, actor: 'tminus', action: 'gate.opened', details: { gateId: inserted[0].id, kind, ...rule, ...(runAttempt > 1 ? { runAttempt } : {}) } });
+      await tx.insert(releaseEvents).values({ at: this.clock(), releaseId, actor: 'tminus', action: 'gate.opened', details: { gateId: inserted[0].id, kind, ...rule, ...(runAttempt > 1 ? { runAttempt } : {}) } });
       return { gate: inserted[0] as Gate, opened: true };
     }
     const [existing] = await tx
@@ -75,6 +78,7 @@ export class GateStore {
   async close(tx: Transaction, gate: Gate, state: 'approved' | 'rejected', at: Date, outcome?: { text: string; actor: string }): Promise<void> {
     await tx.update(approvalGates).set({ state, decidedAt: at, outcome: outcome?.text ?? null }).where(eq(approvalGates.id, gate.id));
     await tx.insert(releaseEvents).values({
+      at,
       releaseId: gate.releaseId,
       actor: outcome?.actor ?? 'tminus',
       action: `gate.${state}`,

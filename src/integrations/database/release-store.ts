@@ -36,7 +36,11 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 export class ReleaseStore {
   private readonly writeListeners = new Set<() => void>();
 
-  constructor(private readonly db: Database) {}
+  /** `clock` dates the audit log and the rows' `updatedAt`: tminus's one clock, not the database server's. */
+  constructor(
+    private readonly db: Database,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   /** Calls `listener` after each write of this store has committed (or failed): the status cache clears on it. */
   onWrite(listener: () => void): () => void {
@@ -150,14 +154,15 @@ export class ReleaseStore {
         const state = gate ? 'awaiting_approval' : 'started';
         const [row] = await tx.insert(releases).values({ ...input, requestedAt: input.startedAt, state }).returning();
         await tx.insert(releaseEvents).values({
+          at: input.startedAt,
           releaseId: row!.id,
           actor: input.requestedBy,
           action: input.type === 'hotfix' ? 'hotfix.requested' : 'release.requested',
           details: { version: input.version, type: input.type, previousVersion: input.previousVersion, ...(input.hotfix ? { issue: input.hotfix.issue, severity: input.hotfix.severity } : {}) },
         });
         if (gate) {
-          const [opened] = await tx.insert(approvalGates).values({ releaseId: row!.id, kind: 'release', rule: gate.rule }).returning();
-          await tx.insert(releaseEvents).values({ releaseId: row!.id, actor: SYSTEM_ACTOR, action: 'gate.opened', details: { gateId: opened!.id, kind: 'release', ...gate.rule } });
+          const [opened] = await tx.insert(approvalGates).values({ releaseId: row!.id, kind: 'release', rule: gate.rule, openedAt: input.startedAt }).returning();
+          await tx.insert(releaseEvents).values({ at: input.startedAt, releaseId: row!.id, actor: SYSTEM_ACTOR, action: 'gate.opened', details: { gateId: opened!.id, kind: 'release', ...gate.rule } });
         }
         return toRelease(row!);
       });
@@ -214,10 +219,11 @@ export class ReleaseStore {
     if (!result.ok) return { ok: false, reason: result.reason, release };
     const [row] = await tx
       .update(releases)
-      .set({ ...change.set, state: result.to, updatedAt: new Date() })
+      .set({ ...change.set, state: result.to, updatedAt: this.clock() })
       .where(eq(releases.id, release.id))
       .returning();
     await tx.insert(releaseEvents).values({
+      at: this.clock(),
       releaseId: release.id,
       actor: change.actor ?? SYSTEM_ACTOR,
       action: `release.${event}`,
@@ -231,11 +237,11 @@ export class ReleaseStore {
   private async closeOpenGates(tx: Transaction, releaseId: string, why: string): Promise<void> {
     const closed = await tx
       .update(approvalGates)
-      .set({ state: 'closed', decidedAt: new Date(), outcome: `Closed: ${why}.` })
+      .set({ state: 'closed', decidedAt: this.clock(), outcome: `Closed: ${why}.` })
       .where(and(eq(approvalGates.releaseId, releaseId), eq(approvalGates.state, 'open'), inArray(approvalGates.kind, ['release', 'production'])))
       .returning({ id: approvalGates.id, kind: approvalGates.kind });
     for (const gate of closed) {
-      await tx.insert(releaseEvents).values({ releaseId, actor: SYSTEM_ACTOR, action: 'gate.closed', details: { gateId: gate.id, kind: gate.kind, why } });
+      await tx.insert(releaseEvents).values({ at: this.clock(), releaseId, actor: SYSTEM_ACTOR, action: 'gate.closed', details: { gateId: gate.id, kind: gate.kind, why } });
     }
   }
 
@@ -243,8 +249,8 @@ export class ReleaseStore {
   async markHotfixStep(tx: Transaction, release: Release, step: string, by: string, at: Date): Promise<Release | undefined> {
     if (!release.hotfix || release.hotfix.steps[step]) return undefined;
     const hotfix = { ...release.hotfix, steps: { ...release.hotfix.steps, [step]: { at: at.toISOString(), by } } };
-    const [row] = await tx.update(releases).set({ hotfix, updatedAt: new Date() }).where(eq(releases.id, release.id)).returning();
-    await tx.insert(releaseEvents).values({ releaseId: release.id, actor: by, action: 'hotfix.step_done', details: { step } });
+    const [row] = await tx.update(releases).set({ hotfix, updatedAt: this.clock() }).where(eq(releases.id, release.id)).returning();
+    await tx.insert(releaseEvents).values({ at, releaseId: release.id, actor: by, action: 'hotfix.step_done', details: { step } });
     return toRelease(row!);
   }
 
@@ -302,7 +308,7 @@ export class ReleaseStore {
   /** Sets facts that are not state changes (the thread's ts, the target commit), keeping the audit log. */
   async update(releaseId: string, set: Partial<Omit<ReleaseRow, 'id' | 'state'>>, ex: Executor = this.db): Promise<Release> {
     try {
-      const [row] = await ex.update(releases).set({ ...set, updatedAt: new Date() }).where(eq(releases.id, releaseId)).returning();
+      const [row] = await ex.update(releases).set({ ...set, updatedAt: this.clock() }).where(eq(releases.id, releaseId)).returning();
       return toRelease(row!);
     } finally {
       // Inside a withLock transaction, withLock clears again after its commit.
@@ -311,7 +317,7 @@ export class ReleaseStore {
   }
 
   async audit(releaseId: string, action: string, details: Record<string, unknown> = {}, actor = SYSTEM_ACTOR, ex: Executor = this.db): Promise<void> {
-    await ex.insert(releaseEvents).values({ releaseId, actor, action, details });
+    await ex.insert(releaseEvents).values({ at: this.clock(), releaseId, actor, action, details });
   }
 
   async events(releaseId: string): Promise<ReleaseEventRow[]> {
