@@ -20,6 +20,7 @@ import type { Observability } from './integrations/datadog.js';
 import type { StatusPage } from './integrations/status-page.js';
 import { StatusPageCalls } from './integrations/database/status-page-calls.js';
 import { GateStore } from './integrations/database/gate-store.js';
+import { FreezeStore } from './integrations/database/freeze-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
 import { ReleaseStore } from './integrations/database/release-store.js';
@@ -173,6 +174,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const roles = new RoleDirectory(app.client, policy, () => clock().getTime());
   const plans = new PlanScheduleStore(options.database.db);
   const homes = new AppHomeStore(options.database.db);
+  const freezes = new FreezeStore(options.database.db, clock);
   const ctx: JobContext = {
     store,
     production,
@@ -180,6 +182,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     dora,
     slackFiles: slackWrites,
     gates,
+    freezes,
     roles,
     posts: new Posts(options.database.db, slackWrites, clock),
     github: options.github,
@@ -196,7 +199,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     ...(options.statusPage ? { statusPage: { page: options.statusPage, calls: new StatusPageCalls(options.database.db) } } : {}),
     appHome: { store: homes, slack: app.client },
   };
-  registerReleaseCommand(app, { store, statusReads: statusCache.cache, gates, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
+  registerReleaseCommand(app, { store, statusReads: statusCache.cache, gates, freezes, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
   const routes = new SlackRoutes();
   registerApprovalActions(routes, { store, gates, roles, jobs, policy, clock, log });
   registerRollbackActions(routes, { store, roles, jobs, policy, clock, log, production });

@@ -74,6 +74,9 @@ export function milestoneProgress(rules: readonly MilestoneRule[], jobs: readonl
 /** The current step while the post-deploy checks run (T+60 to T+90, the release `verifying`). */
 export const POST_DEPLOY_CHECKS_STEP = 'Running post-deploy checks';
 
+/** The current step of a release not tagged yet: held at (or passing) the readiness gate before T-0. */
+export const READINESS_STEP = 'Readiness gate before T-0 (its card in this thread says what holds)';
+
 /**
  * The step the release is on, in the present tense as the guide writes it ("Current step: Deploying to
  * production"): the running milestone's `doing` wording (its label when the policy gives none), or the next
@@ -84,6 +87,7 @@ export function currentStep(
   options: { rules?: readonly Pick<MilestoneRule, 'key' | 'label' | 'doing'>[]; state?: string } = {},
 ): string | undefined {
   if (options.state === 'verifying') return POST_DEPLOY_CHECKS_STEP;
+  if (options.state === 'started') return READINESS_STEP;
   const doing = (m: MilestoneProgress): string => options.rules?.find((r) => r.key === m.key)?.doing ?? m.label;
   const running = progress.find((m) => m.state === 'running');
   if (running) return doing(running);

@@ -31,6 +31,8 @@ const VERBS: Record<PermissionAction, (subject: string | undefined) => string> =
   coordinatedRollback: (s) => `ask for a coordinated rollback of ${s ?? 'this release'}`,
   rollback: (s) => `roll back ${s ?? 'this release'}`,
   overrideCadence: (s) => `override the cadence${s ? ` for ${s}` : ''}`,
+  waive: (s) => `waive ${s ?? 'a readiness line'}`,
+  freeze: (s) => `${s ?? 'freeze or unfreeze'} releases`,
   checklist: (s) => `tick ${s ?? 'this checklist item'}`,
   rollbackChecklist: (s) => `tick the rollback checklist${s ? ` of ${s}` : ''}`,
 };

@@ -100,6 +100,11 @@ export const POLICY_DEFAULTS = {
     appliesTo: ['patch', 'minor', 'major'],
   },
   // How long Slack user-group members are cached when roles are resolved.
+  // "Before Every Release": CI green on the commit, the checklists ticked, on the cadence, production guarded.
+  readiness: { requiredChecks: [], recheckEvery: '1m', checklists: 'required' },
+  // No deploy freeze by default; a team adds its windows (`weekly`) and dates (`from`, `until`).
+  freezes: [],
+  freezeWhile: { monitors: [], statusPageIncident: false },
   roleCacheTtl: '1m',
   roles: {
     engineeringLead: NO_ONE,
@@ -156,6 +161,8 @@ export const POLICY_DEFAULTS = {
       { label: 'First week', until: '7d', every: '1d' },
     ],
     env: 'prod',
+    // Datadog's checks; without Datadog configured, a person confirms (`/release confirm`). Never "complete" unverified by default.
+    source: 'datadog',
     criticalErrorRateFactor: 10,
     autoRollback: false,
     retryAfter: '1m',
@@ -290,6 +297,10 @@ export const POLICY_DEFAULTS = {
     coordinatedRollback: ['onCall', 'approvers', 'productionApprovers'],
     rollback: ['onCall', 'approvers', 'productionApprovers'],
     overrideCadence: ['approvers'],
+    // `/release waive`: an approver of the type waives a readiness line (checklists, cadence) with a reason.
+    waive: ['approvers'],
+    // `/release freeze` and `/release unfreeze`: an ad-hoc deploy freeze, and its end.
+    freeze: ['releaseEngineer', 'engineeringLeadership', 'vpEng', 'cto', 'onCall'],
     checklist: ['releaseEngineer', 'qaLead', 'devopsLead', 'engineeringLead', 'engineeringLeadership'],
     rollbackChecklist: ['onCall', 'approvers', 'productionApprovers'],
   },

@@ -2,7 +2,8 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { POLICY_DEFAULTS } from './policy-defaults.js';
-import { RELEASE_TYPES } from './version.js';
+import { wallTime } from './time-zone.js';
+import { RELEASE_TYPES, type ReleaseType } from './version.js';
 
 export const ROLE_NAMES = [
   'engineeringLead',
@@ -19,6 +20,9 @@ export const MILESTONE_KEYS = ['images', 'staging', 'production', 'verification'
 export const CHECK_KEYS = ['errorRate', 'latencyP99', 'cpu', 'memory', 'cacheHitRate', 'connectionPool', 'queueDepth', 'logErrors'] as const;
 export const HOTFIX_STEP_KEYS = ['emergencyCall', 'hotfixTested', 'hotfixApproved'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+/** `verification.source`: who says a deployed release is good before it is complete. */
+export const VERIFICATION_SOURCES = ['datadog', 'manual', 'none'] as const;
+export type VerificationSource = (typeof VERIFICATION_SOURCES)[number];
 /** What the policy's `permissions` govern: who may start each kind of work, or tick each checklist. */
 export const PERMISSION_ACTIONS = [
   'start',
@@ -30,6 +34,8 @@ export const PERMISSION_ACTIONS = [
   'coordinatedRollback',
   'rollback',
   'overrideCadence',
+  'waive',
+  'freeze',
   'checklist',
   'rollbackChecklist',
 ] as const;
@@ -147,6 +153,32 @@ const cadence = z.discriminatedUnion('kind', [
       : undefined,
 });
 
+// A one-off freeze's bound on the policy's wall clock: a date is the start of that day.
+const wallDate = z.string().refine((value) => wallTime(value) !== undefined, {
+  error: (issue) => `${show(issue.input)} is not a date like 2026-12-24 or a date and time like 2026-12-24T17:00`,
+});
+// A weekly window; one whose `until` is earlier than its `from` crosses midnight and ends the next day.
+const weeklyWindow = strict({ days: z.array(weekday).min(1), from: clockTime, until: clockTime }).superRefine((value, ctx) => {
+  if (value.from === value.until) ctx.addIssue({ code: 'custom', path: ['until'], message: `is the same as from (${value.from}): the window would be empty` });
+});
+// A deploy freeze: one-off (`from`, `until`) or recurring (`weekly`); a hotfix is held only when `appliesTo` lists it.
+const freeze = strict({
+  reason: text,
+  from: wallDate.optional(),
+  until: wallDate.optional(),
+  weekly: weeklyWindow.optional(),
+  appliesTo: z.array(z.enum(RELEASE_TYPES)).default((): ReleaseType[] => ['patch', 'minor', 'major']),
+}).superRefine((value, ctx) => {
+  if (value.weekly && (value.from !== undefined || value.until !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['weekly'], message: 'a freeze is one-off (from, until) or weekly, not both' });
+  } else if (!value.weekly && (value.from === undefined || value.until === undefined)) {
+    const missing = value.from === undefined ? 'from' : 'until';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'is missing: a one-off freeze has from and until (or give weekly)' });
+  } else if (value.from !== undefined && value.until !== undefined && wallTime(value.until)! <= wallTime(value.from)!) {
+    ctx.addIssue({ code: 'custom', path: ['until'], message: `${value.until} is not after from (${value.from}): until is when the freeze ends` });
+  }
+});
+
 const releaseTypeShape = {
   // An empty list: no approval gate for this type (the release starts at once).
   approvers: z.array(role),
@@ -238,6 +270,19 @@ export const policySchema = strict({
     // Release types that wait at the production gate; for the others tminus answers GitHub's review itself.
     appliesTo: z.array(z.enum(RELEASE_TYPES)),
   }),
+  // The readiness gate before T-0 (src/domain/readiness.ts): every release waits at it until each line holds.
+  readiness: strict({
+    // Check runs or status contexts that must pass on the tagged commit, like branch protection's; empty: all that reported, and one must.
+    requiredChecks: z.array(text),
+    // How often a release held at the gate is judged again (a tick, a waiver or a CI webhook judges it at once).
+    recheckEvery: durationSchema,
+    // `required`: a minor or major waits on its checklists; `advisory`: they are posted and shown, and hold nothing.
+    checklists: z.enum(['required', 'advisory']),
+  }),
+  // Deploy freezes (src/domain/freezes.ts): a release of a type a freeze applies to waits at the readiness gate.
+  freezes: z.array(freeze),
+  // Automatic freezes: while a Datadog monitor named here alerts, or while the status page has an open incident.
+  freezeWhile: strict({ monitors: z.array(text), statusPageIncident: z.boolean() }),
   roleCacheTtl: durationSchema,
   roles: strict(Object.fromEntries(ROLE_NAMES.map((name) => [name, people])) as Record<RoleName, typeof people>),
   verification: strict({
@@ -260,6 +305,8 @@ export const policySchema = strict({
     env: text,
     // An error rate this many times its threshold is critical ("data loss" in the decision matrix).
     criticalErrorRateFactor: z.number().min(1),
+    // Who verifies a release before it is complete: Datadog's checks (a person when Datadog is not configured), always a person, or nobody.
+    source: z.enum(VERIFICATION_SOURCES),
     // Whether tminus starts the emergency rollback by itself on a critical breach.
     autoRollback: z.boolean(),
     // A run that could not read every check (Datadog down, no data) is tried again this much later.
@@ -337,6 +384,7 @@ export type Cadence = ReleaseTypePolicy['cadence'];
 export type VerificationCheck = Policy['verification']['checks']['errorRate'];
 export type DecisionMatrixRow = Policy['decisionMatrix'][number];
 export type Checklist = Policy['checklists']['before72h'];
+export type PolicyFreeze = Policy['freezes'][number];
 
 type Writable<T> = { -readonly [K in keyof T]: Writable<T[K]> };
 // `as const` keeps the defaults' literals; the assignment checks them against the schema's input.

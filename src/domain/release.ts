@@ -133,7 +133,7 @@ export function transitions(): { from: ReleaseState; event: ReleaseEvent; to: Re
 /** Human words for a state, as the thread and `/release status` show it. */
 export const STATE_LABELS: Record<ReleaseState, string> = {
   awaiting_approval: 'waiting for approval',
-  started: 'starting: creating the tag',
+  started: 'starting: the readiness gate, then the tag',
   tagged: 'tagged: waiting for the deploy workflow',
   deploying: 'deploying',
   awaiting_production_approval: 'waiting for production approval',

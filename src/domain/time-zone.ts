@@ -37,3 +37,16 @@ export function wallToInstant(wall: number, zone: string): number {
   const first = wall - offsetAt(wall, zone);
   return wall - offsetAt(first, zone);
 }
+
+/**
+ * "2026-12-24" (the start of that day) or "2026-12-24T17:00" as a wall-clock reading written as if it were UTC
+ * (what `wallToInstant` takes); undefined when it is not a real date and time.
+ */
+export function wallTime(text: string): number | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]([01]\d|2[0-3]):([0-5]\d))?$/.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number];
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  // Date.UTC rolls 2026-02-30 over to March: a date that moved was not a date.
+  return new Date(wall).getUTCDate() === day && new Date(wall).getUTCMonth() === month - 1 ? wall : undefined;
+}

@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
 import { expectedCompletion, loadMilestones } from '../jobs/progress-view.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
-import { clockTime, escape } from '../messages/format.js';
+import { clockTime, dateAndTime, escape } from '../messages/format.js';
 import { scheduleMessage } from '../messages/schedule.js';
 import { nextSlots } from '../domain/calendar.js';
 import { planRelease } from '../services/plan-release.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import { helpMessage, noticeMessage } from '../messages/help.js';
 import { releaseStatusMessage } from '../messages/release-status.js';
+import type { ConfirmByHandReason } from '../messages/post-deploy-checks.js';
+import { AWAITING_CONFIRMATION_EVENT } from '../domain/verified-by.js';
 import type { SlackMessage } from '../messages/types.js';
 import { findReleaseForStatus } from '../services/release-status.js';
 import { startRelease } from '../services/start-release.js';
@@ -28,6 +30,9 @@ import type { GateStore } from '../integrations/database/gate-store.js';
 import type { ProductionVersions } from '../integrations/database/production-history.js';
 import { abortRelease } from '../services/abort-release.js';
 import { confirmRelease } from '../services/confirm-release.js';
+import { waiveReadiness } from '../services/waive-readiness.js';
+import { freezeReleases, scheduleFreezes, unfreezeReleases } from '../services/freeze.js';
+import type { FreezeStore } from '../integrations/database/freeze-store.js';
 import { recordIncident } from '../services/incident.js';
 import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
@@ -37,6 +42,8 @@ import { parseStatsWindow } from '../domain/dora.js';
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
   gates: GateStore;
+  /** Ad-hoc deploy freezes (`/release freeze`, `/release unfreeze`). */
+  freezes: FreezeStore;
   plans: ReleasePlanStore;
   roles: RoleDirectory;
   jobs: ReleaseJobs;
@@ -100,6 +107,12 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
         return await answerAbort(deps, command, args);
       case 'confirm':
         return await answerConfirm(deps, command, args);
+      case 'waive':
+        return await answerWaive(deps, command, args);
+      case 'freeze':
+        return await answerFreeze(deps, command, args);
+      case 'unfreeze':
+        return await answerUnfreeze(deps, command, args);
       case 'schedule':
         return await answerSchedule(deps);
       case 'plan':
@@ -227,6 +240,30 @@ async function answerConfirm(deps: ReleaseCommandDeps, command: SlashCommand, ar
   return noticeMessage(`✅ You confirmed the post-deploy checks of ${outcome.release.version}: it is complete. Follow it in <#${outcome.release.channelId}>.`);
 }
 
+async function answerWaive(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const [versionText, line, ...reason] = args;
+  const outcome = await waiveReadiness(deps, { versionText, line, by: command.user_id, reason: reason.join(' ') });
+  if (outcome.kind === 'refused') return noticeMessage(`🚫 ${outcome.reason}`);
+  return noticeMessage(`✅ You waived the ${outcome.line} of ${outcome.release.version} at its readiness gate. Follow it in <#${outcome.release.channelId}>.`);
+}
+
+async function answerFreeze(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const outcome = await freezeReleases(deps, { by: command.user_id, text: args.join(' ') });
+  if (outcome.kind === 'refused') return noticeMessage(`🚫 ${outcome.reason}`);
+  const ends = outcome.freeze.until;
+  const until = ends ? `until ${dateAndTime(ends, deps.policy.timezone)} (or \`/release unfreeze\`)` : 'until `/release unfreeze`';
+  const held = outcome.held.length > 0 ? ` Held at the readiness gate now: ${outcome.held.map((r) => r.version).join(', ')}.` : '';
+  return noticeMessage(`🧊 You froze releases ${until}: ${escape(outcome.freeze.reason)}. Every release but a hotfix waits at its readiness gate.${held}`);
+}
+
+async function answerUnfreeze(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+  const outcome = await unfreezeReleases(deps, { by: command.user_id, reason: args.join(' ') });
+  if (outcome.kind === 'refused') return noticeMessage(`🚫 ${outcome.reason}`);
+  const ended = outcome.ended.map((f) => escape(f.reason)).join('; ');
+  const judged = outcome.released.length > 0 ? ` Judged again now: ${outcome.released.map((r) => r.version).join(', ')}.` : '';
+  return noticeMessage(`✅ You ended the freeze (${ended}).${judged}`);
+}
+
 async function answerIncident(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
   const [severity = '', ...issueWords] = args;
   if (!SEVERITIES.includes(severity.toLowerCase() as (typeof SEVERITIES)[number]) || issueWords.length === 0) {
@@ -268,7 +305,7 @@ async function answerSchedule(deps: ReleaseCommandDeps): Promise<SlackMessage> {
     'Hotfixes: on demand (`/release hotfix`).',
     deps.policy.planning.enforceCadence ? 'Off-cadence starts need an approver\'s `--override "<reason>"`.' : 'The cadence is not enforced (`planning.enforceCadence: false`).',
   ].filter(Boolean);
-  return scheduleMessage({ slots, plans: await deps.store.upcomingPlans(), rules, timeZone: deps.policy.timezone });
+  return scheduleMessage({ slots, plans: await deps.store.upcomingPlans(), rules, timeZone: deps.policy.timezone, freezes: await scheduleFreezes(deps) });
 }
 
 /**
@@ -286,7 +323,10 @@ async function answerStatus(deps: ReleaseCommandDeps, versionText: string | unde
   const minute = release.finishedAt ? -1 : Math.floor((now.getTime() - release.startedAt.getTime()) / 60_000);
   const drawn = statusDrawn.get(release);
   if (drawn && drawn.policy === deps.policy && drawn.minute === minute) return drawn.message;
+  const waiting = release.state === 'verifying' ? await deps.store.lastEvent(release.id, AWAITING_CONFIRMATION_EVENT) : undefined;
+  const confirmers = describePermission(deps.policy, 'confirm');
   const message = releaseStatusMessage({
+    ...(waiting ? { awaitingConfirmation: { reason: waiting.details.reason as ConfirmByHandReason, confirmers } } : {}),
     version: release.version,
     type: release.type,
     state: release.state,

@@ -3,6 +3,7 @@ import type { WorkflowJob } from '../domain/milestones.js';
 import type { PlannedPullRequest } from '../domain/release-plan.js';
 import { parseVersion, releasePublication } from '../domain/version.js';
 import { outcomeOf, type CallObserver } from './metrics.js';
+import { deploymentReads, type DeploymentReads } from './github-deployments.js';
 
 /** GitHub could not be reached or answered with a server error: worth trying again later. */
 export class GitHubUnavailableError extends Error {
@@ -62,8 +63,8 @@ export interface ShippedPullRequest {
   mergeSha: string | null;
 }
 
-/** The repository as tminus needs it on release day. */
-export interface ReleaseRepository {
+/** The repository as tminus needs it on release day (with its deployments and environments: github-deployments.ts). */
+export interface ReleaseRepository extends DeploymentReads {
   readonly fullName: string;
   defaultBranch(): Promise<string>;
   branchHead(branch: string): Promise<string | undefined>;
@@ -133,6 +134,8 @@ export interface CiStatus {
   checks: number;
   failing: string[];
   pending: string[];
+  /** Every check run and status context, with its own page where GitHub gives one: the readiness card's evidence. */
+  each: { name: string; state: 'success' | 'failure' | 'pending'; url?: string }[];
 }
 
 export interface GitHubOptions {
@@ -214,6 +217,8 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
     observeCalls: (observer) => {
       observe = observer;
     },
+
+    ...deploymentReads(octokit, repo, { call, orUndefined }),
 
     defaultBranch: () => call('read the repository', async () => (await octokit.rest.repos.get(repo)).data.default_branch),
 
@@ -370,18 +375,22 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
       call(`read CI of ${sha.slice(0, 7)}`, async () => {
         const runs = (await octokit.rest.checks.listForRef({ ...repo, ref: sha, per_page: 100 })).data.check_runs;
         const combined = (await octokit.rest.repos.getCombinedStatusForRef({ ...repo, ref: sha, per_page: 100 })).data;
-        const failing: string[] = [];
-        const pending: string[] = [];
-        for (const run of runs) {
-          if (run.status !== 'completed') pending.push(run.name);
-          else if (!['success', 'neutral', 'skipped'].includes(run.conclusion ?? '')) failing.push(run.name);
-        }
-        for (const status of combined.statuses) {
-          if (status.state === 'pending') pending.push(status.context);
-          else if (status.state !== 'success') failing.push(status.context);
-        }
+        const each: CiStatus['each'] = [
+          ...runs.map((run) => ({
+            name: run.name,
+            state: run.status !== 'completed' ? ('pending' as const) : ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '') ? ('success' as const) : ('failure' as const),
+            ...(run.html_url ? { url: run.html_url } : {}),
+          })),
+          ...combined.statuses.map((status) => ({
+            name: status.context,
+            state: status.state === 'pending' ? ('pending' as const) : status.state === 'success' ? ('success' as const) : ('failure' as const),
+            ...(status.target_url ? { url: status.target_url } : {}),
+          })),
+        ];
+        const failing = each.filter((c) => c.state === 'failure').map((c) => c.name);
+        const pending = each.filter((c) => c.state === 'pending').map((c) => c.name);
         const state = failing.length > 0 ? 'failure' : pending.length > 0 ? 'pending' : 'success';
-        return { state, checks: runs.length + combined.statuses.length, failing, pending };
+        return { state, checks: each.length, failing, pending, each };
       }),
 
     mergedSince: (tag, into) =>

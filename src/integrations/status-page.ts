@@ -54,6 +54,8 @@ export interface StatusPage {
   get(id: string): Promise<PageIncident | undefined>;
   /** The incident created under `key` (looked up among the page's incidents by `name`), if any. */
   findByKey(key: string, name: string): Promise<PageIncident | undefined>;
+  /** The page's open incidents (not resolved, not a maintenance), newest first: `freezeWhile.statusPageIncident`. */
+  unresolvedIncidents(): Promise<PageIncident[]>;
 }
 
 /** The page could not be reached or answered 5xx/429: the call may be tried again (`maybeProcessed`: it may have landed). */
@@ -208,6 +210,11 @@ export function createStatuspage(options: StatuspageOptions): StatusPage {
       // `q` searches names and updates; the newest come first, and a lost create is among the newest.
       const { data } = await call<WireIncident[]>('GET', `/incidents?q=${encodeURIComponent(name)}&limit=100&page=1`);
       return data.map(toIncident).find((i) => i.key === key);
+    },
+    async unresolvedIncidents() {
+      // Statuspage's own list of open incidents; scheduled maintenances are listed elsewhere.
+      const { data } = await call<WireIncident[]>('GET', '/incidents/unresolved');
+      return data.map(toIncident);
     },
   };
 }

@@ -1,12 +1,12 @@
-import { productionTouched } from '../domain/milestones.js';
 import { GitHubRefusedError } from '../integrations/github.js';
 import { abortedMessage, type AbortedDeploy } from '../messages/abort.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshGateMessages } from './gate-decision.js';
 import { settleStatusUpdates } from './post-status-update.js';
-import { loadMilestones, refreshProgressView } from './progress-view.js';
+import { refreshProgressView } from './progress-view.js';
 import { schedulePostMortem } from './post-mortem.js';
 import { tellStatusPage } from './status-page.js';
+import { decideProductionTouch } from './production-touched.js';
 
 /**
  * After `/release abort`: cancels the deploy run on GitHub when it has not reached production (one that
@@ -19,9 +19,11 @@ export async function abortReleaseJob(ctx: JobContext, data: { releaseId: string
   const aborted = await ctx.store.lastEvent(release.id, 'release.abort');
   const by = aborted?.actor ?? 'someone';
   const reason = String(aborted?.details.reason ?? '');
-  const touched = productionTouched(loadMilestones(release, ctx));
+  // GitHub's deployments decide; a run GitHub cannot vouch for is left alone, as one that touched production.
+  const production = await decideProductionTouch(ctx, release);
+  const touched = production.touch === 'touched';
   let deploy: AbortedDeploy;
-  if (release.deployRunId !== null && !touched && !release.rollback) {
+  if (release.deployRunId !== null && production.touch === 'untouched' && !release.rollback) {
     try {
       const outcome = await ctx.github.cancelRun(release.deployRunId);
       await ctx.store.audit(release.id, 'github.run_cancelled', { runId: release.deployRunId, outcome });
@@ -30,8 +32,8 @@ export async function abortReleaseJob(ctx: JobContext, data: { releaseId: string
       if (!(error instanceof GitHubRefusedError)) throw error;
       deploy = { kind: 'cancel-refused', error: error.message, runUrl: release.deployRunUrl };
     }
-  } else if (release.deployRunId !== null && touched) {
-    deploy = { kind: 'production-touched', runUrl: release.deployRunUrl, previousVersion: release.previousVersion };
+  } else if (release.deployRunId !== null && (touched || !release.rollback)) {
+    deploy = { kind: touched ? 'production-touched' : 'production-unknown', runUrl: release.deployRunUrl, previousVersion: release.previousVersion };
   } else if (release.rollback) {
     deploy = { kind: 'rolling-back', toVersion: release.rollback.toVersion, ...(release.rollback.runUrl ? { runUrl: release.rollback.runUrl } : {}) };
   } else {

@@ -9,6 +9,7 @@ import { scheduleWatch } from './verify-release.js';
 import { readingDueAt } from './post-deploy-checks.js';
 import { tellCustomers } from './customers.js';
 import { tellStatusPage } from './status-page.js';
+import { howReleaseWasVerified } from './how-verified.js';
 
 /**
  * The deploy run succeeded: production runs the new version (recorded as what production runs, the hotfix's
@@ -47,6 +48,7 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
   const finishedAt = release.finishedAt ?? new Date(data.finishedAt);
   // New features and performance improvements from the release's plan, else from GitHub's generated notes.
   const plan = await ctx.releasePlans.findByVersion(release.version);
+  const verified = await howReleaseWasVerified(ctx, release.id);
   const complete = (audience: Audience) =>
     releaseCompleteMessage({
       version: release.version,
@@ -57,6 +59,7 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
       timeZone: ctx.policy.timezone,
       supportContact: ctx.policy.communication.supportContact,
       audience,
+      verified,
     });
   if (release.threadTs) {
     await settleStatusUpdates(ctx, release);

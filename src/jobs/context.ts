@@ -10,6 +10,7 @@ import type { PlanScheduleStore } from '../integrations/database/plan-schedule-s
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import type { GitHubDeliveries } from '../integrations/database/github-deliveries.js';
 import type { AppHomeStore } from '../integrations/database/app-home-store.js';
+import type { FreezeStore } from '../integrations/database/freeze-store.js';
 import type { WebClient } from '@slack/web-api';
 import type { StatusPageCalls } from '../integrations/database/status-page-calls.js';
 import type { StatusPage } from '../integrations/status-page.js';
@@ -29,6 +30,8 @@ export interface JobContext {
   /** Slack's Web API for `/release stats`: the chart's upload, and the thread it looks in first. */
   slackFiles: Pick<WebClient, 'filesUploadV2' | 'conversations'>;
   gates: GateStore;
+  /** Ad-hoc deploy freezes (`/release freeze`): the readiness gate holds releases while one is in force. */
+  freezes: FreezeStore;
   roles: RoleDirectory;
   posts: Posts;
   github: ReleaseRepository;
@@ -56,6 +59,8 @@ export interface JobContext {
 /** Keys of everything a release posts, so each is posted once. */
 export const postKeys = {
   top: (releaseId: string) => `release-top:${releaseId}`,
+  readiness: (releaseId: string) => `readiness:${releaseId}`,
+  readinessCiRed: (releaseId: string, sha: string) => `readiness-ci-red:${releaseId}:${sha}`,
   statusUpdate: (releaseId: string, n: number) => `status-update:${releaseId}:${n}`,
   complete: (releaseId: string) => `release-complete:${releaseId}`,
   completeForCustomers: (releaseId: string) => `release-complete:${releaseId}:customers`,
@@ -65,6 +70,7 @@ export const postKeys = {
   /** The first attempt's failure keeps its old key; a re-run that fails again is a new post. */
   failed: (releaseId: string, attempt = 1) => (attempt > 1 ? `release-failed:${releaseId}:${attempt}` : `release-failed:${releaseId}`),
   productionAnsweredOnGitHub: (releaseId: string) => `production-answered-on-github:${releaseId}`,
+  githubReadRefused: (releaseId: string, read: string) => `github-read-refused:${releaseId}:${read}`,
   rerun: (releaseId: string, attempt: number) => `deploy-rerun:${releaseId}:${attempt}`,
   rerunNotFollowed: (releaseId: string, attempt: number) => `deploy-rerun-not-followed:${releaseId}:${attempt}`,
   jobGaveUp: (releaseId: string, job: string) => `job-gave-up:${releaseId}:${job}`,
@@ -96,6 +102,8 @@ export const postKeys = {
   /** Merged bug fixes past the patch's deadline, warned together in #releases (each pull request once). */
   unreleasedFixes: (pulls: readonly number[]) => `unreleased-fixes:${pulls.join('-')}`,
   notStable: (releaseId: string, attempt: number) => `not-stable:${releaseId}:${attempt}`,
+  /** An ad-hoc deploy freeze, and its end, said once in #releases. */
+  freeze: (freezeId: string, event: 'frozen' | 'unfrozen') => `freeze:${freezeId}:${event}`,
   plan: (planId: string) => `plan:${planId}`,
   planNotes: (planId: string) => `plan-notes:${planId}`,
   planFailed: (planId: string) => `plan-failed:${planId}`,

@@ -3,28 +3,33 @@ import { SYSTEM_ACTOR, type Release } from '../integrations/database/release-sto
 import type { JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
 import { tellStatusPage } from './status-page.js';
+import { judgeReadiness, scheduleReadinessLook, showReadiness, type TagCommit } from './readiness.js';
+import { readinessRefusedReason } from '../messages/readiness.js';
 
 /**
- * T-0: tags the head of `release/vX.Y.Z` when that branch exists, else of the default branch. The commit is
- * recorded before the tag is created, so a retry tags the same commit and recognises its own tag.
+ * T-0: the readiness gate, then the tag. The commit is the head of `release/vX.Y.Z` when that branch exists,
+ * else of the default branch, read again at every judgement (a fix pushed while the release is held is what
+ * it tags). Held, the release waits in `started` and is judged again on its own; ready, the commit is recorded
+ * before the tag is created, so a retry tags the same commit and recognises its own tag.
  */
 export async function createTag(ctx: JobContext, data: { releaseId: string }): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
   if (!release || release.state !== 'started') return;
 
   if (!release.targetSha) {
-    // A backport is tagged on its line's branch only: the default branch's head is another line.
-    const releaseBranch = release.backport?.branch ?? `release/${release.version}`;
-    const releaseHead = await ctx.github.branchHead(releaseBranch);
-    if (!releaseHead && release.backport) {
-      throw new GitHubRefusedError(`the backport ${release.version} is tagged on the head of ${releaseBranch}, and that branch does not exist: push the ${release.backport.line} line's branch, then start the backport again`, 404);
+    const commit = await commitToTag(ctx, release);
+    const judged = await judgeReadiness(ctx, release, commit);
+    await showReadiness(ctx, release, commit, judged);
+    const refused = judged.lines.filter((l) => l.key === 'production' && l.state === 'failing');
+    if (refused.length > 0) {
+      await ctx.jobs.ensure('fail-release', { releaseId: release.id, event: 'start_failed', reason: readinessRefusedReason(refused), finishedAt: ctx.clock().toISOString() });
+      return;
     }
-    const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
-    // A hotfix that CI tested ships the commit CI passed on, even if its branch moved on since.
-    const tested = release.hotfix?.steps.hotfixTested && release.hotfix.ci?.state === 'success' ? release.hotfix.ci.sha : undefined;
-    const sha = tested ?? releaseHead ?? (await ctx.github.branchHead(branch));
-    if (!sha) throw new GitHubRefusedError(`the branch ${branch} has no head commit`, 404);
-    const fixed = await fixTarget(ctx, release.id, branch, sha);
+    if (!judged.ready) {
+      await scheduleReadinessLook(ctx, release);
+      return;
+    }
+    const fixed = await fixTarget(ctx, release.id, commit.branch, commit.sha);
     if (!fixed) return;
     release = fixed;
   }
@@ -53,8 +58,24 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
   await tellStatusPage(ctx, 'started', { releaseId: release.id });
 }
 
+/** The commit T-0 would tag now: a backport's line branch, else `release/vX.Y.Z`, else the default branch. */
+async function commitToTag(ctx: JobContext, release: Release): Promise<TagCommit> {
+  // A backport is tagged on its line's branch only: the default branch's head is another line.
+  const releaseBranch = release.backport?.branch ?? `release/${release.version}`;
+  const releaseHead = await ctx.github.branchHead(releaseBranch);
+  if (!releaseHead && release.backport) {
+    throw new GitHubRefusedError(`the backport ${release.version} is tagged on the head of ${releaseBranch}, and that branch does not exist: push the ${release.backport.line} line's branch, then start the backport again`, 404);
+  }
+  const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
+  // A hotfix that CI tested ships the commit CI passed on, even if its branch moved on since.
+  const tested = release.hotfix?.steps.hotfixTested && release.hotfix.ci?.state === 'success' ? release.hotfix.ci.sha : undefined;
+  const sha = tested ?? releaseHead ?? (await ctx.github.branchHead(branch));
+  if (!sha) throw new GitHubRefusedError(`the branch ${branch} has no head commit`, 404);
+  return { branch, sha };
+}
+
 /**
- * The first run fixes what the release deploys and what it replaces, under the release's row lock: the
+ * The ready judgement fixes what the release deploys and what it replaces, under the release's row lock: the
  * commit, and the version production runs now, which becomes the rollback target. A hotfix shipped while
  * the release waited for approval is what it replaces, not what production ran when it was requested.
  */

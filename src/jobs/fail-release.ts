@@ -1,4 +1,4 @@
-import { firstFailure, productionTouched } from '../domain/milestones.js';
+import { firstFailure } from '../domain/milestones.js';
 import { releaseFailedMessage } from '../messages/release-failed.js';
 import type { JobPayloads } from './queue.js';
 import { postKeys, type JobContext } from './context.js';
@@ -8,6 +8,7 @@ import { scheduleNextPoll, watchesForRerun } from './follow-deploy.js';
 import { loadMilestones, refreshProgressView } from './progress-view.js';
 import { schedulePostMortem } from './post-mortem.js';
 import { tellStatusPage } from './status-page.js';
+import { decideProductionTouch } from './production-touched.js';
 
 /** Rollback command from the policy's template, with the versions filled in. */
 export function rollbackCommand(template: string | undefined, version: string, previous: string | null): string | null {
@@ -17,7 +18,7 @@ export function rollbackCommand(template: string | undefined, version: string, p
 
 /**
  * A release that cannot go on: marks it failed with the reason, says which job failed with a link, and,
- * when production was touched, the rollback the guide prescribes.
+ * when production was touched (or GitHub cannot say it was not), the rollback the guide prescribes.
  */
 export async function failRelease(ctx: JobContext, data: JobPayloads['fail-release']): Promise<void> {
   let release = await ctx.store.findById(data.releaseId);
@@ -35,7 +36,9 @@ export async function failRelease(ctx: JobContext, data: JobPayloads['fail-relea
     return;
   }
   const milestones = loadMilestones(release, ctx);
-  const touched = productionTouched(milestones);
+  // What GitHub recorded of production, not the jobs' names: a deploy job may be called anything.
+  const production = await decideProductionTouch(ctx, release, attempt);
+  const touched = production.touch === 'touched';
   if (release.threadTs) {
     await settleStatusUpdates(ctx, release);
     await ctx.posts.postOnce(
@@ -48,7 +51,8 @@ export async function failRelease(ctx: JobContext, data: JobPayloads['fail-relea
         reason: release.failureReason ?? data.reason,
         failedJob: firstFailure(milestones)?.failure,
         runUrl: release.deployRunUrl,
-        productionTouched: touched,
+        productionTouched: production.touch === 'unknown' ? 'unknown' : touched,
+        productionEvidence: production.evidence,
         previousVersion: release.previousVersion,
         rollbackCommand: rollbackCommand(ctx.policy.rollback.command, release.version, release.previousVersion),
         rollbackTimeLimitMinutes: Math.round(ctx.policy.rollback.timeLimit / 60_000),

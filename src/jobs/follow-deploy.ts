@@ -3,12 +3,13 @@ import { firstFailure, milestoneProgress } from '../domain/milestones.js';
 import { reportedAt } from '../domain/reported-at.js';
 import { postGate, refreshGateMessages } from './gate-decision.js';
 import { approveProductionByPolicy, productionGateApplies } from './production-by-policy.js';
-import { GitHubUnavailableError, type DeployRun } from '../integrations/github.js';
+import { GitHubRefusedError, GitHubUnavailableError, type DeployRun } from '../integrations/github.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { link, section } from '../messages/format.js';
 import { productionAnsweredMessage } from '../messages/approval-gate.js';
 import { postKeys, type JobContext } from './context.js';
 import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
+import { readUnlessRefused } from './github-refused.js';
 import { refreshProgressView, storeMilestones } from './progress-view.js';
 import { dueUpdate } from './post-status-update.js';
 import { deployPollInterval } from './webhook-polling.js';
@@ -47,8 +48,8 @@ export async function readDeployJobsNow(ctx: JobContext, releaseId: string): Pro
   try {
     jobs = await ctx.github.listDeployJobs(release.deployRunId);
   } catch (error) {
-    // GitHub down: the next poll reads the run whole.
-    if (error instanceof GitHubUnavailableError) return;
+    // GitHub down, or refusing the read (said by the poll): the next poll reads the run whole.
+    if (error instanceof GitHubUnavailableError || error instanceof GitHubRefusedError) return;
     throw error;
   }
   const progress = milestoneProgress(ctx.policy.deploy.milestones, jobs);
@@ -148,9 +149,9 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
       await ctx.store.audit(release.id, 'deploy.run_rerun', { runId, attempt: run.attempt });
       release = await ctx.store.update(release.id, { deployRunAttempt: run.attempt });
     }
-    const jobs = await ctx.github.listDeployJobs(runId);
-    const progress = milestoneProgress(ctx.policy.deploy.milestones, jobs);
-    release = await ctx.store.update(release.id, { progress: storeMilestones(progress) });
+    const jobs = await readUnlessRefused(ctx, release, 'jobs', () => ctx.github.listDeployJobs(runId));
+    const progress = jobs ? milestoneProgress(ctx.policy.deploy.milestones, jobs) : undefined;
+    if (progress) release = await ctx.store.update(release.id, { progress: storeMilestones(progress) });
     release = await githubAnswered(ctx, release);
 
     if (release.state === 'awaiting_production_approval' && (await rejectedInSlack(ctx, release))) {
@@ -170,12 +171,12 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
       await scheduleNextPoll(ctx, release, data.poll);
       return;
     }
-    const finishedAt = reportedAt(jobs.map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop(), ctx.clock()).toISOString();
+    const finishedAt = reportedAt((jobs ?? []).map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop(), ctx.clock()).toISOString();
     if (run.conclusion === 'success') {
       await ctx.jobs.ensure('deploy-succeeded', { releaseId: release.id, finishedAt });
       return;
     }
-    const failed = firstFailure(progress)?.failure ?? jobs.find((j) => j.conclusion === 'failure');
+    const failed = (progress && firstFailure(progress)?.failure) ?? jobs?.find((j) => j.conclusion === 'failure');
     const reason =
       run.conclusion === 'cancelled'
         ? 'the deploy workflow run was cancelled on GitHub'
@@ -196,7 +197,8 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
  */
 async function productionAnsweredOnGitHub(ctx: JobContext, release: Release, run: DeployRun): Promise<Release | undefined> {
   const environment = ctx.policy.productionApproval.environment;
-  const reviews = await ctx.github.deploymentReviews(run.id);
+  // Who answered is auxiliary: refused for good, the release goes on by the run's own status and conclusion.
+  const reviews = (await readUnlessRefused(ctx, release, 'reviews', () => ctx.github.deploymentReviews(run.id))) ?? [];
   const review = reviews.filter((r) => r.environments.length === 0 || r.environments.includes(environment)).at(-1);
   // No review and the run ended badly: it was cancelled or failed while waiting, not answered. The failure
   // path ends the release (and closes the gate) with the run's own conclusion.
@@ -232,8 +234,8 @@ async function productionAnsweredOnGitHub(ctx: JobContext, release: Release, run
  * production gate (two approvers by the guide) and answers GitHub's review once the gate is met.
  */
 async function openProductionGate(ctx: JobContext, release: Release, runId: number): Promise<void> {
-  const pending = await ctx.github.pendingDeployments(runId);
-  const environment = pending.find((p) => p.environment === ctx.policy.productionApproval.environment);
+  const pending = await readUnlessRefused(ctx, release, 'pendingDeployments', () => ctx.github.pendingDeployments(runId));
+  const environment = pending?.find((p) => p.environment === ctx.policy.productionApproval.environment);
   if (!environment) return;
   // A type the policy leaves out of the gate (a hotfix: "Deployment: Immediately"): tminus answers GitHub itself.
   if (!productionGateApplies(ctx.policy, release.type)) return approveProductionByPolicy(ctx, release, runId, environment);

@@ -161,6 +161,8 @@ export async function refreshChecklistJob(jobCtx: JobContext, data: JobPayloads[
   const plan = await ctx.plans.find(data.planId);
   if (!plan || !(CHECKLIST_KEYS as readonly string[]).includes(data.checklist)) return;
   await refreshChecklist(ctx, plan, data.checklist as ChecklistKey);
+  // The checklists of a release held at its readiness gate: a tick may be the last it waited for.
+  if (plan.state === 'gating' && plan.releaseId) await ctx.jobs.add('readiness-now', { releaseId: plan.releaseId });
 }
 
 /** How long a blocked start waits before it looks again: a twentieth of the grace, between 1 s and 1 minute. */

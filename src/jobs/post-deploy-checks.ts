@@ -1,7 +1,9 @@
 import { formatValue, type CheckResult } from '../domain/verification.js';
+import { describePermission } from '../domain/permissions.js';
+import { AWAITING_CONFIRMATION_EVENT, readingsOf } from '../domain/verified-by.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { section } from '../messages/format.js';
-import { postDeployChecksMessage, postDeployChecksSkippedMessage, postDeployChecksUnreadMessage } from '../messages/post-deploy-checks.js';
+import { confirmByHandMessage, postDeployChecksMessage, type ConfirmByHandReason } from '../messages/post-deploy-checks.js';
 import { postKeys, type JobContext } from './context.js';
 import { readChecks } from './read-checks.js';
 import { loadMilestones } from './progress-view.js';
@@ -38,7 +40,8 @@ const describe = (r: CheckResult) => (r.state === 'breach' ? `${r.label} ${forma
  * cache hit rate (the policy's `deploy.postDeployChecks.checks`) are read from Datadog. All healthy: the
  * release is complete. A breach goes to the decision matrix (alerted once, Roll back now where it says so)
  * and is read again until the deadline (T+90), when a breach still there fails the release. Checks that
- * cannot be read are never healthy: past the deadline a person confirms by hand or rolls back.
+ * cannot be read are never healthy: past the deadline a person confirms by hand or rolls back. Nothing to
+ * read them with (no Datadog, no check, `verification.source: manual`): a person confirms from the start.
  */
 export async function postDeployChecks(ctx: JobContext, data: { releaseId: string; reading: number }): Promise<void> {
   const release = await ctx.store.findById(data.releaseId);
@@ -47,10 +50,13 @@ export async function postDeployChecks(ctx: JobContext, data: { releaseId: strin
   const thread = release.threadTs ? { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs } : undefined;
   const now = ctx.clock();
 
-  if (!ctx.observability || policy.checks.length === 0) {
-    const why = ctx.observability ? 'the policy names no check (`deploy.postDeployChecks.checks`)' : 'Datadog is not configured (DD_API_KEY, DD_APP_KEY)';
-    if (thread) await ctx.posts.postOnce(postKeys.postDeployChecks(release.id, 'skipped'), thread, postDeployChecksSkippedMessage(release.version, why));
-    await pass(ctx, release, now, { skipped: why });
+  if (ctx.policy.verification.source === 'none') {
+    await pass(ctx, release, now, { source: 'none' });
+    return;
+  }
+  const nobodyReads = nothingVerifies(ctx);
+  if (nobodyReads) {
+    await askForConfirmation(ctx, release, nobodyReads);
     return;
   }
 
@@ -74,7 +80,7 @@ export async function postDeployChecks(ctx: JobContext, data: { releaseId: strin
     }
   }
   if (breached.length === 0 && unread.length === 0) {
-    await pass(ctx, release, now, { reading: data.reading });
+    await pass(ctx, release, now, { source: 'datadog', reading: data.reading, readings: readingsOf(results) });
     return;
   }
   for (const result of breached) await alertBreach(ctx, release, result, now);
@@ -100,11 +106,40 @@ export async function postDeployChecks(ctx: JobContext, data: { releaseId: strin
       postDeployChecksMessage({ releaseId: release.id, version: release.version, reading: data.reading, results, nextIn: policy.retryEvery, deadlineIn: Math.max(0, deadline - now.getTime()) }),
     );
   }
-  if (thread && overdue) await ctx.posts.postOnce(postKeys.postDeployChecks(release.id, 'unread'), thread, postDeployChecksUnreadMessage(release.version, policy.retryEvery));
+  if (overdue) await askForConfirmation(ctx, release, 'unread');
   await scheduleNextReading(ctx, release, data.reading);
 }
 
-/** The checks passed (or could not be run at all): the release is complete; publishing and the message follow. */
+/** The guide's T+60 checks, for a person to read when the policy names none. */
+const GUIDE_CHECKS = ['errorRate', 'latencyP99', 'cacheHitRate'] as const;
+
+/** Why no reading from Datadog can complete the release, so a person must; undefined when Datadog reads it. */
+function nothingVerifies(ctx: JobContext): Exclude<ConfirmByHandReason, 'unread'> | undefined {
+  if (ctx.policy.verification.source === 'manual') return 'manual';
+  if (!ctx.observability) return 'no-datadog';
+  return ctx.policy.deploy.postDeployChecks.checks.length === 0 ? 'no-checks' : undefined;
+}
+
+/**
+ * The release waits in `verifying` for `/release confirm`: the thread is told once what to check and how,
+ * and the wait is audited once (so `/release status` shows it). No deadline fails it: only a person ends it.
+ */
+async function askForConfirmation(ctx: JobContext, release: Release, reason: ConfirmByHandReason): Promise<void> {
+  const { checks: named, retryEvery } = ctx.policy.deploy.postDeployChecks;
+  const checks = (named.length > 0 ? named : GUIDE_CHECKS).map((key) => ctx.policy.verification.checks[key]);
+  // Recorded before it is said, so `/release status` shows the wait by the time the thread does.
+  if (!(await ctx.store.lastEvent(release.id, AWAITING_CONFIRMATION_EVENT))) {
+    await ctx.store.audit(release.id, AWAITING_CONFIRMATION_EVENT, { reason });
+    // A change of the row, so `/release status` (cached by row) draws the wait.
+    await ctx.store.update(release.id, {});
+  }
+  if (!release.threadTs) return;
+  const message = confirmByHandMessage({ version: release.version, reason, checks, confirmers: describePermission(ctx.policy, 'confirm'), retryEvery });
+  const key = postKeys.postDeployChecks(release.id, reason === 'unread' ? 'unread' : 'confirm-by-hand');
+  await ctx.posts.postOnce(key, { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, message);
+}
+
+/** The checks passed (or the policy verifies nothing): the release is complete; publishing and the message follow. */
 async function pass(ctx: JobContext, release: Release, now: Date, details: Record<string, unknown>): Promise<void> {
   const applied = await ctx.store.apply(release.id, 'post_deploy_checks_passed', { set: { completedAt: now }, details });
   if (!applied.ok) return;

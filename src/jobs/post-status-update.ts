@@ -26,7 +26,11 @@ function updateMessage(ctx: JobContext, release: Release, n: number, late = fals
     expectedCompletion: expectedCompletion(release, ctx),
     runUrl: release.deployRunUrl,
     statusPageUrl: ctx.policy.communication.statusPageUrl,
-    currentStep: currentStep(loadMilestones(release, ctx), { rules: ctx.policy.deploy.milestones, state: release.state }) ?? STATE_LABELS[release.state],
+    // Customers are not told about the team's readiness card.
+    currentStep:
+      audience === 'customers' && release.state === 'started'
+        ? 'Preparing the release'
+        : (currentStep(loadMilestones(release, ctx), { rules: ctx.policy.deploy.milestones, state: release.state }) ?? STATE_LABELS[release.state]),
     interval,
     timeZone: ctx.policy.timezone,
     postedLate: late || ctx.clock().getTime() - dueAt > interval,

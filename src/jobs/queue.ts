@@ -9,6 +9,12 @@ export type ReleaseQueue = Queue<unknown, unknown, string, unknown, unknown, str
 export interface JobPayloads {
   'announce-release': { releaseId: string };
   'create-tag': { releaseId: string };
+  /** A release held at its readiness gate is judged again: look `look` (slots of `readiness.recheckEvery` from T-0). */
+  'readiness-check': { releaseId: string; look: number };
+  /** Something that may let a held release go on happened (a tick, a waiver, CI): judge it now. */
+  'readiness-now': { releaseId: string };
+  /** The readiness card (and a gate's checklists) redrawn from the last judgement. */
+  'readiness-card': { releaseId: string };
   'follow-deploy': { releaseId: string; poll: number };
   'post-status-update': { releaseId: string; update: number };
   /** The deploy run succeeded: production runs the release; the post-deploy checks start. */
@@ -65,6 +71,8 @@ export interface JobPayloads {
   'plan-changed': { planId: string; eventId: number };
   /** Publish the App Home of `userId` (who just opened it), or of everyone who opened it lately. */
   'app-home': { userId?: string };
+  /** `/release freeze` or `/release unfreeze`: say the freeze (row `freezeId`) or its end in #releases, once. */
+  'announce-freeze': { freezeId: string; event: 'frozen' | 'unfrozen' };
   /** `/release stats`: the figures and the chart for one command (its trigger_id). */
   'release-stats': { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string };
   /** One moment of a release on the hosted status page (see jobs/status-page.ts); rollback ones name the rollback by its start (ms), a plan's move or cancellation its `plan_events` row. */
@@ -98,6 +106,9 @@ export type JobName = keyof JobPayloads;
 const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'announce-release': { attempts: 9, backoff: { type: 'exponential', delay: 2_000 } },
   'create-tag': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'readiness-check': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
+  'readiness-now': { attempts: 4, backoff: { type: 'exponential', delay: 2_000 } },
+  'readiness-card': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'follow-deploy': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'post-status-update': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'deploy-succeeded': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
@@ -129,6 +140,7 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'abort-release': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'plan-changed': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'app-home': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'announce-freeze': { attempts: 9, backoff: { type: 'exponential', delay: 2_000 } },
   'release-stats': { attempts: 4, backoff: { type: 'exponential', delay: 1_000 } },
   // A status page that is down is ridden out for about half an hour; the reconciler revives it after that.
   'status-page': { attempts: 10, backoff: { type: 'exponential', delay: 2_000 } },
@@ -146,6 +158,9 @@ export const SCHEDULES = {
 const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'announce-release': (d) => d.releaseId,
   'create-tag': (d) => d.releaseId,
+  'readiness-check': (d) => `${d.releaseId}-${d.look}`,
+  'readiness-now': (d) => d.releaseId,
+  'readiness-card': (d) => d.releaseId,
   'follow-deploy': (d) => `${d.releaseId}-${d.poll}`,
   'post-status-update': (d) => `${d.releaseId}-${d.update}`,
   'deploy-succeeded': (d) => d.releaseId,
@@ -179,6 +194,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'github-event': (d) => d.delivery,
   'status-page': (d) => `${d.releaseId ?? d.planId}-${d.event}${d.rollbackAt ? `-${d.rollbackAt}` : ''}${d.eventId ? `-${d.eventId}` : ''}`,
   'app-home': (d) => d.userId ?? 'all',
+  'announce-freeze': (d) => `${d.freezeId}-${d.event}`,
   'release-stats': (d) => d.requestId.replace(/[^A-Za-z0-9_-]/g, '_'),
 };
 
@@ -191,7 +207,7 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
  * to run absorbs later clicks (it reads the state when it runs), and clicks during a running one queue one
  * more after it (BullMQ `keepLastIfActive`). The short delay gathers a burst of clicks into one redraw.
  */
-const COALESCED = new Set<JobName>(['refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event', 'refresh-plan']);
+const COALESCED = new Set<JobName>(['readiness-now', 'readiness-card', 'refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event', 'refresh-plan']);
 const COALESCE_DELAY_MS = 500;
 /**
  * The App Home gathers the changes of a release-day burst (a decision, a state change, a redraw) into one

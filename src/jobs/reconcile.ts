@@ -1,3 +1,4 @@
+import { nextReadinessLook } from './readiness.js';
 import { isReleaseDay } from '../domain/release.js';
 import { verificationSchedule, watchEnd } from '../domain/verification.js';
 import type { Release } from '../integrations/database/release-store.js';
@@ -33,7 +34,12 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
       await ctx.jobs.ensure('announce-release', { releaseId: release.id });
       continue;
     }
-    if (release.state === 'started') await ctx.jobs.ensure('create-tag', { releaseId: release.id });
+    if (release.state === 'started') {
+      await ctx.jobs.ensure('create-tag', { releaseId: release.id });
+      // Held at the readiness gate: its next look is queued (lost with Redis's data, or given up).
+      const { look, delayMs } = nextReadinessLook(ctx, release);
+      await ctx.jobs.ensure('readiness-check', { releaseId: release.id, look }, { delayMs });
+    }
     else if (release.state === 'rolling_back') await ensureRollback(ctx, release, now);
     else if (release.state === 'verifying') {
       await ensurePostDeployChecks(ctx, release, now);

@@ -1,5 +1,4 @@
 import { UnrecoverableError } from 'bullmq';
-import { productionTouched } from '../domain/milestones.js';
 import { isReleaseDay } from '../domain/release.js';
 import type { StatusPageCall } from '../integrations/database/status-page-calls.js';
 import type { Release } from '../integrations/database/release-store.js';
@@ -21,8 +20,9 @@ import {
   unannouncedMaintenanceName,
 } from '../messages/status-page.js';
 import type { JobContext } from './context.js';
+import { howReleaseWasVerified } from './how-verified.js';
 import type { JobPayloads } from './queue.js';
-import { loadMilestones } from './progress-view.js';
+import { knownProductionTouch } from './production-touched.js';
 import { planPostKeys } from '../services/plan-checklists.js';
 
 export type StatusPageEvent = JobPayloads['status-page']['event'];
@@ -191,9 +191,10 @@ async function started(ctx: JobContext, release: Release): Promise<void> {
 /** T+90, "Status page update: ✅ Released": the maintenance is completed. */
 async function completed(ctx: JobContext, release: Release): Promise<void> {
   const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
+  const verified = await howReleaseWasVerified(ctx, release.id);
   await ensureUpdate(ctx, { releaseId: release.id }, keys.maintenance(release.version, 'completed'), created.id, {
     status: 'completed',
-    body: releasedBody(release.version, release.completedAt ?? release.finishedAt ?? ctx.clock(), ctx.policy.communication.supportContact),
+    body: releasedBody(release.version, release.completedAt ?? release.finishedAt ?? ctx.clock(), ctx.policy.communication.supportContact, verified),
     components: components(ctx, 'operational'),
   });
 }
@@ -203,7 +204,7 @@ async function ended(ctx: JobContext, release: Release): Promise<void> {
   const calls = await ctx.statusPage!.calls.under(`maintenance:${release.version}:`);
   if (!calls.has('create') || calls.has('completed')) return;
   const created = await ensureIncident(ctx, keys.maintenance(release.version, 'create'), { releaseId: release.id }, inProgressMaintenance(ctx, release));
-  const touched = productionTouched(loadMilestones(release, ctx));
+  const touched = (await knownProductionTouch(ctx, release)).touch !== 'untouched';
   const how = release.state === 'rolled_back' ? 'rolled_back' : touched ? 'failed' : release.state === 'aborted' ? 'aborted' : 'stopped';
   await ensureUpdate(ctx, { releaseId: release.id }, keys.maintenance(release.version, 'ended'), created.id, {
     status: 'completed',

@@ -11,6 +11,7 @@ import { completeRelease } from './complete-release.js';
 import { postDeployChecks } from './post-deploy-checks.js';
 import type { JobContext } from './context.js';
 import { createTag } from './create-tag.js';
+import { readinessCardJob } from './readiness.js';
 import { failRelease } from './fail-release.js';
 import { followDeploy, followDeployNow, readDeployJobsNow } from './follow-deploy.js';
 import { githubEvent } from './github-event.js';
@@ -35,6 +36,7 @@ import { scheduledRunKey } from './scheduler.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
 import { watchDeployWithin } from './deploy-within.js';
 import { publishAppHome } from './app-home.js';
+import { announceFreeze } from './announce-freeze.js';
 import { releaseStats } from './release-stats.js';
 import { recordChanges } from './record-changes.js';
 
@@ -49,6 +51,9 @@ type Processors = { [N in JobName]: (ctx: JobContext, data: JobPayloads[N]) => P
 const PROCESSORS: Processors = {
   'announce-release': announceRelease,
   'create-tag': createTag,
+  'readiness-check': createTag,
+  'readiness-now': createTag,
+  'readiness-card': readinessCardJob,
   'follow-deploy': followDeploy,
   'post-status-update': postStatusUpdate,
   'deploy-succeeded': completeRelease,
@@ -90,6 +95,7 @@ const PROCESSORS: Processors = {
   'deploy-event': (ctx, data) => (data.scope === 'jobs' ? readDeployJobsNow(ctx, data.releaseId) : followDeployNow(ctx, data.releaseId, data.runId)),
   'status-page': statusPageJob,
   'app-home': publishAppHome,
+  'announce-freeze': announceFreeze,
   'refresh-progress': async (ctx, data) => {
     const release = await ctx.store.findById(data.releaseId);
     if (release) await refreshProgressView(ctx, release);

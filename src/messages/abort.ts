@@ -46,7 +46,7 @@ export type AbortedDeploy =
   | { kind: 'cancelled'; runUrl: string | null }
   | { kind: 'already-ended' }
   | { kind: 'cancel-refused'; error: string; runUrl: string | null }
-  | { kind: 'production-touched'; runUrl: string | null; previousVersion: string | null }
+  | { kind: 'production-touched' | 'production-unknown'; runUrl: string | null; previousVersion: string | null }
   | { kind: 'rolling-back'; toVersion: string; runUrl?: string }
   | { kind: 'tagged' }
   | { kind: 'nothing' };
@@ -61,6 +61,11 @@ function deployLine(version: string, deploy: AbortedDeploy): string {
       return `tminus could not cancel the deploy run (${slackMrkdwn(deploy.error, 500)}): cancel it on GitHub (${link(deploy.runUrl, 'run')}).`;
     case 'production-touched':
       return `Production was touched, so the deploy run was left as it is (${link(deploy.runUrl, 'run')}): check what production runs, and \`/release rollback ${version}\` to go back to ${deploy.previousVersion ?? 'the previous version'}.`;
+    case 'production-unknown':
+      return (
+        `tminus could not tell whether production was touched, so the deploy run was left as it is (${link(deploy.runUrl, 'run')}): ` +
+        `check what production runs, and \`/release rollback ${version}\` to go back to ${deploy.previousVersion ?? 'the previous version'} if it runs ${version}.`
+      );
     case 'rolling-back':
       return `The rollback to ${deploy.toVersion} was being carried out${deploy.runUrl ? ` (${link(deploy.runUrl, 'rollback run')})` : ''}: check what production runs now.`;
     case 'tagged':

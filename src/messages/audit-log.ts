@@ -38,7 +38,14 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
   'github.deployment_by_policy_refused': (d) => `GitHub refused tminus's production approval: ${t(d.error)}`,
   'post_deploy_checks.read': (d) => `read the post-deploy checks (reading ${t(d.reading)}): ${t((d.results as { check: string; state: string }[] | undefined)?.map((r) => `${r.check} ${r.state}`).join(', '))}`,
   'post_deploy_checks.verdict': (d) => `post-deploy checks not passed: ${t((d.verdict as string[] | undefined)?.join(', '))}`,
-  'release.post_deploy_checks_passed': (d) => (d.skipped ? `completed without post-deploy checks: ${t(d.skipped)}` : 'post-deploy checks passed: complete'),
+  'release.post_deploy_checks_passed': (d) =>
+    d.source === 'none'
+      ? 'completed not verified (verification.source: none)'
+      : d.skipped
+        ? `completed without post-deploy checks: ${t(d.skipped)}`
+        : 'post-deploy checks passed: complete',
+  'post_deploy_checks.awaiting_confirmation': (d) => `waiting for \`/release confirm\`: ${t(d.reason)}`,
+  'github.read_refused': (d) => `GitHub refused a read (${t(d.read)}, ${t(d.status)}): following the run's own status`,
   'release.post_deploy_checks_confirmed': (d) => `confirmed the post-deploy checks by hand: ${t(d.checked)}`,
   'release.post_deploy_checks_failed': (d) => `failed: ${t(d.reason)}`,
   'release.start_rollback': (d) => `started the emergency rollback to ${t(d.to)}${d.detectedAt ? ` (detected at ${t(d.detectedAt)})` : ''}${d.reason ? `: ${t(d.reason)}` : ''}`,

@@ -18,6 +18,8 @@ const ACTIONS: Record<PermissionAction, string> = {
   coordinatedRollback: 'Ask for a coordinated rollback',
   rollback: 'Roll back (emergency)',
   overrideCadence: 'Override the cadence',
+  waive: 'Waive checklists, the cadence or a deploy freeze at the readiness gate',
+  freeze: 'Freeze releases (`/release freeze`) or end a freeze (`/release unfreeze`)',
   checklist: 'Tick a pre-release checklist item',
   rollbackChecklist: 'Tick the rollback checklist',
 };

@@ -1,8 +1,9 @@
-import type { CheckResult } from '../domain/verification.js';
+import { formatValue, type CheckDefinition, type CheckResult } from '../domain/verification.js';
 import { formatDuration } from '../domain/duration.js';
 import { rollbackNowValue } from './button-values.js';
 import { context, section } from './format.js';
 import { ROLLBACK_NOW_ACTION, line } from './verification.js';
+import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
 export interface PostDeployChecksInput {
@@ -43,13 +44,60 @@ export function postDeployChecksMessage(input: PostDeployChecksInput): SlackMess
   return { text: `${title}: ${verdict}`, blocks };
 }
 
-/** Datadog was not read (not configured, or the policy names no check): said once, so nobody thinks it was. */
-export function postDeployChecksSkippedMessage(version: string, why: string): SlackMessage {
-  return { text: `Post-deploy checks of ${version} not run: ${why}`, blocks: [section(`ℹ️ *Post-deploy checks of ${version} not run*: ${why}. The release is complete on the deploy run's success alone.`)] };
+/** Why no reading from Datadog can complete a release: a person reads the dashboards and confirms it. */
+export type ConfirmByHandReason = 'no-datadog' | 'no-checks' | 'manual' | 'unread';
+
+/** Why the release waits for `/release confirm`, in a line (the thread's ask and `/release status`). */
+export function whyConfirmByHand(reason: ConfirmByHandReason): string {
+  if (reason === 'unread') return 'its post-deploy checks could not be read by their deadline';
+  return `nothing can verify it automatically: ${NOTHING_VERIFIES[reason]}`;
 }
 
-/** No reading could be made by the deadline: a person reads the dashboards and says so, or rolls back. */
-export function postDeployChecksUnreadMessage(version: string, retryEvery: number): SlackMessage {
-  const text = `⚠️ *The post-deploy checks of ${version} could not be read by their deadline.* tminus keeps trying every ${formatDuration(retryEvery)}. Read the dashboards, then \`/release confirm ${version} <what you checked>\` to complete the release, or \`/release rollback ${version}\`.`;
-  return { text: `Post-deploy checks of ${version} could not be read: confirm by hand or roll back`, blocks: [section(text)] };
+export interface ConfirmByHandInput {
+  version: string;
+  reason: ConfirmByHandReason;
+  /** The post-deploy checks to read by hand, with their limits. */
+  checks: readonly Pick<CheckDefinition, 'label' | 'threshold' | 'direction' | 'unit' | 'baselineFactor'>[];
+  /** Who may confirm (`permissions.confirm`), in words. */
+  confirmers: string;
+  /** With `unread`: how often tminus keeps trying to read them. */
+  retryEvery?: number;
+}
+
+export const NOTHING_VERIFIES: Record<Exclude<ConfirmByHandReason, 'unread'>, string> = {
+  'no-datadog': 'Datadog is not configured (`DD_API_KEY`, `DD_APP_KEY`)',
+  'no-checks': 'the policy names no post-deploy check (`deploy.postDeployChecks.checks`)',
+  manual: 'the policy has a person confirm every release (`verification.source: manual`)',
+};
+
+/** A check as a person reads it on a dashboard: "Error rate &lt; 0.100 %". */
+function wanted(check: ConfirmByHandInput['checks'][number]): string {
+  if (check.threshold !== undefined && check.direction !== undefined) {
+    return `${slackMrkdwn(check.label, 200)} ${check.direction === 'above' ? '&gt;' : '&lt;'} ${formatValue({ value: check.threshold, unit: check.unit })}`;
+  }
+  if (check.baselineFactor !== undefined) return `${slackMrkdwn(check.label, 200)}: at most ${check.baselineFactor}× what it was before the deploy`;
+  return `${slackMrkdwn(check.label, 200)}: as normal`;
+}
+
+/**
+ * The release waits in `verifying` for a person: nothing can verify it automatically (Datadog not configured,
+ * no check, `verification.source: manual`), or its checks could not be read by their deadline. Says what to
+ * check, with the guide's limits, and the exact command; posted once.
+ */
+export function confirmByHandMessage(input: ConfirmByHandInput): SlackMessage {
+  const v = input.version;
+  const trying = input.retryEvery !== undefined ? ` tminus keeps trying every ${formatDuration(input.retryEvery)}.` : '';
+  const why =
+    input.reason === 'unread'
+      ? `⚠️ *The post-deploy checks of ${v} could not be read by their deadline.*${trying}`
+      : `👀 *Nothing can verify ${v} automatically*: ${NOTHING_VERIFIES[input.reason]}. ` +
+        'It stays `verifying` (not complete; customers and the status page are not told) until a person confirms it.';
+  const checks = input.checks.length > 0 ? `*Check on the dashboards:*\n${input.checks.map((c) => `• ${wanted(c)}`).join('\n')}` : '*Check the dashboards.*';
+  const who = slackMrkdwn(input.confirmers, 300);
+  const command = `Then \`/release confirm ${v} &lt;what you checked&gt;\` (${who}) to complete the release, or \`/release rollback ${v}\`.`;
+  const text =
+    input.reason === 'unread'
+      ? `Post-deploy checks of ${v} could not be read: confirm by hand or roll back`
+      : `Nothing can verify ${v} automatically: check it, then /release confirm ${v} <what you checked>`;
+  return { text: slackFallback(text), blocks: [section(why), section(`${checks}\n${command}`)] };
 }

@@ -5,6 +5,8 @@ import { clockTime, context, link, section } from './format.js';
 import { plainChange, type Audience } from './plain-words.js';
 import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
+import { verifiedByForCustomers, verifiedByForTeam, verifiedByShort } from './verified-by.js';
+import type { HowVerified } from '../domain/verified-by.js';
 
 /** What the release changed, sorted into the template's parts, each a plain sentence. */
 export interface ReleaseChanges {
@@ -32,6 +34,8 @@ export interface ReleaseCompleteInput {
   supportContact?: string;
   /** `team` (the release's thread, the default) or `customers` (no link to GitHub, no unclassified changes). */
   audience?: Audience;
+  /** How the release was verified before it was complete (its audit log), said to both audiences. */
+  verified?: HowVerified;
 }
 
 /** The "What's changed" bullets of GitHub's generated notes (the "New Contributors" part left out), as typed. */
@@ -110,7 +114,9 @@ export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessag
     list('Bug fixes:', changes.fixes),
     team ? list('Other changes:', changes.other) : undefined,
   ].filter((part): part is string => part !== undefined);
-  const blocks: KnownBlock[] = [section(`*${title}*\n\n⏱️ Release completed at ${clockTime(input.completedAt, input.timeZone)}\n📦 Deployment time: ${minutes}`)];
+  const verified = input.verified ? `\n${team ? verifiedByForTeam(input.verified) : verifiedByForCustomers(input.verified)}` : '';
+  const when = `⏱️ Release completed at ${clockTime(input.completedAt, input.timeZone)}\n📦 Deployment time: ${minutes}`;
+  const blocks: KnownBlock[] = [section(`*${title}*\n\n${when}${verified}`)];
   blocks.push(...parts.map(section));
   if (team) {
     if (parts.length === 0) blocks.push(section(`_No changes listed in the ${changes.source === 'plan' ? 'release plan' : 'release notes'}._`));
@@ -118,5 +124,6 @@ export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessag
   }
   blocks.push(section(['Thank you for your patience!', ...(input.supportContact ? [`Questions? ${slackMrkdwn(input.supportContact, 300)}`] : [])].join('\n')));
   if (team) blocks.push(context(changes.source === 'plan' ? 'Changes listed from the release plan.' : "Changes listed from GitHub's generated release notes (no release plan)."));
-  return { text: team ? `${title} in ${minutes}` : slackFallback(title), blocks };
+  const how = input.verified ? `, ${team ? verifiedByShort(input.verified) : verifiedByForCustomers(input.verified).toLowerCase().replace(/\.$/, '')}` : '';
+  return { text: team ? `${title} in ${minutes}${how}` : slackFallback(`${title}${how}`), blocks };
 }

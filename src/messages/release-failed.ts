@@ -12,8 +12,10 @@ export interface ReleaseFailedInput {
   reason: string;
   failedJob?: { job: string; step?: string; url: string | null };
   runUrl: string | null;
-  /** Whether production was touched before the failure: only then is a rollback needed. */
-  productionTouched: boolean;
+  /** Whether production was touched before the failure ('unknown': GitHub could not say): a rollback is offered unless it was not. */
+  productionTouched: boolean | 'unknown';
+  /** What the answer rests on (GitHub's deployments), shown when given. */
+  productionEvidence?: string;
   previousVersion: string | null;
   rollbackCommand: string | null;
   rollbackTimeLimitMinutes: number;
@@ -32,13 +34,18 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
   if (input.runUrl) lines.push(`🔗 ${link(input.runUrl, 'GitHub Actions run')}`);
   lines.push('');
   const blocks: KnownBlock[] = [];
-  if (input.productionTouched) {
+  if (input.productionEvidence) lines.push(`🔎 ${capitalised(slackMrkdwn(input.productionEvidence, 500))}.`);
+  if (input.productionTouched === 'unknown') {
+    lines.push(unknownLine(input));
+  } else if (input.productionTouched) {
     const to = input.previousVersion;
     lines.push(
       to
         ? `⚠️ *Production was touched. Roll back to ${to} within ${input.rollbackTimeLimitMinutes} minutes of detection* (guide: Immediate Rollback): press *Roll back to ${to}* or \`/release rollback ${input.version} [what happened]\`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.`
         : `⚠️ *Production was touched.* Roll back to the previous version within ${input.rollbackTimeLimitMinutes} minutes of detection: tminus does not know which version ran before, so roll back by hand.`,
     );
+  }
+  if (input.productionTouched !== false) {
     if (input.rollbackCommand) lines.push('If the rollback workflow cannot run, by hand:', codeBlock(input.rollbackCommand, 'slack', 1000));
     blocks.push(section(lines.join('\n')));
     if (input.previousVersion) {
@@ -53,4 +60,19 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
     blocks.push(section(lines.join('\n')));
   }
   return { text: `${title}: ${slackFallback(input.reason)}`, blocks };
+}
+
+/** GitHub could not say whether the deploy reached production: say so, and offer the rollback in case it did. */
+function unknownLine(input: ReleaseFailedInput): string {
+  const to = input.previousVersion;
+  const said = `⚠️ *tminus could not tell whether production was touched.* Check what production runs; if it runs ${input.version}`;
+  const within = `within ${input.rollbackTimeLimitMinutes} minutes of detection`;
+  return to
+    ? `${said} (or half of it), roll back to ${to} ${within} (guide: Immediate Rollback): ` +
+        `press *Roll back to ${to}* or \`/release rollback ${input.version} [what happened]\`.`
+    : `${said}, roll back to the previous version by hand ${within}: tminus does not know which version ran before.`;
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,8 +1,10 @@
+import type { KnownBlock } from '@slack/web-api';
 import type { MilestoneProgress } from '../domain/milestones.js';
 import { STATE_LABELS, type ReleaseState } from '../domain/release.js';
 import { clockTime, context, elapsed, fields, header, link, mention, section } from './format.js';
 import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
+import { whyConfirmByHand, type ConfirmByHandReason } from './post-deploy-checks.js';
 
 export interface ReleaseStatusInput {
   version: string;
@@ -19,6 +21,17 @@ export interface ReleaseStatusInput {
   milestones: MilestoneProgress[];
   now: Date;
   timeZone: string;
+  /** Verifying, and waiting for `/release confirm`: why (audited when the wait began), and who may confirm. */
+  awaitingConfirmation?: { reason: ConfirmByHandReason; confirmers: string };
+}
+
+/** What `verifying` means while nothing reads the checks: the release waits for a person, not for Datadog. */
+export const AWAITING_CONFIRMATION_LABEL = 'deployed: waiting for a person to confirm the post-deploy checks';
+
+function awaitingConfirmation(version: string, wait: NonNullable<ReleaseStatusInput['awaitingConfirmation']>): KnownBlock {
+  const who = slackMrkdwn(wait.confirmers, 300);
+  const command = `\`/release confirm ${version} &lt;what you checked&gt;\``;
+  return section(`👀 *Waiting for a confirmation:* ${whyConfirmByHand(wait.reason)}. ${who}: check the dashboards, then ${command}.`);
 }
 
 const ICON: Record<MilestoneProgress['state'], string> = { done: '✅', running: '⏳', failed: '❌', pending: '⚪', skipped: '⏭️', absent: '➖' };
@@ -35,10 +48,12 @@ export function releaseStatusMessage(input: ReleaseStatusInput): SlackMessage {
     input.runUrl ? link(input.runUrl, 'Deploy run') : null,
     input.releaseUrl ? link(input.releaseUrl, 'Release notes') : null,
   ].filter((l): l is string => l !== null);
+  const label = input.state === 'verifying' && input.awaitingConfirmation ? AWAITING_CONFIRMATION_LABEL : STATE_LABELS[input.state];
   return {
-    text: `Release ${input.version}: ${STATE_LABELS[input.state]}`,
+    text: `Release ${input.version}: ${label}`,
     blocks: [
-      header(`Release ${input.version}: ${STATE_LABELS[input.state]}`),
+      header(`Release ${input.version}: ${label}`),
+      ...(input.state === 'verifying' && input.awaitingConfirmation ? [awaitingConfirmation(input.version, input.awaitingConfirmation)] : []),
       fields(`*Type*\n${input.type}`, `*Started by*\n${mention(input.requestedBy)}`, `*Started*\n${clockTime(input.startedAt, tz)}`, `*Timing*\n${timing}`),
       ...(input.failureReason ? [section(`*Why it failed:* ${slackMrkdwn(input.failureReason, 2900)}`)] : []),
       section(input.milestones.map((m) => `${ICON[m.state]} ${m.label}`).join('\n') || '_No milestones yet._'),

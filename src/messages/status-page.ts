@@ -6,6 +6,8 @@ import type { AnnouncementView } from './checklist.js';
 import { clockTime } from './format.js';
 import { plainChange, WHAT_HAPPENED_FALLBACK } from './plain-words.js';
 import { dateFormat } from '../domain/time-zone.js';
+import type { HowVerified } from '../domain/verified-by.js';
+import { verifiedByForCustomers } from './verified-by.js';
 
 const utc = (at: Date) => clockTime(at, 'UTC');
 const day = (at: Date) => dateFormat('en-GB', { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
@@ -61,9 +63,11 @@ export function inProgressBody(version: string, startedAt: Date, expectedAt: Dat
   return `The release of version ${version} is in progress.\nStarted: ${utc(startedAt)}\nExpected completion: ${utc(expectedAt)}`;
 }
 
-/** T+90: the guide's status page update, "✅ Released". */
-export function releasedBody(version: string, completedAt: Date, supportContact?: string): string {
-  return [`✅ Released: version ${version} is live since ${utc(completedAt)}.`, 'Thank you for your patience!', ...(supportContact ? [`Questions? ${supportContact}`] : [])].join('\n');
+/** T+90: the guide's status page update, "✅ Released", and how it was verified, in the customers' words. */
+export function releasedBody(version: string, completedAt: Date, supportContact?: string, verified?: HowVerified): string {
+  const how = verified ? [verifiedByForCustomers(verified)] : [];
+  const questions = supportContact ? [`Questions? ${supportContact}`] : [];
+  return [`✅ Released: version ${version} is live since ${utc(completedAt)}.`, ...how, 'Thank you for your patience!', ...questions].join('\n');
 }
 
 /** A release that ended without going live: what the maintenance closes with, honestly. */

@@ -37,8 +37,9 @@ export function withSandboxPeople(policy: Policy): Policy {
     if (people.users.length > 0 || people.groups.length > 0) continue;
     roles[name] = { users: SANDBOX_PEOPLE.filter((p) => p.roles.includes(name)).map((p) => p.id), groups: [] };
   }
-  // In the sandbox a release can be tried at any time: the calendar is shown (`/release schedule`), not enforced.
-  return { ...policy, roles, planning: { ...policy.planning, enforceCadence: false } };
+  // In the sandbox a release can be tried at any time: the calendar is shown (`/release schedule`), not enforced,
+  // and its checklists are posted and shown but hold nothing (`readiness.checklists: advisory`).
+  return { ...policy, roles, planning: { ...policy.planning, enforceCadence: false }, readiness: { ...policy.readiness, checklists: 'advisory' } };
 }
 
 const MINUTE = 60_000;

@@ -72,6 +72,8 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const github = await GitHubStandIn.start({ owner: 'swipesavvy', repo: 'platform', token: `ghs_${randomBytes(12).toString('hex')}`, clock: virtualNow });
     cleanups.push(() => github.close());
     seedDemoRepository(github, remembered);
+    // The repository's CI passes on every push: the readiness gate reads it on the commit a release tags.
+    github.runCiOnEveryCommit([{ name: 'ci' }]);
     github.defineWorkflow(options.policy.deploy.workflow, releaseDayWorkflow(options.policy.productionApproval.environment));
     // The guide's "manual approval required" at T+60: GitHub waits for a review, which tminus gives once its Slack gate is met.
     github.protectEnvironment(options.policy.productionApproval.environment, [github.tokenOwner]);

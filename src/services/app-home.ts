@@ -14,6 +14,8 @@ import type { SlackMessage } from '../messages/types.js';
 import { checkDecider, gateRule, type ApprovalDeps } from './approvals.js';
 import { doraSummary, thisMonth, type DoraSummary } from './dora.js';
 import type { DoraReader } from '../integrations/database/dora-records.js';
+import type { FreezeStore } from '../integrations/database/freeze-store.js';
+import { scheduleFreezes } from './freeze.js';
 
 /** Homes of people who have not opened theirs for this long are no longer kept up to date. */
 export const HOME_VIEWER_WINDOW_MS = 30 * 24 * 3_600_000;
@@ -30,6 +32,8 @@ export interface AppHomeDeps extends ApprovalDeps {
   progress: (release: Release) => Promise<SlackMessage>;
   /** DORA's records (`doraSummary`): this month's figures. */
   dora?: DoraReader;
+  /** Ad-hoc deploy freezes: the Home's schedule shows the ones in force. */
+  freezes?: FreezeStore;
 }
 
 /** An open gate the viewer may decide now. */
@@ -179,7 +183,8 @@ async function scheduleFor(deps: AppHomeDeps, now: Date): Promise<SlackMessage> 
   const slots = [...nextSlots(deps.policy, 'minor', now, 2), ...nextSlots(deps.policy, 'major', now, 1)].sort((a, b) => a.at.getTime() - b.at.getTime());
   const patch = deps.policy.releaseTypes.patch.cadence;
   const rules = [patch.kind === 'asNeeded' ? `Patches: as needed, at most ${patch.maxPerWeek} a week.` : '', 'Hotfixes: on demand (`/release hotfix`).'].filter(Boolean);
-  return scheduleMessage({ slots, plans: await deps.store.upcomingPlans(), rules, timeZone: deps.policy.timezone });
+  const freezes = deps.freezes ? await scheduleFreezes({ freezes: deps.freezes, policy: deps.policy, clock: deps.clock }) : undefined;
+  return scheduleMessage({ slots, plans: await deps.store.upcomingPlans(), rules, timeZone: deps.policy.timezone, ...(freezes ? { freezes } : {}) });
 }
 
 /** This calendar month's DORA figures, from tminus's own records; a failure to read them is not the Home's failure. */

@@ -20,7 +20,7 @@ const USAGE = 'Usage: `/release confirm vX.Y.Z <what you checked>`, for example 
 
 /**
  * `/release confirm vX.Y.Z <what you checked>`: a person read the post-deploy checks tminus could not read
- * (Datadog down, no data) and says the release is good. Only while the checks run (`verifying`), by
+ * (Datadog down or not configured, no data, `verification.source: manual`) and says the release is good. Only while the checks run (`verifying`), by
  * `permissions.confirm`, with what was checked: it is audited and said in the thread; the release completes.
  */
 export async function confirmRelease(deps: ConfirmDeps, input: { versionText: string | undefined; by: string; checked: string }): Promise<ConfirmOutcome> {

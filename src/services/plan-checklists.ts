@@ -111,6 +111,7 @@ export async function missingAtStart(ctx: PlanContext, plan: ReleasePlan): Promi
 export function checklistsClosedReason(plan: ReleasePlan): string | undefined {
   switch (plan.state) {
     case 'planned':
+    case 'gating':
       return undefined;
     case 'started':
       return `${plan.version} has started: its pre-release checklists are closed. Follow it in its thread, or with \`/release status\`.`;

@@ -1,7 +1,7 @@
-import { productionTouched } from '../domain/milestones.js';
 import { allowedBy, mayDo } from '../domain/permissions.js';
 import { LIVE_STATES, type ReleaseState } from '../domain/release.js';
 import { loadMilestones } from '../jobs/progress-view.js';
+import { PRODUCTION_TOUCH_ACTION, recordedTouch, touchFromMilestones, type ProductionTouch } from '../domain/production-touched.js';
 import { parseVersion } from '../domain/version.js';
 import type { Policy, RoleName } from '../domain/policy.js';
 import { productionOf, type ProductionVersions } from '../integrations/database/production-history.js';
@@ -119,8 +119,8 @@ export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'produc
   if (!ROLLBACK_FROM.includes(release.state)) {
     return `${release.version} ${statePhrase(release.state)}: only a deployed (or failed) release can be rolled back. ${currentState(release)}`;
   }
-  // Aborted by hand or still deploying: only one whose deploy had touched production may be what production runs.
-  if (TOUCH_FIRST.includes(release.state) && !productionTouched(loadMilestones(release, deps))) {
+  // Aborted by hand or still deploying: refused only where a job found production untouched (this runs inside a Slack request).
+  if (TOUCH_FIRST.includes(release.state) && (await knownTouch(deps, release)) === 'untouched') {
     return release.state === 'aborted'
       ? `${release.version} was aborted before its deploy reached production: there is nothing to roll back.`
       : `${release.version} has not reached production yet: there is nothing to roll back. To stop it, \`/release abort ${release.version} <reason>\`.`;
@@ -128,6 +128,12 @@ export async function rollbackRefusal(deps: Pick<RollbackDeps, 'store' | 'produc
   const newer = await deployedSince(deps, release);
   if (newer) return `${release.version} is no longer what production runs: ${newer.version} is. Use \`/release rollback ${newer.version}\` if that one is broken.`;
   return undefined;
+}
+
+/** What the fail or abort job recorded from GitHub's deployments; else what the milestones can rule out. */
+async function knownTouch(deps: Pick<RollbackDeps, 'store' | 'policy'>, release: Release): Promise<ProductionTouch> {
+  const recorded = recordedTouch((await deps.store.lastEvent(release.id, PRODUCTION_TOUCH_ACTION))?.details, release.deployRunAttempt);
+  return recorded?.touch ?? touchFromMilestones(loadMilestones(release, deps));
 }
 
 /** The release production runs, when it reached production after `release` ended. */

@@ -122,7 +122,9 @@ describe('defaultPolicy is the guide', () => {
     }
     expect(checks.queueDepth).toMatchObject({ query: 'max:rabbitmq.queue.messages{service:{service},env:{env}} by {rabbitmq_queue}', baselineMinimum: 100 });
     expect(checks.logErrors).toMatchObject({ source: 'logs', query: 'service:{service} env:{env} status:(error OR warn)', baselineMinimum: 10 });
-    expect(policy.verification).toMatchObject({ env: 'prod', criticalErrorRateFactor: 10, autoRollback: false });
+    expect(policy.verification).toMatchObject({ env: 'prod', criticalErrorRateFactor: 10, autoRollback: false, source: 'datadog' });
+    expect(loadPolicy('verification:\n  source: manual').verification.source).toBe('manual');
+    expect(loadPolicy('verification:\n  source: none').verification.source).toBe('none');
     expect(schedule.map((phase) => [phase.until, phase.every])).toEqual([
       [HOUR, 5 * MINUTE],
       [24 * HOUR, HOUR],
@@ -216,6 +218,13 @@ describe('loadPolicy', () => {
       const { baselineFactor: _f, baselineMinimum: _m, ...queueDepth } = p.verification.checks.queueDepth;
       p.verification.checks.queueDepth = { ...queueDepth, direction: 'below', threshold: 1000 };
     }],
+    ['freezes:\n  - { reason: Year-end freeze, from: 2026-12-21, until: "2027-01-04T09:00" }\n  - { reason: Friday afternoons, weekly: { days: [friday], from: "16:00", until: "09:00" }, appliesTo: [minor, major, hotfix] }', 'the deploy freezes', (p) => {
+      p.freezes = [
+        { reason: 'Year-end freeze', from: '2026-12-21', until: '2027-01-04T09:00', appliesTo: ['patch', 'minor', 'major'] },
+        { reason: 'Friday afternoons', weekly: { days: ['friday'], from: '16:00', until: '09:00' }, appliesTo: ['minor', 'major', 'hotfix'] },
+      ];
+    }],
+    ['freezeWhile:\n  monitors: [Checkout error rate]\n  statusPageIncident: true', 'the automatic freezes', (p) => void (p.freezeWhile = { monitors: ['Checkout error rate'], statusPageIncident: true })],
     ['productionApproval:\n  approvers: 1\ncommunication:\n  supportContact: help@example.com', 'two branches', (p) => {
       p.productionApproval.approvers = 1;
       p.communication.supportContact = 'help@example.com';
@@ -269,6 +278,8 @@ describe('loadPolicy', () => {
     ['verification:\n  checks:\n    queueDepth: { direction: below, threshold: 100 }', [
       'RELEASE_POLICY: verification.checks.queueDepth.baselineFactor: a check is judged by a threshold or against its baseline, not both: remove one',
     ]],
+    ['verification:\n  source: datadgo', ['RELEASE_POLICY: verification.source: "datadgo" is not one of datadog, manual, none']],
+    ['verification:\n  source: false', ['RELEASE_POLICY: verification.source: false is not one of datadog, manual, none']],
     ['decisionMatrix:\n  - { severity: urgent, issue: x, action: y, timeline: soon }', [
       'RELEASE_POLICY: decisionMatrix[0].severity: "urgent" is not one of critical, high, medium, low',
       'RELEASE_POLICY: decisionMatrix[0].timeline: "soon" is not a duration like 15m, 90s, 24h',
@@ -277,6 +288,26 @@ describe('loadPolicy', () => {
     ['communication:\n  statusPageUrl: ftp://status\n  supportContact: ""', [
       'RELEASE_POLICY: communication.statusPageUrl: "ftp://status" is not an http(s) URL',
       'RELEASE_POLICY: communication.supportContact: must not be empty',
+    ]],
+    ['freezes:\n  - { reason: Holidays, from: 2026-12-24, until: 2026-12-20 }', ['RELEASE_POLICY: freezes[0].until: 2026-12-20 is not after from (2026-12-24): until is when the freeze ends']],
+    ['freezes:\n  - { reason: Holidays, from: 2026-02-30, until: "2026-03-02T25:00" }', [
+      'RELEASE_POLICY: freezes[0].from: "2026-02-30" is not a date like 2026-12-24 or a date and time like 2026-12-24T17:00',
+      'RELEASE_POLICY: freezes[0].until: "2026-03-02T25:00" is not a date like 2026-12-24 or a date and time like 2026-12-24T17:00',
+    ]],
+    ['freezes:\n  - { reason: Fridays, weekly: { days: [fri], from: 4pm, until: "16:00" } }', [
+      'RELEASE_POLICY: freezes[0].weekly.days[0]: "fri" is not one of monday, tuesday, wednesday, thursday, friday, saturday, sunday',
+      'RELEASE_POLICY: freezes[0].weekly.from: "4pm" is not a time like 14:00',
+    ]],
+    ['freezes:\n  - { reason: Fridays, weekly: { days: [friday], from: "16:00", until: "16:00" } }', ['RELEASE_POLICY: freezes[0].weekly.until: is the same as from (16:00): the window would be empty']],
+    ['freezes:\n  - { reason: Holidays, from: 2026-12-24 }', ['RELEASE_POLICY: freezes[0].until: is missing: a one-off freeze has from and until (or give weekly)']],
+    ['freezes:\n  - { reason: Both, from: 2026-12-24, until: 2026-12-26, weekly: { days: [friday], from: "16:00", until: "18:00" } }', ['RELEASE_POLICY: freezes[0].weekly: a freeze is one-off (from, until) or weekly, not both']],
+    ['freezes:\n  - { reason: "", from: 2026-12-24, until: 2026-12-26, appliesTo: [hotfixes] }', [
+      'RELEASE_POLICY: freezes[0].reason: must not be empty',
+      'RELEASE_POLICY: freezes[0].appliesTo[0]: "hotfixes" is not one of patch, minor, major, hotfix',
+    ]],
+    ['freezeWhile:\n  monitors: Checkout\n  statuspageIncident: true', [
+      'RELEASE_POLICY: freezeWhile.monitors: expected a list, got "Checkout"',
+      'RELEASE_POLICY: freezeWhile.statuspageIncident: unknown key (expected one of: monitors, statusPageIncident)',
     ]],
     ['__proto__:\n  polluted: true', [expect.stringMatching(/^RELEASE_POLICY: __proto__: unknown key/)]],
     ['statusUpdates:\n  interval: [5m', [expect.stringMatching(/^RELEASE_POLICY: invalid YAML: .* at line \d+, column \d+$/)]],

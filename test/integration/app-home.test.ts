@@ -28,6 +28,8 @@ describe('App Home: each viewer sees what needs them, kept current without a tim
 
   beforeAll(async () => {
     world = await startWorld();
+    // CI still runs on main: the hotfix waits for its test, which on-call ticks from the Home.
+    world.github.setCheckRuns('main', [{ name: 'test', status: 'in_progress', conclusion: null }]);
     world.slack.addUser({ id: 'U0VP', name: 'vera', realName: 'Vera VP Eng' });
     world.slack.addUser({ id: 'U0ONCALL', name: 'otto', realName: 'Otto On-call' });
     bot = await startBot(world, { policy: POLICY });
@@ -133,6 +135,8 @@ describe('App Home: each viewer sees what needs them, kept current without a tim
     expect(dm.text).toContain('Current state: completed.');
     expect((await bot.tminus.store.events(release.id)).filter((e) => e.action === 'approval.approved')).toHaveLength(1);
 
+    // CI on main has finished, green: the minor passes its readiness gate once the lead approves it.
+    world.github.setCheckRuns('main', [{ name: 'test' }]);
     // The lead approves the minor from the Home: it starts, deploys and completes; every Home shows it.
     const leadBlocks = world.slack.homes.home('U0LEAD')!.view.blocks as { block_id?: string }[];
     const minorGate = leadBlocks.find((b) => b.block_id?.startsWith('gate:'))!.block_id!;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { deployWorkflow, FAST_TIMINGS, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { deployWorkflow, FAST_TIMINGS, RELEASES_CHANNEL, ungatedDeployWorkflow, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 const ROLES = `
 roles:
@@ -13,6 +13,11 @@ roles:
   onCall: { users: [U0ONCALL] }
 `;
 
+/** The guide's two-person production gate, for every type but the hotfix (the default, named so the harness keeps it). */
+const PRODUCTION_GATE = `
+productionApproval: { appliesTo: [patch, minor, major] }
+`;
+
 const hasAction = (m: StoredMessage, actionId: string) => JSON.stringify(m.blocks).includes(`"action_id":"${actionId}"`);
 
 describe('approval gates from the guide', () => {
@@ -21,7 +26,11 @@ describe('approval gates from the guide', () => {
 
   beforeAll(async () => {
     world = await startWorld();
-    bot = await startBot(world, { policy: FAST_TIMINGS + ROLES });
+    // Production is guarded on GitHub (tminus's account a required reviewer), so the readiness gate lets releases
+    // of every type go on; the deploy job targets the environment only in the production gate's own test.
+    world.github.protectEnvironment('production', [world.github.tokenOwner]);
+    world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow());
+    bot = await startBot(world, { policy: FAST_TIMINGS + ROLES + PRODUCTION_GATE });
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
   afterAll(async () => {

@@ -84,6 +84,8 @@ describe('/release hotfix: the emergency lane, in the guide’s order', () => {
 
   beforeAll(async () => {
     world = await startWorld();
+    // No CI runs on its own here: each test says what CI reports on the hotfix's commit.
+    world.github.runCiOnEveryCommit([]);
     gatedDeploy(world);
     healthyDatadog(world);
     bot = await startBot(world, { policy: POLICY });
@@ -231,6 +233,8 @@ describe('/release hotfix with the production gate applied to hotfixes by policy
 
   beforeAll(async () => {
     world = await startWorld();
+    // No CI runs on its own here: each test says what CI reports on the hotfix's commit.
+    world.github.runCiOnEveryCommit([]);
     gatedDeploy(world);
     healthyDatadog(world);
     bot = await startBot(world, { policy: `${POLICY}productionApproval:\n  appliesTo: [patch, minor, major, hotfix]\n` });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { deleteQueueKeys, deployWorkflow, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { deleteQueueKeys, deployWorkflow, RELEASES_CHANNEL, ungatedDeployWorkflow, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /**
  * A release never wedges: tminus follows what really happened on GitHub, whoever acted there, rides out
@@ -19,7 +19,18 @@ roles:
   qaLead: { users: [U0QA] }
 rollback: { pollInterval: 200ms, runAppearTimeout: 5s, giveUpAfter: 8s }
 planning: { enforceCadence: false }
+productionApproval: { appliesTo: [patch, minor, major] }
 `;
+
+/**
+ * Production is guarded on GitHub (tminus's account and octocat are required reviewers), so the readiness gate
+ * lets releases go on; the deploy job targets the environment only where a test gates it (`gatedWorkflow`).
+ */
+function guardedWorld(world: World): void {
+  world.github.protectEnvironment('production', [world.github.tokenOwner, 'octocat']);
+  world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow());
+}
+
 
 const hasAction = (m: StoredMessage, actionId: string) => JSON.stringify(m.blocks).includes(`"action_id":"${actionId}"`);
 
@@ -29,6 +40,7 @@ describe('a release never wedges', () => {
 
   beforeAll(async () => {
     world = await startWorld();
+    guardedWorld(world);
     world.github.defineWorkflow('rollback.yml', { trigger: 'dispatch', jobs: [{ name: 'rollback', steps: ['Start previous version'], durationMs: 600 }] });
     bot = await startBot(world, { policy: POLICY });
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
@@ -54,7 +66,7 @@ describe('a release never wedges', () => {
   }
 
   function gatedWorkflow(): void {
-    const script = deployWorkflow();
+    const script = ungatedDeployWorkflow();
     script.jobs[2]!.environment = 'production';
     world.github.defineWorkflow('deploy-production.yml', script);
     world.github.protectEnvironment('production', [world.github.tokenOwner, 'octocat']);
@@ -102,7 +114,7 @@ describe('a release never wedges', () => {
   });
 
   it('a run cancelled on GitHub fails the release; re-run there, tminus follows the new attempt to the end', async () => {
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 2_000 }));
+    world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow({ images: 2_000 }));
     const top = await start('v1.3.2');
     const run = await runOf('v1.3.2');
     await untilState('v1.3.2', 'deploying');
@@ -120,7 +132,7 @@ describe('a release never wedges', () => {
   });
 
   it('a run deleted on GitHub fails the release with what to check', async () => {
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 3_000 }));
+    world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow({ images: 3_000 }));
     const top = await start('v1.3.3');
     const run = await runOf('v1.3.3');
     await untilState('v1.3.3', 'deploying');
@@ -134,7 +146,7 @@ describe('a release never wedges', () => {
   });
 
   it('an emergency rollback rides out a GitHub outage and dispatches once, with no status updates meanwhile', async () => {
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 300, staging: 300, production: 300, verify: 300 }));
+    world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow({ images: 300, staging: 300, production: 300, verify: 300 }));
     const top = await start('v1.4.0');
     await untilState('v1.4.0', 'completed');
     expect((await release('v1.4.0')).previousVersion).toBe('v1.3.2');
@@ -207,7 +219,7 @@ describe('a release never wedges', () => {
     const events = await bot.tminus.store.events((await release('v1.5.0')).id);
     expect(events.find((e) => e.action === 'release.abort')).toMatchObject({ actor: 'U0ENG', details: { reason: 'nobody will approve today' } });
 
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 300, staging: 300, production: 300, verify: 4_000 }));
+    world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow({ images: 300, staging: 300, production: 300, verify: 4_000 }));
     const next = await start('v1.5.1');
     // Past production: the abort asks first, and points to the rollback.
     await waitFor('production to be deployed', async () => (await release('v1.5.1')).progress?.find((m) => m.key === 'production')?.state === 'done');
@@ -217,7 +229,8 @@ describe('a release never wedges', () => {
     const question = await waitFor('the question', () => world.slack.ephemerals('U0ENG').find((e) => hasAction(e as unknown as StoredMessage, 'abort_confirm')));
     await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0ENG', channelId: RELEASES_CHANNEL, messageTs: question.ts, actionId: 'abort_confirm' });
     await untilState('v1.5.1', 'aborted');
-    await waitFor('the thread to say the run was left alone', () => thread(next).find((m) => visibleText(m).includes('Production was touched')));
+    // Its production job targets no environment, so GitHub recorded no deployment: tminus cannot tell, and says so.
+    await waitFor('the thread to say the run was left alone', () => thread(next).find((m) => visibleText(m).includes('could not tell whether production was touched')));
     // Aborted after touching production, it may be what production runs: it can still be rolled back.
     const rollback = await command('rollback v1.5.1 wrong build went out', 'U0ONCALL');
     expect(visibleText(rollback.body as { text: string; blocks: unknown[] })).toContain('Rolling v1.5.1 back');
@@ -228,7 +241,7 @@ describe('a release never wedges', () => {
   });
 
   it('a Redis that lost its data and a restart: the reconciler carries a rollback on from Postgres', async () => {
-    world.github.defineWorkflow('deploy-production.yml', deployWorkflow({ images: 300, staging: 300, production: 300, verify: 300 }));
+    world.github.defineWorkflow('deploy-production.yml', ungatedDeployWorkflow({ images: 300, staging: 300, production: 300, verify: 300 }));
     world.github.defineWorkflow('rollback.yml', { trigger: 'dispatch', jobs: [{ name: 'rollback', steps: ['Start previous version'], durationMs: 3_000 }] });
     await start('v1.5.2');
     await untilState('v1.5.2', 'completed');

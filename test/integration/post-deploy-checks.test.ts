@@ -59,6 +59,8 @@ describe('T+60 post-deploy checks gate "complete"', () => {
     await waitFor('v1.2.1 to complete', async () => (await stateOf('v1.2.1')) === 'completed');
     const complete = await waitFor('the complete message', () => completed(top)[0]);
     expect(complete.text).toContain('✅ Release v1.2.1 COMPLETED');
+    // It says how it was verified: the readings that passed, with their limits.
+    expect(visibleText(complete)).toContain('✅ Verified by Datadog checks (Error rate 0.020 % < 0.100 %, Latency p99 210 ms < 400 ms, Cache hit rate 96.0 % > 90.0 %)');
     const log = await actions('v1.2.1');
     // Production deployed → checks read → complete → GitHub release: in that order, nothing published before.
     const order = ['release.deploy_succeeded', 'post_deploy_checks.read', 'release.post_deploy_checks_passed', 'github.release_published'].map((a) => log.indexOf(a));
@@ -126,13 +128,16 @@ describe('T+60 post-deploy checks gate "complete"', () => {
       expect(visibleText(unread)).toContain('/release confirm v1.2.4');
       expect(await stateOf('v1.2.4')).toBe('verifying');
       expect(completed(top)).toEqual([]);
+      const status = await world.slack.sendCommand(bot.eventsUrl, { text: 'status v1.2.4', userId: 'U0ENG' });
+      expect(JSON.stringify(status.body)).toContain('waiting for a person to confirm the post-deploy checks');
       const refused = await world.slack.sendCommand(bot.eventsUrl, { text: 'confirm v1.2.4 looked fine', userId: 'U0ENG' });
       expect(JSON.stringify(refused.body)).toContain("can't confirm the post-deploy checks of v1.2.4");
       const empty = await world.slack.sendCommand(bot.eventsUrl, { text: 'confirm v1.2.4', userId: 'U0ONCALL' });
       expect(JSON.stringify(empty.body)).toContain('Say what you checked');
       const answer = await world.slack.sendCommand(bot.eventsUrl, { text: 'confirm v1.2.4 error rate 0.02 %, p99 210 ms on the APM dashboard', userId: 'U0ONCALL' });
       expect(JSON.stringify(answer.body)).toContain('You confirmed the post-deploy checks of v1.2.4');
-      await waitFor('the complete message', () => completed(top)[0]);
+      const complete = await waitFor('the complete message', () => completed(top)[0]);
+      expect(visibleText(complete)).toContain('👀 Confirmed by <@U0ONCALL>: error rate 0.02 %, p99 210 ms on the APM dashboard');
       const events = await bot.tminus.store.events((await bot.tminus.store.findByVersion('v1.2.4'))!.id);
       expect(events.find((e) => e.action === 'release.post_deploy_checks_confirmed')).toMatchObject({ actor: 'U0ONCALL', details: { checked: 'error rate 0.02 %, p99 210 ms on the APM dashboard' } });
       const again = await world.slack.sendCommand(bot.eventsUrl, { text: 'confirm v1.2.4 again', userId: 'U0ONCALL' });

@@ -165,7 +165,7 @@ describe('the production gate hears GitHub’s review', () => {
 statusUpdates: { interval: 2s }
 deploy: { pollInterval: 10m, runAppearTimeout: 1m }
 planning: { enforceCadence: false }
-${NO_GATES}${ROLES}`, SECRET);
+${NO_GATES.replace('productionApproval: { appliesTo: [] }', 'productionApproval: { appliesTo: [patch, minor, major] }')}${ROLES}`, SECRET);
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
   afterAll(async () => {

@@ -580,7 +580,7 @@ describe('releaseStatusMessage: /release status', () => {
 
   it('a release with no milestones or links yet', () => {
     const message = checked(releaseStatusMessage({ ...input, state: 'started', milestones: [], threadUrl: null, runUrl: null }));
-    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Release v1.3.0: starting: creating the tag', emoji: true } });
+    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Release v1.3.0: starting: the readiness gate, then the tag', emoji: true } });
     expect(lines(message)).toContain('_No milestones yet._');
     expect(message.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section']);
   });
@@ -613,17 +613,20 @@ describe('helpMessage', () => {
       "• `/release rollback vX.Y.Z [--detected HH:MM] [what happened]` — Emergency rollback to the previous version (on-call or a release approver), also while a deploy that reached production still runs. The guide's 5 minutes count from detection (`--detected`, else the breach); your words are the Rollback Notice's \"What happened\".",
       '• `/release rollback vX.Y.Z --coordinated [reason]` — Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.',
       '• `/release confirm vX.Y.Z &lt;what you checked&gt;` — Complete a release whose post-deploy checks tminus cannot read (Datadog down, no data), saying what you checked on the dashboards.',
+      '• `/release waive vX.Y.Z &lt;checklists|cadence|freeze&gt; &lt;reason&gt;` — An approver of the type lets a release held at its readiness gate go on without that line (CI and the production gate are fixed, not waived).',
+      "• `/release freeze &lt;reason&gt; [--until YYYY-MM-DD[ HH:MM]]` — Declare a deploy freeze: releases (not hotfixes) wait at their readiness gate until unfrozen or the date given.",
+      "• `/release unfreeze [reason]` — End the ad-hoc freezes in force: the releases they held go on at once.",
       '• `/release abort vX.Y.Z &lt;reason&gt;` — End a release that is not over (stuck, waiting on a gate nobody will press, no longer wanted): gates close, updates stop, a deploy that has not reached production is cancelled.',
       '• `/release incident &lt;severity&gt; &lt;issue&gt;` — What the decision matrix says to do, and by when.',
       '• `/release plan vX.Y.Z [date]` — Plan a release: the plan card and a release-notes draft from what was merged, on the next slot of its type (or the date given).',
       '• `/release plan move vX.Y.Z &lt;date&gt; [HH:MM] | /release plan cancel vX.Y.Z &lt;reason&gt;` — Move a planned release to another date, or cancel it.',
-      '• `/release schedule` — The coming minor and major slots of the calendar, and the releases planned in them.',
+      '• `/release schedule` — The coming minor and major slots, the releases planned in them, and the deploy freezes.',
       '• `/release stats [30d|90d|12w]` — The four DORA figures (deployment frequency, lead time, change failure rate, time to restore) with their band, the trend and a chart, posted in this channel.',
       '• `/release roles` — Who holds each role (engineering lead, VP Eng, CTO, …) that approves releases.',
       '• `/release help` — This list.',
       'Versions may be written with or without `v`; pre-releases like `v1.3.0-rc.1` are allowed.',
     ]);
-    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', '/release rollback vX.Y.Z --coordinated [reason]', '/release confirm vX.Y.Z <what you checked>', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release stats [30d|90d|12w]', '/release roles', '/release help'];
+    const usages = ['/release start vX.Y.Z [--override "<reason>"]', '/release status [vX.Y.Z]', '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', '/release log vX.Y.Z', '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', '/release rollback vX.Y.Z --coordinated [reason]', '/release confirm vX.Y.Z <what you checked>', '/release waive vX.Y.Z <checklists|cadence|freeze> <reason>', '/release freeze <reason> [--until YYYY-MM-DD[ HH:MM]]', '/release unfreeze [reason]', '/release abort vX.Y.Z <reason>', '/release incident <severity> <issue>', '/release plan vX.Y.Z [date]', '/release plan move vX.Y.Z <date> [HH:MM] | /release plan cancel vX.Y.Z <reason>', '/release schedule', '/release stats [30d|90d|12w]', '/release roles', '/release help'];
     // The usages' <arguments> are escaped for Slack, in the text as in the blocks.
     expect(message.text).toBe(`tminus commands: ${usages.map((u) => u.replace(/</g, '&lt;').replace(/>/g, '&gt;')).join(', ')}`);
     expect(COMMANDS.map((c) => c.usage)).toEqual(usages);

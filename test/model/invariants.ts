@@ -16,7 +16,9 @@ import { FIRST_PRODUCTION, ROLLBACK_WORKFLOW, threadOf, type Real, type Snapshot
  *     accepted (slack-commands.ts);
  * (6) the rollback target (and the version a release replaces) is the last good production version;
  * (7) every command and click is acknowledged, never with tminus's internal-error answer;
- * (8) a release said to be rejected did not deploy to production on GitHub.
+ * (8) a release said to be rejected did not deploy to production on GitHub;
+ * (9) no completion without a verification source: Datadog's readings, a person and what they checked, or
+ *     a policy that says `verification.source: none`.
  */
 
 const isStatusUpdate = (m: StoredMessage) => m.text.includes('IN PROGRESS');
@@ -36,7 +38,8 @@ export function everyReleaseOver(snapshot: Snapshot): string[] {
 
 /**
  * (2) Nothing after the end: no "IN PROGRESS" update after the thread said the release ended (unless a re-run
- * on GitHub resumed it) or after its rollback notice, and nothing at all after "was aborted".
+ * on GitHub resumed it) or after its rollback notice, and nothing after "was aborted" but the post-mortem an
+ * abort after production was touched opens ("Schedule post-mortem if issues").
  */
 export function nothingAfterTheEnd(snapshot: Snapshot): string[] {
   const violations: string[] = [];
@@ -46,7 +49,7 @@ export function nothingAfterTheEnd(snapshot: Snapshot): string[] {
     let aborted: StoredMessage | undefined;
     const notice = snapshot.messages.find((m) => m.threadTs === undefined && m.text.startsWith(`⚠️ ROLLBACK NOTICE: ${release.version} `));
     for (const message of thread) {
-      if (aborted) violations.push(`(2) ${release.version}: "${first(message)}" was posted after "${first(aborted)}"`);
+      if (aborted && !message.text.startsWith('📝 Post-mortem issue for')) violations.push(`(2) ${release.version}: "${first(message)}" was posted after "${first(aborted)}"`);
       const ending = endingOf(message);
       if (ending === 'resumed') ended = undefined;
       else if (ending) ended ??= message;
@@ -166,6 +169,26 @@ export function rejectedMeansNotDeployed(snapshot: Snapshot, real: Real): string
   });
 }
 
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+/** (9) Each completion names its verification: readings with values, a Slack user and what they checked, or `verification.source: none`. */
+export function noCompletionUnverified(snapshot: Snapshot, real: Real): string[] {
+  const verifiesNothing = real.bot.policy.verification.source === 'none';
+  return snapshot.events.flatMap((e) => {
+    const version = snapshot.releases.find((r) => r.id === e.releaseId)?.version ?? e.releaseId;
+    if (e.action === 'release.post_deploy_checks_passed') {
+      const readings = e.details.readings as { value?: unknown }[] | undefined;
+      if (Array.isArray(readings) && readings.length > 0 && readings.every((r) => typeof r.value === 'number')) return [];
+      if (verifiesNothing && e.details.source === 'none') return [];
+      return [`(9) ${version} completed with no Datadog readings and no \`verification.source: none\`: ${JSON.stringify(e.details)}`];
+    }
+    if (e.action !== 'release.post_deploy_checks_confirmed') return [];
+    const checked = e.details.checked;
+    if (SLACK_USER.test(e.actor) && typeof checked === 'string' && checked.trim().length >= 3) return [];
+    return [`(9) ${version} was confirmed by ${e.actor} without a person and what they checked: ${JSON.stringify(e.details)}`];
+  });
+}
+
 const INTERNAL_ERRORS = ['Something went wrong on tminus', 'could not handle this click'];
 
 /** (7) Every command and click was acknowledged, and none was answered with tminus's own failure. */
@@ -181,7 +204,38 @@ export function everyRequestAnswered(real: Real): string[] {
 }
 
 export function allInvariants(snapshot: Snapshot, real: Real): string[] {
-  return [...everyReleaseOver(snapshot), ...nothingAfterTheEnd(snapshot), ...noPostTwice(snapshot), ...rollbackDispatchedOnce(snapshot, real), ...rollbackTargetIsLastGood(snapshot), ...rejectedMeansNotDeployed(snapshot, real), ...everyRequestAnswered(real)];
+  return [
+    ...everyReleaseOver(snapshot),
+    ...nothingAfterTheEnd(snapshot),
+    ...noPostTwice(snapshot),
+    ...rollbackDispatchedOnce(snapshot, real),
+    ...rollbackTargetIsLastGood(snapshot),
+    ...rejectedMeansNotDeployed(snapshot, real),
+    ...noCompletionUnverified(snapshot, real),
+    ...noTagOnRedCi(snapshot, real),
+    ...everyRequestAnswered(real),
+  ];
+}
+
+/** How long a CI change may take to be seen: the readiness gate judges, then tags (the policy re-judges every second). */
+const CI_SEEN_WITHIN_MS = 1_500;
+
+/**
+ * (10) No production deploy without the gates that applied: no tag is created on a commit whose CI was red,
+ * running or showed no check at all for longer than it takes to see a change (the world's CI history).
+ */
+export function noTagOnRedCi(snapshot: Snapshot, real: Real): string[] {
+  return snapshot.events
+    .filter((e) => e.action === 'release.tag_created')
+    .flatMap((e) => {
+      const sha = String(e.details.sha);
+      const at = e.at.getTime();
+      const history = real.ci.filter((c) => c.sha === sha && c.at <= at);
+      const shown = history.at(-1);
+      if (!shown || shown.state === 'green' || at - shown.at < CI_SEEN_WITHIN_MS) return [];
+      const version = snapshot.releases.find((r) => r.id === e.releaseId)?.version ?? e.releaseId;
+      return [`(10) ${version} was tagged at ${sha.slice(0, 7)} while its CI was ${shown.state} (for ${((at - shown.at) / 1000).toFixed(1)} s)`];
+    });
 }
 
 function first(m: Pick<StoredMessage, 'text'>): string {

@@ -53,8 +53,8 @@ describe('a release never wedges (model-based)', () => {
         knownBugs.enforce = true;
         try {
           if (regression.seed) {
-            const { seed, path, replayPath } = regression.seed;
-            await runSequence(...sequenceAt(seed, path, replayPath));
+            const { seed, path, replayPath, commands } = regression.seed;
+            await runSequence(...sequenceAt(seed, path, replayPath, commands));
           }
           if (regression.sequence) {
             const [first, ...rest] = regression.sequence.commands();

@@ -25,17 +25,22 @@ export const worldSettings: fc.Arbitrary<WorldSettings> = fc.record({
 });
 
 const { start, approve, reject, submitRejection, rollback, abort, click } = slackCommands;
-const { cancel, rerun, failJob, deleteRun, review, outage, loseAnswer, slowListing, datadog, restart, wait } = worldCommands;
+const { cancel, rerun, failJob, deleteRun, review, outage, loseAnswer, slowListing, datadog, restart, wait, ci } = worldCommands;
 /**
  * What people and the world do, the likelier twice: a sequence should have releases that reach the gate,
  * production and rollback. `replayPath` is the one fast-check prints with a shrunk counterexample.
  */
-export function sequencesWith(replayPath?: string): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, Real>>> {
-  return fc.commands(
-    [start, start, wait, wait, approve, approve, review, review, rollback, rollback, reject, submitRejection, abort, click, cancel, rerun, failJob, deleteRun, outage, loseAnswer, slowListing, datadog, restart],
-    { maxCommands: 7, size: 'max', ...(replayPath !== undefined ? { replayPath } : {}) },
-  );
+export function sequencesWith(replayPath?: string, commands: CommandSet = 'gates'): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, Real>>> {
+  return fc.commands(COMMAND_SETS[commands], { maxCommands: 7, size: 'max', ...(replayPath !== undefined ? { replayPath } : {}) });
 }
+
+/**
+ * The commands a sequence is drawn from. A seed replays only with the set it was found with: `before-gates` is
+ * the set of the seeds kept before the readiness gate's commands (CI on the head) joined.
+ */
+const BEFORE_GATES = [start, start, wait, wait, approve, approve, review, review, rollback, rollback, reject, submitRejection, abort, click, cancel, rerun, failJob, deleteRun, outage, loseAnswer, slowListing, datadog, restart];
+const COMMAND_SETS = { 'before-gates': BEFORE_GATES, gates: [...BEFORE_GATES, ci, ci] };
+export type CommandSet = keyof typeof COMMAND_SETS;
 
 export const sequences = sequencesWith();
 
@@ -92,8 +97,8 @@ export const property = propertyWith();
  * The sequence fast-check generates at `path` from `seed` (a shrunk path needs the `replayPath` it printed),
  * without running it: replaying through `fc.assert` would go on to the neighbours of a path that passes.
  */
-export function sequenceAt(seed: number, path: string, replayPath?: string): [WorldSettings, fc.AsyncCommand<Model, Real>, Iterable<fc.AsyncCommand<Model, Real>>] {
-  const found = fc.check(fc.property(worldSettings, start, sequencesWith(replayPath), (_settings: WorldSettings, _first: fc.AsyncCommand<Model, Real>, _commands: Iterable<fc.AsyncCommand<Model, Real>>) => false), { seed, path, numRuns: 1, endOnFailure: true });
+export function sequenceAt(seed: number, path: string, replayPath?: string, commands: CommandSet = 'before-gates'): [WorldSettings, fc.AsyncCommand<Model, Real>, Iterable<fc.AsyncCommand<Model, Real>>] {
+  const found = fc.check(fc.property(worldSettings, start, sequencesWith(replayPath, commands), (_settings: WorldSettings, _first: fc.AsyncCommand<Model, Real>, _commands: Iterable<fc.AsyncCommand<Model, Real>>) => false), { seed, path, numRuns: 1, endOnFailure: true });
   if (!found.counterexample) throw new Error(`nothing generated at seed ${seed} path ${path}`);
   return found.counterexample;
 }

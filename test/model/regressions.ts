@@ -2,6 +2,7 @@ import type fc from 'fast-check';
 import { ApproveProductionInSlack, RejectProductionInSlack, RollbackRelease, StartRelease, SubmitRejection } from './slack-commands.js';
 import { FailJob, GitHubOutage, LoseGitHubAnswer, RerunRun, RestartBot, ReviewInGitHubUI, Wait } from './world-commands.js';
 import type { Model, Real, WorldSettings } from './world-model.js';
+import type { CommandSet } from './property.js';
 
 /**
  * Failing sequences kept as regression cases. Each is replayed from the seed and path fast-check printed
@@ -15,7 +16,7 @@ export interface Regression {
   /** The src bug the case shows, while it is not fixed: the case is skipped, and un-skipped with the fix. */
   bug?: string;
   /** Replayed through the property: `fc.assert(property, { seed, path })`. */
-  seed?: { seed: number; path: string; replayPath?: string };
+  seed?: { seed: number; path: string; replayPath?: string; commands?: CommandSet };
   /** Or the sequence itself (a start first). */
   sequence?: { settings: WorldSettings; commands: () => fc.AsyncCommand<Model, Real>[] };
 }

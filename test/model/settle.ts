@@ -50,6 +50,12 @@ export function judge(release: ReleaseRow, snapshot: Pick<Snapshot, 'messages' |
     if (production && run?.status !== 'waiting') return { kind: 'moving', why: `${release.state}, but its run on GitHub is ${run ? run.status : 'gone'}` };
     return { kind: 'waiting', gate };
   }
+  if (release.state === 'started') {
+    // Held at the readiness gate (CI red, no check): it waits for a person, as at a gate; its card says so.
+    const card = thread.filter((m) => m.text.startsWith(`${release.version} is held before T-0`) || m.text.startsWith(`${release.version} is ready for T-0`)).at(-1);
+    if (card?.text.startsWith(`${release.version} is held before T-0`)) return { kind: 'waiting', gate: card };
+    return { kind: 'moving', why: card ? 'started and ready for T-0, but not tagged' : 'started, no readiness card yet' };
+  }
   const said = SAID[release.state];
   if (!said) return { kind: 'moving', why: release.state };
   const last = thread.map(endingOf).filter((e): e is Ending => e !== undefined).at(-1);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { WorkflowRunView } from '../../src/sandbox/github.js';
 import { DEPLOY_WORKFLOW, deleteQueueKeys, startBot, waitFor } from '../support/harness.js';
-import { DEPLOY_JOBS, GITHUB_REVIEWER, MODEL_POLICY, note, ROLLBACK_WORKFLOW, setDatadog, sleep, within, type Model, type Real } from './world-model.js';
+import { DEPLOY_JOBS, GITHUB_REVIEWER, MODEL_POLICY, note, ROLLBACK_WORKFLOW, setDatadog, sleep, within, type CiState, type Model, type Real } from './world-model.js';
 
 /** What the rest of the world does: GitHub's runs and people in its UI, its outages, Datadog, the process, time. */
 
@@ -227,6 +227,24 @@ export class RestartBot implements WorldCommand {
   }
 }
 
+/** CI on the head of main turns green, red, running or shows no check at all (a push whose CI did not start). */
+export class CiOnHead implements WorldCommand {
+  constructor(readonly state: CiState) {}
+  check(): boolean {
+    return true;
+  }
+  async run(_m: Model, real: Real): Promise<void> {
+    const head = real.world.github.headOf('main')!;
+    const runs = { green: [{ name: 'test' }], red: [{ name: 'test', conclusion: 'failure' }], running: [{ name: 'test', status: 'in_progress' as const, conclusion: null }], none: [] }[this.state];
+    real.ci.push({ sha: head, state: this.state, at: Date.now() });
+    real.world.github.setCheckRuns(head, runs);
+    note(real, `CI on main @ ${head.slice(0, 7)} is ${this.state}`);
+  }
+  toString(): string {
+    return `CiOnHead(${this.state})`;
+  }
+}
+
 export class Wait implements WorldCommand {
   constructor(readonly ms: number) {}
   check(): boolean {
@@ -257,4 +275,5 @@ export const worldCommands = {
   datadog: fc.constantFrom('healthy' as const, 'breach' as const, 'no-data' as const, 'down' as const).map((health): WorldCommand => new DatadogState(health)),
   restart: fc.boolean().map((flush): WorldCommand => new RestartBot(flush)),
   wait: fc.integer({ min: 100, max: 5_000 }).map((ms): WorldCommand => new Wait(ms)),
+  ci: fc.constantFrom('green' as const, 'red' as const, 'red' as const, 'running' as const, 'none' as const).map((state): WorldCommand => new CiOnHead(state)),
 };

@@ -127,7 +127,12 @@ export interface Real {
   outageTimer: NodeJS.Timeout | undefined;
   /** Violations noticed while the commands ran (e.g. two concurrent starts both accepted). */
   violations: string[];
+  /** What CI showed on each commit and since when (ms, real time): the readiness gate's invariant reads it. */
+  ci: { sha: string; state: CiState; at: number }[];
 }
+
+/** CI on a commit as the world shows it: passed, failed, still running, or no check at all. */
+export type CiState = 'green' | 'red' | 'running' | 'none';
 
 export function note(real: Real, line: string): void {
   real.log.push(`${((Date.now() - real.t0) / 1000).toFixed(1).padStart(5)}s ${line}`);
@@ -185,13 +190,14 @@ export async function startReal(settings: WorldSettings): Promise<Real> {
     if (settings.gated) world.github.protectEnvironment('production', [world.github.tokenOwner, GITHUB_REVIEWER]);
     world.github.setRunListingDelay(settings.listingDelayMs);
     setDatadog(world, 'healthy');
-    const bot = await startBot(world, { policy: MODEL_POLICY });
+    // Gated: the guide's two-person production gate, which GitHub's protected environment lets the readiness gate pass.
+    const bot = await startBot(world, { policy: MODEL_POLICY + (settings.gated ? 'productionApproval: { appliesTo: [patch, minor, major] }\n' : '') });
     cleanup.unshift(() => bot.stop());
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes(FIRST_PRODUCTION)));
     const observer = await openDatabase({ url: world.databaseUrl, dataDir: '' });
     cleanup.unshift(() => observer.close());
     const collector = await startCollector();
-    return { world, bot, settings, observer, collector, log: [], t0: Date.now(), answers: [], rollbackAsks: [], outageTimer: undefined, violations: [] };
+    return { world, bot, settings, observer, collector, log: [], t0: Date.now(), answers: [], rollbackAsks: [], outageTimer: undefined, violations: [], ci: [] };
   } catch (error) {
     for (const step of cleanup) await step().catch(() => {});
     throw error;

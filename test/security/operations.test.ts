@@ -89,6 +89,7 @@ describe('logs carry no credentials', () => {
     github.addRelease('v1.2.0');
     github.commit('main', 'feat: admin portal search (#14)');
     github.defineWorkflow(DEPLOY_WORKFLOW, deployWorkflow());
+    github.runCiOnEveryCommit([{ name: 'test' }]);
     const database = await createTestDatabase();
     const queuePrefix = `tminus-test-${process.pid}-${unique()}`;
     world = {

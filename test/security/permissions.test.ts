@@ -163,6 +163,8 @@ describe('permissions: who may start, plan, raise, roll back and tick', () => {
   });
 
   it('one hotfix waits for approval at a time; its steps are ticked only by who may raise one, and never "approved" by a button', async () => {
+    // CI still runs on the hotfix's commit: nothing ticks "tested" by itself while the forged clicks are tried.
+    world.github.setCheckRuns('main', [{ name: 'test', status: 'in_progress', conclusion: null }]);
     expect(await command('hotfix v1.2.2 checkout double-charges cards', 'U0ONCALL')).toContain('Hotfix v1.2.2 raised');
     const hotfix = await waitFor('the hotfix message', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('🚨 Hotfix v1.2.2') && hasAction(m, 'hotfix_step:emergencyCall')));
 

@@ -12,7 +12,7 @@ import { rollbackChecklistMessage } from '../../src/messages/rollback.js';
 import { breachAlertMessage } from '../../src/messages/verification.js';
 import type { SlackMessage } from '../../src/messages/types.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { BOT_TOKEN, DEPLOY_WORKFLOW, deployWorkflow, FAST_TIMINGS, RELEASES_CHANNEL, startBot, startWorld, waitFor, type Bot, type World } from '../support/harness.js';
+import { BOT_TOKEN, DEPLOY_WORKFLOW, deployWorkflow, FAST_TIMINGS, RELEASES_CHANNEL, startBot, startWorld, ungatedDeployWorkflow, waitFor, type Bot, type World } from '../support/harness.js';
 
 const POLICY = `${FAST_TIMINGS}
 roles:
@@ -25,6 +25,7 @@ roles:
   onCall: { users: [U0ONCALL] }
   releaseEngineer: { users: [U0ENG] }
 rollback: { pollInterval: 200ms }
+productionApproval: { appliesTo: [patch, minor, major] }
 `;
 
 const hasAction = (m: StoredMessage, actionId: string) => JSON.stringify(m.blocks).includes(`"action_id":"${actionId}`);
@@ -43,6 +44,10 @@ describe('stale and malformed clicks', () => {
 
   beforeAll(async () => {
     world = await startWorld();
+    // Production guarded on GitHub, so the readiness gate lets releases go on; only the production gate's tests
+    // deploy through the environment.
+    world.github.protectEnvironment('production', [world.github.tokenOwner]);
+    world.github.defineWorkflow(DEPLOY_WORKFLOW, ungatedDeployWorkflow());
     world.github.defineWorkflow('rollback.yml', { trigger: 'dispatch', jobs: [{ name: 'rollback', steps: ['Stop new version', 'Start previous version'], durationMs: 20_000 }] });
     bot = await startBot(world, { policy: POLICY });
     slack = new WebClient(BOT_TOKEN, { slackApiUrl: world.slack.apiUrl, retryConfig: { retries: 0 } });
@@ -163,7 +168,7 @@ describe('stale and malformed clicks', () => {
       world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.startsWith('Production deploy of v1.4.0') && hasAction(m, 'gate_approve')),
     );
     // Later releases deploy without the production environment's reviewers.
-    world.github.defineWorkflow(DEPLOY_WORKFLOW, deployWorkflow());
+    world.github.defineWorkflow(DEPLOY_WORKFLOW, ungatedDeployWorkflow());
     const run = world.github.runs().find((r) => r.head_branch === 'v1.4.0')!;
     await click('U0OPS', production, 'gate_approve');
     await waitFor('the first production approval', async () => (await bot.tminus.store.events((await release('v1.4.0')).id)).some((e) => e.action === 'approval.approved' && e.actor === 'U0OPS'));
@@ -193,7 +198,7 @@ describe('stale and malformed clicks', () => {
     const production = await waitFor('the production gate', () =>
       world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.startsWith('Production deploy of v1.3.5') && hasAction(m, 'gate_approve')),
     );
-    world.github.defineWorkflow(DEPLOY_WORKFLOW, deployWorkflow());
+    world.github.defineWorkflow(DEPLOY_WORKFLOW, ungatedDeployWorkflow());
     world.github.deleteRun(world.github.runs().find((r) => r.head_branch === 'v1.3.5')!.id);
     await waitFor('the release to fail', async () => (await stateOf('v1.3.5')) === 'failed');
     const failed = await release('v1.3.5');

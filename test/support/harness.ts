@@ -13,6 +13,7 @@ import { GitHubStandIn, type WorkflowScript } from '../../src/sandbox/github.js'
 import { SlackStandIn } from '../../src/sandbox/slack.js';
 import { DatadogStandIn } from '../../src/sandbox/datadog.js';
 import { createObservability } from '../../src/integrations/datadog.js';
+import type { StatusPage } from '../../src/integrations/status-page.js';
 import { testDatabaseAdminUrl, testRedisUrl } from './env.js';
 
 export const SIGNING_SECRET = 'test-signing-secret';
@@ -33,12 +34,17 @@ planning:
   enforceCadence: false
 `;
 
-/** Turns the types' approval gates off, for tests of release day itself (the approvals tests keep them). */
+/**
+ * Turns the types' approval gates and the production gate off, for tests of release day itself (the approvals
+ * tests keep them): the world's `production` environment has no required reviewers, so the readiness gate
+ * refuses a release the policy asks a production gate of.
+ */
 export const NO_GATES = `
 releaseTypes:
   patch: { approvers: [] }
   minor: { approvers: [] }
   major: { approvers: [] }
+productionApproval: { appliesTo: [] }
 `;
 
 export const FAST_POLICY = FAST_TIMINGS + NO_GATES;
@@ -54,10 +60,23 @@ export function deployWorkflow(durations: { images?: number; staging?: number; p
         name: 'deploy-production',
         steps: ['Create pre-deployment backup', 'Deploy new containers', 'Execute database migrations', 'Run smoke tests'],
         durationMs: durations.production ?? 1_000,
+        // As a real deploy job does: GitHub records its deployment, which is how tminus knows production was touched.
+        environment: 'production',
       },
       { name: 'verify', steps: ['Verify metrics', 'Post-deployment checks'], durationMs: durations.verify ?? 1_000 },
     ],
   };
+}
+
+/**
+ * The deploy workflow with its production job not targeting an environment: in a world whose `production`
+ * environment is protected (so the readiness gate lets releases the production gate applies to go on), a
+ * release deployed by it never waits at GitHub's review, as one that tests nothing of the production gate.
+ */
+export function ungatedDeployWorkflow(durations?: Parameters<typeof deployWorkflow>[0]): WorkflowScript {
+  const script = deployWorkflow(durations);
+  delete script.jobs[2]!.environment;
+  return script;
 }
 
 /** A fresh Postgres database of this test file's own. */
@@ -108,6 +127,8 @@ export async function startWorld(options: { slackChannels?: { id: string; name: 
   github.commit('main', 'feat: admin portal search (#14)');
   github.commit('main', 'fix: rounding in receipts (#15)');
   github.defineWorkflow(DEPLOY_WORKFLOW, deployWorkflow());
+  // The repository's CI passes on every push unless a test says otherwise (the readiness gate reads it).
+  github.runCiOnEveryCommit([{ name: 'test' }]);
   const database = await createTestDatabase();
   const queuePrefix = `tminus-test-${process.pid}-${randomBytes(4).toString('hex')}`;
   return {
@@ -145,11 +166,25 @@ export function serveHealthyService(datadog: DatadogStandIn): void {
 
 /**
  * Release-day timings a test's own policy does not set: the T+60 post-deploy checks read every 200 ms over
- * the last 2 s, with 3 s to pass, so a release completes within a second of its run.
+ * the last 2 s, with 3 s to pass, so a release completes within a second of its run; a release held at its
+ * readiness gate is judged again every second.
  */
 export function withTestTimings(policyYaml: string): string {
-  const doc = (parseYaml(policyYaml) ?? {}) as { deploy?: { postDeployChecks?: Record<string, unknown> } };
+  const doc = (parseYaml(withTestGates(policyYaml)) ?? {}) as { deploy?: { postDeployChecks?: Record<string, unknown> } };
   doc.deploy = { ...doc.deploy, postDeployChecks: { retryEvery: '200ms', window: '2s', deadline: '3s', ...doc.deploy?.postDeployChecks } };
+  return stringifyYaml(doc);
+}
+
+/**
+ * The gates a test's own policy does not name. The world's `production` environment has no required reviewers:
+ * a test of the production gate names `productionApproval` (and protects the environment); the others run
+ * without it. A minor or major waits on its checklists at the readiness gate only where a test says so; a
+ * release held there is judged again every second.
+ */
+export function withTestGates(policyYaml: string): string {
+  const doc = (parseYaml(policyYaml) ?? {}) as { productionApproval?: Record<string, unknown>; readiness?: Record<string, unknown> };
+  doc.productionApproval ??= { appliesTo: [] };
+  doc.readiness = { recheckEvery: '1s', checklists: 'advisory', ...doc.readiness };
   return stringifyYaml(doc);
 }
 
@@ -191,15 +226,29 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
+export interface BotOptions {
+  policy?: string;
+  ackWithinMs?: number;
+  clock?: () => Date;
+  planScheduleCron?: string;
+  /** `false`: tminus runs without Datadog (no `DD_API_KEY`), as an operator may deploy it. */
+  datadog?: boolean;
+  /** A status page to keep (e.g. `createStatuspage` against a `StatuspageStandIn`). */
+  statusPage?: StatusPage;
+}
+
 /** Starts tminus in this process, wired to the world's stand-ins through the real SDK clients. */
-export async function startBot(world: World, options: { policy?: string; ackWithinMs?: number; clock?: () => Date; planScheduleCron?: string } = {}): Promise<Bot> {
+export async function startBot(world: World, options: BotOptions = {}): Promise<Bot> {
   const policy = loadPolicy(withTestTimings(options.policy ?? FAST_POLICY), 'test policy');
   const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
   const tminus = await startTminus({
     port: 0,
     slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
     github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
-    observability: createObservability({ apiKey: DD_API_KEY, appKey: DD_APP_KEY, site: 'datadoghq.com', apiUrl: world.datadog.url, timeoutMs: 2_000 }),
+    ...(options.datadog === false
+      ? {}
+      : { observability: createObservability({ apiKey: DD_API_KEY, appKey: DD_APP_KEY, site: 'datadoghq.com', apiUrl: world.datadog.url, timeoutMs: 2_000 }) }),
+    ...(options.statusPage ? { statusPage: options.statusPage } : {}),
     database,
     redisUrl: world.redisUrl,
     queuePrefix: world.queuePrefix,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BOT_TOKEN, RELEASES_CHANNEL, SIGNING_SECRET, type World } from './harness.js';
+import { BOT_TOKEN, DD_API_KEY, DD_APP_KEY, RELEASES_CHANNEL, SIGNING_SECRET, withTestGates, type World } from './harness.js';
 
 /** tminus as operators run it: `src/main.ts` in a process of its own, configured only by its environment. */
 export interface BotProcess {
@@ -17,7 +17,7 @@ export interface BotProcess {
 export function botEnvironment(world: World, policyYaml: string): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'tminus-policy-'));
   const policyPath = join(dir, 'policy.yaml');
-  writeFileSync(policyPath, policyYaml);
+  writeFileSync(policyPath, withTestGates(policyYaml));
   return {
     PORT: '0',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -31,13 +31,26 @@ export function botEnvironment(world: World, policyYaml: string): Record<string,
     REDIS_URL: world.redisUrl,
     QUEUE_PREFIX: world.queuePrefix,
     RELEASE_POLICY: policyPath,
+    // The world's Datadog reads the post-deploy checks, as startBot's does.
+    DD_API_KEY,
+    DD_APP_KEY,
+    DATADOG_API_URL: world.datadog.url,
     LOG_LEVEL: 'info',
   };
 }
 
+/**
+ * The suite run with the date moved (`faketime`, see the README): the bot's process keeps the test's clock, as
+ * processes on one machine share its clock.
+ */
+function sameClock(): Record<string, string> {
+  const names = Object.keys(process.env).filter((name) => name === 'LD_PRELOAD' || name.startsWith('FAKETIME') || name === 'DONT_FAKE_MONOTONIC');
+  return Object.fromEntries(names.map((name) => [name, process.env[name] ?? '']));
+}
+
 export async function startBotProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<BotProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...sameClock(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -4,9 +4,10 @@ import { loadPolicy } from '../../src/domain/policy.js';
 import { openDatabase } from '../../src/integrations/database/client.js';
 import { createReleaseRepository } from '../../src/integrations/github.js';
 import { GitHubWebhooks } from '../../src/sandbox/github.js';
-import { BOT_TOKEN, botOf, RELEASES_CHANNEL, SIGNING_SECRET, withTestTimings, type Bot, type World } from './harness.js';
+import { createObservability } from '../../src/integrations/datadog.js';
+import { BOT_TOKEN, botOf, DD_API_KEY, DD_APP_KEY, RELEASES_CHANNEL, SIGNING_SECRET, withTestTimings, type Bot, type World } from './harness.js';
 
-/** tminus with its GitHub webhook on (no Datadog), and the GitHub stand-in's repository hook pointed at it. */
+/** tminus with its GitHub webhook on, and the GitHub stand-in's repository hook pointed at it; Datadog as startBot's. */
 export async function startWebhookBot(world: World, policyYaml: string, secret: string): Promise<Bot & { hook: GitHubWebhooks; webhookUrl: string }> {
   const policy = loadPolicy(withTestTimings(policyYaml), 'test policy');
   const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
@@ -15,6 +16,7 @@ export async function startWebhookBot(world: World, policyYaml: string, secret: 
     slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
     github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
     githubWebhookSecret: secret,
+    observability: createObservability({ apiKey: DD_API_KEY, appKey: DD_APP_KEY, site: 'datadoghq.com', apiUrl: world.datadog.url, timeoutMs: 2_000 }),
     database,
     redisUrl: world.redisUrl,
     queuePrefix: world.queuePrefix,

@@ -16,7 +16,7 @@ export class GitHubDeliveries {
   async claim(delivery: string, event: string, at: Date): Promise<boolean> {
     const inserted = await this.db
       .insert(syncState)
-      .values({ key: DELIVERY_PREFIX + delivery, value: { event, at: at.toISOString() } })
+      .values({ key: DELIVERY_PREFIX + delivery, value: { event, at: at.toISOString() }, updatedAt: at })
       .onConflictDoNothing()
       .returning({ key: syncState.key });
     return inserted.length > 0;
@@ -40,7 +40,7 @@ export class GitHubDeliveries {
     return typeof at === 'string' ? new Date(at) : undefined;
   }
 
-  /** Drops delivery ids recorded before `before` (database time): GitHub redelivers within days, not weeks. */
+  /** Drops delivery ids claimed before `before` (tminus's clock, as `claim` dates them): GitHub redelivers within days, not weeks. */
   async prune(before: Date): Promise<void> {
     await this.db.delete(syncState).where(and(like(syncState.key, `${DELIVERY_PREFIX}%`), lt(syncState.updatedAt, before)));
   }

@@ -13,6 +13,25 @@ export class PlanScheduleStore {
     return this.db.select().from(releasePlans).where(eq(releasePlans.state, 'planned'));
   }
 
+  /** The plan a release started from, or the checklists it was given at its readiness gate. */
+  async ofRelease(releaseId: string): Promise<ReleasePlan | undefined> {
+    const [row] = await this.db.select().from(releasePlans).where(eq(releasePlans.releaseId, releaseId));
+    return row;
+  }
+
+  /**
+   * The checklists of a release started without a plan: a plan row in state `gating`, in the release's thread,
+   * created once (a repeated job, or a second replica, finds the same one). Undefined when another live plan
+   * holds the version.
+   */
+  async gatingFor(release: { id: string; version: string; type: string; startedAt: Date; requestedBy: string; channelId: string; threadTs: string | null }): Promise<ReleasePlan | undefined> {
+    const existing = await this.ofRelease(release.id);
+    if (existing) return existing;
+    const { id: releaseId, startedAt: plannedAt, ...fields } = release;
+    await this.db.insert(releasePlans).values({ ...fields, plannedAt, releaseId, state: 'gating' }).onConflictDoNothing();
+    return this.ofRelease(releaseId);
+  }
+
   async find(id: string): Promise<ReleasePlan | undefined> {
     const [row] = await this.db.select().from(releasePlans).where(eq(releasePlans.id, id));
     return row;

@@ -3,7 +3,8 @@ import type { Database } from './client.js';
 import type { Transaction } from './release-store.js';
 import { planEvents, releasePlans, type PlanContent, type PlanEventRow, type ReleasePlanRow } from './schema.js';
 
-export type PlanState = 'drafting' | 'planned' | 'started' | 'cancelled';
+/** `gating`: the checklists of a release started without a plan, held at its readiness gate (no schedule, no card). */
+export type PlanState = 'drafting' | 'planned' | 'gating' | 'started' | 'cancelled';
 export type NewPlan = Pick<ReleasePlanRow, 'version' | 'type' | 'plannedAt' | 'requestedBy' | 'channelId'>;
 
 function isUniqueViolation(error: unknown): boolean {

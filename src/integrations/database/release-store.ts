@@ -83,12 +83,12 @@ export class ReleaseStore {
   }
 
   /** When earlier releases of `type` started (T-0), since `since`: what the cadence rules count. */
-  async startTimes(type: string, since: Date): Promise<Date[]> {
+  async startTimes(type: string, since: Date, except?: string): Promise<Date[]> {
     const rows = await this.db
-      .select({ startedAt: releases.startedAt, state: releases.state })
+      .select({ id: releases.id, startedAt: releases.startedAt, state: releases.state })
       .from(releases)
       .where(and(eq(releases.type, type), gte(releases.startedAt, since)));
-    return rows.filter((r) => r.state !== 'awaiting_approval' && r.state !== 'rejected').map((r) => r.startedAt);
+    return rows.filter((r) => r.id !== except && r.state !== 'awaiting_approval' && r.state !== 'rejected').map((r) => r.startedAt);
   }
 
   /** Releases deployed and not yet stable or rolled back: under post-release watch. */
@@ -231,6 +231,13 @@ export class ReleaseStore {
     });
     // A release that ended closes its release and production gates: no button can act on it any more.
     if (isOpen(release.state) && !isOpen(result.to)) await this.closeOpenGates(tx, release.id, `the release is ${result.to.replace(/_/g, ' ')}`);
+    // Leaving the readiness gate closes the checklists it was given there: tagged, they are done; ended, void.
+    if (release.state === 'started' && result.to !== 'started') {
+      await tx
+        .update(releasePlans)
+        .set({ state: result.to === 'tagged' ? 'started' : 'cancelled' })
+        .where(and(eq(releasePlans.releaseId, release.id), eq(releasePlans.state, 'gating')));
+    }
     return { ok: true, release: toRelease(row!) };
   }
 

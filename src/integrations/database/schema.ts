@@ -327,5 +327,23 @@ export const releaseChanges = pgTable(
   (t) => [uniqueIndex('release_changes_release_number').on(t.releaseId, t.number)],
 );
 
+/**
+ * Ad-hoc deploy freezes (`/release freeze`, `/release unfreeze`): the row is their audit trail, who froze and
+ * why, who ended it and why. Times come from tminus's clock, never the database's. Open while `ended_at` is null.
+ */
+export const freezes = pgTable('freezes', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  reason: text('reason').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  /** Null: until someone unfreezes it. */
+  until: timestamp('until', { withTimezone: true }),
+  endedBy: text('ended_by'),
+  endedAt: timestamp('ended_at', { withTimezone: true }),
+  endReason: text('end_reason'),
+});
+
+export type FreezeRow = typeof freezes.$inferSelect;
+
 export type ReleaseRow = typeof releases.$inferSelect;
 export type ReleaseEventRow = typeof releaseEvents.$inferSelect;

@@ -1,3 +1,4 @@
+import { deploymentRoutes } from './deployment-routes.js';
 import { Dispatches, dispatchRoutes } from './dispatch.js';
 import { gitRoutes } from './git-routes.js';
 import type { ApiRequest, ApiResponse } from './http.js';
@@ -32,6 +33,7 @@ const tables: TableRoute<FullContext>[] = [
   ...gitRoutes,
   ...dispatchRoutes,
   ...runRoutes,
+  ...deploymentRoutes,
   ...pullRoutes,
   ...mergeRoutes,
   ...issueRoutes,

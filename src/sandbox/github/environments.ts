@@ -1,4 +1,4 @@
-import type { EnvironmentView, UserView } from './types.js';
+import type { EnvironmentView, EnvironmentWithRulesView, UserView } from './types.js';
 
 /**
  * Deployment environments with required reviewers. A job that targets an environment protected when
@@ -8,10 +8,12 @@ import type { EnvironmentView, UserView } from './types.js';
 export interface Environment {
   id: number;
   name: string;
-  /** Logins; any one of them may review. */
+  /** Logins; any one of them may review. None: the environment protects nothing. */
   reviewers: string[];
   /** When protection began: jobs that would have started before then run without review. */
   protectedAt: number;
+  /** When it was created (by protecting it, by defining it, or by a run's job naming it). */
+  createdAt: number;
   /** When its reviewers were last set. */
   updatedAt: number;
 }
@@ -34,12 +36,24 @@ export class Environments {
     for (const login of reviewers) this.userId(login);
     const existing = this.byName(name);
     if (existing !== undefined) {
+      // An environment that protected nothing is protected from now on, not retroactively.
+      if (existing.reviewers.length === 0) existing.protectedAt = this.clock();
       existing.reviewers = [...reviewers];
       existing.updatedAt = this.clock();
       return existing;
     }
     const at = this.clock();
-    const environment: Environment = { id: this.nextId++, name, reviewers: [...reviewers], protectedAt: at, updatedAt: at };
+    const environment: Environment = { id: this.nextId++, name, reviewers: [...reviewers], protectedAt: at, createdAt: at, updatedAt: at };
+    this.list.push(environment);
+    return environment;
+  }
+
+  /** The environment `name`, created without protection if it does not exist (as GitHub does for a job naming it). */
+  ensure(name: string): Environment {
+    const existing = this.byName(name);
+    if (existing !== undefined) return existing;
+    const at = this.clock();
+    const environment: Environment = { id: this.nextId++, name, reviewers: [], protectedAt: Infinity, createdAt: at, updatedAt: at };
     this.list.push(environment);
     return environment;
   }
@@ -56,7 +70,7 @@ export class Environments {
   gateAt(name: string | undefined, at: number): Environment | undefined {
     if (name === undefined) return undefined;
     const environment = this.byName(name);
-    return environment !== undefined && environment.protectedAt <= at ? environment : undefined;
+    return environment !== undefined && environment.reviewers.length > 0 && environment.protectedAt <= at ? environment : undefined;
   }
 
   view(environment: Environment): EnvironmentView {
@@ -71,7 +85,24 @@ export class Environments {
 
   /** As the review history (GET …/approvals) lists an environment: with its timestamps. */
   datedView(environment: Environment): EnvironmentView & { created_at: string; updated_at: string } {
-    return { ...this.view(environment), created_at: new Date(environment.protectedAt).toISOString(), updated_at: new Date(environment.updatedAt).toISOString() };
+    return { ...this.view(environment), created_at: new Date(environment.createdAt).toISOString(), updated_at: new Date(environment.updatedAt).toISOString() };
+  }
+
+  /** As GET /repos/{owner}/{repo}/environments/{name} answers: required reviewers are its one kind of protection rule here. */
+  fullView(environment: Environment): EnvironmentWithRulesView {
+    const rules: EnvironmentWithRulesView['protection_rules'] =
+      environment.reviewers.length === 0
+        ? []
+        : [
+            {
+              id: environment.id + 1_000_000,
+              node_id: `GA_${Buffer.from(String(environment.id + 1_000_000)).toString('base64url')}`,
+              prevent_self_review: false,
+              type: 'required_reviewers',
+              reviewers: environment.reviewers.map((login) => ({ type: 'User' as const, reviewer: this.user(login) })),
+            },
+          ];
+    return { ...this.datedView(environment), protection_rules: rules, deployment_branch_policy: null };
   }
 
   user(login: string): UserView {

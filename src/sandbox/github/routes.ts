@@ -24,6 +24,8 @@ export interface RouteContext {
 export interface CommitCi {
   checkRuns: Map<string, { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null }[]>;
   statuses: Map<string, { context: string; state: 'pending' | 'success' | 'failure' | 'error' }[]>;
+  /** The repository's CI as it runs on every push: the check runs of a commit none were set on. */
+  everyCommit?: { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null }[];
 }
 
 type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
@@ -186,7 +188,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
     (ctx, _req, [ref = '']) => {
       const sha = ctx.repository.resolve(decodeURIComponent(ref));
       if (sha === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);
-      const runs = (ctx.ci?.checkRuns.get(sha) ?? []).map((r, i) => ({
+      const runs = (ctx.ci?.checkRuns.get(sha) ?? ctx.ci?.everyCommit ?? []).map((r, i) => ({
         id: 80_000_000 + i,
         head_sha: sha,
         name: r.name,

@@ -44,8 +44,6 @@ export interface JobRecord {
   forceFailure: boolean;
   /** The review of the job's protected environment, once reviewed. */
   review?: { state: DeploymentReviewState; at: number };
-  /** The deployment the review answered with (created when the job began waiting). */
-  deployment?: DeploymentRecord;
 }
 
 export interface DeploymentRecord {

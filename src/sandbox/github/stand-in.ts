@@ -127,6 +127,15 @@ export class GitHubStandIn extends EventEmitter {
     this.changed(undefined);
   }
 
+  /**
+   * The repository's CI on every push: commits that no test set check runs on report these (completed and
+   * successful unless said). Off by default: a bare repository has no check at all, which is not green.
+   */
+  runCiOnEveryCommit(runs: { name: string; status?: 'queued' | 'in_progress' | 'completed'; conclusion?: string | null }[]): void {
+    this.ci.everyCommit = runs.map((r) => ({ name: r.name, status: r.status ?? 'completed', conclusion: r.conclusion === undefined ? 'success' : r.conclusion }));
+    this.changed(undefined);
+  }
+
   /** Sets (or replaces) one commit status context of a commit. */
   setCommitStatus(ref: string, context: string, state: 'pending' | 'success' | 'failure' | 'error'): void {
     const sha = this.repository.resolve(ref) ?? ref;
@@ -274,6 +283,12 @@ export class GitHubStandIn extends EventEmitter {
    */
   protectEnvironment(name: string, reviewers: string[]): void {
     this.workflows.environments.protect(name, reviewers);
+    this.changed(undefined);
+  }
+
+  /** Creates environment `name` without protection (GitHub also does when a run's job names it); an existing one is kept. */
+  defineEnvironment(name: string): void {
+    this.workflows.environments.ensure(name);
     this.changed(undefined);
   }
 

@@ -252,3 +252,42 @@ export interface DeploymentView {
   production_environment: boolean;
   performed_via_github_app: null;
 }
+
+/** GET /repos/{owner}/{repo}/environments/{environment_name}: the environment with its protection rules. */
+export interface EnvironmentWithRulesView extends EnvironmentView {
+  created_at: string;
+  updated_at: string;
+  protection_rules: RequiredReviewersRuleView[];
+  deployment_branch_policy: null;
+}
+
+export interface RequiredReviewersRuleView {
+  id: number;
+  node_id: string;
+  prevent_self_review: boolean;
+  type: 'required_reviewers';
+  reviewers: { type: 'User'; reviewer: UserView }[];
+}
+
+/** The states GitHub Actions sets on the deployment of a job that targets an environment. */
+/** The states GitHub's REST description lists that the stand-in gives (it has no `waiting`). */
+export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure';
+
+/** GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses lists these, newest first. */
+export interface DeploymentStatusView {
+  url: string;
+  id: number;
+  node_id: string;
+  state: DeploymentState;
+  creator: Actor;
+  description: string;
+  environment: string;
+  target_url: string;
+  log_url: string;
+  environment_url: string;
+  created_at: string;
+  updated_at: string;
+  deployment_url: string;
+  repository_url: string;
+  performed_via_github_app: null;
+}

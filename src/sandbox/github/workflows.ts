@@ -3,7 +3,8 @@ import type { Environment } from './environments.js';
 import type { Commit } from './repository.js';
 import type { AttemptRecord, JobRecord, RepoLinks, RunRecord, Workflow } from './run-plan.js';
 import { jobProgress, latestAttempt, plan } from './run-plan.js';
-import { deploymentView, iso, jobViews, runView } from './run-views.js';
+import { iso, jobViews, runView } from './run-views.js';
+import { deploymentsAt, jobDeploymentView, type JobDeployment } from './deployments.js';
 import type { Actor, DeploymentReview, DeploymentReviewState, DeploymentView, JobView, PendingDeploymentView, WorkflowJobScript, WorkflowRunView, WorkflowScript } from './types.js';
 
 export { SANDBOX_ACTOR, iso, nodeId } from './run-views.js';
@@ -35,7 +36,6 @@ export class Workflows {
   private nextWorkflowId = 40_000_001;
   private nextRunId = 10_000_001;
   private nextJobId = 20_000_001;
-  private nextDeploymentId = 81_000_001;
   /** Deployment environments and their required reviewers. */
   readonly environments: Environments;
   /** How long after its creation a run appears in the run listings. */
@@ -77,6 +77,8 @@ export class Workflows {
   /** Starts a run of the workflow now (a push run unless `event` says otherwise); returns its id. */
   startRun(workflow: Workflow, headBranch: string, commit: Commit, event?: 'workflow_dispatch', actor?: Actor): number {
     workflow.runCount += 1;
+    // GitHub creates an environment a job names that does not exist yet, unprotected.
+    for (const job of workflow.script.jobs) if (job.environment !== undefined) this.environments.ensure(job.environment);
     const createdAt = this.clock();
     const run: RunRecord = {
       id: this.nextRunId++,
@@ -224,11 +226,12 @@ export class Workflows {
       ({ gate }) => review.environmentIds.includes(gate.id) && gate.reviewers.includes(review.reviewer),
     );
     if (settled.length === 0) return undefined;
-    const deployments = settled.map(({ job, gate, waitingFrom }) => {
-      job.review = { state: review.state, at: now };
-      job.deployment = { id: this.nextDeploymentId++, environment: gate.name, createdAt: waitingFrom, updatedAt: now };
-      return deploymentView(this.links, run, job.deployment);
-    });
+    for (const { job } of settled) job.review = { state: review.state, at: now };
+    const reviewed = new Set(settled.map((s) => s.job));
+    const deployments = this.deployments(now)
+      .filter((d) => reviewed.has(d.job))
+      .reverse()
+      .map((d) => jobDeploymentView(this.links, d));
     (run.reviews ??= []).push({
       environmentIds: [...new Set(settled.map((s) => s.gate.id))],
       state: review.state,
@@ -237,6 +240,11 @@ export class Workflows {
       at: iso(now),
     });
     return deployments;
+  }
+
+  /** The deployments the runs' jobs have made by `now` (see deployments.ts), newest first. */
+  deployments(now: number): JobDeployment[] {
+    return deploymentsAt(this.runList, this.environments, now);
   }
 
   /** The run's deployment reviews (every attempt), oldest first. Throws for an unknown run. */
