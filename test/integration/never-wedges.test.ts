@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { deleteQueueKeys, deployWorkflow, RELEASES_CHANNEL, ungatedDeployWorkflow, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { deleteQueueKeys, RELEASES_CHANNEL, ungatedDeployWorkflow, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /**
  * A release never wedges: tminus follows what really happened on GitHub, whoever acted there, rides out
