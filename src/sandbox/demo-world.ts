@@ -1,8 +1,7 @@
 import semver from 'semver';
 import type { Policy, RoleName } from '../domain/policy.js';
 import type { DatabaseHandle } from '../integrations/database/client.js';
-import { ReleaseStore } from '../integrations/database/release-store.js';
-import { releases } from '../integrations/database/schema.js';
+import { releasedVersions, releases } from '../integrations/database/schema.js';
 import type { GitHubStandIn, WorkflowScript } from './github.js';
 
 /** The sandbox's small world: the people of the guide, the SwipeSavvy repository, its release-day and rollback workflows. */
@@ -117,7 +116,8 @@ export interface Remembered {
 /** The GitHub stand-in forgets everything when the sandbox stops; the database does not. */
 export async function rememberedReleases(database: DatabaseHandle): Promise<Remembered> {
   const rows = await database.db.select({ version: releases.version, state: releases.state, taggedAt: releases.taggedAt, startedAt: releases.startedAt, finishedAt: releases.finishedAt }).from(releases);
-  const fromTags = await new ReleaseStore(database.db).releasedVersions();
+  // Read before the sandbox's clock exists (its anchor comes from here): the table, not a store that writes.
+  const fromTags = (await database.db.select({ version: releasedVersions.version }).from(releasedVersions)).map((r) => r.version);
   const released = new Set([...fromTags, ...rows.filter((r) => r.state === 'completed').map((r) => r.version)]);
   const tagged = rows.filter((r) => r.taggedAt !== null && !released.has(r.version)).map((r) => r.version);
   const latestAt = Math.max(0, ...rows.map((r) => (r.finishedAt ?? r.startedAt).getTime()));

@@ -28,7 +28,7 @@ export interface DoraSummary {
 }
 
 export interface DoraDeps {
-  /** The records (src/integrations/database/dora-records.ts, `new DoraRecords(db)`; the job context's `dora`). */
+  /** The records (src/integrations/database/dora-records.ts, `new DoraRecords(db, clock)`; the job context's `dora`). */
   dora: DoraReader;
   policy: Policy;
   clock: () => Date;

@@ -45,7 +45,7 @@ export class Posts {
     private readonly db: Database,
     private readonly slack: WebClient,
     /** Dates the `slack.posted` entries of the audit log (tminus's clock); claims and edits keep wall time. */
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: () => Date,
   ) {}
 
   /** Posts `message` under `key` unless it was posted already. */

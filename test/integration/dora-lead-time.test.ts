@@ -3,7 +3,7 @@ import { Octokit } from 'octokit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DoraRecords } from '../../src/integrations/database/dora-records.js';
 import { doraSummary } from '../../src/services/dora.js';
-import { DD_API_KEY, DD_APP_KEY, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { DD_API_KEY, DD_APP_KEY, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, realClock, type Bot, type World } from '../support/harness.js';
 
 const HOUR = 60 * 60_000;
 const DAY = 24 * HOUR;
@@ -60,7 +60,7 @@ describe('lead time for changes from what GitHub says a release carried', () => 
 
     await world.slack.sendCommand(bot.eventsUrl, { text: 'start v1.3.0', userId: 'U0ENG' });
     await waitFor('v1.3.0 in production', () => bot.tminus.store.findByVersion('v1.3.0').then((r) => (r?.finishedAt ? r : undefined)), 60_000);
-    const records = new DoraRecords(bot.database.db);
+    const records = new DoraRecords(bot.database.db, realClock);
     const release = (await bot.tminus.store.findByVersion('v1.3.0'))!;
     await waitFor('the changes v1.3.0 carried to be recorded', () => records.changesRecorded(release.id), 90_000);
 
@@ -125,7 +125,7 @@ describe('lead time for changes from what GitHub says a release carried', () => 
     await bot.stop();
     bot = await startBot(world);
 
-    const records = new DoraRecords(bot.database.db);
+    const records = new DoraRecords(bot.database.db, realClock);
     await waitFor('the reconciler to read what v1.3.1 carried', () => records.changesRecorded(release.id), 60_000);
     const stored = (await records.releasesBefore(new Date(Date.now() + 1_000))).find((r) => r.version === 'v1.3.1')!;
     // Only what was merged since v1.3.0: the pull requests v1.3.0 carried are not counted again.

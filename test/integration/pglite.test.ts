@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
 import { ReleaseStore, SYSTEM_ACTOR, type NewRelease } from '../../src/integrations/database/release-store.js';
 import { releaseEvents } from '../../src/integrations/database/schema.js';
+import { realClock } from '../support/harness.js';
 
 /** Every migration in drizzle/, as its journal lists them. */
 const MIGRATIONS = (JSON.parse(readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: unknown[] }).entries.length;
@@ -59,7 +60,7 @@ describe('embedded database (PGlite)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tminus-pglite-'));
     handle = await openDatabase({ dataDir });
-    store = new ReleaseStore(handle.db);
+    store = new ReleaseStore(handle.db, realClock);
   });
 
   afterAll(async () => {
@@ -194,7 +195,7 @@ describe('embedded database (PGlite)', () => {
   it('keeps the data when the same dataDir is opened again, and migrating again is harmless', async () => {
     await handle.close();
     handle = await openDatabase({ dataDir });
-    store = new ReleaseStore(handle.db);
+    store = new ReleaseStore(handle.db, realClock);
     expect(handle.kind).toBe('pglite');
 
     const release = await store.findById(releaseId);

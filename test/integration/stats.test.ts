@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DoraRecords } from '../../src/integrations/database/dora-records.js';
 import { ReleaseStore } from '../../src/integrations/database/release-store.js';
 import type { ReleaseEvent } from '../../src/domain/release.js';
-import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, realClock, type Bot, type World } from '../support/harness.js';
 
 const DAY = 24 * 60 * 60_000;
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -31,10 +31,10 @@ async function deployed(store: ReleaseStore, version: string, deployedAt: Date, 
 beforeAll(async () => {
   world = await startWorld();
   bot = await startBot(world);
-  const store = new ReleaseStore(bot.database.db);
+  const store = new ReleaseStore(bot.database.db, realClock);
   const now = Date.now();
   const first = await deployed(store, 'v1.3.0', new Date(now - 10 * DAY));
-  await new DoraRecords(bot.database.db).recordChanges(first, [{ number: 14, firstCommitAt: new Date(now - 12 * DAY) }], {});
+  await new DoraRecords(bot.database.db, realClock).recordChanges(first, [{ number: 14, firstCommitAt: new Date(now - 12 * DAY) }], {});
   await deployed(store, 'v1.3.1', new Date(now - 5 * DAY), ['start_rollback', 'rollback_succeeded']);
 }, 60_000);
 

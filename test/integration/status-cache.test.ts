@@ -6,7 +6,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/integrations/databa
 import type { NotificationHandlers } from '../../src/integrations/database/notifications.js';
 import { ReleaseCache, RELEASES_NOTIFY_CHANNEL, type StatusReads } from '../../src/integrations/database/release-cache.js';
 import { ReleaseStore, type Release } from '../../src/integrations/database/release-store.js';
-import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, realClock, type Bot, type World } from '../support/harness.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -48,7 +48,7 @@ describe('/release status from memory, never stale', () => {
     world = await startWorld();
     bot = await startBot(world);
     other = await openDatabase({ url: world.databaseUrl, dataDir: '' });
-    otherStore = new ReleaseStore(other.db);
+    otherStore = new ReleaseStore(other.db, realClock);
     sql = postgres(world.databaseUrl, { max: 2, onnotice: () => {} });
   });
   afterAll(async () => {
@@ -102,7 +102,7 @@ describe('/release status from memory, never stale', () => {
 
   it('a read that raced a notification answers what it read but never keeps it', async () => {
     await failedRelease('v1.4.0', 'first reason', new Date(Date.now() + 60_000));
-    const store = new ReleaseStore(bot.database.db);
+    const store = new ReleaseStore(bot.database.db, realClock);
     let readDone!: () => void;
     const queried = new Promise<void>((resolve) => (readDone = resolve));
     let letGo!: () => void;
@@ -148,7 +148,7 @@ describe('/release status from memory, never stale', () => {
   });
 
   it('reads through while LISTEN is down, and caches again once it is back', async () => {
-    const store = new ReleaseStore(bot.database.db);
+    const store = new ReleaseStore(bot.database.db, realClock);
     const transitions: string[] = [];
     let releaseUp: (() => void) | undefined;
     // The real connection and the real drop; only the "back" signal is held until the test has looked.
@@ -207,7 +207,7 @@ describe('/release status from memory, never stale', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tminus-status-cache-'));
     const embedded = await openDatabase({ dataDir });
     try {
-      const store = new ReleaseStore(embedded.db);
+      const store = new ReleaseStore(embedded.db, realClock);
       const { cache, close } = await ReleaseCache.open({ store, database: embedded, log: silent });
       try {
         const created = await store.create({ version: 'v2.0.0', type: 'major', previousVersion: 'v1.2.0', requestedBy: 'U0ENG', requestId: 'req-pglite', channelId: RELEASES_CHANNEL, startedAt: new Date() });

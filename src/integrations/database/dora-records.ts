@@ -22,7 +22,7 @@ export interface DoraReader {
 export class DoraRecords implements DoraReader {
   constructor(
     private readonly db: Database,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: () => Date,
   ) {}
 
   async releasesBefore(before: Date): Promise<DoraRelease[]> {

@@ -10,7 +10,7 @@ export type Decision = ApprovalRow & { decision: 'approved' | 'rejected' };
 export class GateStore {
   constructor(
     private readonly db: Database,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: () => Date,
   ) {}
 
   async find(gateId: string, ex: Executor = this.db): Promise<Gate | undefined> {

@@ -39,7 +39,7 @@ export class ReleaseStore {
   /** `clock` dates the audit log and the rows' `updatedAt`: tminus's one clock, not the database server's. */
   constructor(
     private readonly db: Database,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: () => Date,
   ) {}
 
   /** Calls `listener` after each write of this store has committed (or failed): the status cache clears on it. */
