@@ -4,7 +4,8 @@
  * - how long from `/release start` to the announcement, the tag, and the first status update;
  * - acks at 200 requests/s beside a bare Bolt app that only acks (each in a process of its own, the load from a third);
  * - GitHub event → Slack edit, with webhooks and with polling only; GitHub calls per 90-minute release;
- * - tminus's memory idle and under load, and its start-up time on each database and queue.
+ * - tminus's memory idle and under load, and its start-up time on each database and queue;
+ * - its memory under 30 concurrent oversized unsigned requests per route (bench/unsigned-bodies.ts).
  */
 import os from 'node:os';
 import { NO_GATES, RELEASES_CHANNEL, startBot, startWorld, waitFor, withTestTimings } from '../test/support/harness.js';
@@ -13,6 +14,7 @@ import { botEnvironment, startBotProcess } from '../test/support/process.js';
 import { ackTable } from './acks.js';
 import { memory, startUpTimes, type Setup } from './processes.js';
 import { runRelease, type ReleaseRun } from './release-runs.js';
+import { unsignedBodiesBench } from './unsigned-bodies.js';
 import { p50p99, percentile, section, summary, table } from './stats.js';
 
 const benchStart = performance.now();
@@ -125,6 +127,7 @@ console.log(`  polling only, by route:  ${dayPolled.byRoute.slice(0, 6).map(([r,
 
 section('tminus in a process of its own (node --import tsx src/main.ts)');
 const procWorld = await startWorld();
+let unsigned: Awaited<ReturnType<typeof unsignedBodiesBench>> | undefined;
 try {
   const rss = await memory(procWorld, { perSecond: 200, seconds: 5 });
   console.log(`RSS idle ${(rss.idle / 2 ** 20).toFixed(0)} MiB; loaded (5 s of /release status at 200/s) ${(rss.loaded / 2 ** 20).toFixed(0)} MiB`);
@@ -132,6 +135,7 @@ try {
   const times = await startUpTimes(procWorld, setups);
   const names: Record<Setup, string> = { 'postgres+redis': 'Postgres, queues on Redis', postgres: 'Postgres, no Redis (queues on Postgres)', 'pglite+redis': 'PGlite, queues on Redis', pglite: 'PGlite, no Redis (queues on PGlite)' };
   table(['start-up to /healthz 200', 'time'], setups.map((s) => [names[s], times[s]]));
+  unsigned = await unsignedBodiesBench(procWorld);
 } finally {
   await procWorld.close();
 }
@@ -141,6 +145,7 @@ const status = acks['/release status (v1.3.0 completed)']!;
 console.log(`status ack p99 within 1.5× bare Bolt: ${percentile(status.tminus, 99).toFixed(1)} ms against ${percentile(status.bare, 99).toFixed(1)} ms (${(percentile(status.tminus, 99) / percentile(status.bare, 99)).toFixed(2)}×)`);
 console.log(`webhook event → Slack p99 under 1 s: ${p50p99(hooked.eventToSlack, 0).split(' / ')[1]}`);
 console.log(`fewer than 50 GitHub calls per release with webhooks: ${dayHooked.githubCalls}`);
+if (unsigned) console.log(`RSS under 30 concurrent unsigned 24 MB requests per route within 50 MB of idle (issue 23): +${(unsigned.peakMb - unsigned.idleMb).toFixed(1)} MiB`);
 console.log(`\nbench ran in ${((performance.now() - benchStart) / 1000).toFixed(0)} s`);
 // Stand-ins' keep-alive sockets would hold the process a while longer: the figures are out, so end here.
 process.exit(0);

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { App, LogLevel, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type CustomRoute } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { Queue, type IQueueBackend, type Worker } from 'bullmq';
 import type { Logger } from 'pino';
@@ -13,6 +13,9 @@ import { SlackRoutes } from './handlers/slack-routes.js';
 import { registerAppHome } from './handlers/app-home.js';
 import { AppHomeStore } from './integrations/database/app-home-store.js';
 import { githubWebhookRoute } from './handlers/github-webhook.js';
+import { applyLimits, boundedRoute, boundedSlackEvents, startHttpServer, stopHttpServer } from './handlers/http-limits.js';
+import { GITHUB_BODY_LIMIT, SLACK_BODY_LIMIT, UnsignedBodies } from './handlers/http-limits.js';
+import { sameWorkspace } from './handlers/same-workspace.js';
 import { GitHubDeliveries } from './integrations/database/github-deliveries.js';
 import { PlanScheduleStore } from './integrations/database/plan-schedule-store.js';
 import { startPlanScheduler, type PlanScheduler } from './jobs/scheduler.js';
@@ -20,6 +23,8 @@ import type { Observability } from './integrations/datadog.js';
 import type { StatusPage } from './integrations/status-page.js';
 import { StatusPageCalls } from './integrations/database/status-page-calls.js';
 import { GateStore } from './integrations/database/gate-store.js';
+import { PreDeploymentStore } from './integrations/database/pre-deployment-store.js';
+import { registerPreDeploymentActions } from './handlers/pre-deployment-actions.js';
 import { FreezeStore } from './integrations/database/freeze-store.js';
 import { RoleDirectory } from './services/roles.js';
 import type { DatabaseHandle } from './integrations/database/client.js';
@@ -36,6 +41,8 @@ import { startReleaseWorker } from './jobs/worker.js';
 import { Metrics, observedFetch } from './integrations/metrics.js';
 import { RELEASE_STATES } from './domain/release.js';
 import { Posts } from './services/posts.js';
+import { scrubberOf } from './domain/external-text.js';
+import { threadedChartRenderer } from './integrations/chart-renderer.js';
 
 export interface SlackSettings {
   signingSecret: string;
@@ -77,6 +84,8 @@ export interface TminusOptions {
   planScheduleCron?: string;
   /** Set: GET /metrics answers only `Authorization: Bearer <it>`. Unset: /metrics is open (keep it off the internet). */
   metricsToken?: string;
+  /** Every configured credential (main.ts: secretsOf): scrubbed from the failures a job tells Slack and the database. */
+  secrets?: readonly string[];
 }
 
 export interface Tminus {
@@ -117,7 +126,8 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const releasePlans = new ReleasePlanStore(options.database.db);
   const dora = new DoraRecords(options.database.db, clock);
   const health = healthCheck(options.database, backend, queue, log);
-  const webhooks = options.githubWebhookSecret ? new GitHubDeliveries(options.database.db) : undefined;
+  // Webhooks count as flowing only once a delivery arrived after this start (those missed while down are never sent again).
+  const webhooks = options.githubWebhookSecret ? new GitHubDeliveries(options.database.db, clock()) : undefined;
   const metrics = new Metrics({
     sources: {
       releasesByState: async () => ({ ...Object.fromEntries(RELEASE_STATES.map((state) => [state, 0])), ...(await store.countByState()) }),
@@ -142,35 +152,59 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   // and a blind retry would post twice. Their job retries them, after looking for the message by its key.
   const slackWrites = new WebClient(options.slack.botToken, { ...slackClient, retryConfig: { retries: 0 } });
 
+  // Bounded before authenticated (handlers/http-limits.ts): each route's unsigned bodies by size and number.
+  const slackBodies = new UnsignedBodies(SLACK_BODY_LIMIT);
+  const githubBodies = new UnsignedBodies(GITHUB_BODY_LIMIT);
+  const customRoutes: CustomRoute[] = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        void health().then((report) => {
+          res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(report));
+        });
+      },
+    },
+    ...(webhooks && options.githubWebhookSecret
+      ? [
+          boundedRoute(
+            githubWebhookRoute({ secret: options.githubWebhookSecret, repository: options.github.fullName, deliveries: webhooks, jobs, clock, log, metrics }),
+            githubBodies,
+          ),
+        ]
+      : []),
+    metrics.route(options.metricsToken, log),
+    ...(options.extraRoutes ?? []),
+  ];
+  // HTTP mode: tminus's own server (its timeouts and connection cap) in front of Bolt's receiver, whose
+  // `bodyLimit` Bolt's App does not pass on. Socket Mode: Bolt's receiver serves the routes on its own server.
+  const receiver = options.slack.appToken
+    ? undefined
+    : new HTTPReceiver({ signingSecret: options.slack.signingSecret, customRoutes, bodyLimit: SLACK_BODY_LIMIT, logLevel: LogLevel.WARN });
   const app = new App({
-    signingSecret: options.slack.signingSecret,
     token: options.slack.botToken,
     logLevel: LogLevel.WARN,
     // Bolt's conversation store keeps per-conversation state for listeners that ask for it; none does, and
     // its middleware would run on every request.
     convoStore: false,
-    ...(options.slack.appToken ? { socketMode: true, appToken: options.slack.appToken, installerOptions: { port: options.port } } : {}),
+    ...(receiver
+      ? { receiver }
+      : {
+          signingSecret: options.slack.signingSecret,
+          socketMode: true,
+          appToken: options.slack.appToken,
+          installerOptions: { port: options.port },
+          customRoutes,
+        }),
     clientOptions: { ...slackClient, retryConfig: QUICK_RETRIES },
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_req, res) => {
-          void health().then((report) => {
-            res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify(report));
-          });
-        },
-      },
-      ...(webhooks && options.githubWebhookSecret
-        ? [githubWebhookRoute({ secret: options.githubWebhookSecret, repository: options.github.fullName, deliveries: webhooks, jobs, clock, log, metrics })]
-        : []),
-      metrics.route(options.metricsToken, log),
-      ...(options.extraRoutes ?? []),
-    ],
   });
+  // First of every request's middleware: only the app's own workspace (or its Enterprise Grid org) is served.
+  app.use(sameWorkspace(app.client, log));
 
+  const charts = threadedChartRenderer();
   const gates = new GateStore(options.database.db, clock);
+  const preDeployment = new PreDeploymentStore(options.database.db);
   const roles = new RoleDirectory(app.client, policy, () => clock().getTime());
   const plans = new PlanScheduleStore(options.database.db);
   const homes = new AppHomeStore(options.database.db);
@@ -182,6 +216,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     dora,
     slackFiles: slackWrites,
     gates,
+    preDeployment,
     freezes,
     roles,
     posts: new Posts(options.database.db, slackWrites, clock),
@@ -198,10 +233,12 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     ...(webhooks ? { webhooks } : {}),
     ...(options.statusPage ? { statusPage: { page: options.statusPage, calls: new StatusPageCalls(options.database.db) } } : {}),
     appHome: { store: homes, slack: app.client },
+    charts,
   };
   registerReleaseCommand(app, { store, statusReads: statusCache.cache, gates, freezes, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
   const routes = new SlackRoutes();
-  registerApprovalActions(routes, { store, gates, roles, jobs, policy, clock, log });
+  registerApprovalActions(routes, { store, gates, preDeployment, roles, jobs, policy, clock, log });
+  registerPreDeploymentActions(routes, { store, gates, preDeployment, roles, jobs, policy, clock, log, datadog: Boolean(options.observability) });
   registerRollbackActions(routes, { store, roles, jobs, policy, clock, log, production });
   registerAbortActions(routes, { store, roles, jobs, policy, clock });
   registerChecklistActions(routes, { plans, store, roles, jobs, policy, clock, log });
@@ -222,10 +259,14 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
 
   let worker: Worker<unknown, void, string, IQueueBackend> | undefined;
   if (options.worker !== false) {
-    worker = startReleaseWorker(ctx, { connection: backend.workerConnection(), backendFactory: backend.factory, prefix: options.queuePrefix, metrics });
+    const { botToken, signingSecret, appToken } = options.slack;
+    const scrub = scrubberOf([botToken, signingSecret, appToken, options.githubWebhookSecret, ...(options.secrets ?? [])]);
+    worker = startReleaseWorker(ctx, { connection: backend.workerConnection(), backendFactory: backend.factory, prefix: options.queuePrefix, metrics, scrub });
     await worker.waitUntilReady();
     await jobs.schedule('sync-released-versions');
     await jobs.schedule('reconcile');
+    // Every release in flight read once, now: what GitHub delivered while tminus was down is not sent again.
+    await jobs.add('read-in-flight', { startedAt: clock().toISOString() });
   }
   // Planned releases: every replica runs the cron task; Redis (or the database) elects one per slot, Postgres keys each run once.
   const planScheduler: PlanScheduler = startPlanScheduler(
@@ -234,7 +275,13 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
   );
   void planScheduler.runOnce();
 
-  const server = (await app.start(options.host ? { port: options.port, host: options.host } : options.port)) as Server | undefined;
+  let server: Server | undefined;
+  if (receiver) server = await startHttpServer(boundedSlackEvents(receiver.requestListener, slackBodies), { port: options.port, host: options.host });
+  else {
+    await app.start(options.port);
+    const routesServer = (app as unknown as { receiver: { httpServer?: Server } }).receiver.httpServer;
+    if (routesServer) applyLimits(routesServer);
+  }
   const address = server?.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   log.info({ port, socketMode: Boolean(options.slack.appToken), database: options.database.kind, queue: backend.kind }, 'tminus is running');
@@ -250,7 +297,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     stop: () =>
       (stopping ??= (async () => {
         await planScheduler.stop();
-        await app.stop().catch((err: unknown) => log.warn({ err }, 'stopping the Slack receiver'));
+        await (server ? stopHttpServer(server) : app.stop()).catch((err: unknown) => log.warn({ err }, 'stopping the Slack receiver'));
         // Clicks and commands already acked finish their work before the queue and the database close.
         await Promise.race([Promise.allSettled([...listening]), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
         // Waits for the jobs that are running to finish: nothing is left half done.
@@ -258,6 +305,7 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
         await queue.close();
         await backend.close();
         await statusCache.close();
+        await charts.close();
       })()),
   };
 }

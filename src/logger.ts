@@ -1,7 +1,6 @@
 import { pino, stdSerializers, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 import type { Config } from './config.js';
-
-const REDACTED = '[REDACTED]';
+import { REDACTED, withoutSecrets } from './domain/external-text.js';
 
 /** Fields that hold a credential wherever they appear, down to `config.slack.botToken`. */
 const SECRET_FIELDS = [
@@ -40,9 +39,6 @@ const ERROR_PATHS = [
 ];
 const REDACT_PATHS = [...[...SECRET_FIELDS, ...URL_FIELDS].flatMap((field) => [field, `*.${field}`, `*.*.${field}`]), ...ERROR_PATHS];
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'<>]*):[^\s@/"'<>]*@/gi;
-/** Token shapes worth hiding even when tminus was not told the value (another workspace's, a user's). */
-const TOKEN_SHAPES = [/\bxox[abposre]-[A-Za-z0-9-]+/g, /\bxapp-[A-Za-z0-9-]+/g, /\bgh[pousr]_[A-Za-z0-9]{16,}/g, /\bgithub_pat_[A-Za-z0-9_]{20,}/g];
 /** Shorter values would blot out ordinary words; no credential tminus is given is that short. */
 const MIN_SECRET_LENGTH = 4;
 
@@ -85,11 +81,9 @@ export function secretsOf(config: Config): string[] {
   return [slack.signingSecret, slack.botToken, slack.appToken, github.token, datadog.apiKey, datadog.appKey, config.statusPage?.apiKey, config.githubWebhookSecret, config.metricsToken, ...passwords].filter((s): s is string => Boolean(s));
 }
 
+/** The same pass external text gets before Slack (domain/external-text.ts): URL passwords, token shapes, credential headers, `secrets`. */
 export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(URL_CREDENTIALS, `$1:${REDACTED}@`);
-  for (const shape of TOKEN_SHAPES) out = out.replace(shape, REDACTED);
-  for (const secret of secrets) if (out.includes(secret)) out = out.replaceAll(secret, REDACTED);
-  return out;
+  return withoutSecrets(text, secrets);
 }
 
 function censor(value: unknown, path: string[], scrub: (text: string) => string): unknown {

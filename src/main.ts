@@ -12,9 +12,10 @@ import { createLogger, secretsOf } from './logger.js';
 /** The only place that reads process.env: everything else is handed what it needs. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const log = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const secrets = secretsOf(config);
+  const log = createLogger({ level: config.logLevel, secrets });
   const policy = loadPolicy(config.releasePolicyPath ? readPolicyFile(config.releasePolicyPath) : undefined, config.releasePolicyPath ?? 'RELEASE_POLICY');
-  const stop = config.mode === 'sandbox' ? await runSandbox(config, policy, log) : await runWithSlack(config, policy, log);
+  const stop = config.mode === 'sandbox' ? await runSandbox(config, policy, log) : await runWithSlack(config, policy, log, secrets);
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down: finishing running jobs');
@@ -32,18 +33,20 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger): Promise<() => Promise<void>> {
+async function runWithSlack(config: SlackConfig, policy: Policy, log: Logger, secrets: readonly string[]): Promise<() => Promise<void>> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const tminus = await startTminus({
     port: config.port,
     host: config.host,
     slack: config.slack,
-    github: createReleaseRepository({ ...config.github }),
+    // Every client scrubs every configured credential from the error text it lets in (domain/external-text.ts).
+    github: createReleaseRepository({ ...config.github, secrets }),
     ...(config.datadog.apiKey && config.datadog.appKey
-      ? { observability: createObservability({ apiKey: config.datadog.apiKey, appKey: config.datadog.appKey, site: config.datadog.site, apiUrl: config.datadog.apiUrl }) }
+      ? { observability: createObservability({ apiKey: config.datadog.apiKey, appKey: config.datadog.appKey, site: config.datadog.site, apiUrl: config.datadog.apiUrl, secrets }) }
       : {}),
-    ...(config.statusPage ? { statusPage: createStatuspage(config.statusPage) } : {}),
+    ...(config.statusPage ? { statusPage: createStatuspage({ ...config.statusPage, secrets }) } : {}),
     deployWorkflow: config.github.deployWorkflow,
+    secrets,
     githubWebhookSecret: config.githubWebhookSecret,
     metricsToken: config.metricsToken,
     database,

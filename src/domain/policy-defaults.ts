@@ -98,6 +98,10 @@ export const POLICY_DEFAULTS = {
     environment: 'production',
     // A hotfix deploys "Immediately" on the VP Eng's approval: no two-person production gate.
     appliesTo: ['patch', 'minor', 'major'],
+    // GitHub's required reviewers hold the deploy run; `dispatch`: tminus dispatches `workflow` after the approvals.
+    mode: 'environment',
+    // "T+60: Production Deployment — Automated via GitHub Actions deploy-production.yml"
+    workflow: 'deploy-production.yml',
   },
   // How long Slack user-group members are cached when roles are resolved.
   // "Before Every Release": CI green on the commit, the checklists ticked, on the cadence, production guarded.
@@ -105,6 +109,23 @@ export const POLICY_DEFAULTS = {
   // No deploy freeze by default; a team adds its windows (`weekly`) and dates (`from`, `until`).
   freezes: [],
   freezeWhile: { monitors: [], statusPageIncident: false },
+  // T+60 "Pre-deployment Checks", ticked in the production gate's message. The guide names no support or
+  // release-manager role: the release engineer runs the release (its release manager), the on-call
+  // engineer is the support rota tminus knows (map the support team's Slack group to `roles.onCall`).
+  preDeploymentChecks: {
+    items: [
+      // Not any production approver: the two approvals are theirs already; the go/no-go is whoever runs the release, or leadership.
+      { key: 'goNoGo', label: 'Final go/no-go decision', roles: ['releaseEngineer', 'engineeringLeadership'] },
+      // The release manager, or the engineering lead of the teams whose work ships.
+      { key: 'stakeholdersReady', label: 'All stakeholders ready', roles: ['releaseEngineer', 'engineeringLead'] },
+      // Support itself (on call), or the release manager on support's word.
+      { key: 'supportStandingBy', label: 'Support team standing by', roles: ['onCall', 'releaseEngineer'] },
+      // tminus ticks it from Datadog where it can; otherwise whoever watches production: on-call or the DevOps lead.
+      { key: 'monitoringActive', label: 'Monitoring active', roles: ['onCall', 'devopsLead'], auto: 'monitors' },
+    ],
+    monitors: [],
+    recheckEvery: '1m',
+  },
   roleCacheTtl: '1m',
   roles: {
     engineeringLead: NO_ONE,

@@ -4,6 +4,7 @@ import { durationSchema } from './duration.js';
 import { POLICY_DEFAULTS } from './policy-defaults.js';
 import { wallTime } from './time-zone.js';
 import { RELEASE_TYPES, type ReleaseType } from './version.js';
+import safeRegex from 'safe-regex2';
 
 export const ROLE_NAMES = [
   'engineeringLead',
@@ -83,11 +84,25 @@ const weekday = z.enum(WEEKDAYS);
 const clockTime = matching(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time like 14:00');
 const timezone = z.string().refine(isTimeZone, { error: (issue) => `${show(issue.input)} is not a time zone like UTC or Europe/London` });
 
+/** A job pattern longer than this is a program, not a name to match. */
+const JOB_PATTERN_MAX = 200;
+
+/**
+ * A regular expression tminus runs on every job name GitHub reports: valid, short, and without nested
+ * quantifiers (`^(a+)+$` takes seconds on a 29-character name; safe-regex2 finds them by star height).
+ */
 const jobPattern = text.superRefine((source, ctx) => {
   try {
     new RegExp(source, 'i');
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: `${show(source)} is not a valid regular expression: ${(error as Error).message}` });
+    return;
+  }
+  if (source.length > JOB_PATTERN_MAX) {
+    ctx.addIssue({ code: 'custom', message: `${show(source.slice(0, 40))}… is longer than ${JOB_PATTERN_MAX} characters: match the job's name, not more` });
+  } else if (!safeRegex(source)) {
+    const why = 'can take exponential time (a repeated group that itself repeats, like (a+)+): write it without nested repetition';
+    ctx.addIssue({ code: 'custom', message: `${show(source)} ${why}` });
   }
 });
 
@@ -249,6 +264,25 @@ const checklist = strict({
   sections: z.array(strict({ title: text, items: z.array(checklistItem).min(1) })).min(1),
 });
 
+// A pre-deployment check: who may tick it (roles, and the permission words); `auto: monitors` is ticked by tminus from Datadog.
+const preDeploymentCheck = strict({
+  key: matching(/^[a-z][A-Za-z0-9]{0,39}$/, 'a key like goNoGo'),
+  label: text,
+  roles: z.array(z.enum([...ROLE_NAMES, ...PERMISSION_SUBJECTS])).min(1),
+  auto: z.enum(['monitors']).optional(),
+});
+
+const preDeploymentChecks = strict({
+  // Release types whose production gate holds them; unset: every type the production gate applies to.
+  appliesTo: z.array(z.enum(RELEASE_TYPES)).optional(),
+  // At most ten: one checkboxes element in the gate's message.
+  items: z.array(preDeploymentCheck).max(10).superRefine(uniqueBy('key')),
+  // The Datadog monitors `auto: monitors` reads; empty: those of `freezeWhile.monitors`.
+  monitors: z.array(text),
+  // How often tminus reads Datadog again while a monitor alerts or Datadog cannot be read.
+  recheckEvery: durationSchema,
+});
+
 const permission = z.union([z.literal('anyone'), z.array(z.enum([...ROLE_NAMES, ...PERMISSION_SUBJECTS])).min(1)], {
   error: (issue) =>
     issue.code === 'invalid_union'
@@ -269,6 +303,11 @@ export const policySchema = strict({
     environment: text,
     // Release types that wait at the production gate; for the others tminus answers GitHub's review itself.
     appliesTo: z.array(z.enum(RELEASE_TYPES)),
+    // `environment`: GitHub's required reviewers hold the tag's deploy run; `dispatch`: the tag's run stops at
+    // staging and tminus dispatches `workflow` only once the gate is met (on every GitHub plan).
+    mode: z.enum(['environment', 'dispatch']),
+    // The production workflow tminus dispatches (`workflow_dispatch` on the tag) in `dispatch` mode.
+    workflow: text,
   }),
   // The readiness gate before T-0 (src/domain/readiness.ts): every release waits at it until each line holds.
   readiness: strict({
@@ -283,6 +322,8 @@ export const policySchema = strict({
   freezes: z.array(freeze),
   // Automatic freezes: while a Datadog monitor named here alerts, or while the status page has an open incident.
   freezeWhile: strict({ monitors: z.array(text), statusPageIncident: z.boolean() }),
+  // T+60 "Pre-deployment Checks" (src/domain/pre-deployment-checks.ts): part of the production gate; `items: []` turns them off.
+  preDeploymentChecks,
   roleCacheTtl: durationSchema,
   roles: strict(Object.fromEntries(ROLE_NAMES.map((name) => [name, people])) as Record<RoleName, typeof people>),
   verification: strict({
@@ -385,6 +426,7 @@ export type VerificationCheck = Policy['verification']['checks']['errorRate'];
 export type DecisionMatrixRow = Policy['decisionMatrix'][number];
 export type Checklist = Policy['checklists']['before72h'];
 export type PolicyFreeze = Policy['freezes'][number];
+export type PreDeploymentCheck = Policy['preDeploymentChecks']['items'][number];
 
 type Writable<T> = { -readonly [K in keyof T]: Writable<T[K]> };
 // `as const` keeps the defaults' literals; the assignment checks them against the schema's input.
@@ -419,6 +461,14 @@ export function loadPolicy(yamlText: string | undefined, sourceName = 'RELEASE_P
   const override = readYaml(yamlText ?? '', sourceName);
   const result = policySchema.safeParse(mergeOver(DEFAULTS, override), { error: friendlyMessage });
   if (!result.success) throw new PolicyError(sourceName, result.error.issues.flatMap(toProblems));
+  const { productionApproval, deploy } = result.data;
+  if (productionApproval.mode === 'dispatch' && productionApproval.workflow === deploy.workflow) {
+    // The tag's run would deploy production before anyone approved: the gate would hold nothing.
+    const message =
+      `is also \`deploy.workflow\` (${show(deploy.workflow)}): in dispatch mode the tag push runs \`deploy.workflow\` (build, staging) ` +
+      'and tminus dispatches this one after the approvals: name two workflows';
+    throw new PolicyError(sourceName, [{ path: 'productionApproval.workflow', message }]);
+  }
   return result.data;
 }
 

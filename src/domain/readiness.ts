@@ -6,7 +6,8 @@
  * from GitHub (names, reasons, who) arrive already made safe for where the card is shown (the jobs do it).
  */
 
-export const READINESS_KEYS = ['ci', 'checklists', 'cadence', 'freeze', 'production'] as const;
+// `change`: a hotfix's commit carries something beyond what production runs (src/domain/hotfix-source.ts).
+export const READINESS_KEYS = ['change', 'ci', 'checklists', 'cadence', 'freeze', 'production'] as const;
 export type ReadinessKey = (typeof READINESS_KEYS)[number];
 /** Lines a person may waive with a reason (`/release waive`): CI is fixed, not waived; production is configured. */
 export const WAIVABLE: readonly ReadinessKey[] = ['checklists', 'cadence', 'freeze'];

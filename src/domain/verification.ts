@@ -31,6 +31,8 @@ export interface CheckResult {
   unit?: string;
   /** Judged against the baseline: that series' value before the deploy, and the limit it gave. */
   baseline?: { value: number; factor: number; limit: number };
+  /** The value is the newest reading of its series, critical already, not the window's mean (which would lag). */
+  latest?: boolean;
   error?: string;
 }
 
@@ -79,10 +81,14 @@ const means = (series: readonly Series[]) =>
  * a series without one counts as 0): healthy at most `baselineFactor` times it, never less than
  * `baselineMinimum`; the series furthest over its limit decides. A check with neither rule is for a person.
  */
-export function judgeCheck(check: CheckDefinition, series: readonly Series[], baseline: readonly Series[] = []): CheckResult {
+export function judgeCheck(check: CheckDefinition, series: readonly Series[], baseline: readonly Series[] = [], options: { criticalAt?: number } = {}): CheckResult {
   const base = { key: check.key, label: check.label, threshold: check.threshold, direction: check.direction, unit: check.unit };
   const judged = means(series);
   if (judged.length === 0) return { ...base, state: 'no-data' };
+  // A newest reading already critical is a breach now: the mean over a window that began healthy would say so a run later.
+  const criticalAt = options.criticalAt;
+  const critical = criticalAt === undefined || check.direction !== 'below' || judged.some((s) => s.value >= criticalAt) ? undefined : newestAtLeast(series, criticalAt);
+  if (critical) return { ...base, state: 'breach', value: critical.value, scope: critical.scope, latest: true };
   if (check.baselineFactor !== undefined) {
     const before = new Map(means(baseline).map((s) => [s.scope, s.value]));
     const limited = judged.map((s) => {
@@ -98,6 +104,15 @@ export function judgeCheck(check: CheckDefinition, series: readonly Series[], ba
   if (check.threshold === undefined || check.direction === undefined) return { ...base, state: 'person', value: worst.value, scope: worst.scope };
   const healthy = check.direction === 'below' ? worst.value < check.threshold : worst.value > check.threshold;
   return { ...base, state: healthy ? 'pass' : 'breach', value: worst.value, scope: worst.scope };
+}
+
+/** The series whose newest reading is highest, when that reading is at least `at`. */
+function newestAtLeast(series: readonly Series[], at: number): { scope: string; value: number } | undefined {
+  const newest = series.flatMap((s) => {
+    const value = s.values.filter((v): v is number => v !== null && Number.isFinite(v)).at(-1);
+    return value !== undefined && value >= at ? [{ scope: s.scope, value }] : [];
+  });
+  return newest.reduce<{ scope: string; value: number } | undefined>((a, b) => (a && a.value >= b.value ? a : b), undefined);
 }
 
 export interface VerificationRun {

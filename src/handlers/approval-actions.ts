@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import type { Policy } from '../domain/policy.js';
 import { ACTIONS, rejectModal } from '../messages/approval-gate.js';
 import { parseGateValue, parseHotfixStepValue, UNREADABLE_VALUE } from '../messages/button-values.js';
-import { checkDecider, decide, tickHotfixStep, type ApprovalDeps } from '../services/approvals.js';
+import { escape } from '../messages/format.js';
+import { checkDecider, decide, tickHotfixStep, type DecideDeps } from '../services/approvals.js';
 import type { SlackRoutes } from './slack-routes.js';
 
-export interface ApprovalActionDeps extends ApprovalDeps {
+export interface ApprovalActionDeps extends DecideDeps {
   log: Logger;
   /** Who may tick a hotfix's steps (`permissions.hotfix`). */
   policy: Policy;
@@ -30,6 +31,10 @@ export function registerApprovalActions(routes: SlackRoutes, deps: ApprovalActio
       const outcome = await decide(deps, { ...ref, userId: body.user.id, decision: 'approved' });
       if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
       if (outcome.kind === 'repeat') return 'You have already decided on this; it counts once.';
+      // The approvals hold, the pre-deployment checks not yet: the gate stays open, and says what it waits on.
+      if (outcome.waitingOn) {
+        return `✅ Your approval counts. The production deploy goes on once these hold too: ${outcome.waitingOn.map((w) => `“${escape(w)}”`).join(', ')}.`;
+      }
       return undefined;
     });
   });

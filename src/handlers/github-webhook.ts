@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { Webhooks } from '@octokit/webhooks';
@@ -5,12 +6,15 @@ import type { Logger } from 'pino';
 import type { GitHubDeliveries } from '../integrations/database/github-deliveries.js';
 import type { JobPayloads, ReleaseJobs } from '../jobs/queue.js';
 import type { DeliveryOutcome, Metrics } from '../integrations/metrics.js';
+import { GITHUB_BODY_LIMIT } from './http-limits.js';
 
 export const GITHUB_WEBHOOK_PATH = '/github/webhook';
-/** GitHub caps a delivery at 25 MB. */
-const MAX_BODY_BYTES = 25 * 1024 * 1024;
+/** 1 MiB, not GitHub's 25 MB cap: the events tminus takes are small (http-limits.ts says why). */
+const MAX_BODY_BYTES = GITHUB_BODY_LIMIT;
 /** GitHub's X-GitHub-Delivery is a GUID; a BullMQ job id must not hold ':'. */
 const DELIVERY_ID = /^[\w-]{1,100}$/;
+/** A delivery counts as "webhooks flowing" only when its event happened within this of tminus's now (GitHub's lag is seconds). */
+export const FRESH_EVENT_MS = 10 * 60_000;
 
 export type GitHubEventLook = JobPayloads['github-event'];
 
@@ -28,8 +32,9 @@ export interface GitHubWebhookDeps {
 
 /**
  * POST /github/webhook: GitHub's deliveries, signed with the webhook secret. The route only verifies,
- * records the delivery id (GitHub redelivers) and queues a `github-event` job that reads GitHub; it
- * answers at once, 202 when there is something to look at.
+ * records the delivery by its id (GitHub redelivers) and by its signed body's hash (a replay under a new id
+ * is "already received"), and queues a `github-event` job that reads GitHub; it answers at once, 202 when
+ * there is something to look at.
  */
 export function githubWebhookRoute(deps: GitHubWebhookDeps): CustomRoute {
   const webhooks = new Webhooks({ secret: deps.secret });
@@ -64,18 +69,22 @@ export function githubWebhookRoute(deps: GitHubWebhookDeps): CustomRoute {
     if (typeof repository !== 'string' || repository.toLowerCase() !== deps.repository.toLowerCase()) return count('ignored', event), answer(res, 200, 'ignored: not the repository tminus releases');
 
     const now = deps.clock();
-    await deps.deliveries.noteDelivery(delivery, event, now);
+    // Once by its id (GitHub's redelivery) and once by what was signed (a captured body replayed under a new id).
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    if (!(await deps.deliveries.claim(delivery, event, now, bodyHash))) return count('duplicate', event), answer(res, 200, 'already received');
+    const happenedAt = eventTime(event, payload);
     const look = lookFor(event, delivery, payload);
-    if (!look) return count('ignored', event), answer(res, 200, `ignored: ${event} changes nothing tminus follows`);
-    if (!(await deps.deliveries.claim(delivery, event, now))) return count('duplicate', event), answer(res, 200, 'already received');
     try {
+      // Webhooks flow when GitHub tells what happens now: a late delivery of an old event proves nothing of that.
+      if (happenedAt !== undefined && Math.abs(now.getTime() - happenedAt) < FRESH_EVENT_MS) await deps.deliveries.noteDelivery(delivery, event, now);
+      if (!look) return count('ignored', event), answer(res, 200, `ignored: ${event} changes nothing tminus follows`);
       await deps.jobs.add('github-event', look);
     } catch (error) {
-      await deps.deliveries.unclaim(delivery);
+      // Not taken: GitHub's redelivery (or the same body again) must be.
+      await deps.deliveries.unclaim(delivery, bodyHash);
       throw error;
     }
     answer(res, 202, 'accepted');
-    const happenedAt = eventTime(event, payload);
     count('accepted', event, happenedAt === undefined ? undefined : (now.getTime() - happenedAt) / 1000);
     // On tminus's clock, as the claims are dated: the database server's clock may be another.
     if (now.getTime() - lastPrune > 3_600_000) {
@@ -112,6 +121,19 @@ export function lookFor(event: string, delivery: string, payload: unknown): GitH
       if (runId === undefined && typeof deployment?.sha !== 'string') return undefined;
       return { ...base, ...(runId ? { runId: Number(runId) } : {}), ...strings({ headSha: deployment?.sha, headBranch: deployment?.ref }) };
     }
+    case 'check_suite':
+    case 'check_run': {
+      // CI finished on a commit: a release held at its readiness gate on it is judged now.
+      const ci = event === 'check_suite' ? p.check_suite : p.check_run;
+      if (p.action !== 'completed' || typeof ci?.head_sha !== 'string') return undefined;
+      return { ...base, ...strings({ headSha: ci.head_sha, headBranch: event === 'check_suite' ? ci.head_branch : ci.check_suite?.head_branch }) };
+    }
+    case 'status': {
+      if (typeof p.sha !== 'string' || p.state === 'pending') return undefined;
+      const names: unknown[] = (Array.isArray(p.branches) ? p.branches : []).map((b: { name?: unknown }) => b?.name);
+      const branches = names.filter((n): n is string => typeof n === 'string');
+      return { ...base, headSha: p.sha, ...(branches.length > 0 ? { branches } : {}) };
+    }
     case 'push': {
       const ref = typeof p.ref === 'string' ? p.ref : '';
       if (!ref.startsWith('refs/tags/')) return undefined;
@@ -127,26 +149,26 @@ export function lookFor(event: string, delivery: string, payload: unknown): GitH
   }
 }
 
+/** Where each event's payload says when it happened, most telling first. */
+const EVENT_TIMES: Record<string, (p: Record<string, any>) => unknown[]> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  workflow_run: (p) => [p.workflow_run?.updated_at],
+  workflow_job: (p) => [p.workflow_job?.completed_at, p.workflow_job?.started_at, p.workflow_job?.created_at],
+  deployment_review: (p) => [p.action === 'requested' ? p.since : undefined, p.workflow_run?.updated_at],
+  deployment_protection_rule: (p) => [p.deployment?.updated_at, p.deployment?.created_at],
+  check_suite: (p) => [p.check_suite?.updated_at],
+  check_run: (p) => [p.check_run?.completed_at],
+  status: (p) => [p.updated_at, p.created_at],
+  pull_request: (p) => [p.pull_request?.merged_at, p.pull_request?.updated_at],
+  push: (p) => [typeof p.repository?.pushed_at === 'number' ? p.repository.pushed_at * 1000 : undefined],
+};
+
 /**
- * When GitHub says the event happened (ms), for the delivery's lag: the run's or job's latest change, the
- * review's, the pull request's merge, the push's. Undefined when the payload carries no such time.
+ * When GitHub says the event happened (ms), for the delivery's lag and whether webhooks flow: the run's or
+ * job's latest change, the review's, CI's, the pull request's merge, the push's. Undefined when the payload carries no such time.
  */
 export function eventTime(event: string, payload: unknown): number | undefined {
   const p = payload as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const candidates: unknown[] =
-    event === 'workflow_run'
-      ? [p.workflow_run?.updated_at]
-      : event === 'workflow_job'
-        ? [p.workflow_job?.completed_at, p.workflow_job?.started_at, p.workflow_job?.created_at]
-        : event === 'deployment_review'
-          ? [p.action === 'requested' ? p.since : undefined, p.workflow_run?.updated_at]
-          : event === 'deployment_protection_rule'
-            ? [p.deployment?.updated_at, p.deployment?.created_at]
-            : event === 'pull_request'
-              ? [p.pull_request?.merged_at, p.pull_request?.updated_at]
-              : event === 'push'
-                ? [typeof p.repository?.pushed_at === 'number' ? p.repository.pushed_at * 1000 : undefined]
-                : [];
+  const candidates: unknown[] = EVENT_TIMES[event]?.(p) ?? [];
   for (const value of candidates) {
     const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
     if (Number.isFinite(ms)) return ms;
@@ -163,7 +185,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The raw body, as GitHub signed it; undefined past GitHub's own size limit. */
+/** The raw body, as GitHub signed it; undefined past the route's limit (read no further). */
 async function readBody(req: IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;

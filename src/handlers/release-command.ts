@@ -38,6 +38,7 @@ import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
 import { fromSlashCommand } from '../messages/text.js';
 import { parseStatsWindow } from '../domain/dora.js';
+import { RateLimit } from '../domain/rate-limit.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
@@ -66,8 +67,9 @@ export function threadUrl(channel: string, ts: string | null): string | null {
 
 /** `/release <subcommand>`: parse, call a service, answer privately. Nothing slow runs here. */
 export function registerReleaseCommand(app: App, deps: ReleaseCommandDeps): void {
+  const statsLimit = new RateLimit(STATS_PER_PERSON.limit, STATS_PER_PERSON.windowMs, () => deps.clock().getTime());
   app.command('/release', async ({ command, ack, respond }) => {
-    const answer = answerCommand(deps, command);
+    const answer = answerCommand(deps, command, statsLimit);
     // Cleared as soon as the answer is in: a timer left for its 2.5 s would outlive hundreds of acks in memory.
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, deps.ackWithinMs ?? 2_500, 'late')));
@@ -86,7 +88,7 @@ function ephemeral(message: SlackMessage): RespondArguments & { response_type: '
   return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
 }
 
-async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): Promise<SlackMessage> {
+async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand, statsLimit: RateLimit): Promise<SlackMessage> {
   // Slack sends the text entity-encoded, mentions and links escaped: decoded once here, escaped once on the way out.
   const [sub = '', ...args] = fromSlashCommand(command.text).trim().split(/\s+/).filter(Boolean);
   try {
@@ -120,7 +122,7 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
       case 'incident':
         return await answerIncident(deps, command, args);
       case 'stats':
-        return await answerStats(deps, command, args);
+        return await answerStats(deps, command, args, statsLimit);
       case 'help':
       case '':
         return helpMessage();
@@ -133,12 +135,34 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): P
   }
 }
 
-/** `/release stats [30d|90d|12w]`: a job computes the figures and the chart and posts them; the command only acks. */
-async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+/** `/release stats`: twice a minute per person at most (each asks Postgres for months of releases, and draws a chart). */
+const STATS_PER_PERSON = { limit: 2, windowMs: 60_000 };
+
+/**
+ * `/release stats [30d|90d|12w]`: a job computes the figures and the chart and posts them; the command only acks.
+ * In #releases they are posted for the channel, the chart in their thread; anywhere else only the asker sees them.
+ */
+async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[], limit: RateLimit): Promise<SlackMessage> {
   const choice = parseStatsWindow(args[0]);
   if (!choice.ok || args.length > 1) return noticeMessage(`${choice.ok ? 'Give one window at most' : escape(choice.reason)}. Usage: \`/release stats [30d|90d|12w]\` (default 30d).`);
-  await deps.jobs.add('release-stats', { requestId: command.trigger_id, channel: command.channel_id, userId: command.user_id, responseUrl: command.response_url, window: choice.window, requestedAt: deps.clock().toISOString() });
-  return noticeMessage(`⏳ Computing the DORA figures of the last ${choice.window}: they will be posted in this channel, the chart in their thread.`);
+  const waitMs = limit.take(command.user_id);
+  if (waitMs > 0) return noticeMessage(`You asked for the DORA figures a moment ago: ask again in ${Math.ceil(waitMs / 1000)} s.`);
+  const inReleases = command.channel_id === deps.releasesChannel;
+  await deps.jobs.add('release-stats', {
+    requestId: command.trigger_id,
+    channel: command.channel_id,
+    userId: command.user_id,
+    responseUrl: command.response_url,
+    window: choice.window,
+    requestedAt: deps.clock().toISOString(),
+    ...(inReleases ? {} : { privately: true }),
+  });
+  return noticeMessage(
+    inReleases
+      ? `⏳ Computing the DORA figures of the last ${choice.window}: they will be posted in this channel, the chart in their thread.`
+      : `⏳ Computing the DORA figures of the last ${choice.window}: only you will see them here ` +
+          `(in <#${deps.releasesChannel}> they are posted for everyone, with the chart).`,
+  );
 }
 
 /** `--override "reason"` (straight or curly quotes, or the rest of the line). */

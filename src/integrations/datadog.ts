@@ -1,5 +1,6 @@
 import { client, v1, v2 } from '@datadog/datadog-api-client';
 import type { Series } from '../domain/verification.js';
+import { scrubberOf } from '../domain/external-text.js';
 import { outcomeOf, type CallObserver } from './metrics.js';
 
 /** Datadog could not be reached or answered with an error: checks read "no data", and are tried again. */
@@ -50,6 +51,8 @@ export interface DatadogOptions {
   site: string;
   apiUrl?: string;
   timeoutMs?: number;
+  /** Other configured credentials to scrub from Datadog's error text (its keys always are). */
+  secrets?: readonly string[];
 }
 
 /**
@@ -69,6 +72,8 @@ export function createObservability(options: DatadogOptions): Observability {
     return config;
   };
   let observe: CallObserver = () => {};
+  // Datadog's answer (or a proxy's) goes on to Slack and the audit log: scrubbed where it enters.
+  const scrub = scrubberOf([options.apiKey, options.appKey, ...(options.secrets ?? [])]);
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     const start = performance.now();
     try {
@@ -80,7 +85,8 @@ export function createObservability(options: DatadogOptions): Observability {
       // No status: no answer (the request failed or timed out), or an answer of the wrong shape.
       const unreachable = error instanceof Error && ['TypeError', 'AbortError', 'TimeoutError'].includes(error.name);
       observe('datadog', API_METHODS[what] ?? what, (performance.now() - start) / 1000, typeof code === 'number' ? outcomeOf(code) : unreachable ? 'unreachable' : 'error');
-      throw new DatadogUnavailableError(`Datadog ${code ? `answered ${code}` : 'could not be reached'} when tminus tried to ${what}: ${error instanceof Error ? error.message : String(error)}`);
+      const why = scrub(error instanceof Error ? error.message : String(error), 500);
+      throw new DatadogUnavailableError(`Datadog ${code ? `answered ${code}` : 'could not be reached'} when tminus tried to ${what}: ${why}`);
     }
   };
   const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -97,7 +103,9 @@ export function createObservability(options: DatadogOptions): Observability {
     querySeries: (query, fromMs, toMs) =>
       call('query metrics', async () => {
         const answer = await new v1.MetricsApi(configuration()).queryMetrics({ from: seconds(fromMs), to: seconds(toMs), query });
-        return (answer.series ?? []).map((s) => ({ scope: s.scope ?? s.tagSet?.join(',') ?? '*', values: (s.pointlist ?? []).map((p) => p[1] ?? null) }));
+        // Oldest first, as the judgement reads the newest point last (Datadog sends them so; a proxy may not).
+        const inTimeOrder = (points: (number | null | undefined)[][]) => [...points].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+        return (answer.series ?? []).map((s) => ({ scope: s.scope ?? s.tagSet?.join(',') ?? '*', values: inTimeOrder(s.pointlist ?? []).map((p) => p[1] ?? null) }));
       }),
     countLogs: (query, fromMs, toMs) =>
       call('count logs', async () => {

@@ -12,6 +12,8 @@ export interface DeploymentReads {
   productionDeployments(environment: string, sha: string): Promise<DeploymentFact[]>;
   /** The environment's protection rules; undefined when the repository has no such environment (404). */
   environmentProtection(name: string): Promise<EnvironmentFacts | undefined>;
+  /** The workflow `.github/workflows/<file>` (`GET /actions/workflows/{workflow_id}`); undefined when GitHub has none (404). */
+  workflow(file: string): Promise<{ path: string; state: string; url: string } | undefined>;
 }
 
 export interface CallGuards {
@@ -45,6 +47,12 @@ export function deploymentReads(octokit: Octokit, repo: Repo, guards: CallGuards
       guards.orUndefined(`read the ${name} environment`, async () => {
         const { data } = await octokit.rest.repos.getEnvironment({ ...repo, environment_name: name });
         return environmentFacts(data);
+      }),
+
+    workflow: (file) =>
+      guards.orUndefined(`read the workflow ${file}`, async () => {
+        const { data } = await octokit.rest.actions.getWorkflow({ ...repo, workflow_id: file });
+        return { path: data.path, state: data.state, url: data.html_url };
       }),
   };
 }

@@ -4,35 +4,17 @@ import type { PlannedPullRequest } from '../domain/release-plan.js';
 import { parseVersion, releasePublication } from '../domain/version.js';
 import { outcomeOf, type CallObserver } from './metrics.js';
 import { deploymentReads, type DeploymentReads } from './github-deployments.js';
+import { commitReads, type CommitReads } from './github-commits.js';
+import { toRun, type DeployRun } from './github-runs.js';
+import { scrubberOf } from '../domain/external-text.js';
+import { translateGitHubError } from './github-errors.js';
 
-/** GitHub could not be reached or answered with a server error: worth trying again later. */
-export class GitHubUnavailableError extends Error {
-  override name = 'GitHubUnavailableError';
-  constructor(message: string, readonly status?: number) {
-    super(message);
-  }
-}
-
-/** GitHub understood and said no (4xx): trying again will not help. */
-export class GitHubRefusedError extends Error {
-  override name = 'GitHubRefusedError';
-  constructor(message: string, readonly status: number) {
-    super(message);
-  }
-}
+export { GitHubRefusedError, GitHubUnavailableError } from './github-errors.js';
 
 /** A job of the deploy run, as the domain reads it into milestones. */
 export type DeployJob = WorkflowJob & { id: number };
 
-export interface DeployRun {
-  id: number;
-  url: string;
-  status: string;
-  conclusion: string | null;
-  createdAt: string;
-  /** 1 for the first attempt; each re-run on GitHub adds one. */
-  attempt: number;
-}
+export type { DeployRun } from './github-runs.js';
 
 /** A review of a run's pending deployment, by whoever gave it: tminus's token, or a person in GitHub's UI. */
 export interface DeploymentReviewRecord {
@@ -64,7 +46,7 @@ export interface ShippedPullRequest {
 }
 
 /** The repository as tminus needs it on release day (with its deployments and environments: github-deployments.ts). */
-export interface ReleaseRepository extends DeploymentReads {
+export interface ReleaseRepository extends DeploymentReads, CommitReads {
   readonly fullName: string;
   defaultBranch(): Promise<string>;
   branchHead(branch: string): Promise<string | undefined>;
@@ -145,6 +127,8 @@ export interface GitHubOptions {
   repo: string;
   /** Octokit's throttling serializes writes a second apart; tests against the stand-in turn it off. */
   throttle?: boolean;
+  /** Other configured credentials to scrub from GitHub's error text (the token itself always is). */
+  secrets?: readonly string[];
   timeoutMs?: number;
 }
 
@@ -167,6 +151,8 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
     },
   });
   const repo = { owner: options.owner, repo: options.repo };
+  const scrub = scrubberOf([options.token, ...(options.secrets ?? [])]);
+  const translate = (what: string, error: unknown) => translateGitHubError(what, error, scrub);
   // Every request, whichever method made it: timed, with its status (a 429 apart), labelled by its route.
   let observe: CallObserver = () => {};
   octokit.hook.wrap('request', async (request, requestOptions) => {
@@ -202,15 +188,6 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
   // The repository's web address does not change while tminus runs: read once.
   let knownWebUrl: string | undefined;
 
-  const toRun = (run: { id: number; html_url: string; status: string | null; conclusion: string | null; created_at: string; run_attempt?: number }): DeployRun => ({
-    id: run.id,
-    url: run.html_url,
-    status: run.status ?? 'queued',
-    conclusion: run.conclusion,
-    createdAt: run.created_at,
-    attempt: run.run_attempt ?? 1,
-  });
-
   return {
     fullName: `${options.owner}/${options.repo}`,
 
@@ -219,6 +196,7 @@ export function createReleaseRepository(options: GitHubOptions): ReleaseReposito
     },
 
     ...deploymentReads(octokit, repo, { call, orUndefined }),
+    ...commitReads(octokit, repo, { call, orUndefined }),
 
     defaultBranch: () => call('read the repository', async () => (await octokit.rest.repos.get(repo)).data.default_branch),
 
@@ -493,17 +471,4 @@ export function routeOf(url: string): string {
     .split('/')
     .map((segment) => (/^\d+$/.test(segment) ? '{id}' : /^[0-9a-f]{40}$/.test(segment) ? '{sha}' : /[.%]/.test(segment) ? '{name}' : segment))
     .join('/');
-}
-
-function translate(what: string, error: unknown): Error {
-  if (error instanceof RequestError) {
-    const detail = `GitHub answered ${error.status} when tminus tried to ${what}: ${error.message}`;
-    const retryable = error.status >= 500 || error.status === 429 || error.status === 0 || isRateLimited(error);
-    return retryable ? new GitHubUnavailableError(detail, error.status) : new GitHubRefusedError(detail, error.status);
-  }
-  return new GitHubUnavailableError(`GitHub could not be reached when tminus tried to ${what}: ${error instanceof Error ? error.message : String(error)}`);
-}
-
-function isRateLimited(error: RequestError): boolean {
-  return error.status === 403 && error.response?.headers['x-ratelimit-remaining'] === '0';
 }

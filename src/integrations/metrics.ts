@@ -28,7 +28,18 @@ export function outcomeOf(status: number | undefined): CallOutcome {
 export type DeliveryOutcome = 'accepted' | 'refused' | 'duplicate' | 'ignored';
 
 /** The events that label deliveries; anything else (or unsigned) is `other`, so a stranger cannot mint series. */
-const WEBHOOK_EVENTS = new Set(['workflow_run', 'workflow_job', 'deployment_review', 'deployment_protection_rule', 'push', 'pull_request', 'ping']);
+const WEBHOOK_EVENTS = new Set([
+  'workflow_run',
+  'workflow_job',
+  'deployment_review',
+  'deployment_protection_rule',
+  'check_suite',
+  'check_run',
+  'status',
+  'push',
+  'pull_request',
+  'ping',
+]);
 
 /** What the scrape reads at the moment it is asked: nothing is kept between scrapes. */
 export interface MetricSources {

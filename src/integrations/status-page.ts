@@ -2,6 +2,7 @@
  * The hosted status page tminus keeps up to date through a release. `StatusPage` is what tminus needs of
  * one; `createStatuspage` is Atlassian Statuspage's REST API v1 behind it (another provider can follow).
  */
+import { scrubberOf } from '../domain/external-text.js';
 
 export type MaintenanceStatus = 'scheduled' | 'in_progress' | 'verifying' | 'completed';
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
@@ -89,6 +90,8 @@ export interface StatuspageOptions {
   apiUrl?: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Other configured credentials to scrub from the page's error text (its key always is). */
+  secrets?: readonly string[];
 }
 
 /** Statuspage's incident as its API answers it (the fields tminus reads). */
@@ -129,6 +132,8 @@ export function createStatuspage(options: StatuspageOptions): StatusPage {
   const base = `${(options.apiUrl ?? 'https://api.statuspage.io/v1').replace(/\/+$/, '')}/pages/${encodeURIComponent(options.pageId)}`;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const doFetch = options.fetch ?? fetch;
+  // The page's answer (or a proxy's) goes on to Slack and the database: scrubbed where it enters.
+  const scrub = scrubberOf([options.apiKey, ...(options.secrets ?? [])]);
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T }> {
     for (let waits = 0; ; waits++) {
@@ -143,7 +148,8 @@ export function createStatuspage(options: StatuspageOptions): StatusPage {
       } catch (error) {
         // Refused before anything was sent, or sent and the answer never came (timeout, reset): unknown.
         const code = (error as { cause?: { code?: string } }).cause?.code;
-        throw new StatusPageUnavailableError(`Statuspage unreachable (${method} ${path}): ${code ?? (error as Error).message}`, method !== 'GET' && code !== 'ECONNREFUSED');
+        const why = scrub(code ?? (error as Error).message, 300);
+        throw new StatusPageUnavailableError(`Statuspage unreachable (${method} ${path}): ${why}`, method !== 'GET' && code !== 'ECONNREFUSED');
       }
       const text = await response.text().catch(() => '');
       if (response.ok) return { status: response.status, data: (text ? JSON.parse(text) : undefined) as T };
@@ -152,7 +158,7 @@ export function createStatuspage(options: StatuspageOptions): StatusPage {
         await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
         continue;
       }
-      const why = errorText(text) ?? response.statusText;
+      const why = scrub(errorText(text) ?? response.statusText, 500);
       if (response.status === 429 || response.status === 420) throw new StatusPageUnavailableError(`Statuspage rate limit (${method} ${path}): ${why}`, false, response.status, retryAfterMs);
       if (response.status >= 500) throw new StatusPageUnavailableError(`Statuspage answered ${response.status} (${method} ${path}): ${why}`, method !== 'GET', response.status, retryAfterMs);
       throw new StatusPageRefusedError(`Statuspage refused ${method} ${path} (${response.status}): ${why}`, response.status);

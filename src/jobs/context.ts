@@ -3,6 +3,7 @@ import type { Policy } from '../domain/policy.js';
 import type { Observability } from '../integrations/datadog.js';
 import type { ReleaseRepository } from '../integrations/github.js';
 import type { GateStore } from '../integrations/database/gate-store.js';
+import type { PreDeploymentStore } from '../integrations/database/pre-deployment-store.js';
 import type { ProductionHistory } from '../integrations/database/production-history.js';
 import type { ReleaseStore } from '../integrations/database/release-store.js';
 import type { DoraRecords } from '../integrations/database/dora-records.js';
@@ -16,6 +17,7 @@ import type { StatusPageCalls } from '../integrations/database/status-page-calls
 import type { StatusPage } from '../integrations/status-page.js';
 import type { RoleDirectory } from '../services/roles.js';
 import type { Posts } from '../services/posts.js';
+import type { ChartRenderer } from '../integrations/chart-renderer.js';
 import type { ReleaseJobs } from './queue.js';
 
 /** What every job processor is given: the store, the outside world and the policy. Nothing is global. */
@@ -30,6 +32,8 @@ export interface JobContext {
   /** Slack's Web API for `/release stats`: the chart's upload, and the thread it looks in first. */
   slackFiles: Pick<WebClient, 'filesUploadV2' | 'conversations'>;
   gates: GateStore;
+  /** The production gate's pre-deployment checks: who ticked what, and tminus's readings of Datadog. */
+  preDeployment: PreDeploymentStore;
   /** Ad-hoc deploy freezes (`/release freeze`): the readiness gate holds releases while one is in force. */
   freezes: FreezeStore;
   roles: RoleDirectory;
@@ -54,6 +58,8 @@ export interface JobContext {
   statusPage?: { page: StatusPage; calls: StatusPageCalls };
   /** The App Home: who opened it (Postgres), and the Web API that publishes it. */
   appHome?: { store: AppHomeStore; slack: Pick<WebClient, 'views'> };
+  /** Draws `/release stats`'s chart off the event loop (a worker thread); unset, in this thread. */
+  charts?: Pick<ChartRenderer, 'png'>;
 }
 
 /** Keys of everything a release posts, so each is posted once. */
@@ -83,8 +89,11 @@ export const postKeys = {
   hotfixStep: (releaseId: string, step: string, stage: string) => `hotfix-${stage}:${releaseId}:${step}`,
   /** What CI said on a hotfix's commit: once per commit and outcome. */
   hotfixCi: (releaseId: string, sha: string, state: string) => `hotfix-ci:${releaseId}:${sha}:${state}`,
+  hotfixBranchCut: (releaseId: string) => `hotfix-branch-cut:${releaseId}`,
   /** The production deploy approved by tminus where the policy's gate does not apply: once per run attempt. */
   productionByPolicy: (releaseId: string, attempt: number) => `production-by-policy:${releaseId}:${attempt}`,
+  /** `productionApproval.mode: dispatch`: the production workflow dispatched, said once with its run. */
+  productionDispatched: (releaseId: string) => `production-dispatched:${releaseId}`,
   verification: (releaseId: string, run: number, attempt: number) => `verification:${releaseId}:${run}:${attempt}`,
   breachAlert: (breachId: number) => `breach-alert:${breachId}`,
   breachResolved: (releaseId: string, check: string, at: Date) => `breach-resolved:${releaseId}:${check}:${at.getTime()}`,

@@ -5,6 +5,7 @@ import { refreshProgressView } from './progress-view.js';
 import { tellStatusPage } from './status-page.js';
 import { judgeReadiness, scheduleReadinessLook, showReadiness, type TagCommit } from './readiness.js';
 import { readinessRefusedReason } from '../messages/readiness.js';
+import { hotfixCommit } from './hotfix-commit.js';
 
 /**
  * T-0: the readiness gate, then the tag. The commit is the head of `release/vX.Y.Z` when that branch exists,
@@ -58,7 +59,7 @@ export async function createTag(ctx: JobContext, data: { releaseId: string }): P
   await tellStatusPage(ctx, 'started', { releaseId: release.id });
 }
 
-/** The commit T-0 would tag now: a backport's line branch, else `release/vX.Y.Z`, else the default branch. */
+/** The commit T-0 would tag now: a backport's line branch, a hotfix's own branch, else `release/vX.Y.Z`, else the default branch. */
 async function commitToTag(ctx: JobContext, release: Release): Promise<TagCommit> {
   // A backport is tagged on its line's branch only: the default branch's head is another line.
   const releaseBranch = release.backport?.branch ?? `release/${release.version}`;
@@ -66,9 +67,14 @@ async function commitToTag(ctx: JobContext, release: Release): Promise<TagCommit
   if (!releaseHead && release.backport) {
     throw new GitHubRefusedError(`the backport ${release.version} is tagged on the head of ${releaseBranch}, and that branch does not exist: push the ${release.backport.line} line's branch, then start the backport again`, 404);
   }
-  const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
   // A hotfix that CI tested ships the commit CI passed on, even if its branch moved on since.
   const tested = release.hotfix?.steps.hotfixTested && release.hotfix.ci?.state === 'success' ? release.hotfix.ci.sha : undefined;
+  // A hotfix is a patch on what production runs: its own branch cut from production's tag, never the default branch's head.
+  if (release.type === 'hotfix' && !release.backport) {
+    const commit = await hotfixCommit(ctx, release);
+    return { branch: commit.branch, sha: tested ?? commit.sha };
+  }
+  const branch = releaseHead ? releaseBranch : await ctx.github.defaultBranch();
   const sha = tested ?? releaseHead ?? (await ctx.github.branchHead(branch));
   if (!sha) throw new GitHubRefusedError(`the branch ${branch} has no head commit`, 404);
   return { branch, sha };

@@ -1,5 +1,5 @@
 import { productionGate } from '../domain/approvals.js';
-import { firstFailure, milestoneProgress } from '../domain/milestones.js';
+import { firstFailure } from '../domain/milestones.js';
 import { reportedAt } from '../domain/reported-at.js';
 import { postGate, refreshGateMessages } from './gate-decision.js';
 import { approveProductionByPolicy, productionGateApplies } from './production-by-policy.js';
@@ -13,23 +13,27 @@ import { readUnlessRefused } from './github-refused.js';
 import { refreshProgressView, storeMilestones } from './progress-view.js';
 import { dueUpdate } from './post-status-update.js';
 import { deployPollInterval } from './webhook-polling.js';
+import { answerDispatchedRun } from './dispatch-production.js';
+import { awaitsProductionRun, deployProgress, dispatchesProduction, followProductionDispatch, stagingSucceeded } from './staged-for-production.js';
+import { expectedDeployRun, provenRun } from './own-run.js';
 
 /**
  * A webhook said the deploy run changed: look now, as the poll due now would. `runId` is the run GitHub's
- * delivery named; it is read on GitHub, and taken as the deploy run when none was found yet.
+ * delivery named; it is read on GitHub, and taken as the deploy run when none was found yet only when GitHub
+ * says it is the release's own (its workflow, a push of its tag, the tagged commit): a delivery proves nothing.
  */
 export async function followDeployNow(ctx: JobContext, releaseId: string, runId?: number): Promise<void> {
   const release = await ctx.store.findById(releaseId);
   if (!release) return;
   if (release.deployRunId === null && runId !== undefined && FOLLOWED.includes(release.state)) {
-    const run = await ctx.github.findRun(runId).catch((error: unknown) => {
+    const run = await provenRun(ctx, runId, expectedDeployRun(ctx, release), release.id).catch((error: unknown) => {
       if (error instanceof GitHubUnavailableError) return undefined;
       throw error;
     });
     if (run) {
       await ctx.store.apply(release.id, 'deploy_run_found', {
         set: { deployRunId: run.id, deployRunUrl: run.url, deployStartedAt: reportedAt(run.createdAt, ctx.clock()), deployRunAttempt: run.attempt },
-        details: { runId: run.id, url: run.url, workflow: release.backport?.workflow ?? ctx.deployWorkflow, via: 'webhook' },
+        details: { runId: run.id, url: run.url, workflow: release.backport?.workflow ?? ctx.deployWorkflow, path: run.workflowPath, via: 'webhook' },
       });
     }
   }
@@ -52,7 +56,7 @@ export async function readDeployJobsNow(ctx: JobContext, releaseId: string): Pro
     if (error instanceof GitHubUnavailableError || error instanceof GitHubRefusedError) return;
     throw error;
   }
-  const progress = milestoneProgress(ctx.policy.deploy.milestones, jobs);
+  const progress = deployProgress(ctx.policy, release, jobs);
   await refreshProgressView(ctx, await ctx.store.update(release.id, { progress: storeMilestones(progress) }));
 }
 
@@ -108,6 +112,12 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
   if (watchesForRerun(ctx, release)) return watchForRerun(ctx, release, data.poll);
   if (!FOLLOWED.includes(release.state)) return;
   try {
+    if (awaitsProductionRun(release)) {
+      // Dispatch mode, staging done: the production gate, then the production workflow's dispatch and run.
+      const production = await followProductionDispatch(ctx, release);
+      if (!production) return scheduleNextPoll(ctx, release, data.poll, release.state === 'deploying' ? ctx.policy.deploy.pollInterval : undefined);
+      release = production;
+    }
     if (release.deployRunId === null) {
       // A backport patch is deployed by the backport workflow its release recorded (`deploy.backportWorkflow`).
       const workflow = release.backport?.workflow ?? ctx.deployWorkflow;
@@ -150,7 +160,7 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
       release = await ctx.store.update(release.id, { deployRunAttempt: run.attempt });
     }
     const jobs = await readUnlessRefused(ctx, release, 'jobs', () => ctx.github.listDeployJobs(runId));
-    const progress = jobs ? milestoneProgress(ctx.policy.deploy.milestones, jobs) : undefined;
+    const progress = jobs ? deployProgress(ctx.policy, release, jobs) : undefined;
     if (progress) release = await ctx.store.update(release.id, { progress: storeMilestones(progress) });
     release = await githubAnswered(ctx, release);
 
@@ -172,6 +182,10 @@ export async function followDeploy(ctx: JobContext, data: { releaseId: string; p
       return;
     }
     const finishedAt = reportedAt((jobs ?? []).map((j) => j.completedAt).filter((t): t is string => t !== null).sort().pop(), ctx.clock()).toISOString();
+    if (run.conclusion === 'success' && dispatchesProduction(ctx.policy) && release.productionDispatch === null) {
+      // The tag's run built and deployed to staging: production waits for tminus's dispatch.
+      if (await stagingSucceeded(ctx, release, run, jobs)) return scheduleNextPoll(ctx, release, data.poll, ctx.policy.deploy.pollInterval);
+    }
     if (run.conclusion === 'success') {
       await ctx.jobs.ensure('deploy-succeeded', { releaseId: release.id, finishedAt });
       return;
@@ -239,6 +253,8 @@ async function openProductionGate(ctx: JobContext, release: Release, runId: numb
   if (!environment) return;
   // A type the policy leaves out of the gate (a hotfix: "Deployment: Immediately"): tminus answers GitHub itself.
   if (!productionGateApplies(ctx.policy, release.type)) return approveProductionByPolicy(ctx, release, runId, environment);
+  // Dispatch mode with reviewers on the environment too: the gate was met in Slack before the dispatch.
+  if (release.productionDispatch) return answerDispatchedRun(ctx, release, runId, environment);
   const opened = await ctx.store.withLock(release.id, async (locked, tx) => {
     if (locked.state !== 'deploying') return undefined;
     const { gate, opened } = await ctx.gates.open(tx, locked.id, 'production', productionGateRule(ctx), environment.environmentId, locked.deployRunAttempt);

@@ -8,9 +8,13 @@ import { gateRule } from '../services/approvals.js';
 import { gateStatus } from '../domain/approvals.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
+import { answerOwnRun } from './own-run.js';
+import { carryOutProductionGate } from './dispatch-production.js';
 import { deploymentReviewComment, revertPullRequestBody } from '../messages/github-texts.js';
 import { revertOpenedMessage, rollbackTurnedDownMessage } from '../messages/rollback.js';
 import { nextUnusedPatch } from '../domain/production.js';
+import { preDeploymentView } from './pre-deployment-view.js';
+import { startMonitorReads } from './pre-deployment-monitors.js';
 
 /** The gate's message as it stands: who may approve, who did, and the buttons while it is open. */
 export async function renderGate(ctx: JobContext, gate: Gate, release: Release): Promise<SlackMessage> {
@@ -18,6 +22,7 @@ export async function renderGate(ctx: JobContext, gate: Gate, release: Release):
   const decisions = await ctx.gates.decisions(gate.id);
   const holders = [...new Set((await Promise.all(rule.roles.map((r) => ctx.roles.holders(r as RoleName)))).flat())].filter((u) => u !== release.requestedBy);
   const status = gateStatus(rule, decisions.filter((d) => d.decision === 'approved').map((d) => ({ userId: d.userId, roles: d.roles as RoleName[] })), release.requestedBy);
+  const checks = await preDeploymentView(ctx, gate, release);
   return gateMessage({
     releaseId: release.id,
     gateId: gate.id,
@@ -34,6 +39,8 @@ export async function renderGate(ctx: JobContext, gate: Gate, release: Release):
     testing: ctx.policy.releaseTypes[release.type].testing,
     rollback: ctx.policy.releaseTypes[release.type].rollback,
     timeZone: ctx.policy.timezone,
+    ...(checks ? { checks } : {}),
+    ...(gate.kind === 'production' && release.productionDispatch ? { dispatchWorkflow: release.productionDispatch.workflow } : {}),
   });
 }
 
@@ -46,6 +53,8 @@ export async function refreshGateMessages(ctx: JobContext, releaseId: string): P
 
 /** Posts a gate's message in the release's thread (once), e.g. when the gate opens. */
 export async function postGate(ctx: JobContext, gate: Gate, release: Release): Promise<void> {
+  // The production gate's "Monitoring active": tminus reads Datadog from the moment the gate opens.
+  if (gate.kind === 'production') await startMonitorReads(ctx, gate, release);
   if (!release.threadTs) return;
   await ctx.posts.postOnce(postKeys.gate(gate.id), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, await renderGate(ctx, gate, release));
 }
@@ -69,10 +78,18 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
     await coordinatedRollbackDecided(ctx, gate, release, decisions);
     return;
   }
+  // `productionApproval.mode: dispatch`: the gate met dispatches the production workflow; a rejection dispatches nothing.
+  if (gate.kind === 'production' && release.productionDispatch) {
+    await carryOutProductionGate(ctx, gate, release);
+    return;
+  }
   if (gate.state === 'rejected') {
     const rejection = decisions.find((d) => d.decision === 'rejected')!;
     if (gate.kind === 'production' && release.deployRunId && gate.environmentId) {
-      const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'rejected', deploymentReviewComment({ state: 'rejected', by: rejection.userId, reason: rejection.reason }));
+      const [runId, environmentId] = [release.deployRunId, gate.environmentId];
+      const comment = deploymentReviewComment({ state: 'rejected', by: rejection.userId, reason: rejection.reason });
+      // Only the release's own run is answered (read on GitHub); the release ends either way.
+      const outcome = await answerOwnRun(ctx, release, runId, () => ctx.github.reviewDeployment(runId, [environmentId], 'rejected', comment));
       await ctx.store.audit(release.id, 'github.deployment_rejected', { runId: release.deployRunId, by: rejection.userId, outcome });
       if (outcome === 'not-pending') {
         // The run no longer waited: it was answered on GitHub first. The deploy follows GitHub, and so does tminus:
@@ -98,7 +115,9 @@ export async function gateDecision(ctx: JobContext, data: { gateId: string }): P
   if (gate.kind === 'production') {
     if (release.deployRunId && gate.environmentId) {
       // GitHub records the token's owner as the reviewer: the real approvers go in the comment and the audit log.
-      const outcome = await ctx.github.reviewDeployment(release.deployRunId, [gate.environmentId], 'approved', deploymentReviewComment({ state: 'approved', approvers }));
+      const [runId, environmentId] = [release.deployRunId, gate.environmentId];
+      const comment = deploymentReviewComment({ state: 'approved', approvers });
+      const outcome = await answerOwnRun(ctx, release, runId, () => ctx.github.reviewDeployment(runId, [environmentId], 'approved', comment));
       await ctx.store.audit(release.id, 'github.deployment_approved', { runId: release.deployRunId, approvers, outcome });
     }
     await ctx.posts.postOnce(postKeys.gateDecided(gate.id), thread, approvedNotice(`Production deploy of ${release.version}`, approvers, 'The deploy continues.'));

@@ -18,6 +18,10 @@ export async function githubEvent(ctx: JobContext, data: Delivery): Promise<void
       return syncReleasedVersions(ctx);
     case 'pull_request':
       return pullRequestMerged(ctx, data);
+    case 'check_suite':
+    case 'check_run':
+    case 'status':
+      return ciFinished(ctx, data);
     default:
       return runChanged(ctx, data);
   }
@@ -46,7 +50,10 @@ async function runChanged(ctx: JobContext, data: Delivery): Promise<void> {
   }
 }
 
-/** The release's deploy run: the run it follows, or, before it found one, a run of its workflow for its tag. */
+/**
+ * A candidate for the release's deploy run: the run it follows, or, before it found one, a run for its tag.
+ * Only a filter: the delivery proves nothing, and followDeployNow takes the run only when GitHub says it is the release's own.
+ */
 function isDeployRun(ctx: JobContext, release: Release, data: Delivery): boolean {
   if (release.deployRunId !== null) return release.deployRunId === data.runId;
   if (data.headBranch !== release.version) return false;
@@ -57,6 +64,22 @@ function isDeployRun(ctx: JobContext, release: Release, data: Delivery): boolean
 /** `.github/workflows/deploy-production.yml` is the workflow `deploy-production.yml`. */
 function isWorkflow(path: string | undefined, workflow: string): boolean {
   return path !== undefined && (path === workflow || path.endsWith(`/${workflow}`));
+}
+
+/**
+ * CI finished on a commit (check_suite or check_run completed, a commit status set): a release held at its
+ * readiness gate is judged now (coalesced) when it was last judged on that commit, or the commit is on the
+ * branch it tags, rather than at its next `readiness.recheckEvery`. The judgement reads CI on GitHub.
+ */
+async function ciFinished(ctx: JobContext, data: Delivery): Promise<void> {
+  const branches = [...(data.branches ?? []), ...(data.headBranch ? [data.headBranch] : [])];
+  for (const release of (await ctx.store.inFlight()).filter((r) => r.state === 'started' && r.targetSha === null)) {
+    const judged = (await ctx.store.lastEvent(release.id, 'readiness.judged'))?.details as { sha?: string; branch?: string } | undefined;
+    if (!judged) continue;
+    if ((data.headSha !== undefined && judged.sha === data.headSha) || (judged.branch !== undefined && branches.includes(judged.branch))) {
+      await ctx.jobs.add('readiness-now', { releaseId: release.id });
+    }
+  }
 }
 
 /**

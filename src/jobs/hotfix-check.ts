@@ -1,6 +1,8 @@
 import { LIVE_STATES, isOpen } from '../domain/release.js';
 import type { Release } from '../integrations/database/release-store.js';
-import { GitHubUnavailableError } from '../integrations/github.js';
+import { GitHubRefusedError, GitHubUnavailableError } from '../integrations/github.js';
+import { escape, section } from '../messages/format.js';
+import { hotfixChange, hotfixCommit, noteHotfixChange, sayBranchCut, type HotfixCommit } from './hotfix-commit.js';
 import { hotfixCiFailedMessage, hotfixTestedMessage } from '../messages/hotfix.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshProgressView } from './progress-view.js';
@@ -39,25 +41,21 @@ export async function hotfixCheck(ctx: JobContext, data: { releaseId: string; po
   await scheduleNext(ctx, release, data.poll);
 }
 
-/** The commit the hotfix deploys, as the tag job picks it: the head of `release/vX.Y.Z` if it exists, else of the default branch. */
-async function hotfixCommit(ctx: JobContext, release: Release): Promise<{ branch: string; sha: string } | undefined> {
-  const releaseBranch = `release/${release.version}`;
-  const head = await ctx.github.branchHead(releaseBranch);
-  if (head) return { branch: releaseBranch, sha: head };
-  const branch = await ctx.github.defaultBranch();
-  const sha = await ctx.github.branchHead(branch);
-  return sha ? { branch, sha } : undefined;
-}
-
 /** Reads CI on the hotfix's commit and ticks "tested" when it all passed; a failure is said once per commit. */
 async function readCi(ctx: JobContext, release: Release): Promise<void> {
-  let commit: { branch: string; sha: string } | undefined;
+  let commit: HotfixCommit;
   let ci: Awaited<ReturnType<JobContext['github']['ciStatus']>>;
   try {
     commit = await hotfixCommit(ctx, release);
-    if (!commit) return;
+    const change = await hotfixChange(ctx, release, commit);
+    const noted = await noteHotfixChange(ctx, release, change);
+    await sayBranchCut(ctx, noted);
+    if (noted !== release) await refreshProgressView(ctx, noted);
+    // The same code as production (a branch just cut, no fix pushed yet), or not compared yet: nothing to test.
+    if (change.production && !change.ahead) return;
     ci = await ctx.github.ciStatus(commit.sha);
   } catch (error) {
+    if (error instanceof GitHubRefusedError) return sayCommitRefused(ctx, release, error);
     if (!(error instanceof GitHubUnavailableError)) throw error;
     ctx.log.warn({ releaseId: release.id, err: error.message }, 'could not read CI of the hotfix');
     return;
@@ -87,6 +85,16 @@ async function readCi(ctx: JobContext, release: Release): Promise<void> {
     await ctx.posts.postOnce(postKeys.hotfixCi(release.id, sha, outcome === 'passed' ? 'success' : 'failure'), thread, message);
   }
   await refreshProgressView(ctx, release);
+}
+
+/** GitHub refuses the hotfix's commit for good (a named branch that does not exist): said once, looked at again. */
+async function sayCommitRefused(ctx: JobContext, release: Release, error: GitHubRefusedError): Promise<void> {
+  ctx.log.warn({ releaseId: release.id, err: error.message }, 'hotfix: its commit cannot be read');
+  if (!release.threadTs) return;
+  await ctx.posts.postOnce(postKeys.hotfixCi(release.id, 'commit', 'refused'), { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs }, {
+    text: `⚠️ tminus cannot find the commit hotfix ${release.version} ships`,
+    blocks: [section(`⚠️ *tminus cannot find the commit hotfix ${release.version} ships*: ${escape(error.message)}.`)],
+  });
 }
 
 /** The reconciler: a hotfix still waiting for a signal has its next look queued (lost with Redis's data). */

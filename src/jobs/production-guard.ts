@@ -14,17 +14,25 @@ export async function readProductionGuard(
   ctx: Pick<JobContext, 'github' | 'policy' | 'log'>,
   release: Pick<Release, 'id' | 'type'>,
 ): Promise<ProductionGuardReading> {
-  const name = ctx.policy.productionApproval.environment;
+  const { environment: name, mode, workflow } = ctx.policy.productionApproval;
   try {
-    const environment = await ctx.github.environmentProtection(name);
-    return productionGuard(ctx.policy, environment, release.type);
+    // Dispatch mode: tminus holds production itself, with the production workflow GitHub must have; the
+    // environment only says whether the dispatched run waits at reviewers too (a refused read: it does not matter).
+    const environment =
+      mode === 'dispatch'
+        ? await ctx.github.environmentProtection(name).catch((error: unknown) => {
+            if (error instanceof GitHubRefusedError) return undefined;
+            throw error;
+          })
+        : await ctx.github.environmentProtection(name);
+    const production = mode === 'dispatch' ? await ctx.github.workflow(workflow) : undefined;
+    return productionGuard(ctx.policy, environment, release.type, production);
   } catch (error) {
     if (!(error instanceof GitHubUnavailableError || error instanceof GitHubRefusedError)) throw error;
     ctx.log.warn({ releaseId: release.id, err: error }, 'GitHub could not be asked how production is guarded');
-    const why =
-      error instanceof GitHubRefusedError
-        ? `GitHub refused to show the \`${name}\` environment (${error.status})`
-        : `GitHub could not be asked about the \`${name}\` environment`;
-    return { guarded: false, unknown: true, how: `${why}: tminus cannot tell whether GitHub will stop the deploy.` };
+    const what = mode === 'dispatch' ? `the workflow \`${workflow}\`` : `the \`${name}\` environment`;
+    const why = error instanceof GitHubRefusedError ? `GitHub refused to show ${what} (${error.status})` : `GitHub could not be asked about ${what}`;
+    const cannot = `tminus cannot tell whether ${mode === 'dispatch' ? 'GitHub has the production workflow' : 'GitHub will stop the deploy'}`;
+    return { guarded: false, unknown: true, how: `${why}: ${cannot}.` };
   }
 }

@@ -6,6 +6,8 @@ import type { RoleName } from '../domain/policy.js';
 import { hotfixMessage, type HotfixStepInput } from '../messages/hotfix.js';
 import { releaseProgressMessage, type GateSummary, type ReleaseProgressInput } from '../messages/release-progress.js';
 import { gateRule } from '../services/approvals.js';
+import { gateChecks } from '../services/production-gate-met.js';
+import { missingChecks } from '../domain/pre-deployment-checks.js';
 import type { SlackMessage } from '../messages/types.js';
 import { postKeys, type JobContext } from './context.js';
 
@@ -63,7 +65,10 @@ async function gateSummary(ctx: JobContext, release: Release, kind: 'release' | 
   const rule = gateRule(gate);
   const decisions = await ctx.gates.decisions(gate.id);
   const status = gateStatus(rule, decisions.filter((d) => d.decision === 'approved').map((d) => ({ userId: d.userId, roles: d.roles as RoleName[] })), release.requestedBy);
-  return { gateId: gate.id, state: gate.state, counted: status.counted, needed: status.needed, needs: describeGate(rule) };
+  const items = gateChecks(ctx.policy, gate, release);
+  const missing = items.length > 0 ? missingChecks(items, await ctx.preDeployment.ofGate(gate.id)).length : 0;
+  const checks = items.length > 0 ? { checks: { done: items.length - missing, total: items.length } } : {};
+  return { gateId: gate.id, state: gate.state, counted: status.counted, needed: status.needed, needs: describeGate(rule), ...checks };
 }
 
 /** The steps of the guide's hotfix timeline, with their deadlines counted from detection. */

@@ -13,6 +13,8 @@ export interface JobPayloads {
   'readiness-check': { releaseId: string; look: number };
   /** Something that may let a held release go on happened (a tick, a waiver, CI): judge it now. */
   'readiness-now': { releaseId: string };
+  /** At start-up (`startedAt`): every release in flight is read once at once, whatever its next poll. */
+  'read-in-flight': { startedAt: string };
   /** The readiness card (and a gate's checklists) redrawn from the last judgement. */
   'readiness-card': { releaseId: string };
   'follow-deploy': { releaseId: string; poll: number };
@@ -39,6 +41,10 @@ export interface JobPayloads {
   reconcile: Record<string, never>;
   /** A decision was recorded at a gate: refresh its message; when decided, tell the thread (and GitHub). */
   'gate-decision': { gateId: string; decisions: number };
+  /** A gate's message redrawn (a pre-deployment check ticked, or tminus's reading of one changed). */
+  'refresh-gate': { gateId: string };
+  /** T+60: tminus reads Datadog for the production gate's "Monitoring active" (look `look`, slots of `preDeploymentChecks.recheckEvery`). */
+  'pre-deployment-monitors': { gateId: string; look: number };
   'hotfix-step-due': { releaseId: string; step: string; stage: 'reminder' | 'escalation' };
   /** A hotfix's signals: CI on its commit (ticks "tested"), then its first verification (ticks "monitored"). */
   'hotfix-check': { releaseId: string; poll: number };
@@ -74,7 +80,8 @@ export interface JobPayloads {
   /** `/release freeze` or `/release unfreeze`: say the freeze (row `freezeId`) or its end in #releases, once. */
   'announce-freeze': { freezeId: string; event: 'frozen' | 'unfrozen' };
   /** `/release stats`: the figures and the chart for one command (its trigger_id). */
-  'release-stats': { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string };
+  /** `privately`: asked outside #releases, answered to the asker only (through response_url), without the chart. */
+  'release-stats': { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string; privately?: boolean };
   /** One moment of a release on the hosted status page (see jobs/status-page.ts); rollback ones name the rollback by its start (ms), a plan's move or cancellation its `plan_events` row. */
   'status-page': {
     event: 'announced' | 'moved' | 'cancelled' | 'started' | 'completed' | 'ended' | 'rollback_started' | 'rolled_back' | 'rollback_failed';
@@ -93,6 +100,8 @@ export interface JobPayloads {
     headBranch?: string;
     /** The run's workflow file, e.g. .github/workflows/deploy-production.yml. */
     workflowPath?: string;
+    /** A commit status's branches (those whose head is the commit). */
+    branches?: string[];
     tag?: string;
     pullRequest?: number;
   };
@@ -108,6 +117,7 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'create-tag': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'readiness-check': { attempts: 8, backoff: { type: 'exponential', delay: 5_000 } },
   'readiness-now': { attempts: 4, backoff: { type: 'exponential', delay: 2_000 } },
+  'read-in-flight': { attempts: 4, backoff: { type: 'exponential', delay: 2_000 } },
   'readiness-card': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'follow-deploy': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'post-status-update': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
@@ -120,6 +130,8 @@ const RETRIES: Record<JobName, Pick<JobsOptions, 'attempts' | 'backoff'>> = {
   'deploy-within': { attempts: 3, backoff: { type: 'exponential', delay: 5_000 } },
   reconcile: { attempts: 1 },
   'gate-decision': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
+  'refresh-gate': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+  'pre-deployment-monitors': { attempts: 4, backoff: { type: 'exponential', delay: 2_000 } },
   'hotfix-step-due': { attempts: 8, backoff: { type: 'exponential', delay: 2_000 } },
   'hotfix-check': { attempts: 6, backoff: { type: 'exponential', delay: 5_000 } },
   'refresh-progress': { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
@@ -160,6 +172,7 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'create-tag': (d) => d.releaseId,
   'readiness-check': (d) => `${d.releaseId}-${d.look}`,
   'readiness-now': (d) => d.releaseId,
+  'read-in-flight': (d) => String(Date.parse(d.startedAt)),
   'readiness-card': (d) => d.releaseId,
   'follow-deploy': (d) => `${d.releaseId}-${d.poll}`,
   'post-status-update': (d) => `${d.releaseId}-${d.update}`,
@@ -172,6 +185,8 @@ const JOB_IDS: { [N in JobName]: (data: JobPayloads[N]) => string } = {
   'deploy-within': (d) => String(d.slot),
   reconcile: () => 'now',
   'gate-decision': (d) => `${d.gateId}-${d.decisions}`,
+  'refresh-gate': (d) => d.gateId,
+  'pre-deployment-monitors': (d) => `${d.gateId}-${d.look}`,
   'hotfix-step-due': (d) => `${d.releaseId}-${d.step}-${d.stage}`,
   'hotfix-check': (d) => `${d.releaseId}-${d.poll}`,
   'refresh-progress': (d) => d.releaseId,
@@ -207,7 +222,7 @@ export function jobId<N extends JobName>(name: N, data: JobPayloads[N]): string 
  * to run absorbs later clicks (it reads the state when it runs), and clicks during a running one queue one
  * more after it (BullMQ `keepLastIfActive`). The short delay gathers a burst of clicks into one redraw.
  */
-const COALESCED = new Set<JobName>(['readiness-now', 'readiness-card', 'refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event', 'refresh-plan']);
+const COALESCED = new Set<JobName>(['readiness-now', 'readiness-card', 'refresh-gate', 'refresh-progress', 'refresh-rollback-checklist', 'refresh-checklist', 'app-home', 'deploy-event', 'refresh-plan']);
 const COALESCE_DELAY_MS = 500;
 /**
  * The App Home gathers the changes of a release-day burst (a decision, a state change, a redraw) into one

@@ -19,7 +19,9 @@ export async function readCheck(ctx: JobContext, release: Release, check: CheckD
   const query = fillQuery(check.query!, { service: ctx.service, env: ctx.policy.verification.env, version: release.version });
   try {
     const now = await read(observability, check, query, from, to);
-    if (check.baselineFactor === undefined || !release.finishedAt) return judgeCheck(check, now);
+    // The decision matrix's critical error rate (`verification.criticalErrorRateFactor`) is alerted from its first reading.
+    const critical = check.key === 'errorRate' && check.threshold !== undefined ? { criticalAt: check.threshold * ctx.policy.verification.criticalErrorRateFactor } : {};
+    if (check.baselineFactor === undefined || !release.finishedAt) return judgeCheck(check, now, [], critical);
     const before = baselineWindow(release.finishedAt.getTime(), from, to);
     return judgeCheck(check, now, await read(observability, check, query, before.from, before.to));
   } catch (error) {

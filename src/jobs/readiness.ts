@@ -27,6 +27,8 @@ import { postKeys, type JobContext } from './context.js';
 import { CI_ACTOR } from './hotfix-check.js';
 import { readFreezes } from './freezes.js';
 import { readProductionGuard } from './production-guard.js';
+import { hotfixChange, noteHotfixChange } from './hotfix-commit.js';
+import { changeLine } from '../domain/hotfix-source.js';
 
 /** The commit T-0 would tag now, and the branch it is the head of. */
 export interface TagCommit {
@@ -115,7 +117,11 @@ export async function judgeReadiness(ctx: JobContext, release: Release, commit: 
   const cadence = cadenceLine(await cadenceFacts(ctx, release, events, waivers.get('cadence')));
   const freeze = freezeLine(await readFreezes(ctx, release, waivers.get('freeze')));
   const production = productionLine(await readProductionGuard(ctx, release));
-  return readiness([ci, checklists, cadence, freeze, production]);
+  if (release.type !== 'hotfix' || release.backport) return readiness([ci, checklists, cadence, freeze, production]);
+  // A hotfix ships something beyond what production runs: a branch just cut from production's tag waits for the fix.
+  const change = await hotfixChange(ctx, release, { ...commit, named: Boolean(release.hotfix?.from) });
+  await noteHotfixChange(ctx, release, change);
+  return readiness([changeLine(change), ci, checklists, cadence, freeze, production]);
 }
 
 /** A judgement as the audit log keeps it: what the card shows. */

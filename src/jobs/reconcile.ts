@@ -15,6 +15,7 @@ import { rollbackPollSlot } from './run-rollback.js';
 import { readingDueAt, readingSlot } from './post-deploy-checks.js';
 import { reconcileStatusPage } from './status-page.js';
 import { RECORD_CHANGES_WITHIN } from './record-changes.js';
+import { ensureMonitorReads } from './pre-deployment-monitors.js';
 
 /**
  * Postgres is the source of truth: for every release that is not over, makes sure the jobs that carry it
@@ -50,6 +51,7 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
   }
   for (const release of releases) {
     await ensureGateDecisions(ctx, release);
+    await ensureMonitorReads(ctx, release, now);
     if (release.type === 'hotfix') await ensureHotfixReminders(ctx, release, now);
     if (release.type === 'hotfix') await ensureHotfixCheck(ctx, release);
   }
@@ -68,6 +70,22 @@ export async function reconcileReleases(ctx: JobContext): Promise<number> {
   await reconcileStatusPage(ctx, releases, now);
   return releases.length;
 }
+
+/**
+ * At start-up, once per process: every release being deployed (or watched for a re-run) has its run read now,
+ * and every one held at its readiness gate is judged now. GitHub does not send again what it failed to deliver
+ * while tminus was down, and the next poll may be a slow interval away (webhooks flowed before the stop).
+ */
+export async function readInFlight(ctx: JobContext): Promise<void> {
+  const now = ctx.clock();
+  const failed = (await ctx.store.endedSince('failed', new Date(now.getTime() - ctx.policy.deploy.rerunWindow))).filter((r) => watchesForRerun(ctx, r));
+  for (const release of [...(await ctx.store.inFlight()), ...failed]) {
+    if (isFollowed(release) || release.state === 'failed') await ctx.jobs.add('deploy-event', { releaseId: release.id });
+    else if (release.state === 'started' && release.targetSha === null && release.threadTs) await ctx.jobs.add('readiness-now', { releaseId: release.id });
+  }
+}
+
+const isFollowed = (release: Release) => release.state === 'tagged' || release.state === 'deploying' || release.state === 'awaiting_production_approval';
 
 /** The next look at the run, on the same grid as the chain's (see nextPollSlot): queued when it was lost. */
 async function ensureFollowing(ctx: JobContext, release: Release, now: Date, every?: number): Promise<void> {

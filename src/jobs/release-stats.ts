@@ -4,22 +4,29 @@ import { noticeMessage } from '../messages/help.js';
 import { doraChartPng } from '../integrations/chart.js';
 import { doraSummary } from '../services/dora.js';
 import type { JobContext } from './context.js';
+import type { JobPayloads } from './queue.js';
 
 const DAY = 24 * 60 * 60_000;
 
 /**
- * `/release stats`: the command acked at once; here the figures are computed from Postgres, posted in the
- * channel where they were asked for, and the chart (SVG by Vega, PNG by resvg) uploaded into that message's
- * thread with `files.uploadV2`. Slack shares files only in conversations (never in an ephemeral message nor
- * through response_url), and the figures are the team's, so they go where the command was run. Where tminus
- * cannot post (a private channel it is not in), the asker gets the figures privately through response_url.
+ * `/release stats`: the command acked at once; here the figures are computed from Postgres. Asked in #releases,
+ * they are posted there and the chart (SVG by Vega, PNG by resvg, in a worker thread) uploaded into their thread
+ * with `files.uploadV2`; Slack shares files only in conversations, never in an ephemeral message nor through
+ * response_url. Asked anywhere else, the asker alone gets the figures, through response_url: the team's figures
+ * are not posted into whatever channel a person types in.
  */
-export async function releaseStats(ctx: JobContext, data: { requestId: string; channel: string; userId: string; responseUrl: string; window: string; requestedAt: string }): Promise<void> {
+export async function releaseStats(ctx: JobContext, data: JobPayloads['release-stats']): Promise<void> {
   const choice = parseStatsWindow(data.window);
   if (!choice.ok) return;
   const to = new Date(data.requestedAt);
   const summary = await doraSummary(ctx, { from: new Date(to.getTime() - choice.days * DAY), to, bucket: choice.bucket });
   const message = statsMessage(summary, choice.window);
+  // Outside #releases, only the asker sees them: the team's figures are not posted into any channel a person types in.
+  if (data.privately || data.channel !== ctx.releasesChannel) {
+    const where = noticeMessage(`Only you can see these. In <#${ctx.releasesChannel}>, \`/release stats\` posts them for everyone, with the chart.`);
+    await respond(data.responseUrl, { ...message, blocks: [...message.blocks, ...where.blocks] });
+    return;
+  }
   let ts: string;
   try {
     ({ ts } = await ctx.posts.postOnce(`release-stats:${data.requestId}`, { channel: data.channel }, message));
@@ -31,7 +38,8 @@ export async function releaseStats(ctx: JobContext, data: { requestId: string; c
   }
   const filename = `dora-${choice.window}-${data.requestId}.png`;
   if (await chartShared(ctx, data.channel, ts, filename)) return;
-  const png = await doraChartPng(summary, `DORA figures, last ${choice.window}`);
+  const title = `DORA figures, last ${choice.window}`;
+  const png = await (ctx.charts ? ctx.charts.png(summary, title) : doraChartPng(summary, title));
   await ctx.slackFiles.filesUploadV2({
     channel_id: data.channel,
     thread_ts: ts,

@@ -238,7 +238,11 @@ async function autoTickChecklist(ctx: JobContext, release: Release): Promise<voi
   const at = ctx.clock().toISOString();
   const ticks: Record<string, { at: string; by: string; evidence?: string }> = { teamNotified: { at, by: 'tminus', evidence: 'rollback notice posted in #releases' } };
   if (ctx.policy.rollback.healthUrl) {
-    const status = await fetch(ctx.policy.rollback.healthUrl, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
+    // The policy's URL itself must answer: a redirect (to a login page, another host) is not the service responding.
+    const status = await fetch(ctx.policy.rollback.healthUrl, { redirect: 'manual', signal: AbortSignal.timeout(5_000) }).then(
+      (r) => (void r.body?.cancel().catch(() => undefined), r.status),
+      () => 0,
+    );
     if (status === 200) ticks.servicesResponding = { at, by: 'tminus', evidence: `${ctx.policy.rollback.healthUrl} answered 200` };
   }
   if (ctx.observability) {

@@ -10,7 +10,9 @@ export const FLOWING_FOR = 60 * 60_000;
 /**
  * How long until the deploy run is read again: `deploy.pollInterval`, or, while GitHub's webhooks arrive
  * (each of which makes tminus look at once), the slower `deploy.pollIntervalWithWebhooks`. When
- * deliveries stop, polling is back to its normal pace within one slow interval.
+ * deliveries stop, polling is back to its normal pace within one slow interval. Only fresh deliveries that
+ * arrived since this process started count (see GitHubDeliveries): not a replay, an old event, or the last
+ * delivery before a crash.
  */
 export async function deployPollInterval(ctx: Pick<JobContext, 'policy' | 'clock' | 'webhooks'>): Promise<number> {
   const { pollInterval, pollIntervalWithWebhooks } = ctx.policy.deploy;

@@ -1,6 +1,7 @@
 import { createRedisBackend, UnrecoverableError, Worker, type BackendFactory, type ConnectionOptions, type IQueueBackend, type Job } from 'bullmq';
 import { GitHubRefusedError } from '../integrations/github.js';
 import type { Metrics } from '../integrations/metrics.js';
+import { scrubbedError, type Scrub } from '../domain/external-text.js';
 import { announceRelease } from './announce-release.js';
 import { abortReleaseJob } from './abort-release.js';
 import { buildPlan } from './build-plan.js';
@@ -16,6 +17,8 @@ import { failRelease } from './fail-release.js';
 import { followDeploy, followDeployNow, readDeployJobsNow } from './follow-deploy.js';
 import { githubEvent } from './github-event.js';
 import { gateDecision } from './gate-decision.js';
+import { readPreDeploymentMonitors } from './pre-deployment-monitors.js';
+import { refreshGate } from './refresh-gate.js';
 import { hotfixStepDue } from './hotfix-step-due.js';
 import { hotfixCheck } from './hotfix-check.js';
 import { postStatusUpdate } from './post-status-update.js';
@@ -31,7 +34,7 @@ import { startEmergencyRollback } from '../services/rollback.js';
 import { PostUnderWayError } from '../services/posts.js';
 import { refreshProgressView } from './progress-view.js';
 import { RELEASE_QUEUE, type JobName, type JobPayloads } from './queue.js';
-import { reconcileReleases } from './reconcile.js';
+import { readInFlight, reconcileReleases } from './reconcile.js';
 import { scheduledRunKey } from './scheduler.js';
 import { syncReleasedVersions } from './sync-released-versions.js';
 import { watchDeployWithin } from './deploy-within.js';
@@ -64,7 +67,10 @@ const PROCESSORS: Processors = {
   'sync-released-versions': (ctx) => syncReleasedVersions(ctx),
   'deploy-within': (ctx) => watchDeployWithin(ctx),
   reconcile: async (ctx) => void (await reconcileReleases(ctx)),
+  'read-in-flight': (ctx) => readInFlight(ctx),
   'gate-decision': gateDecision,
+  'refresh-gate': refreshGate,
+  'pre-deployment-monitors': readPreDeploymentMonitors,
   'hotfix-step-due': hotfixStepDue,
   'hotfix-check': hotfixCheck,
   'verify-release': verifyRelease,
@@ -110,6 +116,8 @@ export interface WorkerOptions {
   backendFactory?: BackendFactory;
   /** Where each attempt's duration and failure are counted (tminus's /metrics). */
   metrics?: Pick<Metrics, 'job'>;
+  /** The last pass over a failure's text before Slack, the audit log and the queue's record (Slack's own errors included). */
+  scrub?: Scrub;
 }
 
 /** The release queue's worker. Errors GitHub will not change its mind about are not retried. */
@@ -126,7 +134,8 @@ export function startReleaseWorker(ctx: JobContext, options: WorkerOptions): Wor
         options.metrics?.job(name, (performance.now() - started) / 1000);
         if (CHANGES_HOMES.has(name)) await ctx.jobs.add('app-home', {});
       } catch (error) {
-        const err = error instanceof Error ? error : new Error(String(error));
+        const raw = error instanceof Error ? error : new Error(String(error));
+        const err = options.scrub ? scrubbedError(raw, options.scrub) : raw;
         const refused = err instanceof GitHubRefusedError || err instanceof UnrecoverableError;
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         options.metrics?.job(name, (performance.now() - started) / 1000, { willRetry: !(refused || lastAttempt) });

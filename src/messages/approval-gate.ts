@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView } from '@slack/web-api';
 import { gateValue, type GateRef } from './button-values.js';
 import { clockTime, context, mention, section } from './format.js';
+import { checksCount, preDeploymentBlocks, type PreDeploymentView } from './pre-deployment-checks.js';
 import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
@@ -31,6 +32,10 @@ export interface GateMessageInput {
   /** The type's rollback readiness by the guide ("Always prepared (5-minute recovery)"). */
   rollback?: string;
   timeZone: string;
+  /** The production gate's T+60 pre-deployment checks, when the policy gives the release any. */
+  checks?: PreDeploymentView;
+  /** `productionApproval.mode: dispatch`: staging runs the release, and this workflow is dispatched once the gate is met. */
+  dispatchWorkflow?: string;
 }
 
 /** The buttons of an open gate; the hotfix message carries them too. Each names the release and the gate. */
@@ -65,21 +70,42 @@ export function gateMessage(input: GateMessageInput): SlackMessage {
         ? '🚫 *Rejected*'
         : input.state === 'closed'
           ? `⏹️ *Closed*${input.outcome ? '' : ': the release ended before this was decided.'}`
-          : `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
+          : waitingStatus(input);
   const lines = [
     `*${what} needs approval* from ${input.needs}.`,
     input.kind === 'release'
       ? `Testing by the guide: ${slackMrkdwn(input.testing, 500)}.${input.rollback ? ` Rollback: ${slackMrkdwn(input.rollback, 300)}.` : ''}`
       : input.kind === 'rollback'
         ? 'Once approved, tminus opens a pull request that reverts the release, to ship as the next patch release.'
-        : 'The deploy workflow is waiting at the production environment.',
+        : input.dispatchWorkflow
+          ? `Staging runs ${input.version}; tminus dispatches the production workflow \`${slackMrkdwn(input.dispatchWorkflow, 200)}\` once this gate is met.`
+          : 'The deploy workflow is waiting at the production environment.',
     input.approvers.length > 0 ? `Can approve: ${input.approvers.map(mention).join(', ')}` : '_Nobody holds these roles yet: set them in the release policy._',
   ];
   const outcome = input.outcome ? [slackMrkdwn(input.outcome, 1000)] : [];
   const blocks: KnownBlock[] = [section(lines.join('\n')), section([status, ...decisionLines(input.decisions, input.timeZone), ...outcome].join('\n'))];
+  if (input.checks && input.checks.items.length > 0) blocks.push(...preDeploymentBlocks(input.checks, input.state === 'open'));
   if (input.state === 'open') blocks.push(gateButtons({ releaseId: input.releaseId, gateId: input.gateId }));
   blocks.push(context('The person who started the release cannot approve it; each person counts once.'));
-  return { text: `${what}: ${input.state === 'open' ? `waiting for approval (${input.counted} of ${input.needed})` : input.state}`, blocks };
+  return { text: `${what}: ${input.state === 'open' ? waitingText(input) : input.state}`, blocks };
+}
+
+/** An open gate's status: its approvals, and for the production gate the pre-deployment checks it waits on. */
+function waitingStatus(input: GateMessageInput): string {
+  const checks = input.checks && input.checks.items.length > 0 ? checksCount(input.checks) : undefined;
+  if (!checks || checks.done === checks.total) return `⏳ *Waiting for approval (${input.counted} of ${input.needed})*`;
+  const open = input.checks!.items.filter((i) => !i.tick).map((i) => slackMrkdwn(i.label, 100));
+  const ticked = `the pre-deployment checks (${checks.done} of ${checks.total})`;
+  if (input.counted >= input.needed) return `⏳ *Approved (${input.counted} of ${input.needed}): waiting on ${ticked}*: ${open.join(', ')}`;
+  return `⏳ *Waiting for approval (${input.counted} of ${input.needed}) and ${ticked}*`;
+}
+
+function waitingText(input: GateMessageInput): string {
+  const checks = input.checks && input.checks.items.length > 0 ? checksCount(input.checks) : undefined;
+  const approvals = `waiting for approval (${input.counted} of ${input.needed})`;
+  if (!checks || checks.done === checks.total) return approvals;
+  const ticked = `the pre-deployment checks (${checks.done} of ${checks.total})`;
+  return input.counted >= input.needed ? `approved (${input.counted} of ${input.needed}), waiting on ${ticked}` : `${approvals} and ${ticked}`;
 }
 
 /** The modal that asks why, before a rejection is recorded; it carries the gate's button value. */

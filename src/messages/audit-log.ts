@@ -22,6 +22,8 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
   'gate.rejected': (d) => `${t(d.kind)} gate rejected`,
   'approval.approved': (d) => `approved (${t(d.kind)} gate, as ${t((d.roles as string[] | undefined)?.join(', '))})`,
   'approval.rejected': (d) => `rejected (${t(d.kind)} gate): ${t(d.reason)}`,
+  'pre_deployment.ticked': (d) => `ticked the pre-deployment check "${t(d.label)}"${d.evidence ? `: ${t(d.evidence)}` : ''}`,
+  'pre_deployment.not_ticked': (d) => `did not tick the pre-deployment check ${t(d.item)}: ${t(d.evidence)}`,
   'release.tag_created': (d) => `created tag ${t(d.tag)} at ${t(String(d.sha).slice(0, 7))} on ${t(d.branch)}`,
   'release.deploy_run_found': (d) => `found the deploy run ${t(d.runId)}`,
   'github.unreachable': (d) => `could not reach GitHub: ${t(d.error)}`,
@@ -36,6 +38,8 @@ const DESCRIBE: Record<string, (d: Record<string, unknown>) => string> = {
   'hotfix.ci_failed': (d) => `CI failed on ${t(String(d.sha).slice(0, 7))}`,
   'github.deployment_approved_by_policy': (d) => `approved the production deployment on GitHub by policy (no production gate for this type)${Array.isArray(d.approvers) && d.approvers.length > 0 ? `, on the approval of ${people(d.approvers)}` : ''}`,
   'github.deployment_by_policy_refused': (d) => `GitHub refused tminus's production approval: ${t(d.error)}`,
+  'github.deployment_by_policy_claimed': (d) => `took the production approval of run ${t(d.runId)} by policy (one answer per run attempt)`,
+  'github.deployment_by_policy_unclaimed': (d) => `gave back the production approval of run ${t(d.runId)}: GitHub did not answer, tried again`,
   'post_deploy_checks.read': (d) => `read the post-deploy checks (reading ${t(d.reading)}): ${t((d.results as { check: string; state: string }[] | undefined)?.map((r) => `${r.check} ${r.state}`).join(', '))}`,
   'post_deploy_checks.verdict': (d) => `post-deploy checks not passed: ${t((d.verdict as string[] | undefined)?.join(', '))}`,
   'release.post_deploy_checks_passed': (d) =>

@@ -91,6 +91,8 @@ const checklistBlockSchema = z
   .pipe(z.tuple([z.literal('checklist'), id, checklistKey], z.string()))
   .transform(([, planId, checklist]) => ({ planId, checklist }));
 const planSchema = fields(VALUE_LIMITS.button, id).transform(([planId]) => planId);
+const preDeploymentKey = z.string().regex(/^[a-z][A-Za-z0-9]{0,39}$/);
+const preDeploymentSchema = fields(VALUE_LIMITS.option, id, id, preDeploymentKey).transform(([releaseId, gateId, key]) => ({ releaseId, gateId, key }));
 
 function join(limit: number, ...parts: string[]): string {
   const value = parts.join(SEPARATOR);
@@ -160,6 +162,22 @@ export function parseChecklistItemValue(value: unknown, blockId?: string): Check
 /** The plan and checklist of a pre-release checklist's checkboxes, from their block id (for an untick). */
 export function parseChecklistBlockId(blockId: unknown): { planId: string; checklist: ChecklistKey } | undefined {
   return read(checklistBlockSchema, blockId);
+}
+
+export interface PreDeploymentRef {
+  releaseId: string;
+  gateId: string;
+  /** The check's `preDeploymentChecks.items[].key`. */
+  key: string;
+}
+
+/** A pre-deployment check of a production gate: `<release id>|<gate id>|<check key>`. */
+export function preDeploymentValue(ref: PreDeploymentRef): string {
+  return join(VALUE_LIMITS.option, ref.releaseId, ref.gateId, ref.key);
+}
+
+export function parsePreDeploymentValue(value: unknown): PreDeploymentRef | undefined {
+  return read(preDeploymentSchema, value);
 }
 
 /** A planned release's override button and modal: `<plan id>`. */

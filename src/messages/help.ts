@@ -5,7 +5,10 @@ import type { SlackMessage } from './types.js';
 export const COMMANDS: { usage: string; what: string }[] = [
   { usage: '/release start vX.Y.Z [--override "<reason>"]', what: 'Start a release: tag, follow the deploy workflow, post T+N updates in its thread.' },
   { usage: '/release status [vX.Y.Z]', what: 'Where a release stands (the one in flight, or the latest, when no version is given).' },
-  { usage: '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM]', what: "The emergency lane in the guide's order, its deadlines counted from detection: tested (by a person or CI), approved by the VP Eng, deployed at once." },
+  {
+    usage: '/release hotfix vX.Y.Z <what is broken> [--severity high] [--detected HH:MM] [--from <branch|sha>]',
+    what: "The emergency lane in the guide's order, its deadlines counted from detection: cut from what production runs (`hotfix/vX.Y.Z`), tested (by a person or CI), approved by the VP Eng, deployed at once.",
+  },
   { usage: '/release log vX.Y.Z', what: "The release's audit trail: every state change, approval and rejection, with who and when." },
   { usage: '/release rollback vX.Y.Z [--detected HH:MM] [what happened]', what: 'Emergency rollback to the previous version (on-call or a release approver), also while a deploy that reached production still runs. The guide\'s 5 minutes count from detection (`--detected`, else the breach); your words are the Rollback Notice\'s "What happened".' },
   { usage: '/release rollback vX.Y.Z --coordinated [reason]', what: 'Coordinated rollback: after the VP Eng approves, a revert pull request to ship as the next patch.' },

@@ -43,12 +43,19 @@ function waitingFor(step: string, input: HotfixMessageInput): string {
   return '';
 }
 
+/** The production milestone, once its job is done: the "deployed" step as the deploy view shows it. */
+function productionDeployed(input: HotfixMessageInput): { at: string; by: string } | undefined {
+  const production = input.milestones.find((m) => m.key === 'production');
+  return production?.state === 'done' && production.finishedAt ? { at: production.finishedAt.toISOString(), by: 'tminus' } : undefined;
+}
+
 /** The guide's hotfix timeline as a live checklist, with the VP Eng's Approve button while it is open. */
 export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
   const tz = input.timeZone;
   const title = `🚨 Hotfix ${input.version} (${input.details.severity})`;
   const lines = input.steps.map((step) => {
-    const done = input.details.steps[step.key];
+    // "Deployed" is the production milestone the deploy view below shows: done when that job is, not only at the run's end.
+    const done = input.details.steps[step.key] ?? (step.key === 'deployed' ? productionDeployed(input) : undefined);
     if (done) return `✅ ${step.label} — ${tickedBy(step.key, done, input.details)}at ${clockTime(new Date(done.at), tz)}`;
     if (step.dueAt && step.dueAt.getTime() < input.now.getTime()) return `❗ ${step.label} — overdue since ${clockTime(step.dueAt, tz)}${waitingFor(step.key, input)}`;
     return `⏳ ${step.label}${step.dueAt ? ` — due by ${clockTime(step.dueAt, tz)}` : ''}${waitingFor(step.key, input)}`;
@@ -59,6 +66,8 @@ export function hotfixMessage(input: HotfixMessageInput): SlackMessage {
   const blocks: KnownBlock[] = [
     header(title),
     section(`*What is broken:* ${slackMrkdwn(input.details.issue, 2900)}`),
+    // What it ships (its commit, and what that carries beyond production): drawn by the jobs, already made safe.
+    ...(input.details.ships ? [section(`*Ships:* ${input.details.ships.text.slice(0, 2900)}`)] : []),
     fields(`*Severity*\n${slackMrkdwn(input.details.severity, 100)}`, `*Raised by*\n${mention(input.requestedBy)}`, `*Detected at*\n${clockTime(input.detectedAt, tz)}`, `*State*\n${input.state.replace(/_/g, ' ')}`),
     section(lines.join('\n')),
   ];

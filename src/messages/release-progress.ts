@@ -30,6 +30,13 @@ export interface GateSummary {
   counted: number;
   needed: number;
   needs: string;
+  /** The production gate's T+60 pre-deployment checks, when it holds any: how many are ticked. */
+  checks?: { done: number; total: number };
+}
+
+/** " and the pre-deployment checks (2 of 4)", while some are not ticked. */
+function checksWaiting(gate: GateSummary): string {
+  return gate.checks && gate.checks.done < gate.checks.total ? ` and the pre-deployment checks (${gate.checks.done} of ${gate.checks.total})` : '';
 }
 
 const ICONS: Record<MilestoneState, string> = {
@@ -57,12 +64,12 @@ function gateLine(gate: GateSummary, what: string): string {
   if (gate.state === 'approved') return `✅ ${what} approved`;
   if (gate.state === 'rejected') return `🚫 ${what} rejected`;
   if (gate.state === 'closed') return `⏹️ ${what}: closed`;
-  return `⏸️ ${what}: waiting for approval (${gate.counted} of ${gate.needed}) from ${gate.needs}`;
+  return `⏸️ ${what}: waiting for approval (${gate.counted} of ${gate.needed}) from ${gate.needs}${checksWaiting(gate)}`;
 }
 
 function milestoneLine(m: MilestoneProgress, input: ReleaseProgressInput): string {
   if (m.key === 'production' && input.productionGate?.state === 'open' && m.state !== 'failed') {
-    return `⏸️ ${m.label} — waiting for approval (${input.productionGate.counted} of ${input.productionGate.needed})`;
+    return `⏸️ ${m.label} — waiting for approval (${input.productionGate.counted} of ${input.productionGate.needed})${checksWaiting(input.productionGate)}`;
   }
   const expected = `T+${Math.round(m.expectedAt / 60_000)}`;
   const since = m.startedAt ?? input.startedAt;

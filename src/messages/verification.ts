@@ -14,11 +14,11 @@ const ICON: Record<CheckResult['state'], string> = { pass: '✅', breach: '❌',
 /** The check's limit as people read it: its threshold, or its baseline before the deploy. */
 function limitOf(result: CheckResult): string {
   // Slack reads < and > as control characters: a raw `<` here and a `>` on another line would link the text between.
-  if (result.threshold !== undefined) return ` (${result.direction === 'above' ? '&gt;' : '&lt;'} ${formatValue({ value: result.threshold, unit: result.unit })})`;
+  if (result.threshold !== undefined) return ` (threshold ${result.direction === 'above' ? '&gt;' : '&lt;'} ${formatValue({ value: result.threshold, unit: result.unit })})`;
   const b = result.baseline;
   if (!b) return '';
   const floor = b.limit > b.value * b.factor ? `, at least ${formatValue({ value: b.limit, unit: result.unit })}` : '';
-  return ` (≤ ${formatValue({ value: b.limit, unit: result.unit })}: ${b.factor}× the ${formatValue({ value: b.value, unit: result.unit })} before the deploy${floor})`;
+  return ` (limit ≤ ${formatValue({ value: b.limit, unit: result.unit })}: ${b.factor}× the ${formatValue({ value: b.value, unit: result.unit })} before the deploy${floor})`;
 }
 
 export function line(result: CheckResult): string {
@@ -30,7 +30,8 @@ export function line(result: CheckResult): string {
       ? `${ICON.person} ${result.label}: not read by tminus (no query in the policy): for a person to check`
       : `${ICON.person} ${result.label}: ${formatValue(result)}, no limit in the policy: for a person to judge`;
   }
-  return `${ICON[result.state]} ${result.label}: ${formatValue(result)}${limit}${result.state === 'breach' && result.scope && result.scope !== '*' ? ` on \`${slackMrkdwn(result.scope, 200)}\`` : ''}`;
+  const latest = result.latest ? ' at the latest reading' : '';
+  return `${ICON[result.state]} ${result.label}: ${formatValue(result)}${latest}${limit}${result.state === 'breach' && result.scope && result.scope !== '*' ? ` on \`${slackMrkdwn(result.scope, 200)}\`` : ''}`;
 }
 
 export interface VerificationMessageInput {

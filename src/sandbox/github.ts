@@ -1,6 +1,5 @@
 /** A local GitHub REST stand-in for one repository: see src/sandbox/github/stand-in.ts. */
 export { GitHubStandIn } from './github/stand-in.js';
-export type { RecordedRequest } from './github/stand-in.js';
 export { GitHubWebhooks } from './github/webhooks.js';
 export type { WebhookDelivery, WebhookFilter, WebhookOptions } from './github/webhooks.js';
 export type {
@@ -16,6 +15,7 @@ export type {
   JobView,
   OutageOptions,
   PendingDeploymentView,
+  RecordedRequest,
   ReleaseView,
   RunConclusion,
   RunStatus,

@@ -74,7 +74,14 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     seedDemoRepository(github, remembered);
     // The repository's CI passes on every push: the readiness gate reads it on the commit a release tags.
     github.runCiOnEveryCommit([{ name: 'ci' }]);
-    github.defineWorkflow(options.policy.deploy.workflow, releaseDayWorkflow(options.policy.productionApproval.environment));
+    const releaseDay = releaseDayWorkflow(options.policy.productionApproval.environment);
+    if (options.policy.productionApproval.mode === 'dispatch') {
+      // tminus holds production: the tag's run builds and stages; tminus dispatches the production jobs after the gate.
+      github.defineWorkflow(options.policy.deploy.workflow, { ...releaseDay, name: 'Build and stage', jobs: releaseDay.jobs.slice(0, 2) });
+      const inputs = { version: { required: true } };
+      const production = { trigger: 'dispatch' as const, name: 'Deploy to production', inputs, jobs: releaseDay.jobs.slice(2) };
+      github.defineWorkflow(options.policy.productionApproval.workflow, production);
+    } else github.defineWorkflow(options.policy.deploy.workflow, releaseDay);
     // The guide's "manual approval required" at T+60: GitHub waits for a review, which tminus gives once its Slack gate is met.
     github.protectEnvironment(options.policy.productionApproval.environment, [github.tokenOwner]);
     // The emergency rollback ("Roll back now", /release rollback) dispatches it.

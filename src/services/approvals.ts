@@ -6,6 +6,7 @@ import type { Gate, GateStore } from '../integrations/database/gate-store.js';
 import type { Release, ReleaseStore } from '../integrations/database/release-store.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
 import { escape } from '../messages/format.js';
+import { closeProductionGateIfMet, type ProductionGateDeps } from './production-gate-met.js';
 import type { RoleDirectory } from './roles.js';
 
 export interface ApprovalDeps {
@@ -19,7 +20,10 @@ export interface ApprovalDeps {
 export type DecisionOutcome =
   | { kind: 'refused'; reason: string }
   | { kind: 'repeat' }
-  | { kind: 'recorded'; gate: Gate; status: GateStatus; decided?: 'approved' | 'rejected'; waitingForDeployment?: Release };
+  | { kind: 'recorded'; gate: Gate; status: GateStatus; decided?: 'approved' | 'rejected'; waitingForDeployment?: Release; waitingOn?: string[] };
+
+/** A decision also closes the production gate, which holds the pre-deployment checks (`preDeployment`, `policy`). */
+export type DecideDeps = ApprovalDeps & Pick<ProductionGateDeps, 'preDeployment' | 'policy'>;
 
 export function gateRule(gate: Gate): GateRule {
   // A coordinated rollback's gate keeps who asked for it in its rule: they may not decide it.
@@ -66,12 +70,12 @@ function gateSubject(gate: Gate, release: Release): string {
 }
 
 /** Whether a click on the gate can still count: the gate is open and its release waits for it. */
-function isWaiting(gate: Gate, release: Release): boolean {
+export function isWaiting(gate: Gate, release: Release): boolean {
   return gate.state === 'open' && WAITING_STATES[gate.kind].includes(release.state);
 }
 
 /** Why a click on a gate that no longer waits changes nothing: who decided it, or how its release ended. */
-async function staleGateReason(deps: Pick<ApprovalDeps, 'store' | 'gates'>, gateId: string): Promise<string> {
+export async function staleGateReason(deps: Pick<ApprovalDeps, 'store' | 'gates'>, gateId: string): Promise<string> {
   const gate = (await deps.gates.find(gateId))!;
   const release = (await deps.store.findById(gate.releaseId))!;
   const subject = gateSubject(gate, release);
@@ -117,7 +121,7 @@ export async function checkDecider(deps: ApprovalDeps, ref: GateRef, userId: str
  * tell Slack and GitHub are queued.
  */
 export async function decide(
-  deps: ApprovalDeps,
+  deps: DecideDeps,
   input: GateRef & { userId: string; decision: 'approved' | 'rejected'; reason?: string },
 ): Promise<DecisionOutcome> {
   const checked = await checkDecider(deps, input, input.userId);
@@ -153,11 +157,12 @@ export async function decide(
       return { kind: 'recorded', gate, status, decided: 'rejected' };
     }
     if (!status.satisfied) return { kind: 'recorded', gate, status };
-    await deps.gates.close(tx, gate, 'approved', now);
     if (gate.kind === 'production') {
-      await deps.store.applyLocked(tx, release, 'approve_production', { actor: input.userId, details: { gateId: gate.id } });
-      return { kind: 'recorded', gate, status, decided: 'approved' };
+      // The approvals hold; the gate is met only once the pre-deployment checks hold too (whichever comes last).
+      const { closed, met } = await closeProductionGateIfMet(deps, tx, gate, release, status, { actor: input.userId, at: now });
+      return closed ? { kind: 'recorded', gate, status, decided: 'approved' } : { kind: 'recorded', gate, status, waitingOn: met.waitingOn };
     }
+    await deps.gates.close(tx, gate, 'approved', now);
     // The guide allows no deployment alongside another: an approved release waits for the running one.
     const running = (await deps.store.inFlight(tx)).find((r) => r.id !== release.id);
     if (running) {

@@ -21,7 +21,8 @@ const USAGE = 'Usage: `/release confirm vX.Y.Z <what you checked>`, for example 
 /**
  * `/release confirm vX.Y.Z <what you checked>`: a person read the post-deploy checks tminus could not read
  * (Datadog down or not configured, no data, `verification.source: manual`) and says the release is good. Only while the checks run (`verifying`), by
- * `permissions.confirm`, with what was checked: it is audited and said in the thread; the release completes.
+ * `permissions.confirm`, with what was checked, and never while a check shows an open breach: it is audited and
+ * said in the thread; the release completes.
  */
 export async function confirmRelease(deps: ConfirmDeps, input: { versionText: string | undefined; by: string; checked: string }): Promise<ConfirmOutcome> {
   const parsed = parseVersion(input.versionText ?? '');
@@ -34,6 +35,17 @@ export async function confirmRelease(deps: ConfirmDeps, input: { versionText: st
   const permitted = mayDo(deps.policy, 'confirm', await deps.roles.rolesOf(input.by), { userId: input.by, requester: release.requestedBy, type: release.type, subject: release.version });
   if (!permitted.ok) return { kind: 'refused', reason: permitted.reason };
   if (input.checked.trim().length < 3) return { kind: 'refused', reason: `Say what you checked. ${USAGE}` };
+  // A person's word does not outvote a check that reads a breach: roll back, or let the breach clear first.
+  const breaches = await deps.store.openBreaches(release.id);
+  if (breaches.length > 0) {
+    const which = breaches.map((b) => `${b.check} (${b.severity})`).join(', ');
+    return {
+      kind: 'refused',
+      reason:
+        `${release.version} cannot be confirmed while its post-deploy checks show a breach: ${which}. ` +
+        `Roll back with \`/release rollback ${release.version}\`, or confirm once the breach clears.`,
+    };
+  }
   const applied = await deps.store.apply(release.id, 'post_deploy_checks_confirmed', {
     actor: input.by,
     set: { completedAt: deps.clock() },

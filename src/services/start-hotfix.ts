@@ -4,22 +4,26 @@ import { nextUnusedPatch } from '../domain/production.js';
 import { parseDetectedAt } from '../domain/detected-at.js';
 import { STATE_LABELS } from '../domain/release.js';
 import { parseVersion } from '../domain/version.js';
+import { parseHotfixFrom } from '../domain/hotfix-source.js';
 import { productionOf } from '../integrations/database/production-history.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { TAGS_SYNC_KEY } from '../jobs/sync-released-versions.js';
 import { inFlightReason, type StartOutcome, type StartReleaseDeps } from './start-release.js';
 
 export interface HotfixRequest {
-  /** Everything after `/release hotfix`: `vX.Y.Z <what is broken> [--severity high] [--detected HH:MM|<ISO time>]`. */
+  /** Everything after `/release hotfix`: `vX.Y.Z <what is broken> [--severity high] [--detected HH:MM|<ISO time>] [--from <branch|sha>]`. */
   text: string;
   userId: string;
   requestId?: string;
 }
 
 const USAGE =
-  'Usage: `/release hotfix vX.Y.Z <what is broken> [--severity critical|high] [--detected HH:MM|<ISO time>]`, for example `/release hotfix v1.2.4 checkout double-charges cards --detected 14:05`.';
+  'Usage: `/release hotfix vX.Y.Z <what is broken> [--severity critical|high] [--detected HH:MM|<ISO time>] [--from <branch|sha>]`, ' +
+  'for example `/release hotfix v1.2.4 checkout double-charges cards --detected 14:05`. Without `--from`, the hotfix ships `hotfix/vX.Y.Z` ' +
+  "(or `release/vX.Y.Z`), which tminus cuts from production's tag when it does not exist.";
 const SEVERITY_OPTION = /--severity(?:=|\s+)(\S+)/;
 const DETECTED_OPTION = /--detected(?:=|\s+)(\S+)/;
+const FROM_OPTION = /--from(?:=|\s+)(\S+)/;
 
 /**
  * `/release hotfix`: the guide's emergency lane. The version must be a patch above what production runs;
@@ -36,7 +40,12 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
   const now = deps.clock();
   const detected = detectedText === undefined ? { ok: true as const, at: now } : parseDetectedAt(detectedText, now, deps.policy.timezone);
   if (!detected.ok) return { kind: 'refused', reason: `${capital(detected.reason)}. ${USAGE}` };
-  const [versionText, ...rest] = request.text.replace(SEVERITY_OPTION, '').replace(DETECTED_OPTION, '').trim().split(/\s+/);
+  // What it ships: a branch or commit the person names, else its own branch cut from production's tag (src/jobs/hotfix-commit.ts).
+  if (/--from\s*$/.test(request.text)) return { kind: 'refused', reason: `Say which branch or commit after --from. ${USAGE}` };
+  const fromText = request.text.match(FROM_OPTION)?.[1];
+  const from = fromText === undefined ? undefined : parseHotfixFrom(fromText);
+  if (from && !from.ok) return { kind: 'refused', reason: `${capital(from.reason)}. ${USAGE}` };
+  const [versionText, ...rest] = request.text.replace(SEVERITY_OPTION, '').replace(DETECTED_OPTION, '').replace(FROM_OPTION, '').trim().split(/\s+/);
   const issue = rest.join(' ').trim();
   if (!versionText || issue.length < 3) return { kind: 'refused', reason: USAGE };
   const parsed = parseVersion(versionText);
@@ -85,7 +94,7 @@ export async function startHotfix(deps: StartReleaseDeps, request: HotfixRequest
       requestId: request.requestId ?? null,
       channelId: deps.releasesChannel,
       startedAt: now,
-      hotfix: { issue, severity, steps: {}, detectedAt: detected.at.toISOString() },
+      hotfix: { issue, severity, steps: {}, detectedAt: detected.at.toISOString(), ...(from ? { from: from.from } : {}) },
     },
     gate.roles.length > 0 ? { rule: { roles: gate.roles, rule: gate.rule, approvers: gate.approvers } } : undefined,
   );

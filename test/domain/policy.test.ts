@@ -93,6 +93,9 @@ describe('defaultPolicy is the guide', () => {
 
   it('needs 2 production approvers and names no one in any role', () => {
     expect(policy.productionApproval.approvers).toBe(2);
+    // GitHub's required reviewers hold production unless the policy says tminus dispatches deploy-production.yml.
+    expect(policy.productionApproval).toMatchObject({ mode: 'environment', workflow: 'deploy-production.yml' });
+    expect(loadPolicy('deploy: { workflow: release.yml }\nproductionApproval: { mode: dispatch }').productionApproval.mode).toBe('dispatch');
     expect(Object.keys(policy.roles)).toEqual([
       'engineeringLead',
       'engineeringLeadership',
@@ -313,6 +316,11 @@ describe('loadPolicy', () => {
     ['statusUpdates:\n  interval: [5m', [expect.stringMatching(/^RELEASE_POLICY: invalid YAML: .* at line \d+, column \d+$/)]],
     ['timezone: UTC\ntimezone: UTC', ['RELEASE_POLICY: invalid YAML: Map keys must be unique at line 2, column 1']],
     ['- statusUpdates', ['RELEASE_POLICY: expected a mapping of policy keys, got a list']],
+    ['productionApproval:\n  mode: github', ['RELEASE_POLICY: productionApproval.mode: "github" is not one of environment, dispatch']],
+    ['productionApproval:\n  mode: dispatch', [
+      'RELEASE_POLICY: productionApproval.workflow: is also `deploy.workflow` ("deploy-production.yml"): in dispatch mode the tag push runs `deploy.workflow` ' +
+        '(build, staging) and tminus dispatches this one after the approvals: name two workflows',
+    ]],
   ])('rejects %j, naming each bad path', (yamlText, lines) => {
     expect(problemsOf(yamlText)).toEqual(lines);
   });

@@ -78,6 +78,19 @@ describe('the decision matrix', () => {
     expect(spike).toMatchObject({ severity: 'critical', issue: 'Feature broken', action: 'Rollback immediately', timeline: 5 * MIN, rollbackNow: true });
   });
 
+  it('a newest reading already critical is alerted as critical now, not a run later when the mean catches up', () => {
+    // Healthy for most of the window, then 2.5 % (25× the 0.1 % threshold) at its end: the mean is "only" high.
+    const rising = [{ scope: 'host:web-1', values: [0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 2.5] }];
+    const byMean = judgeCheck(check('errorRate'), rising);
+    expect(classifyBreach(policy, byMean).severity).toBe('high');
+    const now = judgeCheck(check('errorRate'), rising, [], { criticalAt: 0.1 * policy.verification.criticalErrorRateFactor });
+    expect(now).toMatchObject({ state: 'breach', value: 2.5, scope: 'host:web-1', latest: true });
+    expect(classifyBreach(policy, now)).toMatchObject({ severity: 'critical', action: 'Rollback immediately', rollbackNow: true });
+    // A spike that already ended, or one below the critical bar, is judged by the mean as before.
+    expect(judgeCheck(check('errorRate'), [{ scope: 'a', values: [2.5, 0.02, 0.02, 0.02] }], [], { criticalAt: 1 }).latest).toBeUndefined();
+    expect(judgeCheck(check('errorRate'), [{ scope: 'a', values: [0.02, 0.5] }], [], { criticalAt: 1 })).toMatchObject({ state: 'breach', value: 0.26 });
+  });
+
   it('latency is a performance issue: investigate within 4 hours', () => {
     expect(classifyBreach(policy, judgeCheck(check('latencyP99'), [{ scope: 'a', values: [900] }]))).toMatchObject({ severity: 'high', action: 'Investigate, maybe rollback', timeline: 240 * MIN });
   });

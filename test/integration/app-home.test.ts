@@ -83,6 +83,9 @@ describe('App Home: each viewer sees what needs them, kept current without a tim
     expect(await command('start v1.3.0')).toContain('Starting minor release v1.3.0');
     const detected = new Date(Date.now() - 40 * 60_000);
     expect(await command(`hotfix v1.2.1 checkout double-charges cards --detected ${detected.toISOString()}`)).toContain('Hotfix v1.2.1 raised');
+    // The fix pushed to the branch tminus cut from production's tag; its CI still runs.
+    await waitFor('the hotfix branch cut', () => world.github.headOf('hotfix/v1.2.1'));
+    world.github.setCheckRuns(world.github.commit('hotfix/v1.2.1', 'fix: charge cards once'), [{ name: 'test', status: 'in_progress', conclusion: null }]);
 
     await homeShows('U0LEAD', 'Minor release v1.3.0 needs approval* from engineering leadership (0 of 1)');
     await homeShows('U0VP', 'Hotfix release v1.2.1 needs approval* from the VP Eng (0 of 1) · waiting for the test');

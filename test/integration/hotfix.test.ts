@@ -141,8 +141,21 @@ describe('/release hotfix: the emergency lane, in the guide’s order', () => {
     expect(refusal.text).toContain('ticked when CI passes on its commit');
     expect((await release('v1.2.1')).state).toBe('awaiting_approval');
 
-    // CI on the hotfix's commit (the default branch's head): still running, then green.
-    const head = world.github.commit('main', 'fix: charge cards once (#16)');
+    // A hotfix is a patch on what production runs: tminus cut hotfix/v1.2.1 from v1.2.0's tag, not from main,
+    // whose head carries v1.3.0's unreleased change. Until the fix is pushed there, there is nothing to test.
+    const unreleased = world.github.commit('main', 'feat: v1.3.0 work, not released (#15)');
+    const cut = await waitFor('the hotfix branch cut', async () => (await thread('v1.2.1')).find((m) => m.text.startsWith('✂️ tminus cut hotfix/v1.2.1 from v1.2.0')));
+    const production = world.github.tags().find((t) => t.name === 'v1.2.0')!.sha;
+    expect(world.github.headOf('hotfix/v1.2.1')).toBe(production);
+    expect(visibleText(cut)).toContain('Push the fix to `hotfix/v1.2.1`');
+    await waitFor('the same code as production shown', async () => visibleText(await top('v1.2.1')).includes('the same code production runs (v1.2.0)'));
+    expect(world.github.requests.some((r) => r.path.endsWith(`/commits/${production}/check-runs`))).toBe(false);
+
+    // CI on the hotfix's commit (the head of its branch): still running, then green.
+    const head = world.github.commit('hotfix/v1.2.1', 'fix: charge cards once (#16)');
+    await waitFor('what it ships shown', async () =>
+      visibleText(await top('v1.2.1')).includes(`*Ships:* \`${head.slice(0, 7)}\` on \`hotfix/v1.2.1\`, 1 commit beyond production v1.2.0 (\`${head.slice(0, 7)}\` fix: charge cards once (#16))`),
+    );
     world.github.setCheckRuns(head, [{ name: 'unit', status: 'in_progress', conclusion: null }]);
     world.github.setCommitStatus(head, 'ci/lint', 'success');
     await waitFor('CI read while it runs', () => world.github.requests.filter((r) => r.path.endsWith(`/commits/${head}/check-runs`)).length >= 3);
@@ -150,14 +163,18 @@ describe('/release hotfix: the emergency lane, in the guide’s order', () => {
     world.github.setCheckRuns(head, [{ name: 'unit', conclusion: 'success' }]);
     await waitFor('"tested" ticked by CI', async () => visibleText(await top('v1.2.1')).includes(`✅ Hotfix developed + tested — tested: CI passed on \`${head.slice(0, 7)}\``));
     const tested = await waitFor('the thread told', async () => (await thread('v1.2.1')).find((m) => m.text.startsWith('✅ Hotfix v1.2.1 tested')));
-    expect(visibleText(tested)).toContain(`CI passed on \`${head.slice(0, 7)}\` (main, 2 checks)`);
+    expect(visibleText(tested)).toContain(`CI passed on \`${head.slice(0, 7)}\` (hotfix/v1.2.1, 2 checks)`);
     expect(visibleText(await top('v1.2.1'))).not.toContain('waiting for the test');
 
     // A commit pushed after the test is not what ships: the tag is on the commit CI passed.
-    world.github.commit('main', 'docs: untested change (#17)');
+    world.github.commit('hotfix/v1.2.1', 'docs: untested change (#17)');
     await click('U0VP', await top('v1.2.1'), 'gate_approve');
     await waitFor('the hotfix tag', () => world.github.tags().find((t) => t.name === 'v1.2.1'));
     expect(world.github.tags().find((t) => t.name === 'v1.2.1')?.sha).toBe(head);
+    // What it ships carries production's code and the fix, not main's unreleased work.
+    const shipped = (await octokitCompare(world, 'v1.2.0', 'v1.2.1')).map((c) => c.sha);
+    expect(shipped).toEqual([head]);
+    expect(shipped).not.toContain(unreleased);
 
     // The run waits on production: tminus answers GitHub itself, once, naming the VP Eng and the policy key.
     const run = await waitFor('the deploy run', () => world.github.runs().find((r) => r.head_branch === 'v1.2.1'));
@@ -185,6 +202,7 @@ describe('/release hotfix: the emergency lane, in the guide’s order', () => {
       expect.arrayContaining([
         'hotfix.requested:U0ENG',
         'hotfix.detected:U0ENG',
+        'hotfix.branch_cut:tminus',
         'hotfix.ci_passed:github:ci',
         'hotfix.step_done:github:ci',
         'approval.approved:U0VP',
@@ -200,14 +218,16 @@ describe('/release hotfix: the emergency lane, in the guide’s order', () => {
   }, SLOW);
 
   it('CI failing on the hotfix is said once, keeps the approval refused, and a fixed commit is read again', async () => {
-    const broken = world.github.commit('main', 'fix: refunds round down (#18)');
+    // The fix is on its own branch already (cut by the team from production): tminus ships its head.
+    world.github.createBranch('hotfix/v1.2.2', world.github.tags().find((t) => t.name === 'v1.2.1')!.sha);
+    const broken = world.github.commit('hotfix/v1.2.2', 'fix: refunds round down (#18)');
     world.github.setCheckRuns(broken, [
       { name: 'unit', conclusion: 'failure' },
       { name: 'e2e', conclusion: 'success' },
     ]);
     expect(await command('hotfix v1.2.2 refunds are short by a cent')).toContain('Detected at');
     const failed = await waitFor('the CI failure', async () => (await thread('v1.2.2')).find((m) => m.text.startsWith('❌ Hotfix v1.2.2: CI failed')));
-    expect(visibleText(failed)).toContain(`CI failed on \`${broken.slice(0, 7)}\`* (main): unit`);
+    expect(visibleText(failed)).toContain(`CI failed on \`${broken.slice(0, 7)}\`* (hotfix/v1.2.2): unit`);
     // Read again several times since: still said once.
     const reads = world.github.requests.filter((r) => r.path.endsWith(`/commits/${broken}/check-runs`)).length;
     await waitFor('CI read again', () => world.github.requests.filter((r) => r.path.endsWith(`/commits/${broken}/check-runs`)).length >= reads + 3);
@@ -216,12 +236,35 @@ describe('/release hotfix: the emergency lane, in the guide’s order', () => {
     await click('U0VP', await top('v1.2.2'), 'gate_approve');
     expect((await ephemeral('U0VP', 'Hotfix v1.2.2 is not tested yet')).text).toContain(`CI failed on \`${broken.slice(0, 7)}\` (unit)`);
 
-    const fixed = world.github.commit('main', 'fix: refunds round half up (#19)');
+    const fixed = world.github.commit('hotfix/v1.2.2', 'fix: refunds round half up (#19)');
     world.github.setCheckRuns(fixed, [{ name: 'unit' }, { name: 'e2e' }]);
     await waitFor('"tested" ticked on the fixed commit', async () => visibleText(await top('v1.2.2')).includes(`tested: CI passed on \`${fixed.slice(0, 7)}\``));
     expect((await actions('v1.2.2')).filter((a) => a === 'hotfix.ci_failed:github:ci')).toHaveLength(1);
+    expect(await actions('v1.2.2')).not.toContain('hotfix.branch_cut:tminus');
+    await command('abort v1.2.2 test over');
+  }, SLOW);
+
+  it('--from names the branch the hotfix ships; a branch that does not exist is said once', async () => {
+    expect(await command('hotfix v1.2.3 cards declined --from hotfix/../main')).toContain('`--from` takes a branch name or a full 40-character commit sha');
+    expect(await command('hotfix v1.2.3 cards declined --from patches/cards')).toContain('Hotfix v1.2.3 raised');
+    const missing = await waitFor('the missing branch said', async () => (await thread('v1.2.3')).find((m) => m.text.startsWith('⚠️ tminus cannot find the commit hotfix v1.2.3 ships')));
+    expect(visibleText(missing)).toContain('the branch patches/cards named with --from does not exist on GitHub');
+    world.github.createBranch('patches/cards', world.github.tags().find((t) => t.name === 'v1.2.1')!.sha);
+    const fix = world.github.commit('patches/cards', 'fix: retry declined cards (#20)');
+    world.github.setCheckRuns(fix, [{ name: 'unit' }]);
+    await waitFor('"tested" on the named branch', async () => visibleText(await top('v1.2.3')).includes(`tested: CI passed on \`${fix.slice(0, 7)}\``));
+    expect(visibleText(await top('v1.2.3'))).toContain(`*Ships:* \`${fix.slice(0, 7)}\` on \`patches/cards\`, 1 commit beyond production v1.2.1`);
+    expect(world.github.headOf('hotfix/v1.2.3')).toBeUndefined();
+    expect((await thread('v1.2.3')).filter((m) => m.text.startsWith('⚠️ tminus cannot find the commit'))).toHaveLength(1);
+    await command('abort v1.2.3 test over');
   }, SLOW);
 });
+
+/** The commits `head` carries beyond `base`, as GitHub's compare lists them (oldest first). */
+async function octokitCompare(world: World, base: string, head: string): Promise<{ sha: string }[]> {
+  const response = await fetch(`${world.github.url}/repos/${world.github.fullName}/compare/${base}...${head}`, { headers: { authorization: `token ${world.github.token}` } });
+  return ((await response.json()) as { commits: { sha: string }[] }).commits;
+}
 
 describe('/release hotfix with the production gate applied to hotfixes by policy', () => {
   let world: World;
@@ -246,9 +289,10 @@ describe('/release hotfix with the production gate applied to hotfixes by policy
   });
 
   it('a tested, approved hotfix waits at the two-person production gate as a planned release does', async () => {
-    const head = world.github.commit('main', 'fix: charge cards once (#16)');
-    world.github.setCheckRuns(head, [{ name: 'unit' }]);
     expect(await command('hotfix v1.2.1 checkout double-charges cards')).toContain('Hotfix v1.2.1 raised');
+    await waitFor('the hotfix branch cut', () => world.github.headOf('hotfix/v1.2.1'));
+    const head = world.github.commit('hotfix/v1.2.1', 'fix: charge cards once (#16)');
+    world.github.setCheckRuns(head, [{ name: 'unit' }]);
     await waitFor('"tested" ticked by CI', async () => visibleText(await top('v1.2.1')).includes('tested: CI passed on'));
     await click('U0VP', await top('v1.2.1'), 'gate_approve');
     const gate = await waitFor('the production gate', async () => (await thread('v1.2.1')).find((m) => m.text.startsWith('Production deploy of v1.2.1') && hasAction(m, 'gate_approve')));

@@ -76,7 +76,7 @@ describe('embedded database (PGlite)', () => {
       handle,
       sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['approval_gates', 'approvals', 'breaches', 'checklist_ticks', 'freezes', 'plan_events', 'release_changes', 'release_events', 'release_plans', 'released_versions', 'releases', 'scheduled_runs', 'slack_posts', 'sync_state']);
+    expect(tables.map((t) => t.table_name)).toEqual(['approval_gates', 'approvals', 'breaches', 'checklist_ticks', 'freezes', 'plan_events', 'pre_deployment_checks', 'release_changes', 'release_events', 'release_plans', 'released_versions', 'releases', 'scheduled_runs', 'slack_posts', 'sync_state']);
     const applied = await rows<{ count: number | string }>(handle, sql`select count(*)::int as count from drizzle.__drizzle_migrations`);
     expect(Number(applied[0]?.count)).toBe(MIGRATIONS);
   });

@@ -108,9 +108,11 @@ describe('the previous version is fixed when the deploy starts', () => {
     const top = await waitFor('the v1.3.0 message', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes('Release v1.3.0 ')));
     const gate = await waitFor('the v1.3.0 gate', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => hasAction(m, 'gate_approve')));
 
-    // The guide's order: CI passing on the hotfix's commit ticks "tested", then the VP Eng approves.
-    world.github.setCheckRuns('main', [{ name: 'unit' }]);
+    // The guide's order: the fix pushed to the hotfix's branch (cut from production's tag), CI passing on it
+    // ticks "tested", then the VP Eng approves.
     expect(await command('hotfix v1.2.1 checkout double-charges cards')).toContain('Hotfix v1.2.1 raised');
+    await waitFor('the hotfix branch cut', () => world.github.headOf('hotfix/v1.2.1'));
+    world.github.setCheckRuns(world.github.commit('hotfix/v1.2.1', 'fix: charge cards once'), [{ name: 'unit' }]);
     const hotfix = await waitFor('the tested hotfix', () =>
       world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('🚨 Hotfix v1.2.1') && hasAction(m, 'gate_approve') && JSON.stringify(m.blocks).includes('tested: CI passed on')),
     );

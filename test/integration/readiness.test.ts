@@ -110,6 +110,7 @@ permissions:
     const failed = await waitFor('the failure in the thread', async () => (await thread('v1.2.1')).find((m) => m.text.includes('FAILED')));
     expect(visibleText(failed)).toContain('has no required reviewers');
     expect(visibleText(failed)).toContain('productionApproval.appliesTo: []');
+    expect(visibleText(failed)).toContain('productionApproval.mode: dispatch');
     expect(visibleText(failed)).toContain('Nothing was tagged, so nothing was deployed');
     await card('v1.2.1', 'GitHub will not stop the deploy');
   });

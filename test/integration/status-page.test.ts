@@ -11,6 +11,7 @@ import type { StoredMessage } from '../../src/sandbox/slack.js';
 import {
   BOT_TOKEN,
   clockFrom,
+  DEPLOY_WORKFLOW,
   DD_API_KEY,
   DD_APP_KEY,
   FAST_POLICY,
@@ -326,4 +327,45 @@ describe('a planned release moved and cancelled on the status page', () => {
     expect(patchesTo(page, scheduled.id)).toHaveLength(2);
     expect(page.incidents().find((i) => i.id === scheduled.id)!.status).toBe('completed');
   }, 180_000);
+});
+
+describe('a release that fails before production on the status page', () => {
+  let world: World;
+  let page: StatuspageStandIn;
+  let bot: Awaited<ReturnType<typeof startBot>>;
+
+  beforeAll(async () => {
+    world = await startWorld();
+    // The build fails at once: the failure races T-0's "in progress" on the status page.
+    world.github.defineWorkflow(DEPLOY_WORKFLOW, {
+      trigger: 'tag',
+      jobs: [
+        { name: 'build-images', steps: ['Build admin-portal'], durationMs: 50, outcome: 'failure' },
+        { name: 'deploy-production', steps: ['Deploy new containers'], durationMs: 500, environment: 'production' },
+      ],
+    });
+    world.github.setRunListingDelay(0);
+    page = await StatuspageStandIn.start({ apiKey: 'sp-integration-key', components: [{ id: API, name: 'API' }] });
+    bot = await startBot(world, page);
+    await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+  });
+  afterAll(async () => {
+    await bot?.stop();
+    await page?.close();
+    await world?.close();
+  });
+
+  it('completes its maintenance saying nothing changed, whichever of T-0 and the failure is told first, the page up or not', async () => {
+    for (const [version, slow] of [['v1.3.0', false], ['v1.3.1', true]] as const) {
+      // A page that turns T-0's create away once: it is made again after the failure was already known.
+      if (slow) page.failNext(/\/incidents$/, 503, 1, { method: 'POST', retryAfter: 1 });
+      await world.slack.sendCommand(bot.eventsUrl, { text: `start ${version}`, userId: 'U0ENG' });
+      await waitFor(`${version} to fail`, () => bot.tminus.store.findByVersion(version).then((r) => r?.state === 'failed'), 60_000);
+      const name = new RegExp(`^${version.replace(/\./g, '\\.')} Release$`);
+      const done = await waitFor(`the ${version} maintenance completed`, () => page.incidents().find((i) => name.test(i.name) && i.status === 'completed'), 60_000);
+      expect(done.incident_updates[0]!.body).toContain(`The release of version ${version} did not go ahead: it was stopped before it reached our production systems`);
+      expect(page.components()[0]!.status).toBe('operational');
+      expect(page.incidents().filter((i) => name.test(i.name))).toHaveLength(1);
+    }
+  }, 150_000);
 });

@@ -74,9 +74,9 @@ describe('post-release verification, the decision matrix and rollback', () => {
     expect(runs.length).toBeGreaterThanOrEqual(3);
     for (const run of runs) expect(run.text).toContain('✅ All checks healthy');
     const first = visibleText(runs[0]!);
-    expect(first).toMatch(/✅ Error rate: 0\.020 % \(< 0\.100 %\)/);
-    expect(first).toMatch(/✅ Latency p99: 210 ms \(< 400 ms\)/);
-    expect(first).toMatch(/✅ CPU: 55\.0 % \(< 80\.0 %\)/);
+    expect(first).toMatch(/✅ Error rate: 0\.020 % \(threshold < 0\.100 %\)/);
+    expect(first).toMatch(/✅ Latency p99: 210 ms \(threshold < 400 ms\)/);
+    expect(first).toMatch(/✅ CPU: 55\.0 % \(threshold < 80\.0 %\)/);
     const image = runs[0]!.blocks.find((b) => (b as { type: string }).type === 'image') as { image_url: string } | undefined;
     expect(image?.image_url).toMatch(/\/snapshot\/view\/.*\.png$/);
     expect((await fetch(image!.image_url)).headers.get('content-type')).toBe('image/png');
@@ -100,7 +100,7 @@ describe('post-release verification, the decision matrix and rollback', () => {
     expect(alertFor('Error rate')).toMatch(/HIGH: Feature broken after v1\.4\.0[\s\S]*Rollback or hotfix[\s\S]*deadline/);
     expect(alertFor('Latency p99')).toMatch(/HIGH: Performance issue[\s\S]*Investigate, maybe rollback/);
     expect(alertFor('CPU')).toContain('on `host:web-2`');
-    expect(alertFor('Cache hit rate')).toMatch(/70\.0 % \(> 90\.0 %\)/);
+    expect(alertFor('Cache hit rate')).toMatch(/70\.0 % \(threshold > 90\.0 %\)/);
     expect(alertFor('Database connection pool')).toContain('95.0 %');
     for (const text of texts) expect(text).toContain('<@U0ONCALL>');
     expect(texts.some((t) => t.includes('Roll back now'))).toBe(false);
@@ -126,7 +126,7 @@ describe('post-release verification, the decision matrix and rollback', () => {
     setMetrics(world, { ...HEALTHY, errorRate: 2.5 });
     const alert = await waitFor('the critical alert', () => alerts().find((m) => m.text.includes('CRITICAL') && m.text.includes('v1.5.0')));
     // Critical by how far over its threshold the error rate is, in plain words: what was measured, never "data loss".
-    expect(visibleText(alert)).toMatch(/CRITICAL: Feature broken after v1\.5\.0\* — ❌ Error rate: 2\.50 % \(< 0\.100 %\), 25× its threshold[\s\S]*Rollback immediately/);
+    expect(visibleText(alert)).toMatch(/CRITICAL: Feature broken after v1\.5\.0\* — ❌ Error rate: 2\.50 % \(threshold < 0\.100 %\), 25× its threshold[\s\S]*Rollback immediately/);
     expect(alert.text).toContain('Error rate 2.50 %');
     expect(visibleText(alert)).not.toMatch(/data loss/i);
     await world.slack.sendBlockAction(bot.eventsUrl, { userId: 'U0ENG', channelId: RELEASES_CHANNEL, messageTs: alert.ts, actionId: 'rollback_now' });

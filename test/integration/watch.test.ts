@@ -102,8 +102,8 @@ describe('the whole watch: first hour, first 24 hours, first week', () => {
     expect((await bot.tminus.store.findByVersion('v1.3.0'))!.state).toBe('stable');
     for (const run of all) expect(run.text).toContain('All checks healthy');
     const text = visibleText(all[2]!);
-    expect(text).toMatch(/✅ Queue depth: 40 messages \(≤ 100 messages: 2× the 40 messages before the deploy, at least 100 messages\)/);
-    expect(text).toMatch(/✅ Log analysis for warnings\/errors: [1-3] logs \(≤ 10 logs: 2× the [1-3] logs before the deploy, at least 10 logs\)/);
+    expect(text).toMatch(/✅ Queue depth: 40 messages \(limit ≤ 100 messages: 2× the 40 messages before the deploy, at least 100 messages\)/);
+    expect(text).toMatch(/✅ Log analysis for warnings\/errors: [1-3] logs \(limit ≤ 10 logs: 2× the [1-3] logs before the deploy, at least 10 logs\)/);
     expect(alerts('v1.3.0')).toHaveLength(0);
     // Read through the Logs aggregate API, as the real client sends it.
     const search = world.datadog.requests.find((r) => r.path === '/api/v2/logs/analytics/aggregate');
@@ -118,9 +118,9 @@ describe('the whole watch: first hour, first 24 hours, first week', () => {
     trouble = finishedAt;
     logs('error', finishedAt, finishedAt + 1_000, 40);
     const queueAlert = await waitFor('the queue alert', () => alerts('v1.4.0').find((m) => m.text.includes('Queue depth')));
-    expect(visibleText(queueAlert)).toMatch(/HIGH: Feature broken after v1\.4\.0[\s\S]*❌ Queue depth: \d+ messages \(≤ 100 messages: 2× the 40 messages before the deploy, at least 100 messages\) on `rabbitmq_queue:orders`[\s\S]*Rollback or hotfix/);
+    expect(visibleText(queueAlert)).toMatch(/HIGH: Feature broken after v1\.4\.0[\s\S]*❌ Queue depth: \d+ messages \(limit ≤ 100 messages: 2× the 40 messages before the deploy, at least 100 messages\) on `rabbitmq_queue:orders`[\s\S]*Rollback or hotfix/);
     const logAlert = await waitFor('the log alert', () => alerts('v1.4.0').find((m) => m.text.includes('Log analysis')));
-    expect(visibleText(logAlert)).toMatch(/HIGH: Feature broken after v1\.4\.0[\s\S]*❌ Log analysis for warnings\/errors: \d+ logs \(≤ 10 logs: 2× the 0 logs before the deploy, at least 10 logs\)/);
+    expect(visibleText(logAlert)).toMatch(/HIGH: Feature broken after v1\.4\.0[\s\S]*❌ Log analysis for warnings\/errors: \d+ logs \(limit ≤ 10 logs: 2× the 0 logs before the deploy, at least 10 logs\)/);
     await waitFor('the logs healthy again', () => thread(top).find((m) => m.text.includes('Log analysis for warnings/errors is healthy again')));
 
     // The queue's breach outlives its 3-second deadline: said once in the thread and once in #releases.

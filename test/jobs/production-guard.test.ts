@@ -63,3 +63,29 @@ describe('readProductionGuard: how GitHub guards production, read at start', () 
     expect(guard).toEqual({ guarded: false, how: 'The policy asks no production gate for hotfix releases (`productionApproval.appliesTo`).' });
   });
 });
+
+describe('readProductionGuard in dispatch mode: tminus holds production, with the workflow GitHub must have', () => {
+  const dispatch = loadPolicy('deploy: { workflow: release.yml }\nproductionApproval: { mode: dispatch }', 'test policy');
+  const dispatchCtx = () => ({ ...ctx(), policy: dispatch });
+
+  it('the production workflow on GitHub, no reviewers anywhere: guarded by tminus', async () => {
+    gh.defineEnvironment('production');
+    gh.defineWorkflow('deploy-production.yml', { trigger: 'dispatch', jobs: [{ name: 'deploy-production', durationMs: 100 }] });
+    expect(await readProductionGuard(dispatchCtx(), minor)).toEqual({
+      guarded: true,
+      how: 'tminus holds production: the production workflow `deploy-production.yml` is dispatched only after 2 approvals in Slack.',
+    });
+    expect(gh.requests.some((r) => r.method === 'GET' && r.path.endsWith('/actions/workflows/deploy-production.yml'))).toBe(true);
+  });
+
+  it('no such workflow on GitHub (404): refused, with what to change', async () => {
+    const guard = await readProductionGuard(dispatchCtx(), minor);
+    expect(guard).toMatchObject({ guarded: false, how: expect.stringContaining('GitHub has no such workflow') });
+    expect(guard.refuse).toContain('`productionApproval.workflow`');
+  });
+
+  it('GitHub unreachable: unknown, never guarded', async () => {
+    gh.outage(true);
+    expect(await readProductionGuard(dispatchCtx(), minor)).toMatchObject({ guarded: false, unknown: true });
+  });
+});

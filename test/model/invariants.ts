@@ -1,7 +1,8 @@
 import { ENDED_STATES, transitions, type ReleaseState } from '../../src/domain/release.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
+import { DEPLOY_WORKFLOW } from '../support/harness.js';
 import { endingOf, judge } from './settle.js';
-import { FIRST_PRODUCTION, ROLLBACK_WORKFLOW, threadOf, type Real, type Snapshot } from './world-model.js';
+import { FIRST_PRODUCTION, OTHER_TAG_WORKFLOW, ROLLBACK_WORKFLOW, threadOf, type Real, type Snapshot } from './world-model.js';
 
 /**
  * The invariants, read only from what an outside observer sees: the messages of #releases, the calls
@@ -18,7 +19,9 @@ import { FIRST_PRODUCTION, ROLLBACK_WORKFLOW, threadOf, type Real, type Snapshot
  * (7) every command and click is acknowledged, never with tminus's internal-error answer;
  * (8) a release said to be rejected did not deploy to production on GitHub;
  * (9) no completion without a verification source: Datadog's readings, a person and what they checked, or
- *     a policy that says `verification.source: none`.
+ *     a policy that says `verification.source: none`;
+ * (12) tminus acts only on its own run: a release follows a run of the deploy workflow for its tag, and no
+ *     call tminus made to GitHub reviews, cancels or re-runs another tag-triggered workflow's run.
  */
 
 const isStatusUpdate = (m: StoredMessage) => m.text.includes('IN PROGRESS');
@@ -213,8 +216,24 @@ export function allInvariants(snapshot: Snapshot, real: Real): string[] {
     ...rejectedMeansNotDeployed(snapshot, real),
     ...noCompletionUnverified(snapshot, real),
     ...noTagOnRedCi(snapshot, real),
+    ...noTagInAFreeze(snapshot),
+    ...onlyItsOwnRun(snapshot, real),
     ...everyRequestAnswered(real),
   ];
+}
+
+export function onlyItsOwnRun(snapshot: Snapshot, real: Real): string[] {
+  const other = new Set(snapshot.runs.filter((r) => r.path.endsWith(`/${OTHER_TAG_WORKFLOW}`)).map((r) => r.id));
+  const violations = snapshot.releases.flatMap((release) => {
+    const run = snapshot.runs.find((r) => r.id === release.deployRunId);
+    if (!run || (run.path.endsWith(`/${DEPLOY_WORKFLOW}`) && run.head_branch === release.version)) return [];
+    return [`(12) ${release.version} follows run ${run.id} of ${run.path} for ${run.head_branch}, not its deploy run`];
+  });
+  for (const request of real.world.github.requests) {
+    const id = Number(/\/actions\/runs\/(\d+)\/[a-z_-]+$/.exec(request.path)?.[1]);
+    if (request.method === 'POST' && other.has(id)) violations.push(`(12) tminus called ${request.method} ${request.path} on another workflow's run`);
+  }
+  return violations;
 }
 
 /** How long a CI change may take to be seen: the readiness gate judges, then tags (the policy re-judges every second). */
@@ -235,6 +254,30 @@ export function noTagOnRedCi(snapshot: Snapshot, real: Real): string[] {
       if (!shown || shown.state === 'green' || at - shown.at < CI_SEEN_WITHIN_MS) return [];
       const version = snapshot.releases.find((r) => r.id === e.releaseId)?.version ?? e.releaseId;
       return [`(10) ${version} was tagged at ${sha.slice(0, 7)} while its CI was ${shown.state} (for ${((at - shown.at) / 1000).toFixed(1)} s)`];
+    });
+}
+
+/** How long a freeze may take to be seen: the tag's judgement and the tag itself are two steps apart. */
+const FREEZE_SEEN_WITHIN_MS = 1_500;
+
+/**
+ * (11) No tag while an ad-hoc deploy freeze was in force (from its `/release freeze` to its unfreeze or until),
+ * unless the release's freeze was waived before the tag (`/release waive vX.Y.Z freeze`).
+ */
+export function noTagInAFreeze(snapshot: Snapshot): string[] {
+  return snapshot.events
+    .filter((e) => e.action === 'release.tag_created')
+    .flatMap((e) => {
+      const at = e.at.getTime();
+      const waived = snapshot.events.some((w) => w.releaseId === e.releaseId && w.action === 'readiness.waived' && w.details.line === 'freeze' && w.at.getTime() <= at);
+      if (waived) return [];
+      const inForce = snapshot.freezes.find((f) => {
+        const end = f.endedAt ?? f.until;
+        return f.createdAt.getTime() + FREEZE_SEEN_WITHIN_MS <= at && (end === null || end.getTime() > at);
+      });
+      if (!inForce) return [];
+      const version = snapshot.releases.find((r) => r.id === e.releaseId)?.version ?? e.releaseId;
+      return [`(11) ${version} was tagged while the freeze “${inForce.reason}” was in force (since ${((at - inForce.createdAt.getTime()) / 1000).toFixed(1)} s), with no waiver`];
     });
 }
 

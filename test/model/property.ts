@@ -3,6 +3,7 @@ import { allInvariants, quietAfterTheEnd } from './invariants.js';
 import { settleAndAbort } from './settle.js';
 import { slackCommands } from './slack-commands.js';
 import { worldCommands } from './world-commands.js';
+import { freezeCommands } from './freeze-commands.js';
 import { command } from './slack-client.js';
 import { initialModel, isKnownBug, knownBugs, observe, sleep, startReal, stopReal, takeVersion, REQUESTER, type Model, type Real, type Snapshot, type WorldSettings } from './world-model.js';
 
@@ -30,16 +31,18 @@ const { cancel, rerun, failJob, deleteRun, review, outage, loseAnswer, slowListi
  * What people and the world do, the likelier twice: a sequence should have releases that reach the gate,
  * production and rollback. `replayPath` is the one fast-check prints with a shrunk counterexample.
  */
-export function sequencesWith(replayPath?: string, commands: CommandSet = 'gates'): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, Real>>> {
+export function sequencesWith(replayPath?: string, commands: CommandSet = 'freezes'): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, Real>>> {
   return fc.commands(COMMAND_SETS[commands], { maxCommands: 7, size: 'max', ...(replayPath !== undefined ? { replayPath } : {}) });
 }
 
 /**
  * The commands a sequence is drawn from. A seed replays only with the set it was found with: `before-gates` is
- * the set of the seeds kept before the readiness gate's commands (CI on the head) joined.
+ * the set of the seeds kept before the readiness gate's commands (CI on the head) joined; `gates` before the
+ * freezes and waivers joined.
  */
 const BEFORE_GATES = [start, start, wait, wait, approve, approve, review, review, rollback, rollback, reject, submitRejection, abort, click, cancel, rerun, failJob, deleteRun, outage, loseAnswer, slowListing, datadog, restart];
-const COMMAND_SETS = { 'before-gates': BEFORE_GATES, gates: [...BEFORE_GATES, ci, ci] };
+const GATES = [...BEFORE_GATES, ci, ci];
+const COMMAND_SETS = { 'before-gates': BEFORE_GATES, gates: GATES, freezes: [...GATES, freezeCommands.freeze, freezeCommands.unfreeze, freezeCommands.waive] };
 export type CommandSet = keyof typeof COMMAND_SETS;
 
 export const sequences = sequencesWith();

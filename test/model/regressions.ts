@@ -1,6 +1,7 @@
 import type fc from 'fast-check';
 import { ApproveProductionInSlack, RejectProductionInSlack, RollbackRelease, StartRelease, SubmitRejection } from './slack-commands.js';
 import { FailJob, GitHubOutage, LoseGitHubAnswer, RerunRun, RestartBot, ReviewInGitHubUI, Wait } from './world-commands.js';
+import { FreezeInSlack, UnfreezeInSlack, WaiveFreeze } from './freeze-commands.js';
 import type { Model, Real, WorldSettings } from './world-model.js';
 import type { CommandSet } from './property.js';
 
@@ -100,6 +101,32 @@ export const REGRESSIONS: Regression[] = [
         new GitHubOutage(4_000, 503),
         new Wait(2_000),
       ],
+    },
+  },
+  {
+    // A guard, passing: a release asked for during a freeze is held at its readiness gate until the freeze is
+    // waived for it (invariant 11), and the next one, not waived, waits until the freeze ends.
+    name: 'a freeze holds the releases asked for during it; a waiver lets one go, the unfreeze the other',
+    sequence: {
+      settings: { gated: false, listingDelayMs: 500 },
+      commands: () => [
+        new FreezeInSlack(),
+        new StartRelease('minor', 'once'),
+        new Wait(2_500),
+        new WaiveFreeze(0),
+        new Wait(4_000),
+        new StartRelease('patch', 'once'),
+        new Wait(2_500),
+        new UnfreezeInSlack(),
+      ],
+    },
+  },
+  {
+    // A guard, passing: the freeze is in Postgres, not in the process: it holds across a restart that lost Redis.
+    name: 'a freeze holds across a restart with Redis flushed',
+    sequence: {
+      settings: GATED,
+      commands: () => [new StartRelease('patch', 'once'), new FreezeInSlack(), new StartRelease('minor', 'once'), new RestartBot(true), new Wait(3_000), new UnfreezeInSlack()],
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { asc } from 'drizzle-orm';
 import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
-import { releaseEvents, releases, type ReleaseEventRow, type ReleaseRow } from '../../src/integrations/database/schema.js';
+import { freezes, releaseEvents, releases, type FreezeRow, type ReleaseEventRow, type ReleaseRow } from '../../src/integrations/database/schema.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
 import type { WorkflowRunView, WorkflowScript } from '../../src/sandbox/github.js';
 import { deployWorkflow, DEPLOY_WORKFLOW, RELEASES_CHANNEL, startBot, startWorld, waitFor, type Bot, type World } from '../support/harness.js';
@@ -37,7 +37,13 @@ verification:
     connectionPool: { every: 1s }
 rollback: { pollInterval: 200ms, runAppearTimeout: 4s, giveUpAfter: 8s }
 planning: { enforceCadence: false }
+permissions: { waive: [onCall] }
 `;
+
+/** The policy of a run: the model's, with the two-person production gate when the world's production is gated. */
+export function modelPolicy(settings: Pick<WorldSettings, 'gated'>): string {
+  return MODEL_POLICY + (settings.gated ? 'productionApproval: { appliesTo: [patch, minor, major] }\n' : '');
+}
 
 export const REQUESTER = 'U0ENG';
 export const ON_CALL = 'U0ONCALL';
@@ -47,6 +53,8 @@ export const PEOPLE = [REQUESTER, ...APPROVERS, ON_CALL, 'U0LEAD'] as const;
 /** A required reviewer of the production environment who acts in GitHub's UI. */
 export const GITHUB_REVIEWER = 'octocat';
 export const ROLLBACK_WORKFLOW = 'rollback.yml';
+/** A workflow that also runs on tag pushes (invariant 12: tminus acts only on its own run). */
+export const OTHER_TAG_WORKFLOW = 'lint.yml';
 /** What production runs before the first release of a run (the world's only tag). */
 export const FIRST_PRODUCTION = 'v1.2.0';
 export const DEPLOY_JOBS = ['build-images', 'deploy-staging', 'deploy-production', 'verify'] as const;
@@ -186,12 +194,14 @@ export async function startReal(settings: WorldSettings): Promise<Real> {
   const cleanup: (() => Promise<void>)[] = [() => world.close()];
   try {
     world.github.defineWorkflow(DEPLOY_WORKFLOW, deployScript(settings.gated));
+    // Another workflow on tag pushes, as real repositories have: tminus must never take its run for the deploy's.
+    world.github.defineWorkflow(OTHER_TAG_WORKFLOW, { trigger: 'tag', jobs: [{ name: 'lint', steps: ['Lint'], durationMs: 300 }] });
     world.github.defineWorkflow(ROLLBACK_WORKFLOW, { trigger: 'dispatch', jobs: [{ name: 'rollback', steps: ['Start previous version'], durationMs: 600 }] });
     if (settings.gated) world.github.protectEnvironment('production', [world.github.tokenOwner, GITHUB_REVIEWER]);
     world.github.setRunListingDelay(settings.listingDelayMs);
     setDatadog(world, 'healthy');
     // Gated: the guide's two-person production gate, which GitHub's protected environment lets the readiness gate pass.
-    const bot = await startBot(world, { policy: MODEL_POLICY + (settings.gated ? 'productionApproval: { appliesTo: [patch, minor, major] }\n' : '') });
+    const bot = await startBot(world, { policy: modelPolicy(settings) });
     cleanup.unshift(() => bot.stop());
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes(FIRST_PRODUCTION)));
     const observer = await openDatabase({ url: world.databaseUrl, dataDir: '' });
@@ -222,15 +232,18 @@ export interface Snapshot {
   messages: StoredMessage[];
   /** Every workflow run on GitHub, as it stands. */
   runs: WorkflowRunView[];
+  /** The ad-hoc deploy freezes (`/release freeze`), ended or not. */
+  freezes: FreezeRow[];
 }
 
 export async function observe(real: Real): Promise<Snapshot> {
   const db = real.observer.db;
-  const [rows, events] = await Promise.all([
+  const [rows, events, frozen] = await Promise.all([
     db.select().from(releases).orderBy(asc(releases.requestedAt)),
     db.select().from(releaseEvents).orderBy(asc(releaseEvents.id)),
+    db.select().from(freezes).orderBy(asc(freezes.createdAt)),
   ]);
-  return { releases: rows, events, messages: real.world.slack.messages(RELEASES_CHANNEL), runs: real.world.github.runs() };
+  return { releases: rows, events, messages: real.world.slack.messages(RELEASES_CHANNEL), runs: real.world.github.runs(), freezes: frozen };
 }
 
 export function threadOf(snapshot: Pick<Snapshot, 'messages'>, release: Pick<ReleaseRow, 'threadTs'>): StoredMessage[] {

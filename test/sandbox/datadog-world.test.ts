@@ -76,8 +76,8 @@ describe('Datadog in the sandbox', () => {
     const verified = await waitFor('a verification run in the thread', async () =>
       (await state()).messages.find((m) => m.threadTs === top.ts && m.text.startsWith('🔎')), 30_000);
     expect(verified.text).toContain('✅ All checks healthy');
-    expect(visibleText(verified)).toMatch(/✅ Error rate: 0\.0\d\d % \(< 0\.100 %\)/);
-    expect(visibleText(verified)).toMatch(/✅ Latency p99: 2\d\d ms \(< 400 ms\)/);
+    expect(visibleText(verified)).toMatch(/✅ Error rate: 0\.0\d\d % \(threshold < 0\.100 %\)/);
+    expect(visibleText(verified)).toMatch(/✅ Latency p99: 2\d\d ms \(threshold < 400 ms\)/);
 
     const critical = await postJson(`${world.base}/sandbox/datadog/metrics`, { preset: 'criticalErrorRate' });
     expect(critical.status).toBe(200);

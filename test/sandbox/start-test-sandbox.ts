@@ -8,12 +8,17 @@ import { testRedisUrl } from '../support/env.js';
 import { createTestDatabase, deleteQueueKeys } from '../support/harness.js';
 import { pgliteDirectory } from '../support/no-redis.js';
 
-/** Release day at 1200×: T+N updates every 10 virtual minutes (half a real second), the whole day in about 5 s. */
+/**
+ * Release day at 1200×: T+N updates every 10 virtual minutes (half a real second), the whole day in about 5 s.
+ * The production gate's T+60 pre-deployment checks are off, as in the harness: these tests approve, they tick nothing.
+ */
 export const QUICK_POLICY = `
 statusUpdates:
   interval: 10m
 deploy:
   pollInterval: 1m
+preDeploymentChecks:
+  items: []
 `;
 
 export interface TestSandbox {

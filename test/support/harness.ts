@@ -178,12 +178,15 @@ export function withTestTimings(policyYaml: string): string {
 /**
  * The gates a test's own policy does not name. The world's `production` environment has no required reviewers:
  * a test of the production gate names `productionApproval` (and protects the environment); the others run
- * without it. A minor or major waits on its checklists at the readiness gate only where a test says so; a
- * release held there is judged again every second.
+ * without it. The production gate's T+60 pre-deployment checks hold only where a test names `preDeploymentChecks`.
+ * A minor or major waits on its checklists at the readiness gate only where a test says so; a release held
+ * there is judged again every second.
  */
 export function withTestGates(policyYaml: string): string {
-  const doc = (parseYaml(policyYaml) ?? {}) as { productionApproval?: Record<string, unknown>; readiness?: Record<string, unknown> };
+  type Gates = { productionApproval?: Record<string, unknown>; preDeploymentChecks?: Record<string, unknown>; readiness?: Record<string, unknown> };
+  const doc = (parseYaml(policyYaml) ?? {}) as Gates;
   doc.productionApproval ??= { appliesTo: [] };
+  doc.preDeploymentChecks ??= { items: [] };
   doc.readiness = { recheckEvery: '1s', checklists: 'advisory', ...doc.readiness };
   return stringifyYaml(doc);
 }
@@ -235,6 +238,8 @@ export interface BotOptions {
   datadog?: boolean;
   /** A status page to keep (e.g. `createStatuspage` against a `StatuspageStandIn`). */
   statusPage?: StatusPage;
+  /** Where tminus reaches GitHub, when not the world's stand-in directly (a proxy in front of it). */
+  githubUrl?: string;
 }
 
 /** Starts tminus in this process, wired to the world's stand-ins through the real SDK clients. */
@@ -244,7 +249,7 @@ export async function startBot(world: World, options: BotOptions = {}): Promise<
   const tminus = await startTminus({
     port: 0,
     slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
-    github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
+    github: createReleaseRepository({ token: world.github.token, apiUrl: options.githubUrl ?? world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
     ...(options.datadog === false
       ? {}
       : { observability: createObservability({ apiKey: DD_API_KEY, appKey: DD_APP_KEY, site: 'datadoghq.com', apiUrl: world.datadog.url, timeoutMs: 2_000 }) }),

@@ -8,13 +8,13 @@ import { createObservability } from '../../src/integrations/datadog.js';
 import { BOT_TOKEN, botOf, DD_API_KEY, DD_APP_KEY, RELEASES_CHANNEL, SIGNING_SECRET, withTestTimings, type Bot, type World } from './harness.js';
 
 /** tminus with its GitHub webhook on, and the GitHub stand-in's repository hook pointed at it; Datadog as startBot's. */
-export async function startWebhookBot(world: World, policyYaml: string, secret: string): Promise<Bot & { hook: GitHubWebhooks; webhookUrl: string }> {
+export async function startWebhookBot(world: World, policyYaml: string, secret: string, options: { githubUrl?: string } = {}): Promise<Bot & { hook: GitHubWebhooks; webhookUrl: string }> {
   const policy = loadPolicy(withTestTimings(policyYaml), 'test policy');
   const database = await openDatabase({ url: world.databaseUrl, dataDir: '' });
   const tminus = await startTminus({
     port: 0,
     slack: { signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, apiUrl: world.slack.apiUrl, releasesChannel: RELEASES_CHANNEL },
-    github: createReleaseRepository({ token: world.github.token, apiUrl: world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
+    github: createReleaseRepository({ token: world.github.token, apiUrl: options.githubUrl ?? world.github.url, owner: world.github.owner, repo: world.github.repo, throttle: false }),
     githubWebhookSecret: secret,
     observability: createObservability({ apiKey: DD_API_KEY, appKey: DD_APP_KEY, site: 'datadoghq.com', apiUrl: world.datadog.url, timeoutMs: 2_000 }),
     database,

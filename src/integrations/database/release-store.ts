@@ -327,8 +327,8 @@ export class ReleaseStore {
     await ex.insert(releaseEvents).values({ at: this.clock(), releaseId, actor, action, details });
   }
 
-  async events(releaseId: string): Promise<ReleaseEventRow[]> {
-    return this.db.select().from(releaseEvents).where(eq(releaseEvents.releaseId, releaseId)).orderBy(asc(releaseEvents.id));
+  async events(releaseId: string, ex: Executor = this.db): Promise<ReleaseEventRow[]> {
+    return ex.select().from(releaseEvents).where(eq(releaseEvents.releaseId, releaseId)).orderBy(asc(releaseEvents.id));
   }
 
   // Released versions: what the repository's tags and tminus's completed releases say was shipped.

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { WorkflowJob } from '../../domain/milestones.js';
 
 /** Release states during which a deployment is in flight (the guide's "zero in-flight deployments"). */
 export const IN_FLIGHT_STATES_SQL = sql`state in ('started', 'tagged', 'deploying', 'awaiting_production_approval', 'verifying', 'rolling_back')`;
@@ -43,6 +44,10 @@ export interface HotfixDetails {
   detectedAt?: string;
   /** The last CI result tminus read on the hotfix's commit: "tested" is ticked on a success. */
   ci?: { sha: string; state: 'success' | 'failure'; at: string; checks: number; failing: string[] };
+  /** The branch or full commit sha the person named (`--from`); else the hotfix is cut from production's tag. */
+  from?: string;
+  /** What the hotfix ships, as last read: its commit, its branch, and what it carries beyond production (a clause for Slack). */
+  ships?: { branch: string; sha: string; text: string; ahead: number | null };
 }
 
 /** A backport patch, fixed when it is requested: it never becomes what production's main line runs. */
@@ -53,6 +58,26 @@ export interface BackportDetails {
   branch: string;
   /** The workflow its tag push runs (`deploy.backportWorkflow`). */
   workflow: string;
+}
+
+/**
+ * `productionApproval.mode: dispatch`: the tag's run built and deployed to staging; tminus dispatches the
+ * production workflow once the production gate is met (or at once for a type outside its `appliesTo`).
+ */
+export interface ProductionDispatchDetails {
+  /** The tag's run (build, staging) that succeeded, and its jobs: its milestones stay shown beside the production run's. */
+  stagingRunId: number;
+  stagingRunUrl: string;
+  stagingJobs: WorkflowJob[];
+  stagedAt: string;
+  /** The workflow dispatched (`productionApproval.workflow` when staging succeeded). */
+  workflow: string;
+  /** Who let production go: the production gate's approvers, or (outside `appliesTo`) the release gate's. */
+  approvers?: string[];
+  /** Claimed in Postgres before GitHub is asked, as a rollback's is: `sent` once GitHub answered it. */
+  dispatch?: { at: string; outcome: 'unknown' | 'sent'; attempts: number };
+  runId?: number;
+  runUrl?: string;
 }
 
 export interface StoredMilestone {
@@ -94,6 +119,8 @@ export const releases = pgTable(
     backport: jsonb('backport').$type<BackportDetails>(),
     /** The emergency rollback, once started: its run, who asked, why, and the time to restore. */
     rollback: jsonb('rollback').$type<RollbackDetails>(),
+    /** `productionApproval.mode: dispatch`: the staging run that succeeded and the production workflow's dispatch. */
+    productionDispatch: jsonb('production_dispatch').$type<ProductionDispatchDetails>(),
     stableAt: timestamp('stable_at', { withTimezone: true }),
     /** When the release was asked for; startedAt is T-0, when it was approved and tagging began. */
     requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
@@ -159,6 +186,29 @@ export const approvals = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('approvals_gate_user').on(t.gateId, t.userId)],
+);
+
+/**
+ * The production gate's pre-deployment checks: one row per gate and check, ticked once (who, when, evidence);
+ * for the check tminus ticks from Datadog, its last reading until then. Times come from tminus's clock.
+ */
+export const preDeploymentChecks = pgTable(
+  'pre_deployment_checks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    gateId: uuid('gate_id')
+      .notNull()
+      .references(() => approvalGates.id),
+    item: text('item').notNull(),
+    /** A Slack user id, or `tminus`; null while not ticked. */
+    tickedBy: text('ticked_by'),
+    tickedAt: timestamp('ticked_at', { withTimezone: true }),
+    evidence: text('evidence'),
+    /** `alerting` or `unreadable`: why tminus did not tick it at its last reading. */
+    reading: text('reading'),
+    readAt: timestamp('read_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('pre_deployment_checks_gate_item').on(t.gateId, t.item)],
 );
 
 /** A check that breached after a release: open until the check passes again. Alerted once. */
@@ -344,6 +394,7 @@ export const freezes = pgTable('freezes', {
 });
 
 export type FreezeRow = typeof freezes.$inferSelect;
+export type PreDeploymentCheckRow = typeof preDeploymentChecks.$inferSelect;
 
 export type ReleaseRow = typeof releases.$inferSelect;
 export type ReleaseEventRow = typeof releaseEvents.$inferSelect;

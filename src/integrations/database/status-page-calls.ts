@@ -32,10 +32,10 @@ export class StatusPageCalls {
     return row?.value as unknown as StatusPageCall | undefined;
   }
 
-  /** Every recorded call whose key starts with `start`. */
+  /** Every recorded call whose key starts with `start`, by the rest of its key (`maintenance:v1.3.0:` → `create`, `ended`…). */
   async under(start: string): Promise<Map<string, StatusPageCall>> {
     const rows = await this.db.select().from(syncState).where(like(syncState.key, `${PREFIX}${start.replace(/[\\%_]/g, '\\$&')}%`));
-    return new Map(rows.map((r) => [r.key.slice(PREFIX.length), r.value as unknown as StatusPageCall]));
+    return new Map(rows.map((r) => [r.key.slice(PREFIX.length + start.length), r.value as unknown as StatusPageCall]));
   }
 
   /** Claims the call: true for the one caller whose view of the previous claim (`earlier`) was current. */

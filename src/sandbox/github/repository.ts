@@ -137,6 +137,11 @@ export class Repository {
     return sha;
   }
 
+  /** Every branch and its head: [name, sha]. */
+  branches(): [string, string][] {
+    return [...this.branchHeads];
+  }
+
   headOf(branch: string): string | undefined {
     return this.branchHeads.get(branch);
   }

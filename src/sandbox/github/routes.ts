@@ -1,3 +1,4 @@
+import { checkRunViews, type CommitCi } from './ci-views.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 import { HttpError, booleanField, notFound, objectBody, paginate, stringField, validationFailed } from './http.js';
 import type { Repository } from './repository.js';
@@ -21,12 +22,7 @@ export interface RouteContext {
   ci?: CommitCi;
 }
 
-export interface CommitCi {
-  checkRuns: Map<string, { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null }[]>;
-  statuses: Map<string, { context: string; state: 'pending' | 'success' | 'failure' | 'error' }[]>;
-  /** The repository's CI as it runs on every push: the check runs of a commit none were set on. */
-  everyCommit?: { name: string; status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null }[];
-}
+export type { CommitCi } from './ci-views.js';
 
 type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
 
@@ -188,15 +184,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
     (ctx, _req, [ref = '']) => {
       const sha = ctx.repository.resolve(decodeURIComponent(ref));
       if (sha === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);
-      const runs = (ctx.ci?.checkRuns.get(sha) ?? ctx.ci?.everyCommit ?? []).map((r, i) => ({
-        id: 80_000_000 + i,
-        head_sha: sha,
-        name: r.name,
-        status: r.status,
-        conclusion: r.conclusion,
-        url: `${ctx.links.api}/check-runs/${80_000_000 + i}`,
-        html_url: `${ctx.links.web}/runs/${80_000_000 + i}`,
-      }));
+      const runs = checkRunViews(ctx, sha);
       return ok({ total_count: runs.length, check_runs: runs });
     },
   ],

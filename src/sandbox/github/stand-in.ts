@@ -11,6 +11,7 @@ import { Faults, failure } from './faults.js';
 import { HttpError, errorResponse, notFound } from './http.js';
 import { Repository } from './repository.js';
 import type { CommitCi, RouteContext } from './routes.js';
+import { ciOnCommits, type CommitCiState } from './ci-views.js';
 import type {
   DispatchRecord,
   DeploymentReview,
@@ -21,6 +22,7 @@ import type {
   JobView,
   OutageOptions,
   PendingDeploymentView,
+  RecordedRequest,
   ReleaseView,
   WorkflowRunView,
   WorkflowScript,
@@ -29,15 +31,6 @@ import { releaseView } from './views.js';
 import { readRequest, send } from './wire.js';
 import type { RepoLinks } from './workflows.js';
 import { Workflows } from './workflows.js';
-
-export interface RecordedRequest {
-  method: string;
-  /** Decoded path without the query string, e.g. /repos/acme/shop/git/ref/tags/v1.2.0 */
-  path: string;
-  query: Record<string, string>;
-  /** Parsed JSON body, or undefined when there was none. */
-  body: unknown;
-}
 
 /**
  * A local GitHub REST API for one repository, for a real Octokit to talk to. Deterministic: commit
@@ -134,6 +127,11 @@ export class GitHubStandIn extends EventEmitter {
   runCiOnEveryCommit(runs: { name: string; status?: 'queued' | 'in_progress' | 'completed'; conclusion?: string | null }[]): void {
     this.ci.everyCommit = runs.map((r) => ({ name: r.name, status: r.status ?? 'completed', conclusion: r.conclusion === undefined ? 'success' : r.conclusion }));
     this.changed(undefined);
+  }
+
+  /** CI on every branch head and every commit CI was set on (with the branches each heads): what the webhook announces. */
+  ciOnCommits(): CommitCiState[] {
+    return ciOnCommits(this.context());
   }
 
   /** Sets (or replaces) one commit status context of a commit. */
@@ -297,6 +295,11 @@ export class GitHubStandIn extends EventEmitter {
     const pending = this.workflows.pendingDeployments(runId, this.clock(), this.tokenOwner);
     if (pending === undefined) throw new Error(`No workflow run ${runId}`);
     return pending;
+  }
+
+  /** The deployments the run's jobs made (every attempt), newest first, in the REST shape. */
+  runDeployments(runId: number): DeploymentView[] {
+    return this.workflows.deploymentViews(this.clock()).filter((d) => d.runId === runId).map((d) => d.view);
   }
 
   /** The run's deployment reviews (REST and reviewAs, every attempt), oldest first. Throws for an unknown run. */

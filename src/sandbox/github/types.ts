@@ -291,3 +291,13 @@ export interface DeploymentStatusView {
   repository_url: string;
   performed_via_github_app: null;
 }
+
+/** A request the stand-in received. */
+export interface RecordedRequest {
+  method: string;
+  /** Decoded path without the query string, e.g. /repos/acme/shop/git/ref/tags/v1.2.0 */
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body, or undefined when there was none. */
+  body: unknown;
+}

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { ciEvents } from './ci-webhooks.js';
 import type { GitHubStandIn } from './stand-in.js';
 import type { JobView, WorkflowRunView } from './types.js';
 
@@ -32,11 +33,13 @@ export interface WebhookOptions {
 
 const ZERO_SHA = '0000000000000000000000000000000000000000';
 const HOOK_ID = '480000001';
+const ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
 
 /**
  * The GitHub stand-in's repository webhook: what GitHub sends when runs are requested, start, wait at an
- * environment and complete (workflow_run, workflow_job, deployment_review), when a tag is pushed (push)
- * and when a pull request is merged (pull_request), signed with the secret (X-Hub-Signature-256) and
+ * environment and complete (workflow_run, workflow_job, deployment_review, and deployment_protection_rule
+ * where an app's rule guards the environment), when CI finishes on a commit (check_run, check_suite,
+ * status), when a tag is pushed (push) and when a pull request is merged (pull_request), signed with the secret (X-Hub-Signature-256) and
  * carrying X-GitHub-Event and X-GitHub-Delivery. Like GitHub it never retries a failed delivery; tests
  * can drop, delay and redeliver them.
  */
@@ -49,7 +52,11 @@ export class GitHubWebhooks {
     reviews: new Map<number, number>(),
     tags: new Set<string>(),
     merged: new Set<number>(),
+    ci: new Map<string, string>(),
   };
+  /** Environments with a custom deployment protection rule (a GitHub App's): a run waiting there is also announced by deployment_protection_rule. */
+  private readonly protectionRules = new Set<string>();
+  private readonly delays: { filter: WebhookFilter; ms: number }[] = [];
   private drops: { filter: WebhookFilter; left: number }[] = [];
   private delayMs = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -83,9 +90,15 @@ export class GitHubWebhooks {
     else this.drops.push({ filter: which, left: times });
   }
 
-  /** Sends every delivery `ms` (real time) after its event; 0 sends at once. */
-  delayWebhooks(ms: number): void {
-    this.delayMs = ms;
+  /** Sends every delivery (or, with a filter, those that match it) `ms` (real time) after its event; 0 sends at once. */
+  delayWebhooks(ms: number, filter?: WebhookFilter): void {
+    if (filter) this.delays.push({ filter, ms });
+    else this.delayMs = ms;
+  }
+
+  /** A GitHub App's custom deployment protection rule on `environment`: runs waiting there are announced by deployment_protection_rule. */
+  addProtectionRule(environment: string): void {
+    this.protectionRules.add(environment);
   }
 
   /** Sends a delivery again with its id and body, as "Redeliver" does; the new attempt's status. */
@@ -132,6 +145,8 @@ export class GitHubWebhooks {
         send('push', this.tagPush(tag.name, tag.sha));
       }
       for (const run of [...this.github.runs()].reverse()) this.observeRun(run, send);
+      const ci = ciEvents(this.github.ciOnCommits(), this.seen.ci);
+      for (const [event, payload] of ci) send(event, { ...payload, repository: this.repository(), sender: ACTIONS_BOT });
       for (const pull of this.github.pulls()) {
         if (pull.merged_at === null || this.seen.merged.has(pull.number)) continue;
         this.seen.merged.add(pull.number);
@@ -165,6 +180,8 @@ export class GitHubWebhooks {
       this.seen.pending.set(run.id, waiting);
       for (const p of pending) {
         const job = this.github.jobs(run.id).find((j) => j.status === 'waiting');
+        const environment = p.environment.name ?? '';
+        if (this.protectionRules.has(environment)) send('deployment_protection_rule', this.protectionRulePayload(run, environment));
         send('deployment_review', {
           action: 'requested',
           environment: p.environment.name,
@@ -208,6 +225,23 @@ export class GitHubWebhooks {
       workflow_run: run,
       workflow: { id: run.workflow_id, name: run.name, path: run.path, state: 'active', url: run.workflow_url },
       repository: this.repository(),
+      sender: run.triggering_actor,
+    };
+  }
+
+  /** What GitHub sends the rule's app: the environment, the deployment, and where to answer (the run's id is only in that URL). */
+  private protectionRulePayload(run: WorkflowRunView, environment: string): Record<string, unknown> {
+    const deployment = this.github.runDeployments(run.id).find((d) => d.environment === environment);
+    return {
+      action: 'requested',
+      environment,
+      event: run.event,
+      deployment_callback_url: `${this.github.url}/repos/${this.github.fullName}/actions/runs/${run.id}/deployment_protection_rule`,
+      deployment,
+      pull_requests: [],
+      repository: this.repository(),
+      organization: this.organization(),
+      installation: { id: 50_000_001, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNTAwMDAwMDE=' },
       sender: run.triggering_actor,
     };
   }
@@ -267,7 +301,7 @@ export class GitHubWebhooks {
       delivery.dropped = true;
       return;
     }
-    const delay = this.delayMs;
+    const delay = this.delays.find((d) => d.filter(delivery))?.ms ?? this.delayMs;
     const sending = (async () => {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       await this.post(delivery);

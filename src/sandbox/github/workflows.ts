@@ -247,6 +247,11 @@ export class Workflows {
     return deploymentsAt(this.runList, this.environments, now);
   }
 
+  /** The deployments at `now` in the REST shape, with the run that made each, newest first. */
+  deploymentViews(now: number): { runId: number; view: DeploymentView }[] {
+    return this.deployments(now).map((d) => ({ runId: d.run.id, view: jobDeploymentView(this.links, d) }));
+  }
+
   /** The run's deployment reviews (every attempt), oldest first. Throws for an unknown run. */
   reviews(runId: number): DeploymentReview[] {
     return (this.mustFind(runId).reviews ?? []).map((r) => ({ ...r, environmentIds: [...r.environmentIds] }));
