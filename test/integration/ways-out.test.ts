@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TAGS_SYNC_KEY } from '../../src/jobs/sync-released-versions.js';
 import { deployWorkflow, FAST_POLICY, mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 const ROLES = `
@@ -17,7 +18,8 @@ describe('ways out: plans cancelled or moved, jobs that give up', () => {
     // Something to plan: a pull request merged since v1.2.0.
     await mergePullRequest(world, 'feat/limits', 'feat: wallet limits', { 'src/wallet.ts': 'export const limit = 1;\n' });
     bot = await startBot(world, { policy: FAST_POLICY + ROLES });
-    await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+    // Read and marked read: `/release plan` refuses until the sync is recorded, a write after the versions'.
+    await waitFor('the tags to be read', async () => (await bot.tminus.store.releasedVersions()).includes('v1.2.0') && Boolean(await bot.tminus.store.syncedAt(TAGS_SYNC_KEY)));
   });
   afterAll(async () => {
     await bot?.stop();
