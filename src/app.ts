@@ -17,6 +17,7 @@ import { applyLimits, boundedRoute, boundedSlackEvents, startHttpServer, stopHtt
 import { GITHUB_BODY_LIMIT, SLACK_BODY_LIMIT, UnsignedBodies } from './handlers/http-limits.js';
 import { sameWorkspace } from './handlers/same-workspace.js';
 import { GitHubDeliveries } from './integrations/database/github-deliveries.js';
+import { RateLimits } from './integrations/database/rate-limits.js';
 import { PlanScheduleStore } from './integrations/database/plan-schedule-store.js';
 import { startPlanScheduler, type PlanScheduler } from './jobs/scheduler.js';
 import type { Observability } from './integrations/datadog.js';
@@ -235,7 +236,9 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     appHome: { store: homes, slack: app.client },
     charts,
   };
-  registerReleaseCommand(app, { store, statusReads: statusCache.cache, gates, freezes, plans: releasePlans, roles, jobs, policy, releasesChannel: options.slack.releasesChannel, clock, log, production });
+  const rateLimits = new RateLimits(options.database.db);
+  const commandDeps = { store, statusReads: statusCache.cache, gates, freezes, rateLimits, plans: releasePlans, roles, jobs, policy, clock, log, production };
+  registerReleaseCommand(app, { ...commandDeps, releasesChannel: options.slack.releasesChannel });
   const routes = new SlackRoutes();
   registerApprovalActions(routes, { store, gates, preDeployment, roles, jobs, policy, clock, log });
   registerPreDeploymentActions(routes, { store, gates, preDeployment, roles, jobs, policy, clock, log, datadog: Boolean(options.observability) });

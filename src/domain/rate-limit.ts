@@ -1,28 +1,20 @@
-/**
- * At most `limit` requests per key in any `windowMs`, on the clock given (a person's `/release stats`).
- * In memory: each web process counts its own, which bounds what one person can make one process do.
- */
-export class RateLimit {
-  private readonly taken = new Map<string, number[]>();
+/** At most `limit` requests per key in any `windowMs` (a person's `/release stats`). */
+export interface RateLimitRule {
+  limit: number;
+  windowMs: number;
+}
 
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly now: () => number,
-  ) {}
+export interface Taken {
+  /** 0 when this request is allowed, else the ms until the next one is. */
+  waitMs: number;
+  /** The times (ms) of the requests still within the window, this one included when allowed: what to keep. */
+  recent: number[];
+}
 
-  /** Takes one for `key`: 0 when allowed, else the ms until the next one is. */
-  take(key: string): number {
-    const now = this.now();
-    const recent = (this.taken.get(key) ?? []).filter((at) => now - at < this.windowMs);
-    if (recent.length >= this.limit) {
-      this.taken.set(key, recent);
-      return this.windowMs - (now - recent[0]!);
-    }
-    recent.push(now);
-    this.taken.set(key, recent);
-    // Forget the people who stopped asking, so the map stays as small as the recent askers.
-    if (this.taken.size > 1_000) for (const [k, times] of this.taken) if (times.every((at) => now - at >= this.windowMs)) this.taken.delete(k);
-    return 0;
-  }
+/** Takes one at `now` from the times already taken: a sliding window, so no burst at a window's edge. */
+export function takeOne(rule: RateLimitRule, taken: readonly number[], now: number): Taken {
+  // A time ahead of `now` (another replica's clock a little ahead) still counts, until it leaves the window.
+  const recent = taken.filter((at) => now - at < rule.windowMs).sort((a, b) => a - b);
+  if (recent.length >= rule.limit) return { waitMs: Math.max(1, rule.windowMs - (now - recent[recent.length - rule.limit]!)), recent };
+  return { waitMs: 0, recent: [...recent, now] };
 }

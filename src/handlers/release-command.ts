@@ -38,13 +38,16 @@ import { cancelPlan, movePlan } from '../services/change-plan.js';
 import { abortConfirmMessage } from '../messages/abort.js';
 import { fromSlashCommand } from '../messages/text.js';
 import { parseStatsWindow } from '../domain/dora.js';
-import { RateLimit } from '../domain/rate-limit.js';
+import type { RateLimitRule } from '../domain/rate-limit.js';
+import type { RateLimits } from '../integrations/database/rate-limits.js';
 
 export interface ReleaseCommandDeps {
   store: ReleaseStore;
   gates: GateStore;
   /** Ad-hoc deploy freezes (`/release freeze`, `/release unfreeze`). */
   freezes: FreezeStore;
+  /** Counted in Postgres, so replicas count a person's `/release stats` together. */
+  rateLimits: RateLimits;
   plans: ReleasePlanStore;
   roles: RoleDirectory;
   jobs: ReleaseJobs;
@@ -67,9 +70,8 @@ export function threadUrl(channel: string, ts: string | null): string | null {
 
 /** `/release <subcommand>`: parse, call a service, answer privately. Nothing slow runs here. */
 export function registerReleaseCommand(app: App, deps: ReleaseCommandDeps): void {
-  const statsLimit = new RateLimit(STATS_PER_PERSON.limit, STATS_PER_PERSON.windowMs, () => deps.clock().getTime());
   app.command('/release', async ({ command, ack, respond }) => {
-    const answer = answerCommand(deps, command, statsLimit);
+    const answer = answerCommand(deps, command);
     // Cleared as soon as the answer is in: a timer left for its 2.5 s would outlive hundreds of acks in memory.
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, deps.ackWithinMs ?? 2_500, 'late')));
@@ -88,7 +90,7 @@ function ephemeral(message: SlackMessage): RespondArguments & { response_type: '
   return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
 }
 
-async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand, statsLimit: RateLimit): Promise<SlackMessage> {
+async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): Promise<SlackMessage> {
   // Slack sends the text entity-encoded, mentions and links escaped: decoded once here, escaped once on the way out.
   const [sub = '', ...args] = fromSlashCommand(command.text).trim().split(/\s+/).filter(Boolean);
   try {
@@ -122,7 +124,7 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand, st
       case 'incident':
         return await answerIncident(deps, command, args);
       case 'stats':
-        return await answerStats(deps, command, args, statsLimit);
+        return await answerStats(deps, command, args);
       case 'help':
       case '':
         return helpMessage();
@@ -136,16 +138,18 @@ async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand, st
 }
 
 /** `/release stats`: twice a minute per person at most (each asks Postgres for months of releases, and draws a chart). */
-const STATS_PER_PERSON = { limit: 2, windowMs: 60_000 };
+const STATS_PER_PERSON: RateLimitRule = { limit: 2, windowMs: 60_000 };
 
 /**
  * `/release stats [30d|90d|12w]`: a job computes the figures and the chart and posts them; the command only acks.
  * In #releases they are posted for the channel, the chart in their thread; anywhere else only the asker sees them.
  */
-async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[], limit: RateLimit): Promise<SlackMessage> {
+async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
   const choice = parseStatsWindow(args[0]);
   if (!choice.ok || args.length > 1) return noticeMessage(`${choice.ok ? 'Give one window at most' : escape(choice.reason)}. Usage: \`/release stats [30d|90d|12w]\` (default 30d).`);
-  const waitMs = limit.take(command.user_id);
+  const now = deps.clock();
+  const waitMs = await deps.rateLimits.take(`stats:${command.user_id}`, STATS_PER_PERSON, now);
+  void deps.rateLimits.prune(new Date(now.getTime() - 86_400_000)).catch((err: unknown) => deps.log.warn({ err }, 'pruning rate limits'));
   if (waitMs > 0) return noticeMessage(`You asked for the DORA figures a moment ago: ask again in ${Math.ceil(waitMs / 1000)} s.`);
   const inReleases = command.channel_id === deps.releasesChannel;
   await deps.jobs.add('release-stats', {

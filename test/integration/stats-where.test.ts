@@ -53,6 +53,27 @@ describe('/release stats: where it answers, how often, and off the event loop', 
     expect(visibleText(other.body as { text: string; blocks: unknown[] })).toContain('Computing the DORA figures');
   });
 
+  it('two replicas count one person together: the third ask in a minute is refused whichever replica takes it', async () => {
+    const second = await startBot(world);
+    try {
+      // The answer is the ack, or (a loaded machine past the ack's 2.5 s) what follows through response_url.
+      const ask = async (target: Bot) => {
+        const before = world.slack.responses().length;
+        const ack = await world.slack.sendCommand(target.eventsUrl, { text: 'stats', userId: 'U0TWICE', channelId: RELEASES_CHANNEL });
+        const text = visibleText(ack.body as { text: string; blocks: unknown[] });
+        if (!text.includes('Working on it')) return text;
+        const late = await waitFor('the answer through response_url', () => world.slack.responses().slice(before).find((r) => JSON.stringify(r.body).includes('DORA figures')));
+        return visibleText(late.body as { text: string; blocks: unknown[] });
+      };
+      expect(await ask(bot)).toContain('Computing the DORA figures');
+      expect(await ask(second)).toContain('Computing the DORA figures');
+      expect(await ask(second)).toMatch(/You asked for the DORA figures a moment ago: ask again in \d+ s/);
+      expect(await ask(bot)).toMatch(/You asked for the DORA figures a moment ago/);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('20 people at once in #releases: the charts are drawn in a worker thread, and commands keep being acked quickly', async () => {
     const before = world.slack.calls.filter((c) => c.method.startsWith('files.completeUploadExternal')).length;
     const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -22,6 +22,8 @@ import { FIRST_PRODUCTION, OTHER_TAG_WORKFLOW, ROLLBACK_WORKFLOW, threadOf, type
  *     a policy that says `verification.source: none`;
  * (12) tminus acts only on its own run: a release follows a run of the deploy workflow for its tag, and no
  *     call tminus made to GitHub reviews, cancels or re-runs another tag-triggered workflow's run.
+ * (13) a webhook delivery is taken once: GitHub's redelivery or its signed body under a new id is answered
+ *     "already received", an altered body is refused (webhook-commands.ts; checked as the replay is sent).
  */
 
 const isStatusUpdate = (m: StoredMessage) => m.text.includes('IN PROGRESS');

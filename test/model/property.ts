@@ -4,6 +4,7 @@ import { settleAndAbort } from './settle.js';
 import { slackCommands } from './slack-commands.js';
 import { worldCommands } from './world-commands.js';
 import { freezeCommands } from './freeze-commands.js';
+import { webhookCommands } from './webhook-commands.js';
 import { command } from './slack-client.js';
 import { initialModel, isKnownBug, knownBugs, observe, sleep, startReal, stopReal, takeVersion, REQUESTER, type Model, type Real, type Snapshot, type WorldSettings } from './world-model.js';
 
@@ -20,10 +21,16 @@ export const runOptions = {
   log: false,
 };
 
-export const worldSettings: fc.Arbitrary<WorldSettings> = fc.record({
-  gated: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-  listingDelayMs: fc.integer({ min: 0, max: 3_000 }),
-});
+const gated = fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
+const listingDelayMs = fc.integer({ min: 0, max: 3_000 });
+/** The worlds of the command sets before `webhooks` (their seeds replay with exactly this arbitrary). */
+export const worldSettings: fc.Arbitrary<WorldSettings> = fc.record({ gated, listingDelayMs });
+/** From `webhooks` on: half the worlds deliver GitHub's webhooks to tminus. */
+const webhookWorldSettings: fc.Arbitrary<WorldSettings> = fc.record({ gated, listingDelayMs, webhooks: fc.boolean() });
+
+function settingsOf(commands: CommandSet): fc.Arbitrary<WorldSettings> {
+  return commands === 'webhooks' ? webhookWorldSettings : worldSettings;
+}
 
 const { start, approve, reject, submitRejection, rollback, abort, click } = slackCommands;
 const { cancel, rerun, failJob, deleteRun, review, outage, loseAnswer, slowListing, datadog, restart, wait, ci } = worldCommands;
@@ -31,7 +38,7 @@ const { cancel, rerun, failJob, deleteRun, review, outage, loseAnswer, slowListi
  * What people and the world do, the likelier twice: a sequence should have releases that reach the gate,
  * production and rollback. `replayPath` is the one fast-check prints with a shrunk counterexample.
  */
-export function sequencesWith(replayPath?: string, commands: CommandSet = 'freezes'): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, Real>>> {
+export function sequencesWith(replayPath?: string, commands: CommandSet = LATEST): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, Real>>> {
   return fc.commands(COMMAND_SETS[commands], { maxCommands: 7, size: 'max', ...(replayPath !== undefined ? { replayPath } : {}) });
 }
 
@@ -42,8 +49,12 @@ export function sequencesWith(replayPath?: string, commands: CommandSet = 'freez
  */
 const BEFORE_GATES = [start, start, wait, wait, approve, approve, review, review, rollback, rollback, reject, submitRejection, abort, click, cancel, rerun, failJob, deleteRun, outage, loseAnswer, slowListing, datadog, restart];
 const GATES = [...BEFORE_GATES, ci, ci];
-const COMMAND_SETS = { 'before-gates': BEFORE_GATES, gates: GATES, freezes: [...GATES, freezeCommands.freeze, freezeCommands.unfreeze, freezeCommands.waive] };
+const FREEZES = [...GATES, freezeCommands.freeze, freezeCommands.unfreeze, freezeCommands.waive];
+const WEBHOOKS = [...FREEZES, webhookCommands.replay, webhookCommands.replay, webhookCommands.drop, webhookCommands.delay];
+const COMMAND_SETS = { 'before-gates': BEFORE_GATES, gates: GATES, freezes: FREEZES, webhooks: WEBHOOKS };
 export type CommandSet = keyof typeof COMMAND_SETS;
+/** The set the random run draws from. */
+const LATEST: CommandSet = 'webhooks';
 
 export const sequences = sequencesWith();
 
@@ -91,7 +102,7 @@ function report(violations: string[], real: Real, snapshot: Snapshot): string {
 
 /** Every sequence opens with a start (release day begins), then up to 7 random commands. */
 export function propertyWith(replayPath?: string): fc.IAsyncProperty<[WorldSettings, fc.AsyncCommand<Model, Real>, Iterable<fc.AsyncCommand<Model, Real>>]> {
-  return fc.asyncProperty(worldSettings, start, sequencesWith(replayPath), runSequence);
+  return fc.asyncProperty(settingsOf(LATEST), start, sequencesWith(replayPath), runSequence);
 }
 
 export const property = propertyWith();
@@ -101,7 +112,7 @@ export const property = propertyWith();
  * without running it: replaying through `fc.assert` would go on to the neighbours of a path that passes.
  */
 export function sequenceAt(seed: number, path: string, replayPath?: string, commands: CommandSet = 'before-gates'): [WorldSettings, fc.AsyncCommand<Model, Real>, Iterable<fc.AsyncCommand<Model, Real>>] {
-  const found = fc.check(fc.property(worldSettings, start, sequencesWith(replayPath, commands), (_settings: WorldSettings, _first: fc.AsyncCommand<Model, Real>, _commands: Iterable<fc.AsyncCommand<Model, Real>>) => false), { seed, path, numRuns: 1, endOnFailure: true });
+  const found = fc.check(fc.property(settingsOf(commands), start, sequencesWith(replayPath, commands), (_settings: WorldSettings, _first: fc.AsyncCommand<Model, Real>, _commands: Iterable<fc.AsyncCommand<Model, Real>>) => false), { seed, path, numRuns: 1, endOnFailure: true });
   if (!found.counterexample) throw new Error(`nothing generated at seed ${seed} path ${path}`);
   return found.counterexample;
 }

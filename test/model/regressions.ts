@@ -2,6 +2,7 @@ import type fc from 'fast-check';
 import { ApproveProductionInSlack, RejectProductionInSlack, RollbackRelease, StartRelease, SubmitRejection } from './slack-commands.js';
 import { FailJob, GitHubOutage, LoseGitHubAnswer, RerunRun, RestartBot, ReviewInGitHubUI, Wait } from './world-commands.js';
 import { FreezeInSlack, UnfreezeInSlack, WaiveFreeze } from './freeze-commands.js';
+import { DelayWebhooks, DropWebhooks, ReplayWebhook } from './webhook-commands.js';
 import type { Model, Real, WorldSettings } from './world-model.js';
 import type { CommandSet } from './property.js';
 
@@ -127,6 +128,28 @@ export const REGRESSIONS: Regression[] = [
     sequence: {
       settings: GATED,
       commands: () => [new StartRelease('patch', 'once'), new FreezeInSlack(), new StartRelease('minor', 'once'), new RestartBot(true), new Wait(3_000), new UnfreezeInSlack()],
+    },
+  },
+  {
+    // A guard, passing: with webhooks, every delivery replayed (redelivered, under a new id, altered) is taken
+    // once (invariant 13) and changes nothing; deliveries lost or late, and a restart that misses some, leave
+    // tminus polling, so the release still ends and nothing is posted twice.
+    name: 'webhooks replayed, altered, lost and late: each delivery is taken once and the release still ends',
+    sequence: {
+      settings: { ...GATED, webhooks: true },
+      commands: () => [
+        new StartRelease('patch', 'once'),
+        new Wait(2_500),
+        new ReplayWebhook(0, 'new-id'),
+        new ReplayWebhook(1, 'redeliver'),
+        new ReplayWebhook(2, 'altered'),
+        new DropWebhooks(4),
+        new ApproveProductionInSlack('in-turn', 8_000),
+        new DelayWebhooks(1_500),
+        new RestartBot(false),
+        new Wait(2_000),
+        new ReplayWebhook(0, 'new-id'),
+      ],
     },
   },
 ];

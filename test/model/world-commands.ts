@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { WorkflowRunView } from '../../src/sandbox/github.js';
-import { DEPLOY_WORKFLOW, deleteQueueKeys, startBot, waitFor } from '../support/harness.js';
-import { DEPLOY_JOBS, GITHUB_REVIEWER, modelPolicy, note, ROLLBACK_WORKFLOW, setDatadog, sleep, within, type CiState, type Model, type Real } from './world-model.js';
+import { DEPLOY_WORKFLOW, deleteQueueKeys, waitFor } from '../support/harness.js';
+import { DEPLOY_JOBS, GITHUB_REVIEWER, note, startModelBot, ROLLBACK_WORKFLOW, setDatadog, sleep, within, type CiState, type Model, type Real } from './world-model.js';
 
 /** What the rest of the world does: GitHub's runs and people in its UI, its outages, Datadog, the process, time. */
 
@@ -218,7 +218,7 @@ export class RestartBot implements WorldCommand {
     await real.bot.stop();
     if (this.flush) await deleteQueueKeys(real.world.redisUrl, real.world.queuePrefix);
     // The same policy as at the start: a gated world stays gated after a restart.
-    real.bot = await startBot(real.world, { policy: modelPolicy(real.settings) });
+    ({ bot: real.bot, hook: real.hook } = await startModelBot(real.world, real.settings));
     note(real, `tminus restarted${this.flush ? ' after a Redis flush' : ''}`);
     // The restarted process reads Postgres first; nothing to wait for but its port.
     await waitFor('tminus to answer', () => fetch(`${real.bot.baseUrl}/healthz`).then((r) => r.ok), 10_000);

@@ -2,7 +2,8 @@ import { asc } from 'drizzle-orm';
 import { openDatabase, type DatabaseHandle } from '../../src/integrations/database/client.js';
 import { freezes, releaseEvents, releases, type FreezeRow, type ReleaseEventRow, type ReleaseRow } from '../../src/integrations/database/schema.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import type { WorkflowRunView, WorkflowScript } from '../../src/sandbox/github.js';
+import type { GitHubWebhooks, WorkflowRunView, WorkflowScript } from '../../src/sandbox/github.js';
+import { startWebhookBot } from '../support/webhook-bot.js';
 import { deployWorkflow, DEPLOY_WORKFLOW, RELEASES_CHANNEL, startBot, startWorld, waitFor, type Bot, type World } from '../support/harness.js';
 import { startCollector, type Collector } from './collector.js';
 
@@ -40,9 +41,25 @@ planning: { enforceCadence: false }
 permissions: { waive: [onCall] }
 `;
 
-/** The policy of a run: the model's, with the two-person production gate when the world's production is gated. */
-export function modelPolicy(settings: Pick<WorldSettings, 'gated'>): string {
-  return MODEL_POLICY + (settings.gated ? 'productionApproval: { appliesTo: [patch, minor, major] }\n' : '');
+/**
+ * The policy of a run: the model's, with the two-person production gate when the world's production is gated.
+ * With webhooks, tminus polls slowly while deliveries flow: a delivery dropped or late must not leave it blind.
+ */
+export function modelPolicy(settings: Pick<WorldSettings, 'gated' | 'webhooks'>): string {
+  return (
+    MODEL_POLICY.replace('rerunPollInterval: 300ms }', `rerunPollInterval: 300ms${settings.webhooks ? ', pollIntervalWithWebhooks: 2s' : ''} }`) +
+    (settings.gated ? 'productionApproval: { appliesTo: [patch, minor, major] }\n' : '')
+  );
+}
+
+/** The secret of the GitHub stand-in's repository hook, in worlds with webhooks. */
+export const WEBHOOK_SECRET = 'model-webhook-secret';
+
+/** tminus as a run starts it (and a restart starts it again): with its GitHub webhook on in worlds that have one. */
+export async function startModelBot(world: World, settings: WorldSettings): Promise<{ bot: Bot; hook?: GitHubWebhooks }> {
+  if (!settings.webhooks) return { bot: await startBot(world, { policy: modelPolicy(settings) }) };
+  const bot = await startWebhookBot(world, modelPolicy(settings), WEBHOOK_SECRET);
+  return { bot, hook: bot.hook };
 }
 
 export const REQUESTER = 'U0ENG';
@@ -83,6 +100,8 @@ export function isKnownBug(violation: string): boolean {
 export interface WorldSettings {
   gated: boolean;
   listingDelayMs: number;
+  /** GitHub delivers the repository's webhooks to tminus (the command sets before `webhooks` had none). */
+  webhooks?: boolean;
 }
 
 /** What must be true afterwards, as far as the commands alone can tell. */
@@ -123,6 +142,8 @@ export type RollbackAsk = { version: string } | { releaseId: string };
 export interface Real {
   world: World;
   bot: Bot;
+  /** The repository's webhook, delivering to tminus, in worlds with webhooks (a restart makes a new one). */
+  hook: GitHubWebhooks | undefined;
   settings: WorldSettings;
   /** The database as an outside observer reads it (its own connection, unaffected by restarts). */
   observer: DatabaseHandle;
@@ -201,13 +222,13 @@ export async function startReal(settings: WorldSettings): Promise<Real> {
     world.github.setRunListingDelay(settings.listingDelayMs);
     setDatadog(world, 'healthy');
     // Gated: the guide's two-person production gate, which GitHub's protected environment lets the readiness gate pass.
-    const bot = await startBot(world, { policy: modelPolicy(settings) });
+    const { bot, hook } = await startModelBot(world, settings);
     cleanup.unshift(() => bot.stop());
     await waitFor('the tags to be read', () => bot.tminus.store.releasedVersions().then((v) => v.includes(FIRST_PRODUCTION)));
     const observer = await openDatabase({ url: world.databaseUrl, dataDir: '' });
     cleanup.unshift(() => observer.close());
     const collector = await startCollector();
-    return { world, bot, settings, observer, collector, log: [], t0: Date.now(), answers: [], rollbackAsks: [], outageTimer: undefined, violations: [], ci: [] };
+    return { world, bot, hook, settings, observer, collector, log: [], t0: Date.now(), answers: [], rollbackAsks: [], outageTimer: undefined, violations: [], ci: [] };
   } catch (error) {
     for (const step of cleanup) await step().catch(() => {});
     throw error;
