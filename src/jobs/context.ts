@@ -105,6 +105,7 @@ export const postKeys = {
   rollbackNoticeForCustomers: (releaseId: string, startedAt: string) => `rollback-notice:${releaseId}:${Date.parse(startedAt)}:customers`,
   rollbackChecklist: (releaseId: string) => `rollback-checklist:${releaseId}`,
   rollbackOutcome: (releaseId: string, startedAt: string) => `rollback-outcome:${releaseId}:${Date.parse(startedAt)}`,
+  rollbackOverdue: (releaseId: string, startedAt: string) => `rollback-overdue:${releaseId}:${Date.parse(startedAt)}`,
   postMortem: (releaseId: string) => `post-mortem:${releaseId}`,
   /** `releaseTypes.<type>.deployWithin` passed during release day: once in the thread, once in #releases. */
   releaseDayLate: (releaseId: string, where: 'thread' | 'channel') => `release-day-late:${releaseId}:${where}`,

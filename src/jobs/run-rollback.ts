@@ -11,6 +11,7 @@ import { rollbackCommand } from './fail-release.js';
 import { githubAnswered, noteGitHubUnreachable } from './github-outage.js';
 import { schedulePostMortem } from './post-mortem.js';
 import { refreshProgressView } from './progress-view.js';
+import { escalateOverdueRollback } from './rollback-overdue.js';
 import { tellStatusPage } from './status-page.js';
 
 function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, state: 'running' | 'done' | 'failed', audience: Audience = 'team') {
@@ -76,6 +77,7 @@ export async function runRollback(ctx: JobContext, data: { releaseId: string; po
     await giveUp(ctx, release, `${why}, ${Math.round(ctx.policy.rollback.giveUpAfter / 60_000)} minutes after the rollback started`);
     return;
   }
+  await escalateOverdueRollback(ctx, release);
   const current = release;
   await ctx.posts.refresh(postKeys.rollbackNotice(current.id, current.rollback!.startedAt), async () => notice(ctx, current, current.rollback!, 'running'));
   // Poll numbers are slots of the poll interval since the rollback started: the reconciler's re-queue and

@@ -115,6 +115,17 @@ export class ReleaseStore {
     return new Set(rows.flatMap((r) => (r.rollback?.runId !== undefined ? [r.rollback.runId] : [])));
   }
 
+  /** How long the latest restored rollbacks took, started → restored (ms), newest first: what a rollback's ETA reads. */
+  async rollbackDurations(limit: number): Promise<number[]> {
+    const rows = await this.db
+      .select({ rollback: releases.rollback })
+      .from(releases)
+      .where(and(eq(releases.state, 'rolled_back'), isNotNull(releases.rollback)))
+      .orderBy(desc(releases.finishedAt))
+      .limit(limit);
+    return rows.flatMap(({ rollback }) => (rollback?.restoredAt ? [Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt)] : []));
+  }
+
   /**
    * What `/release status` shows without a version: the release in flight (one at most), else the latest.
    * One query, answered from indexes (the in-flight partial index, `releases_started_at`).
