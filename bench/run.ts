@@ -2,6 +2,7 @@
  * `npm run bench`: figures, not assertions. Needs the local Postgres and Redis (as the tests do).
  * - how fast /release commands are acked (Slack allows 3 s), for answers that read Postgres;
  * - how long from `/release start` to the announcement, the tag, and the first status update;
+ * - the event loop while 20 people ask /release stats at once (charts drawn in a worker thread);
  * - acks at 200 requests/s beside a bare Bolt app that only acks (each in a process of its own, the load from a third);
  * - GitHub event → Slack edit, with webhooks and with polling only; GitHub calls per 90-minute release;
  * - tminus's memory idle and under load, and its start-up time on each database and queue;
@@ -15,6 +16,7 @@ import { ackTable } from './acks.js';
 import { memory, startUpTimes, type Setup } from './processes.js';
 import { runRelease, type ReleaseRun } from './release-runs.js';
 import { unsignedBodiesBench } from './unsigned-bodies.js';
+import { chartsAtOnce } from './charts.js';
 import { p50p99, percentile, section, summary, table } from './stats.js';
 
 const benchStart = performance.now();
@@ -68,6 +70,11 @@ try {
   console.log(`  first T+N update after        ${(tUpdate - t0).toFixed(0)} ms (interval 2 s)`);
   console.log(`  completed after               ${(tDone - t0).toFixed(0)} ms (deploy run of 4.5 s)`);
   console.log(`  Slack Web API calls: ${world.slack.calls.length}, GitHub requests: ${world.github.requests.length}`);
+
+  const charts = await chartsAtOnce(world, bot);
+  console.log(`\n20 × /release stats at once in #releases (charts drawn in a worker thread, issue 23):`);
+  console.log(`  event loop: longest stall ${charts.loopMaxMs.toFixed(0)} ms, p99 ${charts.loopP99Ms.toFixed(0)} ms (drawn on the loop: 448 ms)`);
+  summary('  ack: /release help meanwhile', charts.acks);
 } finally {
   await bot.stop();
 }

@@ -7,11 +7,14 @@ async function footprint(world: World, bot: Bot) {
     releases: (await bot.tminus.store.inFlight()).length + ((await bot.tminus.store.latest()) ? 1 : 0),
     tags: world.github.tags().map((t) => t.name).sort(),
     messages: world.slack.messages(RELEASES_CHANNEL).length,
-    // Release work only: housekeeping (tag sync, reconciler, the deployWithin watch) comes and goes on its own schedule.
-    queued: (await bot.tminus.jobs.queue.getJobs(['waiting', 'delayed', 'active', 'prioritized'])).filter(
-      (job) => job && !['reconcile', 'sync-released-versions', 'deploy-within'].includes(job.name),
-    ).length,
+    // Release work only, the jobs that name a release, a plan or a gate: housekeeping (tag sync, the reconciler, the
+    // deployWithin watch, reading the in-flight releases at start-up, App Home) comes and goes on its own schedule.
+    queued: (await bot.tminus.jobs.queue.getJobs(['waiting', 'delayed', 'active', 'prioritized'])).filter((job) => job && namesRelease(job.data)).length,
   };
+}
+
+function namesRelease(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && ['releaseId', 'planId', 'gateId'].some((key) => key in data);
 }
 
 function answerText(body: unknown): string {
