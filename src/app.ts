@@ -39,6 +39,7 @@ import type { ReleaseRepository } from './integrations/github.js';
 import type { JobContext } from './jobs/context.js';
 import { RELEASE_QUEUE, ReleaseJobs, type ReleaseQueue } from './jobs/queue.js';
 import { startReleaseWorker } from './jobs/worker.js';
+import { checkRedis, checkSlack } from './startup-checks.js';
 import { Metrics, observedFetch } from './integrations/metrics.js';
 import { RELEASE_STATES } from './domain/release.js';
 import { Posts } from './services/posts.js';
@@ -110,8 +111,14 @@ const QUICK_RETRIES = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_00
 export async function startTminus(options: TminusOptions): Promise<Tminus> {
   const { log, policy } = options;
   const clock = options.clock ?? (() => new Date());
+  // Checked before anything starts, each failure said in one line (startup-checks.ts); nothing is running yet.
+  if (options.redisUrl) await checkRedis(options.redisUrl);
+  // Bolt is handed the bot's ids: it then never calls auth.test itself (a rejection no one awaited killed the process).
+  const identity = await checkSlack(options.slack.botToken, options.slack.apiUrl ? { slackApiUrl: options.slack.apiUrl } : {});
   const backend = await openQueueBackend({ redisUrl: options.redisUrl, databaseUrl: options.databaseUrl, database: options.database, prefix: options.queuePrefix, log });
   const queue: ReleaseQueue = new Queue(RELEASE_QUEUE, { connection: backend.connection, prefix: options.queuePrefix }, backend.factory);
+  // An 'error' event with no listener would throw and end the process (Redis going away after start).
+  queue.on('error', (err) => log.warn({ err }, 'job queue connection error'));
   try {
     await queue.waitUntilReady();
   } catch (error) {
@@ -185,6 +192,8 @@ export async function startTminus(options: TminusOptions): Promise<Tminus> {
     : new HTTPReceiver({ signingSecret: options.slack.signingSecret, customRoutes, bodyLimit: SLACK_BODY_LIMIT, logLevel: LogLevel.WARN });
   const app = new App({
     token: options.slack.botToken,
+    botId: identity.botId,
+    botUserId: identity.botUserId,
     logLevel: LogLevel.WARN,
     // Bolt's conversation store keeps per-conversation state for listeners that ask for it; none does, and
     // its middleware would run on every request.

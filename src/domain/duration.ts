@@ -42,16 +42,27 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** `5400000` → `1h 30m`; `90000` → `1m 30s`; `0` → `0s`. Round-trips through parseDuration. */
+const SHOWN_UNITS = UNITS.filter((unit) => unit !== 'ms');
+
+/**
+ * The one way tminus writes a duration a person reads: the two largest units, the smaller one rounded, no
+ * milliseconds (`6564390` → `1h 49m`, `725000` → `12m 5s`, `40000` → `40s`, `0` → `0s`). A round value comes out
+ * as a policy writes it (`15m`, `1h 30m`) and round-trips through parseDuration.
+ */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) throw new RangeError(`${ms} is not a number of milliseconds`);
   const sign = ms < 0 ? '-' : '';
-  let rest = Math.round(Math.abs(ms));
-  if (rest === 0) return '0s';
+  const size = Math.abs(ms);
+  if (size === 0) return '0s';
+  // Under a second still took some time: "1s", never "0s" or milliseconds.
+  const found = SHOWN_UNITS.findIndex((unit) => size >= UNIT_MS[unit]);
+  const largest = found === -1 ? SHOWN_UNITS.length - 1 : found;
+  const step = UNIT_MS[SHOWN_UNITS[Math.min(largest + 1, SHOWN_UNITS.length - 1)]!];
+  let rest = Math.max(step, Math.round(size / step) * step);
   const parts: string[] = [];
-  for (const unit of UNITS) {
+  for (const unit of SHOWN_UNITS) {
     const count = Math.floor(rest / UNIT_MS[unit]);
-    if (count > 0) {
+    if (count > 0 && parts.length < 2) {
       parts.push(`${count}${unit}`);
       rest -= count * UNIT_MS[unit];
     }

@@ -77,22 +77,56 @@ export const POST_DEPLOY_CHECKS_STEP = 'Running post-deploy checks';
 /** The current step of a release not tagged yet: held at (or passing) the readiness gate before T-0. */
 export const READINESS_STEP = 'Readiness gate before T-0 (its card in this thread says what holds)';
 
+/** Where a production gate stands: its approvals (counted of needed, from whom) and its pre-deployment checks. */
+export interface ProductionGateWait {
+  state: 'open' | 'approved' | 'rejected' | 'closed';
+  counted: number;
+  needed: number;
+  /** Who may approve ("engineering leadership"), as describeGate words it. */
+  needs?: string;
+  checks?: { done: number; total: number };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * What the deploy to production waits for, said as it is ("Waiting for 2 approvals to deploy to production"):
+ * the approvals still missing, the pre-deployment checks not ticked, or, once the gate is met in Slack while
+ * the run still waits, GitHub's required reviewer. Undefined when nothing holds it.
+ */
+export function productionWaitingFor(gate: ProductionGateWait | undefined, state?: string): string | undefined {
+  const waiting = state === 'awaiting_production_approval';
+  if (!gate) return waiting ? 'Waiting for approval to deploy to production' : undefined;
+  if (gate.state === 'rejected' || gate.state === 'closed') return undefined;
+  if (gate.state === 'approved') return waiting ? "Approved in Slack: waiting for GitHub's required reviewer to release the production deployment" : undefined;
+  const missing = Math.max(0, gate.needed - gate.counted);
+  const parts = [
+    missing > 0 ? `${plural(missing, gate.counted > 0 ? 'more approval' : 'approval')}${gate.needs ? ` from ${gate.needs}` : ''}` : '',
+    gate.checks && gate.checks.done < gate.checks.total ? `the pre-deployment checks (${gate.checks.done} of ${gate.checks.total} ticked)` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? `Waiting for ${parts.join(' and ')} to deploy to production` : 'Waiting to deploy to production';
+}
+
 /**
  * The step the release is on, in the present tense as the guide writes it ("Current step: Deploying to
- * production"): the running milestone's `doing` wording (its label when the policy gives none), or the next
- * one it waits for. A release `verifying` is running the post-deploy checks, whatever its milestones say.
+ * production"): the running milestone's `doing` wording (its label when the policy gives none), or what the
+ * next one waits for: the production gate's approvals and checks while it is open, else its job to start.
+ * A release `verifying` is running the post-deploy checks, whatever its milestones say.
  */
 export function currentStep(
   progress: readonly MilestoneProgress[],
-  options: { rules?: readonly Pick<MilestoneRule, 'key' | 'label' | 'doing'>[]; state?: string } = {},
+  options: { rules?: readonly Pick<MilestoneRule, 'key' | 'label' | 'doing'>[]; state?: string; productionGate?: ProductionGateWait } = {},
 ): string | undefined {
   if (options.state === 'verifying') return POST_DEPLOY_CHECKS_STEP;
   if (options.state === 'started') return READINESS_STEP;
+  const gated = productionWaitingFor(options.productionGate, options.state);
+  if (gated && options.state === 'awaiting_production_approval') return gated;
   const doing = (m: MilestoneProgress): string => options.rules?.find((r) => r.key === m.key)?.doing ?? m.label;
   const running = progress.find((m) => m.state === 'running');
   if (running) return doing(running);
   const next = progress.find((m) => m.state === 'pending');
-  return next ? `Waiting to start: ${doing(next)}` : undefined;
+  if (next?.key === 'production' && gated) return gated;
+  return next ? `Next: ${doing(next)} (waiting for its job in the deploy run to start)` : undefined;
 }
 
 /** The first failed milestone, if any. */

@@ -10,6 +10,8 @@ import { planRelease } from '../services/plan-release.js';
 import type { ReleasePlanStore } from '../integrations/database/release-plan-store.js';
 import { helpMessage, noticeMessage } from '../messages/help.js';
 import { releaseStatusMessage } from '../messages/release-status.js';
+import { formatDuration } from '../domain/duration.js';
+import { rollbackSummary } from '../messages/release-progress.js';
 import type { ConfirmByHandReason } from '../messages/post-deploy-checks.js';
 import { AWAITING_CONFIRMATION_EVENT } from '../domain/verified-by.js';
 import type { SlackMessage } from '../messages/types.js';
@@ -77,12 +79,14 @@ export function registerReleaseCommand(app: App, deps: ReleaseCommandDeps): void
     const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, deps.ackWithinMs ?? 2_500, 'late')));
     const first = await Promise.race([answer, deadline]);
     clearTimeout(timer);
+    // `null`: the answer comes once, later, from a job (through response_url): the ack says nothing itself.
     if (first !== 'late') {
-      await ack(ephemeral(first));
+      await (first ? ack(ephemeral(first)) : ack());
       return;
     }
     await ack(ephemeral(noticeMessage('⏳ Working on it…')));
-    await respond(ephemeral(await answer));
+    const late = await answer;
+    if (late) await respond(ephemeral(late));
   });
 }
 
@@ -90,7 +94,7 @@ function ephemeral(message: SlackMessage): RespondArguments & { response_type: '
   return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
 }
 
-async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): Promise<SlackMessage> {
+async function answerCommand(deps: ReleaseCommandDeps, command: SlashCommand): Promise<SlackMessage | null> {
   // Slack sends the text entity-encoded, mentions and links escaped: decoded once here, escaped once on the way out.
   const [sub = '', ...args] = fromSlashCommand(command.text).trim().split(/\s+/).filter(Boolean);
   try {
@@ -144,13 +148,13 @@ const STATS_PER_PERSON: RateLimitRule = { limit: 2, windowMs: 60_000 };
  * `/release stats [30d|90d|12w]`: a job computes the figures and the chart and posts them; the command only acks.
  * In #releases they are posted for the channel, the chart in their thread; anywhere else only the asker sees them.
  */
-async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage> {
+async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args: string[]): Promise<SlackMessage | null> {
   const choice = parseStatsWindow(args[0]);
   if (!choice.ok || args.length > 1) return noticeMessage(`${choice.ok ? 'Give one window at most' : escape(choice.reason)}. Usage: \`/release stats [30d|90d|12w]\` (default 30d).`);
   const now = deps.clock();
   const waitMs = await deps.rateLimits.take(`stats:${command.user_id}`, STATS_PER_PERSON, now);
   void deps.rateLimits.prune(new Date(now.getTime() - 86_400_000)).catch((err: unknown) => deps.log.warn({ err }, 'pruning rate limits'));
-  if (waitMs > 0) return noticeMessage(`You asked for the DORA figures a moment ago: ask again in ${Math.ceil(waitMs / 1000)} s.`);
+  if (waitMs > 0) return noticeMessage(`You asked for the DORA figures a moment ago: ask again in ${formatDuration(Math.ceil(waitMs / 1000) * 1000)}.`);
   const inReleases = command.channel_id === deps.releasesChannel;
   await deps.jobs.add('release-stats', {
     requestId: command.trigger_id,
@@ -161,12 +165,9 @@ async function answerStats(deps: ReleaseCommandDeps, command: SlashCommand, args
     requestedAt: deps.clock().toISOString(),
     ...(inReleases ? {} : { privately: true }),
   });
-  return noticeMessage(
-    inReleases
-      ? `⏳ Computing the DORA figures of the last ${choice.window}: they will be posted in this channel, the chart in their thread.`
-      : `⏳ Computing the DORA figures of the last ${choice.window}: only you will see them here ` +
-          `(in <#${deps.releasesChannel}> they are posted for everyone, with the chart).`,
-  );
+  // Asked outside #releases, the job's private answer (the figures) is the only one: no "computing" notice before it.
+  if (!inReleases) return null;
+  return noticeMessage(`⏳ Computing the DORA figures of the last ${choice.window}: they will be posted in this channel, the chart in their thread.`);
 }
 
 /** `--override "reason"` (straight or curly quotes, or the rest of the line). */
@@ -319,7 +320,7 @@ async function answerPlan(deps: ReleaseCommandDeps, command: SlashCommand, args:
   }
   const [versionText, ...when] = args;
   if (!versionText) return noticeMessage('Usage: `/release plan vX.Y.Z [YYYY-MM-DD [HH:MM]]`, for example `/release plan v1.3.0 2026-12-10 14:00`.');
-  const outcome = await planRelease(deps, { versionText, ...(when.length > 0 ? { whenText: when.join(' ') } : {}), userId: command.user_id });
+  const outcome = await planRelease(deps, { versionText, ...(when.length > 0 ? { whenText: when.join(' ') } : {}), userId: command.user_id, responseUrl: command.response_url });
   if (outcome.kind === 'refused') return noticeMessage(`🚫 ${outcome.reason}`);
   return noticeMessage(`🗓️ Planning ${outcome.plan.version}: reading what was merged since the last release. The release-plan card and the notes draft arrive in <#${outcome.plan.channelId}>.`);
 }
@@ -367,6 +368,7 @@ async function answerStatus(deps: ReleaseCommandDeps, versionText: string | unde
     failureReason: release.failureReason,
     threadUrl: threadUrl(release.channelId, release.threadTs),
     milestones: loadMilestones(release, deps),
+    ...(release.rollback ? { rollback: rollbackSummary(release.rollback) } : {}),
     now,
     timeZone: deps.policy.timezone,
   });

@@ -1,7 +1,8 @@
 import type { BlockAction, ButtonAction, CheckboxesAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseRollbackItemValue, parseRollbackNowValue, UNREADABLE_VALUE, type RollbackItemRef } from '../messages/button-values.js';
-import { ROLLBACK_CHECKLIST_ACTION } from '../messages/rollback.js';
+import { ROLLBACK_CHECKLIST } from '../domain/rollback.js';
+import { releaseOfRollbackChecklist, ROLLBACK_CHECKLIST_ACTION } from '../messages/rollback.js';
 import { ROLLBACK_NOW_ACTION } from '../messages/verification.js';
 import { startEmergencyRollback, tickRollbackItems, type RollbackDeps } from '../services/rollback.js';
 import { answerClick } from './approval-actions.js';
@@ -26,15 +27,18 @@ export function registerRollbackActions(routes: SlackRoutes, deps: RollbackDeps 
     await ack();
     const values = (action.selected_options ?? []).map((o) => o.value);
     await answerClick(deps.log, respond, { action: ROLLBACK_CHECKLIST_ACTION, value: values.join(',') }, async () => {
-      // Unticking leaves nothing selected: nothing to record (the message is redrawn on the next tick).
-      if (values.length === 0) return undefined;
+      // Slack sends every box still ticked: the new ticks, and none at all when the last box was unticked.
       const refs = values.map(parseRollbackItemValue);
-      if (!refs.every((r): r is RollbackItemRef => r !== undefined) || new Set(refs.map((r) => r.releaseId)).size !== 1) return UNREADABLE_VALUE;
-      const releaseId = refs[0]!.releaseId;
+      if (!refs.every((r): r is RollbackItemRef => r !== undefined) || new Set(refs.map((r) => r.releaseId)).size > 1) return UNREADABLE_VALUE;
+      const releaseId = refs[0]?.releaseId ?? releaseOfRollbackChecklist(action.block_id);
+      if (!releaseId) return UNREADABLE_VALUE;
       const outcome = await tickRollbackItems(deps, { releaseId, items: refs.map((r) => r.item), by: body.user.id });
       if (outcome.kind === 'refused') return `🚫 ${outcome.reason}`;
-      if (outcome.count > 0) await deps.jobs.add('refresh-rollback-checklist', { releaseId });
-      return undefined;
+      // A box unticked in Slack is drawn ticked again: a tick is the rollback's record, with who and when.
+      if (outcome.count > 0 || outcome.kept.length > 0) await deps.jobs.add('refresh-rollback-checklist', { releaseId });
+      if (outcome.kept.length === 0) return undefined;
+      const labels = outcome.kept.map((key) => ROLLBACK_CHECKLIST.find((i) => i.key === key)?.label ?? key);
+      return `Ticks stay once made, with who and when: the checklist is the rollback's record. Still ticked: ${labels.join(', ')}. If it no longer holds, say so in the thread.`;
     });
   });
 }

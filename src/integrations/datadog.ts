@@ -1,7 +1,8 @@
-import { client, v1, v2 } from '@datadog/datadog-api-client';
+import { client, logger as datadogClientLogger, v1, v2 } from '@datadog/datadog-api-client';
 import type { Series } from '../domain/verification.js';
 import { scrubberOf } from '../domain/external-text.js';
 import { outcomeOf, type CallObserver } from './metrics.js';
+import { hostOf, networkFailure } from './network-errors.js';
 
 /** Datadog could not be reached or answered with an error: checks read "no data", and are tried again. */
 export class DatadogUnavailableError extends Error {
@@ -21,8 +22,8 @@ export interface Observability {
   querySeries(query: string, fromMs: number, toMs: number): Promise<Series[]>;
   /** How many log lines match a Logs search `query` in [from, to) (ms): the Logs aggregate API's count. */
   countLogs(query: string, fromMs: number, toMs: number): Promise<number>;
-  /** A graph picture of `queries` over the window; its public URL. */
-  graphSnapshot(queries: string[], fromMs: number, toMs: number, title: string): Promise<string>;
+  /** A graph picture of `queries` over the window, its public URL; `size` in pixels (unset: the graph's own, which may not fit a thread). */
+  graphSnapshot(queries: string[], fromMs: number, toMs: number, title: string, size?: { width: number; height: number }): Promise<string>;
   event(marker: DeployMarker): Promise<void>;
   /** `git`: the commit deployed and its repository, from which Datadog computes the lead time for changes. */
   doraDeployment(d: { service: string; env: string; version: string; startedAt: Date; finishedAt: Date; git?: { commitSha: string; repositoryUrl: string } }): Promise<void>;
@@ -60,6 +61,8 @@ export interface DatadogOptions {
  * verification run that cannot read Datadog reports ⚠️ and is tried again by the queue.
  */
 export function createObservability(options: DatadogOptions): Observability {
+  // The client prints every failed request to the console, unscrubbed and as a stack; tminus logs each failure itself.
+  datadogClientLogger.setLevel('silent');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const configuration = () => {
     const config = client.createConfiguration({
@@ -72,6 +75,7 @@ export function createObservability(options: DatadogOptions): Observability {
     return config;
   };
   let observe: CallObserver = () => {};
+  const datadogHost = options.apiUrl ? hostOf(options.apiUrl) : `api.${options.site}`;
   // Datadog's answer (or a proxy's) goes on to Slack and the audit log: scrubbed where it enters.
   const scrub = scrubberOf([options.apiKey, options.appKey, ...(options.secrets ?? [])]);
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -81,12 +85,18 @@ export function createObservability(options: DatadogOptions): Observability {
       observe('datadog', API_METHODS[what] ?? what, (performance.now() - start) / 1000, 'ok');
       return result;
     } catch (error) {
-      const code = (error as { code?: number }).code;
-      // No status: no answer (the request failed or timed out), or an answer of the wrong shape.
-      const unreachable = error instanceof Error && ['TypeError', 'AbortError', 'TimeoutError'].includes(error.name);
-      observe('datadog', API_METHODS[what] ?? what, (performance.now() - start) / 1000, typeof code === 'number' ? outcomeOf(code) : unreachable ? 'unreachable' : 'error');
+      // An ApiException's `code` is Datadog's HTTP status; node-fetch's FetchError (no answer) carries a system code there.
+      const raw = (error as { code?: unknown }).code;
+      const status = typeof raw === 'number' ? raw : undefined;
+      const unreached = status === undefined ? networkFailure(error) : undefined;
+      const outcome = status !== undefined ? outcomeOf(status) : unreached !== undefined ? 'unreachable' : 'error';
+      observe('datadog', API_METHODS[what] ?? what, (performance.now() - start) / 1000, outcome);
+      if (unreached !== undefined) {
+        throw new DatadogUnavailableError(`tminus could not reach ${datadogHost} when it tried to ${what}: ${scrub(unreached, 500)}`);
+      }
       const why = scrub(error instanceof Error ? error.message : String(error), 500);
-      throw new DatadogUnavailableError(`Datadog ${code ? `answered ${code}` : 'could not be reached'} when tminus tried to ${what}: ${why}`);
+      // No status and no network failure: an answer of the wrong shape.
+      throw new DatadogUnavailableError(`Datadog ${status ? `answered ${status}` : 'gave no usable answer'} when tminus tried to ${what}: ${why}`);
     }
   };
   const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -119,10 +129,10 @@ export function createObservability(options: DatadogOptions): Observability {
         if (typeof value !== 'number') throw new Error(`the log count came back as ${JSON.stringify(value)}`);
         return value;
       }),
-    graphSnapshot: (queries, fromMs, toMs, title) =>
+    graphSnapshot: (queries, fromMs, toMs, title, size) =>
       call('take a graph snapshot', async () => {
         const graphDef = JSON.stringify({ viz: 'timeseries', requests: queries.map((q) => ({ q, display_type: 'line' })) });
-        const answer = await new v1.SnapshotsApi(configuration()).getGraphSnapshot({ start: seconds(fromMs), end: seconds(toMs), graphDef, title });
+        const answer = await new v1.SnapshotsApi(configuration()).getGraphSnapshot({ start: seconds(fromMs), end: seconds(toMs), graphDef, title, ...size });
         if (!answer.snapshotUrl) throw new Error('no snapshot_url in the answer');
         return answer.snapshotUrl;
       }),

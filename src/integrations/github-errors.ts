@@ -1,5 +1,6 @@
 import { RequestError } from 'octokit';
 import type { Scrub } from '../domain/external-text.js';
+import { hostOf, networkFailure } from './network-errors.js';
 
 /** GitHub could not be reached or answered with a server error: worth trying again later. */
 export class GitHubUnavailableError extends Error {
@@ -23,6 +24,12 @@ export class GitHubRefusedError extends Error {
  * Slack, `failure_reason`, the audit log and post-mortems.
  */
 export function translateGitHubError(what: string, error: unknown, scrub: Scrub): Error {
+  // Octokit reports a request that got no answer (refused, DNS, timeout) as a RequestError with status 500 and no response.
+  const unreached = error instanceof RequestError && error.response ? undefined : networkFailure(error);
+  if (unreached !== undefined) {
+    const where = error instanceof RequestError && error.request.url ? hostOf(error.request.url) : 'GitHub';
+    return new GitHubUnavailableError(`tminus could not reach ${where} when it tried to ${what}: ${scrub(unreached, 500)}`);
+  }
   if (error instanceof RequestError) {
     const detail = `GitHub answered ${error.status} when tminus tried to ${what}: ${scrub(error.message, 500)}`;
     const retryable = error.status >= 500 || error.status === 429 || error.status === 0 || isRateLimited(error);

@@ -1,6 +1,5 @@
 import { releaseCompleteChanges, releaseCompleteMessage } from '../messages/release-complete.js';
 import type { Audience } from '../messages/plain-words.js';
-import { minutesBetween } from '../messages/format.js';
 import { postKeys, type JobContext } from './context.js';
 import { refreshGateMessages } from './gate-decision.js';
 import { settleStatusUpdates } from './post-status-update.js';
@@ -53,7 +52,7 @@ export async function completeRelease(ctx: JobContext, data: { releaseId: string
     releaseCompleteMessage({
       version: release.version,
       completedAt: release.completedAt ?? finishedAt,
-      deploymentMinutes: minutesBetween(release.startedAt, finishedAt),
+      deploymentMs: finishedAt.getTime() - release.startedAt.getTime(),
       releaseUrl: published.url,
       changes: releaseCompleteChanges({ sections: plan?.plan?.sections, notes: published.notes }),
       timeZone: ctx.policy.timezone,

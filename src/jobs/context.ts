@@ -95,6 +95,12 @@ export const postKeys = {
   /** `productionApproval.mode: dispatch`: the production workflow dispatched, said once with its run. */
   productionDispatched: (releaseId: string) => `production-dispatched:${releaseId}`,
   verification: (releaseId: string, run: number, attempt: number) => `verification:${releaseId}:${run}:${attempt}`,
+  /** The one live "Verification" summary of a release, edited by every run. */
+  verificationLive: (releaseId: string) => `verification-live:${releaseId}`,
+  /** A run that changed something (a breach, a recovery, data gained or lost, a severity): one reply per run and try. */
+  verificationChange: (releaseId: string, run: number, attempt: number) => `verification-change:${releaseId}:${run}:${attempt}`,
+  /** The guide's milestones (end of the first hour, of the first 24 hours, of the week): once per phase. */
+  verificationMilestone: (releaseId: string, phase: number) => `verification-milestone:${releaseId}:${phase}`,
   breachAlert: (breachId: number) => `breach-alert:${breachId}`,
   breachResolved: (releaseId: string, check: string, at: Date) => `breach-resolved:${releaseId}:${check}:${at.getTime()}`,
   /** A breach's decision-matrix deadline passed while it was open: once in the thread, once in #releases. */

@@ -1,3 +1,4 @@
+import { formatDuration } from '../domain/duration.js';
 import type { Release } from '../integrations/database/release-store.js';
 import { escape, section } from '../messages/format.js';
 import { postKeys, type JobContext } from './context.js';
@@ -31,6 +32,6 @@ export async function noteGitHubUnreachable(ctx: JobContext, release: Release, e
 /** GitHub answered again: the next outage is said anew. */
 export async function githubAnswered(ctx: JobContext, release: Release): Promise<Release> {
   if (!release.githubUnreachableSince) return release;
-  await ctx.store.audit(release.id, 'github.reachable', { after: `${Math.round((ctx.clock().getTime() - release.githubUnreachableSince.getTime()) / 1000)} s` });
+  await ctx.store.audit(release.id, 'github.reachable', { after: formatDuration(ctx.clock().getTime() - release.githubUnreachableSince.getTime()) });
   return ctx.store.update(release.id, { githubUnreachableSince: null });
 }

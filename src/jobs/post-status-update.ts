@@ -6,7 +6,7 @@ import type { SlackMessage } from '../messages/types.js';
 import type { Audience } from '../messages/plain-words.js';
 import { tellCustomers } from './customers.js';
 import { postKeys, type JobContext } from './context.js';
-import { expectedCompletion, loadMilestones } from './progress-view.js';
+import { expectedCompletion, gateSummary, loadMilestones } from './progress-view.js';
 
 /** The update number due at `at`: update N is due N status-update intervals after T-0. */
 export function dueUpdate(release: Pick<Release, 'startedAt'>, at: Date, interval: number): number {
@@ -16,9 +16,11 @@ export function dueUpdate(release: Pick<Release, 'startedAt'>, at: Date, interva
 /** Status updates are claimed under this prefix; the end of a release waits for claimed ones to be posted. */
 export const STATUS_UPDATE_PREFIX = 'status-update:';
 
-function updateMessage(ctx: JobContext, release: Release, n: number, late = false, audience: Audience = 'team'): SlackMessage {
+async function updateMessage(ctx: JobContext, release: Release, n: number, late = false, audience: Audience = 'team'): Promise<SlackMessage> {
   const interval = ctx.policy.statusUpdates.interval;
   const dueAt = release.startedAt.getTime() + n * interval;
+  // While the production gate holds the deploy, the step says what it waits for (approvals, checks, GitHub's reviewer).
+  const productionGate = release.state === 'awaiting_production_approval' || release.state === 'deploying' ? await gateSummary(ctx, release, 'production') : undefined;
   return statusUpdateMessage({
     version: release.version,
     sinceStart: n * interval,
@@ -30,7 +32,8 @@ function updateMessage(ctx: JobContext, release: Release, n: number, late = fals
     currentStep:
       audience === 'customers' && release.state === 'started'
         ? 'Preparing the release'
-        : (currentStep(loadMilestones(release, ctx), { rules: ctx.policy.deploy.milestones, state: release.state }) ?? STATE_LABELS[release.state]),
+        : (currentStep(loadMilestones(release, ctx), { rules: ctx.policy.deploy.milestones, state: release.state, productionGate }) ?? STATE_LABELS[release.state]),
+    state: release.state,
     interval,
     timeZone: ctx.policy.timezone,
     postedLate: late || ctx.clock().getTime() - dueAt > interval,
@@ -44,7 +47,7 @@ function updateMessage(ctx: JobContext, release: Release, n: number, late = fals
  */
 async function updateCustomers(ctx: JobContext, release: Release, n: number): Promise<void> {
   if (!ctx.policy.communication.customerChannel) return;
-  await tellCustomers(ctx, release, postKeys.inProgressForCustomers(release.id), updateMessage(ctx, release, n, false, 'customers'), true);
+  await tellCustomers(ctx, release, postKeys.inProgressForCustomers(release.id), await updateMessage(ctx, release, n, false, 'customers'), true);
 }
 
 /**
@@ -73,7 +76,7 @@ export async function postStatusUpdate(ctx: JobContext, data: { releaseId: strin
       { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! },
       // The update before it was never posted (nobody was running then): this one says it comes after a gap.
       // Read after the lock: on the embedded PGlite (one connection) a query outside the lock's transaction waits for it.
-      updateMessage(ctx, release, slot.n, slot.n > 1 && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, slot.n - 1))) === undefined),
+      await updateMessage(ctx, release, slot.n, slot.n > 1 && (await ctx.posts.tsOf(postKeys.statusUpdate(release.id, slot.n - 1))) === undefined),
       slot.fresh,
     );
     await updateCustomers(ctx, release, slot.n);
@@ -102,7 +105,7 @@ export async function settleStatusUpdates(ctx: JobContext, release: Release, wai
     const abandoned = pending.filter((p) => ctx.clock().getTime() - p.claimedAt.getTime() > ABANDONED_AFTER);
     for (const post of abandoned) {
       const n = Number(post.key.split(':').pop());
-      await ctx.posts.deliver(post.key, { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! }, updateMessage(ctx, release, n), false);
+      await ctx.posts.deliver(post.key, { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs! }, await updateMessage(ctx, release, n), false);
     }
     if (abandoned.length === pending.length) return;
     if (Date.now() > deadline) throw new Error(`status updates of ${release.version} are still being posted; trying again`);

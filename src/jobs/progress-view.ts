@@ -4,7 +4,7 @@ import type { StoredMilestone } from '../integrations/database/schema.js';
 import { describeGate, gateStatus } from '../domain/approvals.js';
 import type { RoleName } from '../domain/policy.js';
 import { hotfixMessage, type HotfixStepInput } from '../messages/hotfix.js';
-import { releaseProgressMessage, type GateSummary, type ReleaseProgressInput } from '../messages/release-progress.js';
+import { releaseProgressMessage, rollbackSummary, type GateSummary, type ReleaseProgressInput } from '../messages/release-progress.js';
 import { gateRule } from '../services/approvals.js';
 import { gateChecks } from '../services/production-gate-met.js';
 import { missingChecks } from '../domain/pre-deployment-checks.js';
@@ -56,10 +56,11 @@ function progressInput(release: Release, ctx: Pick<JobContext, 'policy' | 'clock
     milestones: loadMilestones(release, ctx),
     now: ctx.clock(),
     timeZone: ctx.policy.timezone,
+    ...(release.rollback ? { rollback: rollbackSummary(release.rollback) } : {}),
   };
 }
 
-async function gateSummary(ctx: JobContext, release: Release, kind: 'release' | 'production'): Promise<(GateSummary & { gateId: string }) | undefined> {
+export async function gateSummary(ctx: JobContext, release: Release, kind: 'release' | 'production'): Promise<(GateSummary & { gateId: string }) | undefined> {
   const gate = await ctx.gates.ofRelease(release.id, kind);
   if (!gate) return undefined;
   const rule = gateRule(gate);

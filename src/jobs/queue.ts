@@ -68,7 +68,8 @@ export interface JobPayloads {
   /** Someone ticked a pre-release checklist item: refresh its message. */
   'refresh-checklist': { planId: string; checklist: string };
   /** `/release plan`: read what was merged since the last tag, post the plan card and the notes draft. */
-  'build-plan': { planId: string };
+  /** `responseUrl`: the `/release plan` that asked, answered privately when there is nothing to plan. */
+  'build-plan': { planId: string; responseUrl?: string };
   /** A pull request merged (or a checklist falls due): read the plan's range again, and show what it gained. */
   'refresh-plan': { planId: string };
   /** `/release abort`: cancel the run that has not reached production, close gate messages, tell the thread. */

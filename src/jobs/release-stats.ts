@@ -4,6 +4,7 @@ import { noticeMessage } from '../messages/help.js';
 import { doraChartPng } from '../integrations/chart.js';
 import { doraSummary } from '../services/dora.js';
 import type { JobContext } from './context.js';
+import { respondPrivately } from './respond.js';
 import type { JobPayloads } from './queue.js';
 
 const DAY = 24 * 60 * 60_000;
@@ -24,7 +25,7 @@ export async function releaseStats(ctx: JobContext, data: JobPayloads['release-s
   // Outside #releases, only the asker sees them: the team's figures are not posted into any channel a person types in.
   if (data.privately || data.channel !== ctx.releasesChannel) {
     const where = noticeMessage(`Only you can see these. In <#${ctx.releasesChannel}>, \`/release stats\` posts them for everyone, with the chart.`);
-    await respond(data.responseUrl, { ...message, blocks: [...message.blocks, ...where.blocks] });
+    await respondPrivately(data.responseUrl, { ...message, blocks: [...message.blocks, ...where.blocks] });
     return;
   }
   let ts: string;
@@ -33,7 +34,7 @@ export async function releaseStats(ctx: JobContext, data: JobPayloads['release-s
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
     if (code !== 'channel_not_found' && code !== 'not_in_channel') throw error;
-    await respond(data.responseUrl, { ...message, blocks: [...message.blocks, ...noticeMessage('tminus is not in this channel, so the chart could not be shared here: invite it, or ask in #releases.').blocks] });
+    await respondPrivately(data.responseUrl, { ...message, blocks: [...message.blocks, ...noticeMessage('tminus is not in this channel, so the chart could not be shared here: invite it, or ask in #releases.').blocks] });
     return;
   }
   const filename = `dora-${choice.window}-${data.requestId}.png`;
@@ -49,17 +50,11 @@ export async function releaseStats(ctx: JobContext, data: JobPayloads['release-s
     alt_text: message.text.slice(0, 1000),
     initial_comment: statsChartComment(choice.window, choice.bucket),
   });
-  await respond(data.responseUrl, { ...noticeMessage('📊 The DORA figures are posted in this channel, the chart in their thread.'), replace_original: true });
+  await respondPrivately(data.responseUrl, { ...noticeMessage('📊 The DORA figures are posted in this channel, the chart in their thread.'), replace_original: true });
 }
 
 /** A retried job finds the chart it shared before in the thread, by its file name. */
 async function chartShared(ctx: JobContext, channel: string, ts: string, filename: string): Promise<boolean> {
   const replies = await ctx.slackFiles.conversations.replies({ channel, ts, limit: 200 });
   return (replies.messages ?? []).some((m) => (m.files ?? []).some((f) => f.name === filename));
-}
-
-/** Answers the asker privately through the command's response_url (valid 30 minutes, five times). */
-async function respond(url: string, body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', ...body }) });
-  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }

@@ -277,5 +277,6 @@ export async function refreshRollbackChecklist(ctx: JobContext, data: { releaseI
   await ctx.posts.refresh(postKeys.rollbackChecklist(release.id), async () => {
     const current = (await ctx.store.findById(release.id))!;
     return rollbackChecklistMessage({ releaseId: current.id, version: current.version, ticked: current.rollback!.checklist, timeZone: ctx.policy.timezone });
-  });
+    // Drawn afresh even when nothing changed: a box a person unticked in Slack shows ticked again (a tick stays).
+  }, { redraw: true });
 }

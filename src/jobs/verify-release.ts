@@ -1,14 +1,15 @@
 import { classifyBreach, errorRateFactor } from '../domain/decision-matrix.js';
-import { fillQuery, forAPerson, personChecks, phaseOf, verificationSchedule, type CheckResult } from '../domain/verification.js';
+import { readingsOf } from '../domain/verification-changes.js';
+import { forAPerson, personChecks, phaseOf, verificationSchedule, type CheckResult } from '../domain/verification.js';
 import { LIVE_STATES } from '../domain/release.js';
 import type { Release } from '../integrations/database/release-store.js';
-import { section } from '../messages/format.js';
-import { breachAlertMessage, verificationMessage } from '../messages/verification.js';
+import { breachAlertMessage } from '../messages/verification.js';
 import { startEmergencyRollback } from '../services/rollback.js';
 import { alertMentions } from './alert-mentions.js';
 import { followUpDeadline } from './breach-deadline.js';
 import { postKeys, type JobContext } from './context.js';
 import { readChecks } from './read-checks.js';
+import { reportRun } from './verification-report.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -26,9 +27,11 @@ export async function scheduleWatch(ctx: JobContext, release: Release): Promise<
 
 /**
  * One run of post-release verification: each due check is read from Datadog and judged (checks without a
- * query are listed for a person); one message in the thread; a new breach is classified by the decision
- * matrix and alerted once in #releases; a check that could not be read is ⚠️ and the run is tried again.
- * The next run of the guide's schedule is queued, to the end of the first week while the release is live.
+ * query are listed for a person); the run edits the release's one live "Verification" message and replies
+ * in the thread only when it changed something or closes a phase of the guide's schedule (reportRun); a
+ * new breach is classified by the decision matrix and alerted once in #releases; a check that could not be
+ * read is ⚠️ and the run is tried again. The next run of the guide's schedule is queued, to the end of the
+ * first week while the release is live.
  */
 export async function verifyRelease(ctx: JobContext, data: { releaseId: string; run: number; attempt: number }): Promise<void> {
   const release = await ctx.store.findById(data.releaseId);
@@ -36,50 +39,44 @@ export async function verifyRelease(ctx: JobContext, data: { releaseId: string; 
   const schedule = verificationSchedule(ctx.policy);
   const run = schedule[data.run - 1];
   if (!run) return;
-  const observability = ctx.observability;
   const now = ctx.clock();
   const finished = release.finishedAt.getTime();
   const previousAt = schedule[data.run - 2]?.at ?? 0;
   const from = Math.max(finished, finished + previousAt, now.getTime() - (run.at - previousAt));
-  const tags = { service: ctx.service, env: ctx.policy.verification.env, version: release.version };
   const read = await readChecks(ctx, release, run.checks, from, now.getTime());
   const results: CheckResult[] = [...read, ...personChecks(ctx.policy).filter((c) => run.checks.includes(c.key)).map(forAPerson)];
-  const graphQueries = ['errorRate', 'latencyP99'].flatMap((k) => {
-    const q = ctx.policy.verification.checks[k as 'errorRate'].query;
-    return q ? [fillQuery(q, tags)] : [];
-  });
-  const graphUrl = await observability
-    .graphSnapshot(graphQueries, finished - ctx.policy.verification.graphWindow, Math.max(now.getTime(), finished + 60_000), `${release.version}: error rate and p99`)
-    .catch(() => undefined);
   const incomplete = results.some((r) => r.state === 'no-data' || r.state === 'unreachable');
   const retry = incomplete && data.attempt < MAX_ATTEMPTS;
   const phase = phaseOf(ctx.policy, run.at);
-  const thread = { releaseId: release.id, channel: release.channelId, threadTs: release.threadTs };
-  await ctx.posts.postOnce(
-    postKeys.verification(release.id, data.run, data.attempt),
-    thread,
-    verificationMessage({ version: release.version, sinceDeploy: run.at, phase, results, graphUrl, retryIn: retry ? ctx.policy.verification.retryAfter : undefined, attempt: data.attempt }),
-  );
+  const readings = readingsOf(results, (r) => classifyBreach(ctx.policy, r).severity);
   await ctx.store.audit(release.id, 'verification.run', {
     run: data.run,
     attempt: data.attempt,
     phase,
     complete: !incomplete,
-    results: results.map((r) => ({ check: r.key, state: r.state, value: r.value, ...(r.baseline ? { baseline: r.baseline.value, limit: r.baseline.limit } : {}) })),
+    readAt: now.toISOString(),
+    results: results.map((r, i) => ({
+      check: r.key,
+      state: r.state,
+      value: r.value,
+      ...(readings[i]!.severity ? { severity: readings[i]!.severity } : {}),
+      ...(r.baseline ? { baseline: r.baseline.value, limit: r.baseline.limit } : {}),
+    })),
   });
+  // Queued before anything is said in Slack: a run whose posts fail for good does not end the watch (job ids dedupe a retry's).
+  if (retry) await ctx.jobs.add('verify-release', { ...data, attempt: data.attempt + 1 }, { delayMs: ctx.policy.verification.retryAfter });
+  const next = schedule[data.run];
+  if (next && data.attempt === 1) {
+    await ctx.jobs.add('verify-release', { releaseId: release.id, run: data.run + 1, attempt: 1 }, { delayMs: finished + next.at - now.getTime() });
+  }
 
   for (const result of results) {
     if (result.state === 'breach') await alertBreach(ctx, release, result, now);
-    if (result.state === 'pass' && (await ctx.store.resolveBreach(release.id, result.key, now))) {
-      await ctx.posts.postOnce(postKeys.breachResolved(release.id, result.key, now), thread, {
-        text: `✅ ${result.label} is healthy again after ${release.version}`,
-        blocks: [section(`✅ *${result.label}* is healthy again after ${release.version}.`)],
-      });
-    }
+    // Said in the thread by the run's change reply ("… is healthy again").
+    if (result.state === 'pass') await ctx.store.resolveBreach(release.id, result.key, now);
   }
-  if (retry) await ctx.jobs.add('verify-release', { ...data, attempt: data.attempt + 1 }, { delayMs: ctx.policy.verification.retryAfter });
-  const next = schedule[data.run];
-  if (next && data.attempt === 1) await ctx.jobs.add('verify-release', { releaseId: release.id, run: data.run + 1, attempt: 1 }, { delayMs: finished + next.at - now.getTime() });
+  const retryIn = retry ? ctx.policy.verification.retryAfter : undefined;
+  await reportRun(ctx, release, { run: data.run, attempt: data.attempt, readAt: now, phase, results, readings, ...(retryIn !== undefined ? { retryIn } : {}) });
 }
 
 /**

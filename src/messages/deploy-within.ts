@@ -1,6 +1,6 @@
 import { formatDuration } from '../domain/duration.js';
 import type { LateFix } from '../domain/deploy-within.js';
-import { clockTime, dateAndTime, context, elapsed, link, section } from './format.js';
+import { clockTime, dateAndTime, context, link, section } from './format.js';
 import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
@@ -15,7 +15,7 @@ export function unreleasedFixesMessage(input: {
 }): SlackMessage {
   const count = input.fixes.length === 1 ? 'A bug fix has' : `${input.fixes.length} bug fixes have`;
   const lines = input.fixes.map((fix) => {
-    return `• ${link(fix.url, `#${fix.number} ${fix.title}`)}: merged ${dateAndTime(fix.mergedAt, input.timeZone)}, ${elapsed(fix.lateBy)} late`;
+    return `• ${link(fix.url, `#${fix.number} ${fix.title}`)}: merged ${dateAndTime(fix.mergedAt, input.timeZone)}, ${formatDuration(fix.lateBy)} late`;
   });
   const deadline = formatDuration(input.within);
   return {
@@ -39,7 +39,7 @@ export function releaseDayLateMessage(input: {
   state: string;
   timeZone: string;
 }): SlackMessage {
-  const late = elapsed(input.now.getTime() - input.startedAt.getTime() - input.within);
+  const late = formatDuration(input.now.getTime() - input.startedAt.getTime() - input.within);
   const rule = `${input.type} releases deploy ${slackMrkdwn(input.deployment.charAt(0).toLowerCase() + input.deployment.slice(1), 200)} (${formatDuration(input.within)})`;
   return {
     text: slackFallback(`⏰ Release ${input.version} has not completed within ${formatDuration(input.within)} of T-0: ${late} late`),

@@ -22,20 +22,6 @@ function zoneName(at: Date, timeZone: string): string {
   return name('en-GB') ?? us ?? timeZone;
 }
 
-/** Whole minutes, as T+N and "Deployment time: N minutes" use them. */
-export function minutesBetween(from: Date, to: Date): number {
-  return Math.max(0, Math.floor((to.getTime() - from.getTime()) / 60_000));
-}
-
-/** "1h 05m", "12m", "40s": how long something has taken. */
-export function elapsed(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m`;
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
-}
-
 /** A link tminus means to make; the label is escaped, and the URL cannot close the link or start another. */
 export function link(url: string | null | undefined, label: string): string {
   return url ? `<${url.replace(/[<>|\s]/g, encodeURIComponent)}|${slackMrkdwn(label, 200)}>` : slackMrkdwn(label, 200);

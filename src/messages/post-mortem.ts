@@ -1,3 +1,4 @@
+import { formatDuration } from '../domain/duration.js';
 import type { RollbackDetails } from '../integrations/database/schema.js';
 import { link, section } from './format.js';
 import { githubMarkdown, slackFallback } from './text.js';
@@ -46,7 +47,7 @@ export function postMortemBody(input: PostMortemInput): string {
   const { rollback } = input;
   const reason = input.reason ?? 'rolled_back';
   const md = (value: unknown, max = 300) => githubMarkdown(String(value ?? ''), max);
-  const restore = rollback?.restoredAt ? Math.round((Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt)) / 1000) : undefined;
+  const restore = rollback?.restoredAt ? Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt) : undefined;
   const breaches = input.events.filter((e) => e.action === 'verification.breach_opened' || e.action === 'verification.breach_escalated');
   const head = [
     rollback && reason === 'rolled_back'
@@ -58,7 +59,7 @@ export function postMortemBody(input: PostMortemInput): string {
       ? [
           `- Rollback to ${md(rollback.toVersion)}: ${md(rollback.reason, 4000)}`,
           `- Rolled back by: ${rollback.by === 'tminus' ? 'tminus (automatic)' : md(rollback.by, 100)}`,
-          `- Time to restore: ${restore !== undefined ? `${restore} s` : 'unknown'} (guide: within ${Math.round(input.timeLimit / 60_000)} minutes)`,
+          `- Time to restore: ${restore !== undefined ? formatDuration(restore) : 'unknown'} (guide: within ${formatDuration(input.timeLimit)})`,
           rollback.runUrl ? `- Rollback run: ${url(rollback.runUrl)}` : '',
         ]
       : ['- Not rolled back (yet) by tminus: see the timeline.']),

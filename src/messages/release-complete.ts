@@ -1,3 +1,4 @@
+import { formatDuration } from '../domain/duration.js';
 import type { KnownBlock } from '@slack/web-api';
 import { classifyPullRequest, type PlanItem, type PlanSection } from '../domain/release-plan.js';
 import type { Policy } from '../domain/policy.js';
@@ -24,7 +25,7 @@ export interface ReleaseChanges {
 export interface ReleaseCompleteInput {
   version: string;
   completedAt: Date;
-  deploymentMinutes: number;
+  deploymentMs: number;
   releaseUrl: string;
   /** From `releaseCompleteChanges` (the plan's sections, else GitHub's notes). */
   changes?: ReleaseChanges;
@@ -105,7 +106,7 @@ function list(title: string, items: readonly string[]): string | undefined {
 export function releaseCompleteMessage(input: ReleaseCompleteInput): SlackMessage {
   const team = (input.audience ?? 'team') === 'team';
   const title = `✅ Release ${input.version} COMPLETED`;
-  const minutes = `${input.deploymentMinutes} minute${input.deploymentMinutes === 1 ? '' : 's'}`;
+  const minutes = formatDuration(input.deploymentMs);
   const changes = input.changes ?? releaseCompleteChanges({ notes: input.notes ?? '' });
   const parts = [
     list('New features:', changes.features),

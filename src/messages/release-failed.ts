@@ -1,3 +1,4 @@
+import { formatDuration } from '../domain/duration.js';
 import { clockTime, link, section } from './format.js';
 import type { KnownBlock } from '@slack/web-api';
 import { rollbackNowValue } from './button-values.js';
@@ -41,8 +42,8 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
     const to = input.previousVersion;
     lines.push(
       to
-        ? `⚠️ *Production was touched. Roll back to ${to} within ${input.rollbackTimeLimitMinutes} minutes of detection* (guide: Immediate Rollback): press *Roll back to ${to}* or \`/release rollback ${input.version} [what happened]\`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.`
-        : `⚠️ *Production was touched.* Roll back to the previous version within ${input.rollbackTimeLimitMinutes} minutes of detection: tminus does not know which version ran before, so roll back by hand.`,
+        ? `⚠️ *Production was touched. Roll back to ${to} within ${formatDuration(input.rollbackTimeLimitMinutes * 60_000)} of detection* (guide: Immediate Rollback): press *Roll back to ${to}* or \`/release rollback ${input.version} [what happened]\`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.`
+        : `⚠️ *Production was touched.* Roll back to the previous version within ${formatDuration(input.rollbackTimeLimitMinutes * 60_000)} of detection: tminus does not know which version ran before, so roll back by hand.`,
     );
   }
   if (input.productionTouched !== false) {
@@ -66,7 +67,7 @@ export function releaseFailedMessage(input: ReleaseFailedInput): SlackMessage {
 function unknownLine(input: ReleaseFailedInput): string {
   const to = input.previousVersion;
   const said = `⚠️ *tminus could not tell whether production was touched.* Check what production runs; if it runs ${input.version}`;
-  const within = `within ${input.rollbackTimeLimitMinutes} minutes of detection`;
+  const within = `within ${formatDuration(input.rollbackTimeLimitMinutes * 60_000)} of detection`;
   return to
     ? `${said} (or half of it), roll back to ${to} ${within} (guide: Immediate Rollback): ` +
         `press *Roll back to ${to}* or \`/release rollback ${input.version} [what happened]\`.`

@@ -59,9 +59,15 @@ export function releaseNotesDraftMessage(version: string, notes: string): SlackM
   };
 }
 
-/** An empty range: nothing was merged since the last release tag, so the plan is cancelled. */
+/** An empty range, told privately to the person who typed `/release plan`: nothing was merged since the last tag. */
+export function nothingMergedMessage(version: string, previous: string): SlackMessage {
+  const text = `Nothing merged since ${previous}: no plan made for ${version}. Plan it again once pull requests are merged: \`/release plan ${version}\`.`;
+  return { text, blocks: [section(`📭 ${slackMrkdwn(text)}`)] };
+}
+
+/** The same in the channel, when the person cannot be answered privately (a draft picked up after a restart). */
 export function nothingToReleaseMessage(version: string, previous: string): SlackMessage {
-  const text = `Nothing to release since ${previous}: no pull requests were merged after it, so the plan for ${version} is cancelled.`;
+  const text = `Nothing merged since ${previous}: no plan made for ${version}.`;
   return { text, blocks: [section(`📭 ${slackMrkdwn(text)}`)] };
 }
 

@@ -1,6 +1,8 @@
-import type { MilestoneProgress, MilestoneState } from '../domain/milestones.js';
+import { productionWaitingFor, type MilestoneProgress, type MilestoneState } from '../domain/milestones.js';
 import type { ReleaseState } from '../domain/release.js';
-import { clockTime, context, divider, elapsed, fields, header, link, mention, section } from './format.js';
+import { formatDuration } from '../domain/duration.js';
+import { clockTime, context, divider, fields, header, link, mention, section } from './format.js';
+import { deployRunStatus } from './run-status.js';
 import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
@@ -22,6 +24,54 @@ export interface ReleaseProgressInput {
   timeZone: string;
   releaseGate?: GateSummary;
   productionGate?: GateSummary;
+  /** The emergency rollback, once started: to which version, who asked, when, its run and when it restored. */
+  rollback?: RollbackSummary;
+}
+
+export interface RollbackSummary {
+  toVersion: string;
+  by: string;
+  startedAt: Date;
+  restoredAt?: Date;
+  runUrl?: string;
+  /** Set when tminus gave up on it: why. */
+  gaveUp?: string;
+}
+
+/** The stored rollback (ISO times, as the release row keeps them) as the progress view and `/release status` show it. */
+export function rollbackSummary(r: { toVersion: string; by: string; startedAt: string; restoredAt?: string; runUrl?: string; gaveUp?: string }): RollbackSummary {
+  return {
+    toVersion: r.toVersion,
+    by: r.by,
+    startedAt: new Date(r.startedAt),
+    ...(r.restoredAt ? { restoredAt: new Date(r.restoredAt) } : {}),
+    ...(r.runUrl ? { runUrl: r.runUrl } : {}),
+    ...(r.gaveUp ? { gaveUp: r.gaveUp } : {}),
+  };
+}
+
+/** The states in which a release ended without shipping (or shipped and was undone): no ETA, no more updates. */
+const ENDED_BADLY: ReadonlySet<ReleaseState> = new Set(['failed', 'rejected', 'aborted', 'rolled_back']);
+const ENDED: ReadonlySet<ReleaseState> = new Set([...ENDED_BADLY, 'completed', 'stable']);
+
+/** "⏪ Rolled back to v1.2.0 by @x at 14:50, restored in 3m (rollback run)": the rollback as it stands. */
+export function rollbackLine(r: RollbackSummary, timeZone: string): string {
+  const who = r.by === 'tminus' ? 'tminus (automatic)' : mention(r.by);
+  const run = r.runUrl ? ` · ${link(r.runUrl, 'rollback run')}` : '';
+  if (r.restoredAt) {
+    return `⏪ Rolled back to ${slackMrkdwn(r.toVersion, 50)} by ${who}: started ${clockTime(r.startedAt, timeZone)}, restored ${clockTime(r.restoredAt, timeZone)} (${formatDuration(r.restoredAt.getTime() - r.startedAt.getTime())})${run}`;
+  }
+  if (r.gaveUp) return `❌ Rollback to ${slackMrkdwn(r.toVersion, 50)} by ${who}, started ${clockTime(r.startedAt, timeZone)}, did not complete: ${slackMrkdwn(r.gaveUp, 500)}${run}`;
+  return `⏳ Rolling back to ${slackMrkdwn(r.toVersion, 50)} — started by ${who} at ${clockTime(r.startedAt, timeZone)}${run}`;
+}
+
+/** How a release that ended badly ended, and what to do now. */
+function whatNow(input: ReleaseProgressInput): string {
+  const v = input.version;
+  if (input.state === 'rolled_back') return `Production runs ${input.rollback ? slackMrkdwn(input.rollback.toVersion, 50) : 'the previous version'} again. Next: the post-mortem, then a fixed release (\`/release start\`).`;
+  if (input.state === 'aborted') return `Nothing more happens for ${v}. Start again with \`/release start\` when ready.`;
+  if (input.state === 'rejected') return `${v} will not deploy. Address the concerns, then \`/release start\` again.`;
+  return `The thread says what failed and what to do: roll back if production was touched (\`/release rollback ${v}\`), else fix it and start again.`;
 }
 
 /** Where an approval gate stands, for the progress view. */
@@ -75,9 +125,9 @@ function milestoneLine(m: MilestoneProgress, input: ReleaseProgressInput): strin
   const since = m.startedAt ?? input.startedAt;
   switch (m.state) {
     case 'done':
-      return `${ICONS.done} ${m.label} — ${elapsed((m.finishedAt ?? input.now).getTime() - input.startedAt.getTime())} after start (guide: ${expected})`;
+      return `${ICONS.done} ${m.label} — ${formatDuration((m.finishedAt ?? input.now).getTime() - input.startedAt.getTime())} after start (guide: ${expected})`;
     case 'running':
-      return `${ICONS.running} ${m.label} — running for ${elapsed(input.now.getTime() - since.getTime())} (guide: ${expected})`;
+      return `${ICONS.running} ${m.label} — running for ${formatDuration(input.now.getTime() - since.getTime())} (guide: ${expected})`;
     case 'failed':
       return `${ICONS.failed} ${m.label} — ${m.failure ? `${link(m.failure.url, m.failure.job)} failed${m.failure.step ? ` at “${slackMrkdwn(m.failure.step, 200)}”` : ''}` : 'failed'}`;
     case 'skipped':
@@ -86,6 +136,34 @@ function milestoneLine(m: MilestoneProgress, input: ReleaseProgressInput): strin
       return `${ICONS.absent} ${m.label} — no job in the deploy workflow`;
     case 'pending':
       return `${ICONS.pending} ${m.label} — expected at ${expected}`;
+  }
+}
+
+/** The status under the milestones: how long it took and how it ended, or what it waits for and when it should end. */
+function statusLine(input: ReleaseProgressInput, end: Date): string {
+  const tz = input.timeZone;
+  const took = formatDuration(end.getTime() - input.startedAt.getTime());
+  switch (input.state) {
+    case 'completed':
+    case 'stable':
+      return `Completed at ${clockTime(end, tz)} · took ${took}`;
+    case 'rolled_back':
+      return `Deployed, then rolled back${input.rollback?.restoredAt ? ` at ${clockTime(input.rollback.restoredAt, tz)}` : ''}`;
+    case 'rolling_back':
+      return `Deployed; rolling back since ${clockTime(input.rollback?.startedAt ?? end, tz)}`;
+    case 'failed':
+    case 'rejected':
+    case 'aborted': {
+      const how = { failed: 'Failed', rejected: 'Rejected', aborted: 'Aborted' }[input.state];
+      return `${how} at ${clockTime(end, tz)} after ${took}${input.failureReason ? `: ${slackMrkdwn(input.failureReason, 1000)}` : ''}`;
+    }
+    case 'awaiting_approval':
+      return 'Starts when approved';
+    default: {
+      const waiting = productionWaitingFor(input.productionGate, input.state);
+      const elapsed = `Elapsed ${formatDuration(input.now.getTime() - input.startedAt.getTime())} · ETA ${clockTime(input.expectedCompletion, tz)}`;
+      return waiting ? `${waiting} · ${elapsed}` : elapsed;
+    }
   }
 }
 
@@ -105,16 +183,10 @@ export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessag
     tagLine,
     ...input.milestones.map((m) => milestoneLine(m, input)),
   ];
+  if (input.rollback) lines.push(rollbackLine(input.rollback, tz));
   const end = input.finishedAt ?? input.now;
-  const deployed = input.state === 'completed' || input.state === 'stable' || input.state === 'rolling_back' || input.state === 'rolled_back';
-  const status =
-    deployed
-      ? `Completed at ${clockTime(end, tz)} · took ${elapsed(end.getTime() - input.startedAt.getTime())}`
-      : input.state === 'failed' || input.state === 'rejected'
-        ? `${input.state === 'failed' ? 'Failed' : 'Rejected'} at ${clockTime(end, tz)}${input.failureReason ? `: ${slackMrkdwn(input.failureReason, 1000)}` : ''}`
-        : input.state === 'awaiting_approval'
-          ? 'Starts when approved'
-          : `Elapsed ${elapsed(input.now.getTime() - input.startedAt.getTime())} · ETA ${clockTime(input.expectedCompletion, tz)}`;
+  const status = statusLine(input, end);
+  const endedBadly = ENDED_BADLY.has(input.state);
   return {
     text: `${titleFor(input)} — ${status}`,
     blocks: [
@@ -123,12 +195,12 @@ export function releaseProgressMessage(input: ReleaseProgressInput): SlackMessag
         `*Type*\n${input.type}`,
         `*Started by*\n${mention(input.requestedBy)}`,
         `*Started*\n${clockTime(input.startedAt, tz)}`,
-        `*⏱️ ETA*\n${clockTime(input.expectedCompletion, tz)}`,
+        ENDED.has(input.state) ? `*Ended*\n${clockTime(end, tz)}` : `*⏱️ ETA*\n${clockTime(input.expectedCompletion, tz)}`,
       ),
-      section(`🔗 Status: ${input.runUrl ? link(input.runUrl, 'GitHub Actions run') : 'waiting for the deploy workflow run'}`),
+      section(`🔗 Status: ${deployRunStatus(input.state, input.runUrl)}`),
       divider(),
       section(lines.join('\n')),
-      context(status, 'Updates arrive in this thread.'),
+      context(status, endedBadly ? whatNow(input) : 'Updates arrive in this thread.'),
     ],
   };
 }

@@ -1,7 +1,9 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { MilestoneProgress } from '../domain/milestones.js';
 import { STATE_LABELS, type ReleaseState } from '../domain/release.js';
-import { clockTime, context, elapsed, fields, header, link, mention, section } from './format.js';
+import { formatDuration } from '../domain/duration.js';
+import { clockTime, context, fields, header, link, mention, section } from './format.js';
+import { rollbackLine, type RollbackSummary } from './release-progress.js';
 import { slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 import { whyConfirmByHand, type ConfirmByHandReason } from './post-deploy-checks.js';
@@ -23,6 +25,8 @@ export interface ReleaseStatusInput {
   timeZone: string;
   /** Verifying, and waiting for `/release confirm`: why (audited when the wait began), and who may confirm. */
   awaitingConfirmation?: { reason: ConfirmByHandReason; confirmers: string };
+  /** The emergency rollback, once started (rollbackSummary of the release row's). */
+  rollback?: RollbackSummary;
 }
 
 /** What `verifying` means while nothing reads the checks: the release waits for a person, not for Datadog. */
@@ -36,12 +40,23 @@ function awaitingConfirmation(version: string, wait: NonNullable<ReleaseStatusIn
 
 const ICON: Record<MilestoneProgress['state'], string> = { done: '✅', running: '⏳', failed: '❌', pending: '⚪', skipped: '⏭️', absent: '➖' };
 
+const ENDED: ReadonlySet<ReleaseState> = new Set(['completed', 'stable', 'failed', 'rejected', 'aborted', 'rolled_back']);
+
+/** One line per milestone; after a rollback, production is shown as undone and the rollback follows. */
+function milestoneLines(input: ReleaseStatusInput): string[] {
+  const undone = input.rollback !== undefined && (input.state === 'rolled_back' || input.state === 'rolling_back');
+  const lines = input.milestones.map((m) =>
+    undone && m.key === 'production' && m.state === 'done' ? `⏪ ${m.label}, then rolled back` : `${ICON[m.state]} ${m.label}`,
+  );
+  return input.rollback ? [...lines, rollbackLine(input.rollback, input.timeZone)] : lines;
+}
+
 /** `/release status`: one release, where it stands, with links to its thread, run and notes. */
 export function releaseStatusMessage(input: ReleaseStatusInput): SlackMessage {
   const tz = input.timeZone;
   const end = input.finishedAt ?? input.now;
-  const timing = input.finishedAt
-    ? `Took ${elapsed(end.getTime() - input.startedAt.getTime())}, ended ${clockTime(end, tz)}`
+  const timing = input.finishedAt || ENDED.has(input.state)
+    ? `Took ${formatDuration(end.getTime() - input.startedAt.getTime())}, ended ${clockTime(end, tz)}`
     : `T+${Math.floor((input.now.getTime() - input.startedAt.getTime()) / 60_000)} · ETA ${clockTime(input.expectedCompletion, tz)}`;
   const links = [
     input.threadUrl ? link(input.threadUrl, 'Thread') : null,
@@ -56,7 +71,7 @@ export function releaseStatusMessage(input: ReleaseStatusInput): SlackMessage {
       ...(input.state === 'verifying' && input.awaitingConfirmation ? [awaitingConfirmation(input.version, input.awaitingConfirmation)] : []),
       fields(`*Type*\n${input.type}`, `*Started by*\n${mention(input.requestedBy)}`, `*Started*\n${clockTime(input.startedAt, tz)}`, `*Timing*\n${timing}`),
       ...(input.failureReason ? [section(`*Why it failed:* ${slackMrkdwn(input.failureReason, 2900)}`)] : []),
-      section(input.milestones.map((m) => `${ICON[m.state]} ${m.label}`).join('\n') || '_No milestones yet._'),
+      section(milestoneLines(input).join('\n') || '_No milestones yet._'),
       ...(links.length > 0 ? [context(links.join(' · '))] : []),
     ],
   };

@@ -1,4 +1,5 @@
 import type { KnownBlock } from '@slack/web-api';
+import { formatDuration } from '../domain/duration.js';
 import { ROLLBACK_CHECKLIST } from '../domain/rollback.js';
 import { rollbackItemValue } from './button-values.js';
 import { clockTime, context, link, mention, section } from './format.js';
@@ -34,11 +35,6 @@ export interface RollbackNoticeInput {
   audience?: Audience;
 }
 
-const minutes = (ms: number): string => {
-  const n = Math.round(ms / 60_000);
-  return `${n} minute${n === 1 ? '' : 's'}`;
-};
-
 /** The guide's "Rollback Notice"; the team's version has a countdown against the time limit while it runs. */
 export function rollbackNoticeMessage(input: RollbackNoticeInput): SlackMessage {
   const tz = input.timeZone;
@@ -53,7 +49,7 @@ export function rollbackNoticeMessage(input: RollbackNoticeInput): SlackMessage 
     '',
     `Time: ${clockTime(input.startedAt, tz)}`,
     `Expected completion: ${clockTime(deadline, tz)}`,
-    `ETA: ${minutes(deadline.getTime() - input.startedAt.getTime())}`,
+    `ETA: ${formatDuration(deadline.getTime() - input.startedAt.getTime())}`,
     '',
     '*What happened:*',
     slackMrkdwn(input.whatHappened?.trim() || WHAT_HAPPENED_FALLBACK, 1000),
@@ -84,12 +80,12 @@ export function rollbackNoticeMessage(input: RollbackNoticeInput): SlackMessage 
   const left = deadline.getTime() - input.now.getTime();
   const countdown =
     input.state === 'done'
-      ? `✅ Rolled back at ${clockTime(restoredAt, tz)}: time to restore ${Math.round((restoredAt.getTime() - detectedAt.getTime()) / 1000)} s from detection (limit ${Math.round(input.limit / 60_000)} min)`
+      ? `✅ Rolled back at ${clockTime(restoredAt, tz)}: time to restore ${formatDuration(restoredAt.getTime() - detectedAt.getTime())} from detection (limit ${formatDuration(input.limit)})`
       : input.state === 'failed'
         ? '❌ The rollback run failed: act now, by hand (see the thread).'
         : left >= 0
-          ? `⏳ ${Math.floor(left / 60_000)}:${String(Math.floor((left % 60_000) / 1000)).padStart(2, '0')} left of the guide's ${Math.round(input.limit / 60_000)}-minute limit`
-          : `⏰ ${Math.ceil(-left / 1000)} s over the guide's ${Math.round(input.limit / 60_000)}-minute limit`;
+          ? `⏳ ${formatDuration(left)} left of the guide's ${formatDuration(input.limit)} limit`
+          : `⏰ ${formatDuration(-left)} over the guide's ${formatDuration(input.limit)} limit`;
   const detected = input.detectedAt && input.detectedAt.getTime() !== input.startedAt.getTime() ? ` · detected at ${clockTime(input.detectedAt, tz)}` : '';
   const who = `Started by ${input.by === 'tminus' ? 'tminus (automatic rollback)' : mention(input.by)}${detected}${input.runUrl ? ` · ${link(input.runUrl, 'rollback run')}` : ''}`;
   const reason = input.reason.trim() ? `Reason given: ${slackMrkdwn(input.reason, 1000)}` : '';
@@ -106,29 +102,40 @@ export interface RollbackChecklistInput {
   timeZone: string;
 }
 
-/** The guide's Rollback Verification Checklist: tminus's own ticks with their evidence, checkboxes for the rest. */
+const ROLLBACK_CHECKLIST_BLOCK = 'rollback-checklist:';
+
+/** The release a rollback checklist's block names: what a click that unticked every box still says. */
+export function releaseOfRollbackChecklist(blockId: string): string | undefined {
+  return blockId.startsWith(ROLLBACK_CHECKLIST_BLOCK) ? blockId.slice(ROLLBACK_CHECKLIST_BLOCK.length) || undefined : undefined;
+}
+
+/**
+ * The guide's Rollback Verification Checklist as one list of checkboxes: an item tminus (or a person) ticked is
+ * shown ticked, with who and when (and tminus's evidence under it); the others are the boxes a person ticks.
+ */
 export function rollbackChecklistMessage(input: RollbackChecklistInput): SlackMessage {
-  const lines = ROLLBACK_CHECKLIST.map((item) => {
-    const done = input.ticked[item.key];
-    if (!done) return `☐ ${item.label}`;
-    return `✅ ${item.label} — ${done.by === 'tminus' ? 'tminus' : mention(done.by)} at ${clockTime(new Date(done.at), input.timeZone)}${done.evidence ? ` (${slackMrkdwn(done.evidence, 300)})` : ''}`;
+  const done = ROLLBACK_CHECKLIST.filter((i) => input.ticked[i.key]).length;
+  const title = `Rollback verification checklist for ${input.version}`;
+  const options = ROLLBACK_CHECKLIST.map((item) => {
+    const ticked = input.ticked[item.key];
+    const by = ticked ? ` — ${ticked.by === 'tminus' ? 'tminus' : mention(ticked.by)} at ${clockTime(new Date(ticked.at), input.timeZone)}` : '';
+    return {
+      text: { type: 'mrkdwn' as const, text: `${slackMrkdwn(item.label, 75 - by.length)}${by}`, verbatim: true },
+      value: rollbackItemValue({ releaseId: input.releaseId, item: item.key }),
+      // tminus's evidence ("HTTP 200 from /health"), under the item: a description is plain text of 75 characters at most.
+      ...(ticked?.evidence ? { description: { type: 'plain_text' as const, text: plainText(ticked.evidence, 75) } } : {}),
+    };
   });
-  const open = ROLLBACK_CHECKLIST.filter((i) => !input.ticked[i.key]);
-  const blocks: KnownBlock[] = [section(`*Rollback verification checklist for ${input.version}* (${ROLLBACK_CHECKLIST.length - open.length} of ${ROLLBACK_CHECKLIST.length})\n${lines.join('\n')}`)];
-  if (open.length > 0) {
-    blocks.push({
+  const initial = options.filter((_, i) => input.ticked[ROLLBACK_CHECKLIST[i]!.key]);
+  const blocks: KnownBlock[] = [
+    section(`*${title}* (${done} of ${ROLLBACK_CHECKLIST.length})${done === ROLLBACK_CHECKLIST.length ? ' ✅' : ''}`),
+    {
       type: 'actions',
-      block_id: `rollback-checklist:${input.releaseId}`,
-      elements: [
-        {
-          type: 'checkboxes',
-          action_id: ROLLBACK_CHECKLIST_ACTION,
-          options: open.slice(0, 10).map((i) => ({ text: { type: 'plain_text', text: plainText(i.label, 75) }, value: rollbackItemValue({ releaseId: input.releaseId, item: i.key }) })),
-        },
-      ],
-    });
-  }
-  return { text: `Rollback verification checklist for ${input.version}: ${ROLLBACK_CHECKLIST.length - open.length} of ${ROLLBACK_CHECKLIST.length}`, blocks };
+      block_id: `${ROLLBACK_CHECKLIST_BLOCK}${input.releaseId}`,
+      elements: [{ type: 'checkboxes', action_id: ROLLBACK_CHECKLIST_ACTION, options, ...(initial.length > 0 ? { initial_options: initial } : {}) }],
+    },
+  ];
+  return { text: `${title}: ${done} of ${ROLLBACK_CHECKLIST.length}`, blocks };
 }
 
 export interface ManualRollbackInput {

@@ -1,21 +1,13 @@
 import type { DoraBand, DoraMetric } from '../domain/dora.js';
+import { formatDuration } from '../domain/duration.js';
 import { calendarDate } from '../domain/time-zone.js';
 import type { DoraSummary } from '../services/dora.js';
 import { context, fields, header } from './format.js';
 import { fitMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
 
-const HOUR = 60 * 60_000;
 const BAND_LABEL: Record<DoraBand, string> = { elite: '🟢 Elite', high: '🔵 High', medium: '🟡 Medium', low: '🔴 Low' };
 const TREND: Record<'better' | 'worse' | 'same', string> = { better: '↗ better', worse: '↘ worse', same: '→ same' };
-
-/** "45m", "5.5h", "3.2d": a DORA duration, short. */
-export function doraDuration(ms: number | undefined): string {
-  if (ms === undefined) return 'no data';
-  if (ms < HOUR) return `${Math.round(ms / 60_000)}m`;
-  if (ms < 48 * HOUR) return `${round1(ms / HOUR)}h`;
-  return `${round1(ms / (24 * HOUR))}d`;
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -30,14 +22,14 @@ export function doraLines(s: DoraSummary): Record<DoraMetric, { label: string; v
   const f = s.figures;
   return {
     deploymentFrequency: { label: 'Deployment frequency', value: `${round1(f.deploymentsPerWeek)} a week (${plural(f.deployments, 'deployment')})`, band: s.bands.deploymentFrequency, trend: s.trend.deploymentFrequency },
-    leadTime: { label: 'Lead time for changes', value: f.leadTimeMs === undefined ? 'no data' : `${doraDuration(f.leadTimeMs)} median (${plural(f.changes, 'pull request')})`, band: s.bands.leadTime, trend: s.trend.leadTime },
+    leadTime: { label: 'Lead time for changes', value: f.leadTimeMs === undefined ? 'no data' : `${formatDuration(f.leadTimeMs)} median (${plural(f.changes, 'pull request')})`, band: s.bands.leadTime, trend: s.trend.leadTime },
     changeFailureRate: {
       label: 'Change failure rate',
       value: f.changeFailureRate === undefined ? 'no deployments' : `${Math.round(f.changeFailureRate * 100)}% (${f.failures} of ${f.deployments})`,
       band: s.bands.changeFailureRate,
       trend: s.trend.changeFailureRate,
     },
-    timeToRestore: { label: 'Time to restore', value: f.timeToRestoreMs === undefined ? 'no restores' : `${doraDuration(f.timeToRestoreMs)} median (${plural(f.restores, 'restore')})`, band: s.bands.timeToRestore, trend: s.trend.timeToRestore },
+    timeToRestore: { label: 'Time to restore', value: f.timeToRestoreMs === undefined ? 'no restores' : `${formatDuration(f.timeToRestoreMs)} median (${plural(f.restores, 'restore')})`, band: s.bands.timeToRestore, trend: s.trend.timeToRestore },
   };
 }
 

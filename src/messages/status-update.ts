@@ -1,5 +1,7 @@
 import { formatDuration } from '../domain/duration.js';
+import type { ReleaseState } from '../domain/release.js';
 import { clockTime, context, link, section } from './format.js';
+import { deployRunStatus } from './run-status.js';
 import type { Audience } from './plain-words.js';
 import { slackFallback, slackMrkdwn } from './text.js';
 import type { SlackMessage } from './types.js';
@@ -19,6 +21,8 @@ export interface StatusUpdateInput {
   timeZone: string;
   /** Set when this update is posted late, after tminus was down during its slot. */
   postedLate?: boolean;
+  /** Where the release stands: without a run link, the status line says what the run waits for. */
+  state?: ReleaseState;
   /** `team` (the release's thread, the default) or `customers` (no T+N, no run link, no note about tminus). */
   audience?: Audience;
 }
@@ -33,9 +37,7 @@ export function statusUpdateMessage(input: StatusUpdateInput): SlackMessage {
     ? link(input.statusPageUrl, input.statusPageUrl)
     : !team
       ? undefined
-      : input.runUrl
-        ? link(input.runUrl, 'GitHub Actions run')
-        : 'waiting for the deploy workflow run';
+      : deployRunStatus(input.state, input.runUrl);
   const lines = [
     `*${title}*`,
     '',
@@ -56,5 +58,5 @@ export function tPlus(ms: number): string {
 }
 
 function every(ms: number): string {
-  return ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : formatDuration(ms);
+  return formatDuration(ms);
 }

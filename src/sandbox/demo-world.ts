@@ -97,13 +97,28 @@ export function rollbackWorkflow(): WorkflowScript {
   };
 }
 
-/** Pull requests merged since v1.2.0, waiting for the next release. */
-const UNRELEASED = [
-  'feat: admin portal search (#112)',
-  'feat: wallet-web dark mode (#115)',
-  'fix: rounding in wallet receipts (#117)',
-  'perf: faster ai-agents cold start (#118)',
-  'docs: release checklist in the README (#119)',
+const HOUR = 60 * MINUTE;
+
+/** A pull request of the demo history: its title, who opened it, and how long before the sandbox started its commit was written. */
+interface DemoPull {
+  title: string;
+  author: string;
+  writtenHoursAgo: number;
+}
+
+/** Pull requests released in v1.2.0. */
+const RELEASED: DemoPull[] = [
+  { title: 'feat: wallet top-ups', author: 'erin', writtenHoursAgo: 240 },
+  { title: 'fix: admin portal session timeout', author: 'lee', writtenHoursAgo: 200 },
+];
+
+/** Pull requests merged since v1.2.0, waiting for the next release: the lead time of its changes starts at their first commits. */
+const UNRELEASED: DemoPull[] = [
+  { title: 'feat: admin portal search', author: 'erin', writtenHoursAgo: 120 },
+  { title: 'feat: wallet-web dark mode', author: 'quinn', writtenHoursAgo: 96 },
+  { title: 'fix: rounding in wallet receipts', author: 'erin', writtenHoursAgo: 72 },
+  { title: 'perf: faster ai-agents cold start', author: 'dana', writtenHoursAgo: 48 },
+  { title: 'docs: release checklist in the README', author: 'lee', writtenHoursAgo: 26 },
 ];
 
 /** What an earlier sandbox run left in the database: versions it tagged or released, and its latest moment. */
@@ -126,19 +141,21 @@ export async function rememberedReleases(database: DatabaseHandle): Promise<Reme
 
 /**
  * The demo repository: v1.2.0 released, then whatever an earlier run of the sandbox released (so the
- * repository agrees with the database), then a few merged pull requests with conventional titles.
+ * repository agrees with the database), then a few pull requests with conventional titles merged since.
+ * Every change is a merged pull request, as on GitHub: its notes list them, and DORA's lead time reads them.
+ * `now` is the sandbox's virtual time.
  */
-export function seedDemoRepository(github: GitHubStandIn, remembered: Remembered): void {
-  github.commit('main', 'feat: wallet top-ups (#101)');
-  github.commit('main', 'fix: admin portal session timeout (#104)');
+export function seedDemoRepository(github: GitHubStandIn, remembered: Remembered, now: number): void {
+  const merge = (pull: DemoPull) => github.mergePullRequest({ title: pull.title, author: pull.author, writtenAt: now - pull.writtenHoursAgo * HOUR });
+  RELEASED.forEach(merge);
   github.addRelease('v1.2.0');
   const later = [...new Set([...remembered.released, ...remembered.tagged])]
     .filter((v) => semver.valid(v) !== null && semver.gt(v, 'v1.2.0'))
     .sort(semver.compare);
   for (const version of later) {
-    github.commit('main', `chore: changes shipped in ${version}`);
+    merge({ title: `chore: changes shipped in ${version}`, author: 'erin', writtenHoursAgo: 1 });
     if (remembered.released.includes(version)) github.addRelease(version);
     else github.addTag(version);
   }
-  for (const title of UNRELEASED) github.commit('main', title);
+  UNRELEASED.forEach(merge);
 }

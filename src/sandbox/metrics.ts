@@ -58,6 +58,11 @@ export interface MetricReading {
   series: { scope: string; value: number }[];
 }
 
+export interface MetricsSnapshot {
+  changes: Change[];
+  outage: boolean;
+}
+
 export class SandboxMetrics {
   private readonly changes: Change[] = [];
   private readonly healthy: Levels;
@@ -99,6 +104,16 @@ export class SandboxMetrics {
 
   get outage(): boolean {
     return this.outageOn;
+  }
+
+  /** The page's changes and whether Datadog is down, for world-store.ts. */
+  snapshot(): MetricsSnapshot {
+    return structuredClone({ changes: this.changes, outage: this.outageOn });
+  }
+
+  restore(snapshot: MetricsSnapshot): void {
+    this.changes.splice(0, this.changes.length, ...structuredClone(snapshot.changes));
+    this.setOutage(snapshot.outage);
   }
 
   /** What the error rate, p99 and CPU queries answer for the latest minute. */

@@ -55,6 +55,12 @@ export interface FileHost {
 
 const TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml', txt: 'text/plain', json: 'application/json', csv: 'text/csv', pdf: 'application/pdf' };
 
+/** A shared file as world-store.ts keeps it. */
+export interface SharedFileSnapshot {
+  file: StoredFile;
+  bytes: string;
+}
+
 export class SlackFiles {
   private readonly uploads = new Map<string, Upload>();
   private readonly byPath = new Map<string, Upload>();
@@ -65,6 +71,15 @@ export class SlackFiles {
   /** A shared file with its bytes, for tests and the sandbox page. */
   file(id: string): { file: StoredFile; bytes: Buffer } | undefined {
     return this.stored.get(id);
+  }
+
+  /** The shared files with their bytes (base64), for the stand-in's snapshot; uploads not completed are not kept. */
+  snapshot(): SharedFileSnapshot[] {
+    return [...this.stored.values()].map((s) => ({ file: structuredClone(s.file), bytes: s.bytes.toString('base64') }));
+  }
+
+  restore(files: SharedFileSnapshot[]): void {
+    for (const { file, bytes } of files) this.stored.set(file.id, { file: structuredClone(file), bytes: Buffer.from(bytes, 'base64') });
   }
 
   /** Every shared file, oldest first. */

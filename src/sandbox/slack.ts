@@ -10,7 +10,7 @@
 import { postToApp, type AppResponse } from './app-request.js';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { listenLocally } from './listen.js';
-import { SlackFiles, type StoredFile } from './slack-files.js';
+import { SlackFiles, type SharedFileSnapshot, type StoredFile } from './slack-files.js';
 import { SlackHomes } from './slack-home.js';
 import { SlackFaults } from './slack-faults.js';
 import { EventEmitter } from 'node:events';
@@ -96,6 +96,16 @@ export interface StoredView {
 }
 
 export type { AppResponse };
+
+/** What world-store.ts keeps of the stand-in (plain data). */
+export interface SlackSnapshot {
+  channels: { id: string; name: string; imUser?: string }[];
+  users: SlackUser[];
+  messages: StoredMessage[];
+  files: SharedFileSnapshot[];
+  lastMicros: number;
+  counter: number;
+}
 
 /** What `'change'` listeners receive. */
 export interface SlackChange {
@@ -466,6 +476,27 @@ export class SlackStandIn extends EventEmitter {
   addUser(user: SlackUser): void {
     this.users.set(user.id, { ...user });
     this.change({ kind: 'user', user: user.id });
+  }
+
+  /**
+   * The channels, people, messages (with their ts and edits) and shared files, for world-store.ts. Ephemeral
+   * messages, modals and Home tabs are not kept: they are gone after a reload in Slack too.
+   */
+  snapshot(): SlackSnapshot {
+    const messages = [...this.store.values()].flat();
+    return clone({ channels: [...this.channelList.values()], users: [...this.users.values()], messages, files: this.files.snapshot(), lastMicros: this.lastMicros, counter: this.counter });
+  }
+
+  /** Puts back a snapshot's world; new `ts` values come after every restored one. */
+  restore(snapshot: SlackSnapshot): void {
+    for (const channel of snapshot.channels) this.channelList.set(channel.id, { ...channel });
+    for (const user of snapshot.users) this.users.set(user.id, { ...user });
+    this.store.clear();
+    for (const message of clone(snapshot.messages)) this.store.set(message.channel, [...(this.store.get(message.channel) ?? []), message]);
+    for (const list of this.store.values()) list.sort(byTs);
+    this.files.restore(snapshot.files);
+    this.lastMicros = Math.max(this.lastMicros, snapshot.lastMicros);
+    this.counter = Math.max(this.counter, snapshot.counter);
   }
 
   // ------------------------------------------------------------------ fault injection

@@ -4,18 +4,19 @@ import type { Logger } from 'pino';
 import { startTminus, type Tminus } from '../app.js';
 import { isLoopbackHost, type SandboxConfig } from '../config.js';
 import type { Policy } from '../domain/policy.js';
-import { openDatabase } from '../integrations/database/client.js';
 import { createObservability } from '../integrations/datadog.js';
 import { createReleaseRepository } from '../integrations/github.js';
 import { SandboxClock } from './clock.js';
 import { DatadogStandIn } from './datadog.js';
-import { RELEASES_CHANNEL, SANDBOX_PEOPLE, rememberedReleases, releaseDayWorkflow, rollbackWorkflow, seedDemoRepository, withSandboxPeople } from './demo-world.js';
+import { RELEASES_CHANNEL, SANDBOX_PEOPLE, releaseDayWorkflow, rollbackWorkflow, seedDemoRepository, withSandboxPeople } from './demo-world.js';
 import { GitHubStandIn, GitHubWebhooks } from './github.js';
 import { SandboxMetrics } from './metrics.js';
 import { SlackStandIn } from './slack.js';
 import { StatuspageStandIn } from './statuspage.js';
 import { createStatuspage } from '../integrations/status-page.js';
 import { sandboxPage } from './web/routes.js';
+import { openSandboxData } from './sandbox-data.js';
+import { WORLD_VERSION, WorldStore, type World } from './world-store.js';
 
 export interface Sandbox {
   /** The #releases page, e.g. http://127.0.0.1:3000/ */
@@ -50,28 +51,36 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => log.warn({ err }, 'stopping the sandbox'));
   };
   try {
-    const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    const { database, world, notice, remembered } = await openSandboxData(config, log);
     cleanups.push(() => database.close());
-    const remembered = await rememberedReleases(database);
-    // Never earlier than what an earlier run recorded, so the release history keeps its order.
-    const clock = new SandboxClock({ speed: config.speed, anchor: Math.max(Date.now(), remembered.latestAt + 60_000) });
+    // The world's kept time is where the clock resumes; never earlier than what tminus's database recorded.
+    const anchor = world ? Math.max(world.virtualNow, remembered.latestAt) : Math.max(Date.now(), remembered.latestAt + 60_000);
+    const clock = new SandboxClock({ speed: config.speed, anchor });
     const virtualNow = () => clock.now();
+    // Written last, once tminus and the webhook have stopped (cleanups run in reverse).
+    let store: WorldStore | undefined;
+    cleanups.push(async () => store?.stop());
 
     const signingSecret = randomBytes(16).toString('hex');
     const webhookSecret = randomBytes(20).toString('hex');
     const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
-    const slack = await SlackStandIn.start({
+    const slack = await onPort(world?.ports.slack, (port) => SlackStandIn.start({
+      port,
       signingSecret,
       botToken,
       channels: [{ ...RELEASES_CHANNEL }],
       users: SANDBOX_PEOPLE.map(({ id, name, realName }) => ({ id, name, realName })),
       clock: virtualNow,
       expiryClock: Date.now,
-    });
+    }));
     cleanups.push(() => slack.close());
-    const github = await GitHubStandIn.start({ owner: 'swipesavvy', repo: 'platform', token: `ghs_${randomBytes(12).toString('hex')}`, clock: virtualNow });
+    const github = await onPort(world?.ports.github, (port) => GitHubStandIn.start({ port, owner: 'swipesavvy', repo: 'platform', token: `ghs_${randomBytes(12).toString('hex')}`, clock: virtualNow }));
     cleanups.push(() => github.close());
-    seedDemoRepository(github, remembered);
+    // The demo history on a first start only; after a restart the repository is the one tminus left.
+    if (world) {
+      slack.restore(world.slack);
+      github.restore(world.github);
+    } else seedDemoRepository(github, remembered, clock.now());
     // The repository's CI passes on every push: the readiness gate reads it on the commit a release tags.
     github.runCiOnEveryCommit([{ name: 'ci' }]);
     const releaseDay = releaseDayWorkflow(options.policy.productionApproval.environment);
@@ -88,18 +97,24 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     github.defineWorkflow(options.policy.rollback.workflow, rollbackWorkflow());
 
     // Post-release verification, alerts, stable marking and deploy markers read and write here.
-    const datadog = await DatadogStandIn.start({ apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex'), clock: virtualNow });
+    const datadog = await onPort(world?.ports.datadog, (port) => DatadogStandIn.start({ port, apiKey: randomBytes(16).toString('hex'), appKey: randomBytes(20).toString('hex'), clock: virtualNow }));
     cleanups.push(() => datadog.close());
     const metrics = new SandboxMetrics({ datadog, github, clock: virtualNow, policy: options.policy });
     // The status page customers read: maintenance and rollback incidents, as tminus posts them.
-    const statuspage = await StatuspageStandIn.start({ apiKey: randomBytes(16).toString('hex'), clock: virtualNow, components: [{ id: 'sbxapi000001', name: 'API' }, { id: 'sbxweb000001', name: 'Web app' }] });
+    const components = [{ id: 'sbxapi000001', name: 'API' }, { id: 'sbxweb000001', name: 'Web app' }];
+    const statuspage = await onPort(world?.ports.statuspage, (port) => StatuspageStandIn.start({ port, apiKey: randomBytes(16).toString('hex'), clock: virtualNow, components }));
     cleanups.push(() => statuspage.close());
+    if (world) {
+      datadog.restore(world.datadog);
+      metrics.restore(world.metrics);
+      statuspage.restore(world.statuspage);
+    }
 
     const peopled = withSandboxPeople(options.policy);
     // A policy that names no component of the page: the stand-in's, so the panel shows them change.
     const statusPagePolicy = peopled.communication.statusPage;
     const policy = statusPagePolicy.componentIds.length > 0 ? peopled : { ...peopled, communication: { ...peopled.communication, statusPage: { ...statusPagePolicy, componentIds: statuspage.components().map((c) => c.id) } } };
-    const page = sandboxPage({ slack, github, datadog, statuspage, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log, host });
+    const page = sandboxPage({ slack, github, datadog, statuspage, metrics, clock, policy, people: SANDBOX_PEOPLE, channel: RELEASES_CHANNEL, eventsUrl, log, host, ...(notice ? { worldNotice: notice } : {}) });
     const tminus = await startTminus({
       port,
       host,
@@ -125,8 +140,25 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
       await tminus.stop();
     });
     // GitHub's events reach tminus at once, as a repository webhook would deliver them.
-    const webhooks = new GitHubWebhooks(github, { url: `${baseUrl(host, tminus.port)}/github/webhook`, secret: webhookSecret });
+    const webhooks = new GitHubWebhooks(github, { url: `${baseUrl(host, tminus.port)}/github/webhook`, secret: webhookSecret, ...(world ? { announced: world.webhooks } : {}) });
     cleanups.push(() => webhooks.stop());
+    if (config.dataDir !== '') {
+      const ports = { slack: portOf(slack.url), github: portOf(github.url), datadog: portOf(datadog.url), statuspage: portOf(statuspage.url) };
+      const take = (): World => ({
+        version: WORLD_VERSION,
+        virtualNow: clock.now(),
+        ports,
+        slack: slack.snapshot(),
+        github: github.snapshot(),
+        webhooks: webhooks.snapshot(),
+        datadog: datadog.snapshot(),
+        metrics: metrics.snapshot(),
+        statuspage: statuspage.snapshot(),
+      });
+      const kept = new WorldStore(config.dataDir, take, log);
+      for (const standIn of [slack, github, datadog, statuspage]) standIn.on('change', () => kept.changed());
+      store = kept;
+    }
     // Only now, once it listens: the address given is one that answers.
     const url = `${baseUrl(host, tminus.port)}/`;
     if (!isLoopbackHost(host)) log.warn({ host }, `the sandbox listens on ${host}: anyone who reaches it can act as anyone in #releases`);
@@ -152,6 +184,19 @@ const QUEUE_WORDS: Record<Tminus['queueBackend'], string> = {
 function baseUrl(host: string, port: number): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${isIP(reachable) === 6 ? `[${reachable}]` : reachable}:${port}`;
+}
+
+/** A stand-in on the port it had before (links in kept messages point there), or on any free one when that is taken. */
+async function onPort<T>(port: number | undefined, start: (port: number | undefined) => Promise<T>): Promise<T> {
+  if (port === undefined) return start(undefined);
+  return start(port).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') return start(undefined);
+    throw error;
+  });
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
 }
 
 function freePort(host: string): Promise<number> {

@@ -92,6 +92,12 @@ class Problem extends Error {
   }
 }
 
+export interface StatuspageSnapshot {
+  incidents: SpIncident[];
+  components: SpComponent[];
+  outage: boolean;
+}
+
 export class StatuspageStandIn extends EventEmitter {
   /** The API's base, as `STATUSPAGE_API_URL` takes it: `http://127.0.0.1:port/v1`. */
   readonly url: string;
@@ -154,6 +160,18 @@ export class StatuspageStandIn extends EventEmitter {
 
   components(): SpComponent[] {
     return structuredClone(this.componentList);
+  }
+
+  /** The page's incidents, maintenances and components, and whether it is down, for world-store.ts. */
+  snapshot(): StatuspageSnapshot {
+    return structuredClone({ incidents: this.incidentList, components: this.componentList, outage: this.outageOn });
+  }
+
+  restore(snapshot: StatuspageSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.incidentList.splice(0, this.incidentList.length, ...copy.incidents);
+    this.componentList.splice(0, this.componentList.length, ...copy.components);
+    this.outage(copy.outage);
   }
 
   /** The writes that changed the page (POST/PATCH processed), in order. */

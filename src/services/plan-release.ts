@@ -31,6 +31,8 @@ export interface PlanReleaseRequest {
   /** `2026-12-03 14:00` or `2026-12-03`, in the policy's timezone; absent: the next slot of the type. */
   whenText?: string;
   userId: string;
+  /** The command's response_url: "nothing merged, no plan made" goes to the person who asked, not the channel. */
+  responseUrl?: string;
 }
 
 const HOUR = 3_600_000;
@@ -88,7 +90,7 @@ export async function planRelease(deps: PlanReleaseDeps, request: PlanReleaseReq
   const created = await deps.plans.create({ version: version.tag, type, plannedAt: plannedAt.at, requestedBy: request.userId, channelId: deps.releasesChannel });
   if (!created.ok) return { kind: 'refused', reason: `${version.tag} was planned at the same moment by someone else.` };
   // The plan is recorded: a queue that cannot take the job now is reported, and planning again is refused, so say so.
-  const queued = await deps.jobs.add('build-plan', { planId: created.plan.id }).then(
+  const queued = await deps.jobs.add('build-plan', { planId: created.plan.id, ...(request.responseUrl ? { responseUrl: request.responseUrl } : {}) }).then(
     () => true,
     () => false,
   );

@@ -125,30 +125,37 @@ export class Posts {
    * for the edit tries again. A claim left unconfirmed for a minute is a post that failed; its own job renders
    * afresh when it tries again, so there is nothing to edit.
    */
-  async refresh(key: string, render: () => Promise<SlackMessage>): Promise<boolean> {
+  async refresh(key: string, render: () => Promise<SlackMessage>, options: { redraw?: boolean } = {}): Promise<boolean> {
     const deadline = Date.now() + POST_UNDER_WAY_WAIT_MS;
     for (;;) {
-      const outcome = await this.edit(key, render);
+      const outcome = await this.edit(key, render, options.redraw ?? false);
       if (outcome !== 'under-way') return outcome === 'edited';
       if (Date.now() > deadline) throw new PostUnderWayError(key);
       await delay(100);
     }
   }
 
-  private async edit(key: string, render: () => Promise<SlackMessage>): Promise<'edited' | 'unchanged' | 'under-way'> {
+  /** `redraw`: edit even when the content is unchanged, so Slack draws the message afresh (a box a person unticked, ticked again). */
+  private async edit(key: string, render: () => Promise<SlackMessage>, redraw: boolean): Promise<'edited' | 'unchanged' | 'under-way'> {
     const asOf = new Date();
     const message = await render();
     const hash = hashOf(message);
+    const post = await this.claimRender(key, asOf);
+    if (!post) return (await this.underWay(key)) ? 'under-way' : 'unchanged';
+    if (!post.ts || (post.contentHash === hash && !redraw)) return 'unchanged';
+    await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
+    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
+    return 'edited';
+  }
+
+  /** Takes the render of the posted message under `key` for `asOf`, unless a render as of later took it: the row, or undefined. */
+  private async claimRender(key: string, asOf: Date) {
     const [post] = await this.db
       .update(slackPosts)
       .set({ renderedAt: asOf })
       .where(and(eq(slackPosts.key, key), isNotNull(slackPosts.ts), or(isNull(slackPosts.renderedAt), lt(slackPosts.renderedAt, asOf))))
       .returning();
-    if (!post) return (await this.underWay(key)) ? 'under-way' : 'unchanged';
-    if (!post.ts || post.contentHash === hash) return 'unchanged';
-    await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
-    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
-    return 'edited';
+    return post;
   }
 
   /** Whether `key` is claimed and not yet confirmed, claimed recently enough to be a post still under way. */
@@ -158,6 +165,44 @@ export class Posts {
       .from(slackPosts)
       .where(and(eq(slackPosts.key, key), isNull(slackPosts.ts), gt(slackPosts.claimedAt, sql`now() - make_interval(secs => ${ABANDONED_CLAIM_MS / 1000})`)));
     return row !== undefined;
+  }
+
+  /**
+   * Edits the message posted under `key` to `message`, which shows state read at `asOf`: a message already
+   * showing state read later is left as it is ('older'), so a late job never brings back older readings. A
+   * message someone deleted (`message_not_found`) is posted again, once however many replicas are told so,
+   * and its new ts kept under the same key. `asOf` is on tminus's clock (the reading's time), where `refresh`
+   * dates its renders by wall time: a message is edited by one of the two, never both.
+   */
+  async replaceAsOf(key: string, target: PostTarget, message: SlackMessage, asOf: Date): Promise<'edited' | 'unchanged' | 'older' | 'reposted'> {
+    const hash = hashOf(message);
+    const post = await this.claimRender(key, asOf);
+    if (!post?.ts) {
+      if (await this.underWay(key)) throw new PostUnderWayError(key);
+      return 'older';
+    }
+    if (post.contentHash === hash) return 'unchanged';
+    try {
+      await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
+    } catch (error) {
+      if ((error as { data?: { error?: string } }).data?.error !== 'message_not_found') throw error;
+      return this.postAgain(key, post.ts, target, message, asOf);
+    }
+    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
+    return 'edited';
+  }
+
+  /** The message under `key` (at `goneTs`) was deleted: whoever clears its ts posts it again; the others leave it. */
+  private async postAgain(key: string, goneTs: string, target: PostTarget, message: SlackMessage, asOf: Date): Promise<'reposted' | 'older'> {
+    const [cleared] = await this.db
+      .update(slackPosts)
+      .set({ ts: null, contentHash: null, claimedAt: new Date() })
+      .where(and(eq(slackPosts.key, key), eq(slackPosts.ts, goneTs)))
+      .returning({ key: slackPosts.key });
+    if (!cleared) return 'older';
+    await this.deliver(key, target, message, true);
+    await this.db.update(slackPosts).set({ renderedAt: asOf }).where(eq(slackPosts.key, key));
+    return 'reposted';
   }
 
   async tsOf(key: string): Promise<string | undefined> {

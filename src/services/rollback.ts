@@ -164,7 +164,8 @@ export async function rollbackByCommand(deps: RollbackDeps, input: { versionText
   return startEmergencyRollback(deps, { release, by: input.by, reason: words || 'emergency rollback by command', ...(words ? { whatHappened: words } : {}), ...(detectedAt ? { detectedAt } : {}) });
 }
 
-export type RollbackTickOutcome = { kind: 'ticked'; count: number } | { kind: 'refused'; reason: string };
+/** `kept`: the items already ticked that the click left out (a box unticked in Slack): a tick stays, it is the record. */
+export type RollbackTickOutcome = { kind: 'ticked'; count: number; kept: string[] } | { kind: 'refused'; reason: string };
 
 /**
  * A person ticks items of the rollback verification checklist: only while the release rolls back or is rolled
@@ -180,11 +181,12 @@ export async function tickRollbackItems(deps: Pick<RollbackDeps, 'store' | 'cloc
       return { kind: 'refused', reason: `The rollback checklist of ${release.version} is closed: ${release.version} ${statePhrase(release.state)}. ${currentState(release)}` };
     }
     const fresh = input.items.filter((i) => !release.rollback!.checklist[i]);
-    if (fresh.length === 0) return { kind: 'ticked', count: 0 };
+    const kept = Object.keys(release.rollback.checklist).filter((i) => !input.items.includes(i));
+    if (fresh.length === 0) return { kind: 'ticked', count: 0, kept };
     const at = deps.clock().toISOString();
     const checklist = { ...release.rollback.checklist, ...Object.fromEntries(fresh.map((i) => [i, { at, by: input.by }])) };
     await deps.store.update(release.id, { rollback: { ...release.rollback, checklist } }, tx);
     await deps.store.audit(release.id, 'rollback.checklist_ticked', { items: fresh }, input.by, tx);
-    return { kind: 'ticked', count: fresh.length };
+    return { kind: 'ticked', count: fresh.length, kept };
   });
 }

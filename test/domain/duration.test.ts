@@ -39,16 +39,22 @@ describe('formatDuration', () => {
     [45 * MINUTE, '45m'],
     [90 * SECOND, '1m 30s'],
     [0, '0s'],
-    [500, '500ms'],
     [DAY, '1d'],
-    [9 * DAY + HOUR, '1w 2d 1h'],
     [-5 * MINUTE, '-5m'],
-    [1499.6, '1s 500ms'],
+    // The two largest units, the smaller rounded: never milliseconds, never a bare count of seconds.
+    [HOUR + 49 * MINUTE + 24 * SECOND + 390, '1h 49m'],
+    [5345 * SECOND, '1h 29m'],
+    [12 * MINUTE + 5 * SECOND + 400, '12m 5s'],
+    [40 * SECOND + 600, '41s'],
+    [9 * DAY + HOUR, '1w 2d'],
+    [59 * MINUTE + 59 * SECOND + 600, '1h'],
+    [500, '1s'],
+    [1499.6, '1s'],
   ])('writes %i ms as %j', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 
-  it.each([0, 1, 999, 61_001, 90 * MINUTE, 3 * DAY + 7, 123_456_789])('round-trips %i through parseDuration', (ms) => {
+  it.each([0, 1000, 61_000, 15 * MINUTE, 90 * MINUTE, 3 * DAY + 7 * HOUR, 2 * 7 * DAY])('round-trips the round value %i through parseDuration', (ms) => {
     expect(parseDuration(formatDuration(ms))).toBe(ms);
   });
 

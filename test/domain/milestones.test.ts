@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentStep, firstFailure, milestoneProgress, productionTouched, type MilestoneRule, type WorkflowJob } from '../../src/domain/milestones.js';
+import { currentStep, firstFailure, milestoneProgress, productionTouched, productionWaitingFor, type MilestoneRule, type WorkflowJob } from '../../src/domain/milestones.js';
 
 const rules: MilestoneRule[] = [
   { key: 'images', label: 'Docker images built', doing: 'Building Docker images', at: 30 * 60_000, jobPattern: 'build|image' },
@@ -66,7 +66,7 @@ describe('milestone progress from the deploy run', () => {
 
   it('before any job has started, the step is the first milestone', () => {
     const progress = milestoneProgress(rules, [job('build-images', 'queued')]);
-    expect(currentStep(progress, { rules })).toBe('Waiting to start: Building Docker images');
+    expect(currentStep(progress, { rules })).toBe('Next: Building Docker images (waiting for its job in the deploy run to start)');
   });
 
   it('a release verifying is running the post-deploy checks, whatever its milestones say', () => {
@@ -78,5 +78,32 @@ describe('milestone progress from the deploy run', () => {
   it('a milestone without a present-tense wording falls back to its label, for policies written before it', () => {
     const progress = milestoneProgress(rules, [job('verify', 'in_progress')]);
     expect(currentStep(progress, { rules })).toBe('Post-release verification');
+  });
+
+  describe('while the production gate holds the deploy, the step says what it waits for', () => {
+    const staged = () => milestoneProgress(rules, [job('build-images', 'completed', 'success'), job('deploy-staging', 'completed', 'success'), job('deploy-production', 'queued')]);
+    const gate = { state: 'open' as const, counted: 0, needed: 2, needs: 'engineering leadership' };
+
+    it.each([
+      [gate, 'Waiting for 2 approvals from engineering leadership to deploy to production'],
+      [{ ...gate, counted: 1 }, 'Waiting for 1 more approval from engineering leadership to deploy to production'],
+      [{ ...gate, counted: 2, checks: { done: 1, total: 4 } }, 'Waiting for the pre-deployment checks (1 of 4 ticked) to deploy to production'],
+      [{ ...gate, needs: undefined, checks: { done: 0, total: 3 } }, 'Waiting for 2 approvals and the pre-deployment checks (0 of 3 ticked) to deploy to production'],
+      [{ ...gate, state: 'approved' as const, counted: 2 }, "Approved in Slack: waiting for GitHub's required reviewer to release the production deployment"],
+      [undefined, 'Waiting for approval to deploy to production'],
+    ])('%j', (productionGate, wording) => {
+      expect(currentStep(staged(), { rules, state: 'awaiting_production_approval', productionGate })).toBe(wording);
+      expect(currentStep(staged(), { rules, state: 'awaiting_production_approval', productionGate })).not.toMatch(/Waiting to start/);
+    });
+
+    it('a gate open while staging still deploys does not hide the running step', () => {
+      const progress = milestoneProgress(rules, [job('build-images', 'completed', 'success'), job('deploy-staging', 'in_progress'), job('deploy-production', 'queued')]);
+      expect(currentStep(progress, { rules, state: 'deploying', productionGate: gate })).toBe('Deploying to staging');
+    });
+
+    it('a gate that is decided holds nothing', () => {
+      expect(productionWaitingFor({ ...gate, state: 'rejected' }, 'deploying')).toBeUndefined();
+      expect(productionWaitingFor({ ...gate, state: 'approved', counted: 2 }, 'deploying')).toBeUndefined();
+    });
   });
 });

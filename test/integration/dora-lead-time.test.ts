@@ -93,8 +93,8 @@ describe('lead time for changes from what GitHub says a release carried', () => 
 
     await world.slack.sendCommand(bot.eventsUrl, { text: 'stats 30d', userId: 'U0ENG', channelId: RELEASES_CHANNEL });
     const figures = await waitFor('the DORA figures in the channel', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('DORA figures, last 30d')), 60_000);
-    // 80 h and 20 h (and the minute of release day): 50 h, 2.1 days, "high" (a day to a week).
-    expect(visibleText(figures)).toContain('2.1d median (2 pull requests)');
+    // 80 h and 20 h (and the minute of release day): 50 h, 2 days 2 hours, "high" (a day to a week).
+    expect(visibleText(figures)).toContain('2d 2h median (2 pull requests)');
 
     // Datadog's DORA deployment names the commit deployed and its repository, and gives them back.
     const deployment = await waitFor('the DORA deployment in Datadog', () => world.datadog.doraDeployments().find((d) => d.version === 'v1.3.0'), 60_000);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployWorkflow, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { deployWorkflow, mergePullRequest, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 describe('/release start runs a release end to end', () => {
   let world: World;
@@ -7,6 +7,8 @@ describe('/release start runs a release end to end', () => {
 
   beforeAll(async () => {
     world = await startWorld();
+    // GitHub's generated notes list merged pull requests (a commit pushed without one is not listed): the change the release carries.
+    await mergePullRequest(world, 'feat/search', 'feat: admin portal search', { 'src/search.ts': 'export const search = true;\n' });
     bot = await startBot(world);
     await waitFor('the tags to be read from GitHub', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
   });
@@ -35,7 +37,7 @@ describe('/release start runs a release end to end', () => {
     expect(updates.length).toBeGreaterThanOrEqual(2);
     expect(updates.map((m) => m.text.match(/T\+\S+/)?.[0])).toEqual(updates.map((_, i) => `T+${2 * (i + 1)}s`));
     expect(thread.at(-1)?.ts).toBe(completed.ts);
-    expect(visibleText(completed)).toMatch(/Deployment time: \d+ minutes?/);
+    expect(visibleText(completed)).toMatch(/Deployment time: \d+s\n/);
     // The change as a plain sentence: no "feat:" prefix, no "by @user in <url>".
     expect(visibleText(completed)).toContain('- Admin portal search\n');
 
@@ -74,7 +76,7 @@ describe('/release start runs a release end to end', () => {
     const run = world.github.runs().find((r) => r.head_branch === 'v1.3.1')!;
     const job = world.github.jobs(run.id).find((j) => j.name === 'deploy-production')!;
     expect(text).toContain(`<${job.html_url}|deploy-production> failed at step “Run smoke tests”`);
-    expect(text).toContain('Production was touched. Roll back to v1.3.0 within 5 minutes of detection');
+    expect(text).toContain('Production was touched. Roll back to v1.3.0 within 5m of detection');
     expect(text).toContain('`/release rollback v1.3.1 [what happened]`');
     // tminus's own rollback is a click away; the guide's manual command stays for when it cannot run.
     expect(JSON.stringify(failed.blocks)).toContain('"action_id":"rollback_now"');

@@ -32,10 +32,11 @@ describe('/release plan reads what was merged since the last release', () => {
     numbers.rates = await mergedPullRequest('perf/rates', 'perf: cache exchange rates', { 'src/rates.ts': 'export const cache = new Map();\n' });
     numbers.search = await mergedPullRequest('faster-search', 'Faster search', { 'src/search.ts': 'export const fast = true;\n' }, ['performance']);
     numbers.deps = await mergedPullRequest('chore/deps', 'chore: bump dependencies', { 'package.json': '{}\n' });
-    bot = await startBot(world);
-    await waitFor('the tags to be read from GitHub', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
     // U0LEAD may plan (permissions.plan); the plans here lie years ahead, past the default horizon.
-    const policy = loadPolicy(`${FAST_POLICY}roles:\n  engineeringLead: { users: [U0LEAD] }\n`);
+    const policyYaml = `${FAST_POLICY}roles:\n  engineeringLead: { users: [U0LEAD] }\n`;
+    bot = await startBot(world, { policy: policyYaml });
+    await waitFor('the tags to be read from GitHub', () => bot.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
+    const policy = loadPolicy(policyYaml);
     const roles = new RoleDirectory(new WebClient(BOT_TOKEN, { slackApiUrl: world.slack.apiUrl }), policy);
     deps = { plans: bot.tminus.releasePlans, store: bot.tminus.store, jobs: bot.tminus.jobs, clock: () => new Date(), policy: { ...policy, planning: { ...policy.planning, horizon: 520 * 7 * 86_400_000 } }, roles, releasesChannel: RELEASES_CHANNEL };
   });
@@ -131,7 +132,17 @@ describe('/release plan reads what was merged since the last release', () => {
     if (outcome.kind !== 'planned') throw new Error(outcome.reason);
     const plan = await planned(outcome.plan.id, 'cancelled');
     const message = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.ts === plan.threadTs)!;
-    expect(message.text).toBe('Nothing to release since v1.6.0: no pull requests were merged after it, so the plan for v1.6.1 is cancelled.');
+    // Asked without a response_url (a draft picked up after a restart): the channel is the only place to say it.
+    expect(message.text).toBe('Nothing merged since v1.6.0: no plan made for v1.6.1.');
     expect(plan.plan).toBeNull();
+  });
+
+  it('typed as /release plan with nothing merged: only the asker is told, nothing is posted in the channel', async () => {
+    const before = world.slack.topLevel(RELEASES_CHANNEL).length;
+    await world.slack.sendCommand(bot.eventsUrl, { text: 'plan v1.6.2', userId: 'U0LEAD' });
+    const answer = await waitFor('the private answer', () => world.slack.responses().find((r) => JSON.stringify(r.body).includes('Nothing merged since v1.6.0: no plan made for v1.6.2')), 30_000);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(world.slack.topLevel(RELEASES_CHANNEL)).toHaveLength(before);
+    await waitFor('the plan cancelled', () => bot.tminus.releasePlans.findByVersion('v1.6.2').then((p) => p === undefined || p.state === 'cancelled'));
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
-import { RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { checkboxes, RELEASES_CHANNEL, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
 
 /** The guide's watch in seconds: runs every second for 3 s, stable after 3.5 s. */
 const POLICY = `
@@ -58,7 +58,9 @@ describe('post-release verification, the decision matrix and rollback', () => {
   });
 
   const alerts = () => world.slack.topLevel(RELEASES_CHANNEL).filter((m) => m.text.startsWith('🚨'));
+  /** The release's one live "Verification" message, and every version of it its runs showed. */
   const verifications = (top: StoredMessage) => world.slack.thread(RELEASES_CHANNEL, top.ts).filter((m) => m.text.startsWith('🔎'));
+  const shown = (top: StoredMessage) => verifications(top).flatMap((m) => [...m.history, m]);
   async function release(version: string) {
     await world.slack.sendCommand(bot.eventsUrl, { text: `start ${version}`, userId: 'U0ENG' });
     const top = await waitFor(`the ${version} message`, () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.includes(`Release ${version} `)));
@@ -66,18 +68,21 @@ describe('post-release verification, the decision matrix and rollback', () => {
     return top;
   }
 
-  it('a healthy release: verification on schedule, all ✅ with a graph, marked stable, no alert, markers in Datadog', async () => {
+  it('a healthy release: verification in one live message, all ✅, the final summary with a graph, stable, no alert, markers in Datadog', async () => {
     setMetrics(world, HEALTHY);
     const top = await release('v1.3.0');
     const stable = await waitFor('the stable message', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('v1.3.0 is stable')));
-    const runs = verifications(top);
+    expect(verifications(top)).toHaveLength(1);
+    const runs = shown(top);
     expect(runs.length).toBeGreaterThanOrEqual(3);
     for (const run of runs) expect(run.text).toContain('✅ All checks healthy');
     const first = visibleText(runs[0]!);
     expect(first).toMatch(/✅ Error rate: 0\.020 % \(threshold < 0\.100 %\)/);
     expect(first).toMatch(/✅ Latency p99: 210 ms \(threshold < 400 ms\)/);
     expect(first).toMatch(/✅ CPU: 55\.0 % \(threshold < 80\.0 %\)/);
-    const image = runs[0]!.blocks.find((b) => (b as { type: string }).type === 'image') as { image_url: string } | undefined;
+    const summary = world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.startsWith('✅ v1.3.0 verified'))!;
+    expect(visibleText(summary)).toMatch(/✅ Error rate: 0\.020 % \(threshold < 0\.100 %\)/);
+    const image = summary.blocks.find((b) => (b as { type: string }).type === 'image') as { image_url: string } | undefined;
     expect(image?.image_url).toMatch(/\/snapshot\/view\/.*\.png$/);
     expect((await fetch(image!.image_url)).headers.get('content-type')).toBe('image/png');
     expect(world.slack.thread(RELEASES_CHANNEL, top.ts).at(-1)?.ts).toBe(stable.ts);
@@ -94,7 +99,7 @@ describe('post-release verification, the decision matrix and rollback', () => {
     const top = await release('v1.4.0');
     setMetrics(world, { errorRate: 0.5, latency: 900, cpu: [40, 92], memory: null, cache: 70, pool: 95 });
     await waitFor('five alerts', () => alerts().length === 5);
-    await waitFor('a second run with breaches', () => verifications(top).filter((m) => m.text.includes('breached')).length >= 2);
+    await waitFor('a second run with breaches', () => shown(top).filter((m) => m.text.includes('breached')).length >= 2);
     const texts = alerts().map(visibleText);
     const alertFor = (label: string) => texts.find((t) => t.includes(label))!;
     expect(alertFor('Error rate')).toMatch(/HIGH: Feature broken after v1\.4\.0[\s\S]*Rollback or hotfix[\s\S]*deadline/);
@@ -139,14 +144,29 @@ describe('post-release verification, the decision matrix and rollback', () => {
     await waitFor('rolled back', () => bot.tminus.store.findByVersion('v1.5.0').then((r) => r?.state === 'rolled_back'));
     expect(world.github.dispatches()).toEqual([expect.objectContaining({ workflow: 'rollback.yml', inputs: expect.objectContaining({ version: 'v1.4.0' }) })]);
     const checklist = await waitFor('the checklist', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.startsWith('Rollback verification checklist')));
-    expect(visibleText(checklist)).toMatch(/✅ Metrics showing pre-rollback levels — tminus/);
-    expect(visibleText(checklist)).toMatch(/✅ Team notified/);
-    expect(visibleText(checklist)).toContain('☐ Data integrity confirmed');
+    // One list of boxes, tminus's own ticks shown ticked with who and when: not a list and then the boxes again.
+    expect(checkboxes(checklist)).toEqual(expect.arrayContaining([expect.stringMatching(/^☑ Metrics showing pre-rollback levels — tminus at /), expect.stringMatching(/^☑ Team notified — tminus/), '☐ Data integrity confirmed']));
+    expect(checkboxes(checklist)).toHaveLength(8);
+    expect(visibleText(checklist).match(/Data integrity confirmed/g)).toHaveLength(1);
+    const id = (await bot.tminus.store.findByVersion('v1.5.0'))!.id;
+    const shownNow = () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.ts === checklist.ts)!;
+    // Slack sends every box still ticked: the ones tminus ticked, and the new one.
+    const ticked = (items: string[]) => items.map((item) => ({ value: `${id}|${item}` }));
     await world.slack.sendBlockAction(bot.eventsUrl, {
       userId: 'U0ONCALL', channelId: RELEASES_CHANNEL, messageTs: checklist.ts, actionId: 'rollback_checklist',
-      selectedOptions: [{ value: `${(await bot.tminus.store.findByVersion('v1.5.0'))!.id}|dataIntegrity` }],
+      selectedOptions: ticked(['servicesResponding', 'metricsPreRollback', 'teamNotified', 'dataIntegrity']),
     });
-    await waitFor('the ticked item', () => world.slack.thread(RELEASES_CHANNEL, top.ts).some((m) => m.ts === checklist.ts && visibleText(m).includes('✅ Data integrity confirmed — <@U0ONCALL>')));
+    await waitFor('the ticked item', () => checkboxes(shownNow()).some((l) => l.startsWith('☑ Data integrity confirmed — <@U0ONCALL> at ')));
+    // Unticking a box does not withdraw the tick: the message is drawn ticked again, and the person told why.
+    const drawn = shownNow().history.length;
+    await world.slack.sendBlockAction(bot.eventsUrl, {
+      userId: 'U0ONCALL', channelId: RELEASES_CHANNEL, messageTs: checklist.ts, actionId: 'rollback_checklist',
+      selectedOptions: ticked(['servicesResponding', 'metricsPreRollback', 'teamNotified']),
+    });
+    await waitFor('the answer', () => world.slack.ephemerals('U0ONCALL').find((e) => e.text.includes('Ticks stay once made') && e.text.includes('Data integrity confirmed')));
+    await waitFor('the checklist redrawn', () => shownNow().history.length > drawn);
+    expect(checkboxes(shownNow()).filter((l) => l.startsWith('☑ Data integrity confirmed — <@U0ONCALL>'))).toHaveLength(1);
+    expect((await bot.tminus.store.findById(id))!.rollback!.checklist.dataIntegrity?.by).toBe('U0ONCALL');
     await waitFor('the notice to say rolled back', () => world.slack.topLevel(RELEASES_CHANNEL).some((m) => m.ts === notice.ts && visibleText(m).includes('✅ Rolled back at')));
 
     const postMortem = await waitFor('the post-mortem link', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.startsWith('📝 Post-mortem')));
@@ -156,6 +176,12 @@ describe('post-release verification, the decision matrix and rollback', () => {
     expect(issue.body).toMatch(/errorRate \(critical, escalated from high\)/);
     const rolledBack = (await bot.tminus.store.findByVersion('v1.5.0'))!;
     expect(rolledBack.rollback?.restoredAt).toBeDefined();
+    // `/release status` of the rolled-back release says so: production undone, the rollback, no ETA.
+    const status = visibleText((await world.slack.sendCommand(bot.eventsUrl, { text: 'status v1.5.0', userId: 'U0ENG' })).body as { text: string; blocks: unknown[] });
+    expect(status).toContain('⏪ Deployed to production, then rolled back');
+    expect(status).toMatch(/⏪ Rolled back to v1\.4\.0 by <@U0ONCALL>: started \d\d:\d\d UTC, restored \d\d:\d\d UTC/);
+    expect(status).not.toContain('✅ Deployed to production');
+    expect(status).not.toContain('ETA');
     await waitFor('the DORA failure', () => world.datadog.doraFailures().some((f) => f.version === 'v1.5.0'));
   });
 
@@ -184,13 +210,13 @@ describe('post-release verification, the decision matrix and rollback', () => {
     world.github.commit('main', 'fix: totals (#30)');
     const top = await release('v1.5.1');
     world.datadog.outage(true);
-    const run = await waitFor('an unreachable run', () => verifications(top).find((m) => m.text.includes('without data')));
+    const run = await waitFor('an unreachable run', () => shown(top).find((m) => m.text.includes('without data')));
     expect(visibleText(run)).toContain('⚠️ Error rate: Datadog unreachable');
     expect(visibleText(run)).toContain('tried again in 1s');
-    await waitFor('a retry', () => verifications(top).some((m) => m.text.includes('(try 2)')));
+    await waitFor('a retry', () => shown(top).some((m) => visibleText(m).includes('(try 2)')));
     await waitFor('the not-stable notice', () => world.slack.thread(RELEASES_CHANNEL, top.ts).find((m) => m.text.includes('not marked stable')));
     expect((await bot.tminus.store.findByVersion('v1.5.1'))?.state).toBe('completed');
-    expect(verifications(top).some((m) => m.text.includes('All checks healthy'))).toBe(false);
+    expect(shown(top).some((m) => m.text.includes('All checks healthy'))).toBe(false);
     world.datadog.outage(false);
   });
 });

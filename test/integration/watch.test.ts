@@ -71,7 +71,11 @@ describe('the whole watch: first hour, first 24 hours, first week', () => {
   });
 
   const thread = (top: StoredMessage) => world.slack.thread(RELEASES_CHANNEL, top.ts);
-  const runs = (top: StoredMessage) => thread(top).filter((m) => m.text.startsWith('🔎'));
+  /** Every version of the release's live "Verification" message: one a run. */
+  const runs = (top: StoredMessage) => thread(top).filter((m) => m.text.startsWith('🔎')).flatMap((m) => [...m.history, m]);
+  /** The guide's milestones: the summaries at the end of each phase, the last one "verified". */
+  const summaries = (top: StoredMessage) => thread(top).filter((m) => String(m.metadata?.event_payload.key).startsWith('verification-milestone:'));
+  const finalSummary = (top: StoredMessage) => summaries(top).find((m) => / verified: /.test(m.text));
   const alerts = (version: string) => world.slack.topLevel(RELEASES_CHANNEL).filter((m) => m.text.startsWith('🚨') && m.text.includes(version));
   const overdue = (version: string) => world.slack.messages(RELEASES_CHANNEL).filter((m) => m.text.startsWith('⏰') && m.text.includes(version));
   /** Log lines of the service, `perSecond` a second over [from, to). */
@@ -88,17 +92,18 @@ describe('the whole watch: first hour, first 24 hours, first week', () => {
     // A few warnings a second before and after the deploy: normal.
     logs('warn', Date.now() - 10_000, Date.now() + 30_000, 2);
     const { top } = await release('v1.3.0');
-    const last = await waitFor('the last run of the first week', () => runs(top).find((m) => m.text.includes('8s after the deploy')));
+    const last = await waitFor('the final summary of the first week', () => finalSummary(top));
+    expect(last.text).toContain('8s after the deploy');
+    await waitFor('the live message to show the last run', () => runs(top).some((m) => visibleText(m).includes('(8s after the deploy)')));
     const stable = thread(top).find((m) => m.text.includes('v1.3.0 is stable'))!;
     expect(stable).toBeDefined();
     const all = runs(top);
-    expect(all.map((m) => /· (\d+)s after/.exec(m.text)?.[1])).toEqual(['1', '2', '3', '4', '6', '8']);
-    const phase = (m: StoredMessage) => visibleText(m).split('\n').find((l) => /^First /.test(l));
+    expect(all.map((m) => /\((\d+)s after the deploy\) · run/.exec(visibleText(m))?.[1])).toEqual(['1', '2', '3', '4', '6', '8']);
+    const phase = (m: { text: string; blocks: unknown[] }) => visibleText(m).split('\n').find((l) => /^First /.test(l));
     expect(all.map(phase)).toEqual(['First hour', 'First hour', 'First 24 hours', 'First 24 hours', 'First week', 'First week']);
-    // The watch goes on once the release is stable.
-    const after = thread(top).slice(thread(top).findIndex((m) => m.ts === stable.ts) + 1).filter((m) => m.text.startsWith('🔎'));
-    expect(after.length).toBeGreaterThanOrEqual(2);
-    expect(after.at(-1)!.ts).toBe(last.ts);
+    // One summary at the end of each phase; the watch goes on once the release is stable (at 3 s).
+    expect(summaries(top).map((m) => /· (\d+)s after/.exec(m.text)?.[1])).toEqual(['2', '4', '8']);
+    expect(Number(last.ts)).toBeGreaterThan(Number(stable.ts));
     expect((await bot.tminus.store.findByVersion('v1.3.0'))!.state).toBe('stable');
     for (const run of all) expect(run.text).toContain('All checks healthy');
     const text = visibleText(all[2]!);
@@ -137,7 +142,7 @@ describe('the whole watch: first hour, first 24 hours, first week', () => {
       expect(JSON.stringify(message.blocks)).toContain('rollback_now');
     }
     // The end of the watch: every deadline has passed by then.
-    await waitFor('the last run of the first week', () => runs(top).find((m) => m.text.includes('8s after the deploy')));
+    await waitFor('the final summary of the first week', () => summaries(top).find((m) => m.text.includes('8s after the deploy')));
     expect(overdue('v1.4.0')).toHaveLength(2);
     expect(overdue('v1.4.0').some((m) => m.text.includes('Log analysis'))).toBe(false);
     const events = await bot.tminus.store.events((await bot.tminus.store.findByVersion('v1.4.0'))!.id);

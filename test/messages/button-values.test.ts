@@ -163,9 +163,11 @@ describe('the messages carry the values', () => {
 
   it('the rollback checklist\'s options name the release and the item', () => {
     const message = rollbackChecklistMessage({ releaseId: RELEASE, version: 'v1.3.0', ticked: { teamNotified: { at: '2026-12-03T14:05:00Z', by: 'tminus' } }, timeZone: 'UTC' });
-    const options = actionsOf(message.blocks)[0]!.elements[0]!.options!;
-    expect(options.map((o) => parseRollbackItemValue(o.value)?.item)).toEqual(ROLLBACK_CHECKLIST.filter((i) => i.key !== 'teamNotified').map((i) => i.key));
-    expect(options.every((o) => parseRollbackItemValue(o.value)?.releaseId === RELEASE)).toBe(true);
+    const checkboxes = actionsOf(message.blocks)[0]!.elements[0]!;
+    // One list: every item is a box, the ticked ones shown ticked (Slack's initial_options are options of the element).
+    expect(checkboxes.options!.map((o) => parseRollbackItemValue(o.value)?.item)).toEqual(ROLLBACK_CHECKLIST.map((i) => i.key));
+    expect(checkboxes.options!.every((o) => parseRollbackItemValue(o.value)?.releaseId === RELEASE)).toBe(true);
+    expect(checkboxes.initial_options!.map((o) => parseRollbackItemValue(o.value)?.item)).toEqual(['teamNotified']);
   });
 
   it('a pre-release checklist\'s options name the plan, the checklist and the item; the override modal names the plan', () => {

@@ -120,22 +120,28 @@ describe('statusUpdateMessage: the guide\'s "Release In Progress" template', () 
       `🔗 Status: <${RUN_URL}|GitHub Actions run>`,
       '',
       'Current step: Deployed to staging',
-      "We'll update this thread every 15 minutes.",
+      "We'll update this thread every 15m.",
     ]);
     expect(message.text).toBe('📌 Release v1.3.0 IN PROGRESS · T+15 — Deployed to staging');
   });
 
-  it('links the status page when there is one, and says so when there is no run yet', () => {
+  it('links the status page when there is one, and says what the run waits for when there is no run yet', () => {
     const withPage = checked(statusUpdateMessage({ ...input, statusPageUrl: 'https://status.acme.com' }));
     expect(lines(withPage)).toContain('🔗 Status: <https://status.acme.com|https://status.acme.com>');
-    const noRun = checked(statusUpdateMessage({ ...input, runUrl: null }));
-    expect(lines(noRun)).toContain('🔗 Status: waiting for the deploy workflow run');
+    const noRun = checked(statusUpdateMessage({ ...input, runUrl: null, state: 'tagged' }));
+    expect(lines(noRun)).toContain('🔗 Status: waiting for GitHub to start the deploy workflow run on the tag');
+    const beforeTag = checked(statusUpdateMessage({ ...input, runUrl: null, state: 'started' }));
+    expect(lines(beforeTag)).toContain('🔗 Status: no deploy run yet: tminus creates the tag once the readiness gate passes, and the tag starts the run');
+    const gated = checked(statusUpdateMessage({ ...input, runUrl: null, state: 'awaiting_production_approval' }));
+    expect(lines(gated)).toContain('🔗 Status: no production run yet: it starts once production is approved');
+    // A known run is linked, whatever the release waits for.
+    expect(lines(checked(statusUpdateMessage({ ...input, state: 'awaiting_production_approval' })))).toContain(`🔗 Status: <${RUN_URL}|GitHub Actions run>`);
   });
 
   it('counts T+N from the slot and says how often updates come', () => {
     const later = checked(statusUpdateMessage({ ...input, sinceStart: 75 * MINUTE, interval: MINUTE }));
     expect(lines(later)[0]).toBe('*📌 Release v1.3.0 IN PROGRESS · T+75*');
-    expect(lines(later).at(-1)).toBe("We'll update this thread every 1 minute.");
+    expect(lines(later).at(-1)).toBe("We'll update this thread every 1m.");
     const demo = checked(statusUpdateMessage({ ...input, sinceStart: 30_000, interval: 30_000 }));
     expect(lines(demo)[0]).toBe('*📌 Release v1.3.0 IN PROGRESS · T+30s*');
     expect(lines(demo).at(-1)).toBe("We'll update this thread every 30s.");
@@ -146,7 +152,7 @@ describe('statusUpdateMessage: the guide\'s "Release In Progress" template', () 
     expect(late.blocks[1]).toEqual({
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: "We'll update this thread every 15 minutes.", verbatim: true },
+        { type: 'mrkdwn', text: "We'll update this thread every 15m.", verbatim: true },
         { type: 'mrkdwn', text: 'Posted late: tminus was not running when the last update was due; the updates missed meanwhile are not posted afterwards.', verbatim: true },
       ],
     });
@@ -240,7 +246,7 @@ describe('releaseCompleteMessage: the guide\'s "Release Complete" template', () 
   const input: ReleaseCompleteInput = {
     version: 'v1.3.0',
     completedAt: at(88),
-    deploymentMinutes: 88,
+    deploymentMs: 88 * 60_000,
     releaseUrl: RELEASE_URL,
     notes: GITHUB_NOTES,
     timeZone: 'UTC',
@@ -253,7 +259,7 @@ describe('releaseCompleteMessage: the guide\'s "Release Complete" template', () 
       '*✅ Release v1.3.0 COMPLETED*',
       '',
       '⏱️ Release completed at 15:28 UTC',
-      '📦 Deployment time: 88 minutes',
+      '📦 Deployment time: 1h 28m',
       '*New features:*',
       '- Admin portal search',
       '*Bug fixes:*',
@@ -262,12 +268,12 @@ describe('releaseCompleteMessage: the guide\'s "Release Complete" template', () 
       'Thank you for your patience!',
       "Changes listed from GitHub's generated release notes (no release plan).",
     ]);
-    expect(message.text).toBe('✅ Release v1.3.0 COMPLETED in 88 minutes');
+    expect(message.text).toBe('✅ Release v1.3.0 COMPLETED in 1h 28m');
   });
 
-  it('says "1 minute" for one minute and names the support contact when there is one', () => {
-    const message = checked(releaseCompleteMessage({ ...input, deploymentMinutes: 1, supportContact: 'support@acme.example' }));
-    expect(lines(message)).toContain('📦 Deployment time: 1 minute');
+  it('says "1m" for one minute, as every duration is written, and names the support contact when there is one', () => {
+    const message = checked(releaseCompleteMessage({ ...input, deploymentMs: 1 * 60_000, supportContact: 'support@acme.example' }));
+    expect(lines(message)).toContain('📦 Deployment time: 1m');
     expect(lines(message).slice(-3, -1)).toEqual(['Thank you for your patience!', 'Questions? support@acme.example']);
   });
 
@@ -314,7 +320,7 @@ describe('releaseFailedMessage', () => {
       `💥 Job <${JOB_URL}|deploy-production> failed at step “Execute database migrations”.`,
       `🔗 <${RUN_URL}|GitHub Actions run>`,
       '',
-      '⚠️ *Production was touched. Roll back to v1.2.0 within 15 minutes of detection* (guide: Immediate Rollback): press *Roll back to v1.2.0* or `/release rollback v1.3.0 [what happened]`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.',
+      '⚠️ *Production was touched. Roll back to v1.2.0 within 15m of detection* (guide: Immediate Rollback): press *Roll back to v1.2.0* or `/release rollback v1.3.0 [what happened]`. tminus runs the rollback workflow, posts the Rollback Notice and its verification checklist.',
       'If the rollback workflow cannot run, by hand:',
       '```./scripts/rollback.sh v1.2.0```',
     ]);
@@ -349,7 +355,7 @@ describe('releaseFailedMessage', () => {
       'Production was not touched: the current version is still live. Fix the cause and start a new release.',
     ]);
     const touched = checked(releaseFailedMessage({ ...input, previousVersion: null, rollbackCommand: null }));
-    expect(lines(touched).at(-1)).toBe('⚠️ *Production was touched.* Roll back to the previous version within 15 minutes of detection: tminus does not know which version ran before, so roll back by hand.');
+    expect(lines(touched).at(-1)).toBe('⚠️ *Production was touched.* Roll back to the previous version within 15m of detection: tminus does not know which version ran before, so roll back by hand.');
   });
 
   it('links a job that has no URL by name only', () => {
@@ -448,7 +454,7 @@ describe('releaseProgressMessage: the live progress view', () => {
   it('before the tag and the run exist', () => {
     const message = checked(releaseProgressMessage({ ...input, state: 'started', taggedAt: null, targetBranch: null, targetSha: null, runUrl: null, now: at(0) }));
     expect(lines(message)).toContain('⏳ Creating tag v1.3.0');
-    expect(lines(message)).toContain('🔗 Status: waiting for the deploy workflow run');
+    expect(lines(message)).toContain('🔗 Status: no deploy run yet: tminus creates the tag once the readiness gate passes, and the tag starts the run');
     expect(lines(message)).toContain('Elapsed 0s · ETA 16:00 UTC');
   });
 
@@ -478,16 +484,18 @@ describe('releaseProgressMessage: the live progress view', () => {
         '✅ Deployed to staging — 30m after start (guide: T+45)',
         `❌ Deployed to production — <${JOB_URL}|deploy-production> failed at “Execute database migrations”`,
         '⏭️ Post-release verification — skipped',
-        'Failed at 14:52 UTC: the deploy workflow failed',
+        'Failed at 14:52 UTC after 52m: the deploy workflow failed',
       ]),
     );
-    expect(message.text).toBe('❌ Release v1.3.0 failed — Failed at 14:52 UTC: the deploy workflow failed');
+    expect(message.text).toBe('❌ Release v1.3.0 failed — Failed at 14:52 UTC after 52m: the deploy workflow failed');
+    // An ended release has no ETA and promises no more updates.
+    expect(shown(message)).not.toMatch(/ETA|Updates arrive/);
   });
 
   it('a release that failed before its tag', () => {
     const message = checked(releaseProgressMessage({ ...input, state: 'failed', taggedAt: null, finishedAt: at(1), failureReason: null }));
     expect(lines(message)).toContain('❌ Tag v1.3.0 not created');
-    expect(lines(message)).toContain('Failed at 14:01 UTC');
+    expect(lines(message)).toContain('Failed at 14:01 UTC after 1m');
   });
 
   it('a completed release: when it ended and how long it took', () => {
@@ -510,7 +518,7 @@ describe('releaseProgressMessage: the live progress view', () => {
         milestones: [milestone('production', 'Deployed to production', 60, 'failed', { failure: { job: 'deploy', step: HOSTILE, url: null } })],
       }),
     );
-    expect(lines(message)).toContain(`Failed at 14:52 UTC: ${HOSTILE_ESCAPED}`);
+    expect(lines(message)).toContain(`Failed at 14:52 UTC after 52m: ${HOSTILE_ESCAPED}`);
     expect(lines(message)).toContain(`❌ Deployed to production — deploy failed at “${HOSTILE_ESCAPED}”`);
     expect(shown(message)).toContain('created on `release/&lt;x&gt;&amp;y`');
     expect(shown(message)).not.toContain('<!channel>');
@@ -667,7 +675,7 @@ describe("Slack's limits hold for outsized input", () => {
         releaseCompleteMessage({
           version: longVersion,
           completedAt: at(88),
-          deploymentMinutes: 88,
+          deploymentMs: 88 * 60_000,
           releaseUrl: RELEASE_URL,
           notes: Array.from({ length: 40 }, (_, i) => `* change ${i} ${long(500)}`).join('\n'),
           timeZone: 'UTC',

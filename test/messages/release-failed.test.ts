@@ -29,7 +29,7 @@ describe('the failure message when GitHub cannot say whether production was touc
     expect(lines).toContain('🔎 GitHub could not be asked for the deployments of abc1234 to `production`\u200b.');
     expect(lines).toContain(
       '⚠️ *tminus could not tell whether production was touched.* Check what production runs; if it runs v1.3.0 (or half of it), ' +
-        'roll back to v1.2.0 within 5 minutes of detection (guide: Immediate Rollback): ' +
+        'roll back to v1.2.0 within 5m of detection (guide: Immediate Rollback): ' +
         'press *Roll back to v1.2.0* or `/release rollback v1.3.0 [what happened]`.',
     );
     expect(lines).toContain('```./scripts/rollback.sh v1.2.0```');
@@ -39,7 +39,7 @@ describe('the failure message when GitHub cannot say whether production was touc
 
   it('without a previous version: no button, a rollback by hand', () => {
     const message = releaseFailedMessage({ ...input, previousVersion: null });
-    expect(sectionText(message)).toContain('roll back to the previous version by hand within 5 minutes of detection');
+    expect(sectionText(message)).toContain('roll back to the previous version by hand within 5m of detection');
     expect(actionIds(message)).toEqual([]);
   });
 

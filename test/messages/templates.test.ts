@@ -10,6 +10,7 @@ import { releaseCompleteChanges, releaseCompleteMessage, type ReleaseCompleteInp
 import { rollbackNoticeMessage, type RollbackNoticeInput } from '../../src/messages/rollback.js';
 import { statusUpdateMessage, type StatusUpdateInput } from '../../src/messages/status-update.js';
 import type { SlackMessage } from '../../src/messages/types.js';
+import { currentStep } from '../../src/domain/milestones.js';
 
 /**
  * The guide's communication templates, rendered from fixed inputs and compared with golden files: a change
@@ -68,14 +69,24 @@ const update: StatusUpdateInput = {
   expectedCompletion: at(90),
   runUrl: RUN_URL,
   currentStep: 'Deploying to production',
+  state: 'deploying',
   interval: 15 * MINUTE,
   timeZone: 'UTC',
 };
 
+// T+60 with the production gate open: the step is what the deploy waits for, worded by the domain as tminus posts it.
+const gatedStep = currentStep(
+  [
+    { key: 'staging', label: 'Deployed to staging', expectedAt: 30 * MINUTE, state: 'done' },
+    { key: 'production', label: 'Deployed to production', expectedAt: 60 * MINUTE, state: 'pending' },
+  ],
+  { state: 'awaiting_production_approval', productionGate: { state: 'open', counted: 0, needed: 2, needs: 'engineering leadership' } },
+)!;
+
 const complete: ReleaseCompleteInput = {
   version: 'v1.3.0',
   completedAt: at(88),
-  deploymentMinutes: 88,
+  deploymentMs: 88 * 60_000,
   releaseUrl: RELEASE_URL,
   changes: releaseCompleteChanges({ sections: SECTIONS, notes: NOTES }),
   timeZone: 'UTC',
@@ -111,12 +122,13 @@ const TEMPLATES: Template[] = [
     message: preReleaseAnnouncement(announcementFromPlan({ version: 'v1.2.4', type: 'patch', plannedAt: T0, plan: null }, bare, 'customers')),
   },
   { name: 'release-in-progress.team', audience: 'team', message: statusUpdateMessage(update) },
-  { name: 'release-in-progress.team.late-no-run', audience: 'team', message: statusUpdateMessage({ ...update, runUrl: null, postedLate: true, currentStep: 'Running post-deploy checks', sinceStart: 75 * MINUTE }) },
+  { name: 'release-in-progress.team.late-no-run', audience: 'team', message: statusUpdateMessage({ ...update, runUrl: null, state: 'tagged', postedLate: true, currentStep: 'Next: Building Docker images (waiting for its job in the deploy run to start)', sinceStart: 75 * MINUTE }) },
+  { name: 'release-in-progress.team.awaiting-production-approval', audience: 'team', message: statusUpdateMessage({ ...update, state: 'awaiting_production_approval', currentStep: gatedStep }) },
   { name: 'release-in-progress.customers', audience: 'customers', message: statusUpdateMessage({ ...update, audience: 'customers', statusPageUrl: 'https://status.acme.example' }) },
   { name: 'release-in-progress.customers.no-status-page', audience: 'customers', message: statusUpdateMessage({ ...update, audience: 'customers' }) },
   { name: 'release-complete.team', audience: 'team', message: releaseCompleteMessage({ ...complete, supportContact: 'support@acme.example' }) },
   { name: 'release-complete.team.from-notes', audience: 'team', message: releaseCompleteMessage({ ...complete, changes: releaseCompleteChanges({ sections: null, notes: NOTES }) }) },
-  { name: 'release-complete.team.nothing-listed', audience: 'team', message: releaseCompleteMessage({ ...complete, deploymentMinutes: 1, changes: releaseCompleteChanges({ notes: '' }) }) },
+  { name: 'release-complete.team.nothing-listed', audience: 'team', message: releaseCompleteMessage({ ...complete, deploymentMs: 1 * 60_000, changes: releaseCompleteChanges({ notes: '' }) }) },
   { name: 'release-complete.customers', audience: 'customers', message: releaseCompleteMessage({ ...complete, audience: 'customers', supportContact: 'support@acme.example' }) },
   { name: 'release-complete.customers.bare', audience: 'customers', message: releaseCompleteMessage({ ...complete, audience: 'customers', changes: releaseCompleteChanges({ notes: '' }) }) },
   { name: 'rollback-notice.team', audience: 'team', message: rollbackNoticeMessage({ ...rollback, supportContact: 'support@acme.example' }) },
@@ -203,8 +215,20 @@ describe('what customers read', () => {
     const team = (name: string) => visible(TEMPLATES.find((t) => t.name === name)!.message.blocks);
     expect(team('release-in-progress.team')).toContain('T+60');
     expect(team('release-in-progress.team')).toContain(RUN_URL);
+    expect(team('release-in-progress.team.awaiting-production-approval')).toContain('Current step: Waiting for 2 approvals from engineering leadership to deploy to production');
+    expect(team('release-in-progress.team.awaiting-production-approval')).not.toMatch(/Waiting to start|waiting for the deploy workflow run/);
+    expect(team('release-in-progress.team.late-no-run')).toContain('🔗 Status: waiting for GitHub to start the deploy workflow run on the tag');
     expect(team('rollback-notice.team')).toContain('<@U0ONCALL>');
     expect(team('rollback-notice.team')).toContain('Reason given: Data loss: Error rate breached');
+  });
+});
+
+describe('one duration format in every template', () => {
+  it.each(TEMPLATES.map((t) => [t.name, t] as const))('%s: no "N minutes", no bare seconds, no milliseconds', (_, template) => {
+    const all = `${template.message.text}\n${visible(template.message.blocks)}`;
+    expect(all).not.toMatch(/\d+ (minutes?|min|seconds?|s)\b/);
+    expect(all).not.toMatch(/\d+ms\b/);
+    expect(all).not.toMatch(/\d+:\d{2} left/);
   });
 });
 

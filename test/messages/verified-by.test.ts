@@ -60,9 +60,9 @@ describe('how a release was verified, the same in every place', () => {
     const how = howVerified(confirmed('U0ONCALL', 'p99 210 ms'));
     const releaseUrl = 'https://github.com/acme/app/releases/tag/v1.3.0';
     const completedAt = new Date('2026-12-07T10:00:00Z');
-    const base = { version: 'v1.3.0', completedAt, deploymentMinutes: 42, releaseUrl, notes: '', timeZone: 'UTC', verified: how };
+    const base = { version: 'v1.3.0', completedAt, deploymentMs: 42 * 60_000, releaseUrl, notes: '', timeZone: 'UTC', verified: how };
     const team = releaseCompleteMessage(base);
-    expect(team.text).toBe('✅ Release v1.3.0 COMPLETED in 42 minutes, confirmed by <@U0ONCALL>');
+    expect(team.text).toBe('✅ Release v1.3.0 COMPLETED in 42m, confirmed by <@U0ONCALL>');
     expect(JSON.stringify(team.blocks)).toContain('👀 Confirmed by <@U0ONCALL>: p99 210 ms');
     const customers = releaseCompleteMessage({ ...base, audience: 'customers' });
     expect(JSON.stringify(customers)).toContain('Checked after the deploy by our engineers.');

@@ -1,77 +1,40 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/harness.js';
-import { APPROVERS, startTestSandbox, type TestSandbox } from './start-test-sandbox.js';
+import { approvingUntil, launchTestBrowser, topMessage, type TestBrowser } from './browser-page.js';
+import { startTestSandbox, type TestSandbox } from './start-test-sandbox.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUTPUT = 'test-output';
 
 /** The #releases page in Debian's Chromium, headless, driven as a person would use it. */
 describe('the #releases page in a browser', () => {
   let world: TestSandbox;
-  let browser: BrowserContext;
+  let browser: TestBrowser;
   let page: Page;
-  let profile: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`The browser test needs Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
-    }
     world = await startTestSandbox({ speed: 1200 });
-    profile = mkdtempSync(join(tmpdir(), 'tminus-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      viewport: { width: 1600, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    browser.setDefaultTimeout(20_000);
-    page = browser.pages()[0] ?? (await browser.newPage());
+    browser = await launchTestBrowser();
+    page = browser.page;
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(world.sandbox.url);
     await page.locator('#who option').first().waitFor({ state: 'attached' });
     expect(errors).toEqual([]);
     await waitFor('the tags to be read from GitHub', () => world.sandbox.tminus.store.releasedVersions().then((v) => v.includes('v1.2.0')));
-    mkdirSync(OUTPUT, { recursive: true });
   });
   afterEach(async (context) => {
     // A failing test leaves a picture of what the page showed.
-    if (context.task.result?.state === 'fail') await page?.screenshot({ path: join(OUTPUT, `failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+    if (context.task.result?.state === 'fail') await browser?.screenshot(`failed-${context.task.name}`);
   });
   afterAll(async () => {
     await browser?.close();
     await world?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  /** The release's top message in the channel (Playwright's text match ignores case: "Minor release vX" would match too). */
-  const topMessage = (version: string): Locator =>
-    page.locator('#messages .msg.message', { has: page.locator('.bk-header', { hasText: new RegExp(`Release ${version.replace(/\./g, '\\.')} `) }) });
   const thread = (): Locator => page.locator('#thread .thread-messages');
-
-  /** Until `done` holds, presses any Approve button it sees, each time as the next lead (switched with “You are”). */
-  async function approvingUntil(what: string, done: () => Promise<boolean>) {
-    const used = new Set<string>();
-    await waitFor(what, async () => {
-      if (await done()) return true;
-      const approve = page.locator('.msg button.bk-button:not([disabled])', { hasText: /^approve/i }).first();
-      const next = APPROVERS.find((u) => !used.has(u));
-      if (next && (await approve.isVisible().catch(() => false))) {
-        used.add(next);
-        await page.selectOption('#who', next);
-        const button = await approve.elementHandle();
-        await approve.click();
-        // The gate message is redrawn when the approval counts (a refused click leaves it as it was).
-        await button?.waitForElementState('hidden', { timeout: 5_000 }).catch(() => {});
-      }
-      return false;
-    }, 45_000);
-  }
 
   it('runs a release typed in the composer: progress edited in place, T+N updates in the thread, the complete message', async () => {
     await page.locator('#composer').fill('/release start v1.3.0');
@@ -79,24 +42,24 @@ describe('the #releases page in a browser', () => {
     await page.locator('#messages .msg.ephemeral', { hasText: 'Starting minor release v1.3.0' }).waitFor();
     expect(await page.locator('#messages .msg.ephemeral .ephemeral-label').first().innerText()).toMatch(/Only visible to you/);
 
-    const top = topMessage('v1.3.0');
+    const top = topMessage(page, 'v1.3.0');
     await top.waitFor();
     const ts = await top.getAttribute('data-ts');
     await top.locator('.thread-summary').click();
     await showing('the release in the thread panel', async () => (await thread().locator('.msg.parent').getAttribute('data-ts')) === ts);
 
     const headers = new Set<string>();
-    await approvingUntil('the complete message in the thread', async () => {
+    await approvingUntil(page, 'the complete message in the thread', async () => {
       headers.add(await top.locator('.bk-header').innerText());
       return (await thread().locator('.msg', { hasText: 'COMPLETED' }).count()) > 0;
     });
     const updates = await thread().locator('.msg', { hasText: /IN PROGRESS · T\+\d+/ }).count();
     expect(updates).toBeGreaterThanOrEqual(2);
     // Still one top-level message for the release, the same one, edited in place as the release went on.
-    expect(await topMessage('v1.3.0').count()).toBe(1);
-    expect(await topMessage('v1.3.0').getAttribute('data-ts')).toBe(ts);
+    expect(await topMessage(page, 'v1.3.0').count()).toBe(1);
+    expect(await topMessage(page, 'v1.3.0').getAttribute('data-ts')).toBe(ts);
     expect(headers.size).toBeGreaterThanOrEqual(2);
-    await showing('the top message saying it completed', async () => (await topMessage('v1.3.0').innerText()).includes('Release v1.3.0 completed'));
+    await showing('the top message saying it completed', async () => (await topMessage(page, 'v1.3.0').innerText()).includes('Release v1.3.0 completed'));
     expect(await top.locator('.edited').count()).toBe(1);
     await showing('the GitHub release in the panel', async () => (await page.locator('#releases').innerText()).includes('v1.3.0'));
     await page.screenshot({ path: join(OUTPUT, 'sandbox-release.png') });
@@ -130,8 +93,8 @@ describe('the #releases page in a browser', () => {
     await page.locator('#scripted-release').click();
     await showing('the engineer as the current user', async () => (await page.inputValue('#who')) === 'U0ENG');
     await page.locator('#guide', { hasText: '/release start v1.4.0' }).waitFor();
-    await approvingUntil('the guide to say the release is complete', async () => (await page.locator('#guide', { hasText: 'Release v1.4.0 is complete' }).count()) > 0);
-    await showing('the v1.4.0 top message saying it completed', async () => (await topMessage('v1.4.0').innerText()).includes('Release v1.4.0 completed'));
+    await approvingUntil(page, 'the guide to say the release is complete', async () => (await page.locator('#guide', { hasText: 'Release v1.4.0 is complete' }).count()) > 0);
+    await showing('the v1.4.0 top message saying it completed', async () => (await topMessage(page, 'v1.4.0').innerText()).includes('Release v1.4.0 completed'));
     await page.screenshot({ path: join(OUTPUT, 'sandbox-guide.png') });
   });
 
@@ -201,7 +164,7 @@ describe('the #releases page in a browser', () => {
     await page.selectOption('#who', 'U0ENG');
     await page.locator('#composer').fill('/release start v1.5.0');
     await page.locator('#composer').press('Enter');
-    const top = topMessage('v1.5.0');
+    const top = topMessage(page, 'v1.5.0');
     await top.locator('.thread-summary').click();
     const ts = await top.getAttribute('data-ts');
     await showing('the v1.5.0 thread', async () => (await thread().locator('.msg.parent').getAttribute('data-ts')) === ts);
@@ -257,6 +220,22 @@ describe('the #releases page in a browser', () => {
     // Only files the stand-in holds: an unknown id, or anything that is not a file id, is refused.
     expect((await fetch(`${world.base}/sandbox/files/F0000000000`)).status).toBe(404);
     expect((await fetch(`${world.base}/sandbox/files/..%2Findex.html`)).status).toBe(404);
+  });
+
+  it('shows the App Home with the person switch, and nothing but the Home when tminus sent no direct message', async () => {
+    await page.locator('#home-link').click();
+    await page.selectOption('#who', 'U0QA');
+    const body = page.locator('#home-pane .home-body');
+    await body.locator('.blocks').waitFor();
+    expect(await page.locator('#home-pane .home-title').innerText()).toBe('tminus · Home of Quinn QA');
+    // The switch is in the Home's own header, where it can be used.
+    expect(await page.locator('#home-pane .channel-header #who').isVisible()).toBe(true);
+    expect(await body.locator('.home-messages').count()).toBe(0);
+    expect(await body.innerText()).not.toMatch(/\bnull\b/);
+    await page.selectOption('#who', 'U0LEAD');
+    await showing('the Home of the person switched to', async () => (await page.locator('#home-pane .home-title').innerText()) === 'tminus · Home of Lee Lead');
+    await page.locator('#channel-link').click();
+    expect(await page.locator('main.channel-pane:not(.home-pane) .channel-header #who').isVisible()).toBe(true);
   });
 
   function showing(what: string, check: () => Promise<boolean>) {

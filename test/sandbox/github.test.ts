@@ -245,18 +245,24 @@ describe('workflow runs', () => {
 });
 
 describe('releases', () => {
-  it('creates a release with generated notes, 422 on a repeat', async () => {
+  it('creates a release with generated notes (the pull requests merged since the previous tag), 422 on a repeat', async () => {
+    gh.mergePullRequest({ title: 'Add wishlist', author: 'octocat' });
     gh.addTag('v1.0.0');
-    gh.commit('main', 'Add cart');
+    const cart = gh.mergePullRequest({ title: 'Add cart', author: 'octocat' });
+    // A commit pushed without a pull request is not listed, as on GitHub.
     gh.commit('main', 'Fix checkout\n\nLong description');
+    const fix = gh.mergePullRequest({ title: 'Fix checkout totals', author: 'monalisa', method: 'merge' });
     const sha = gh.headOf('main') as string;
     expect((await requestFailure(octokit.rest.repos.getLatestRelease(repo))).status).toBe(404);
     await octokit.rest.git.createRef({ ...repo, ref: 'refs/tags/v1.1.0', sha });
 
     const expected = [
       "## What's Changed",
-      '* Add cart by @tminus-sandbox',
-      '* Fix checkout by @tminus-sandbox',
+      `* Add cart by @octocat in ${gh.url}/acme/shop/pull/${cart.number}`,
+      `* Fix checkout totals by @monalisa in ${gh.url}/acme/shop/pull/${fix.number}`,
+      '',
+      '## New Contributors',
+      `* @monalisa made their first contribution in ${gh.url}/acme/shop/pull/${fix.number}`,
       '',
       `**Full Changelog**: ${gh.url}/acme/shop/compare/v1.0.0...v1.1.0`,
     ].join('\n');
@@ -296,9 +302,9 @@ describe('releases', () => {
     expect(gh.tags().map((t) => t.name)).toEqual(['v1.0.0']);
     expect((await octokit.rest.repos.getLatestRelease(repo)).data.tag_name).toBe('v1.0.0');
 
-    const sha = gh.commit('main', 'Add search');
+    const { sha, number } = gh.mergePullRequest({ title: 'Add search' });
     const created = await octokit.rest.repos.createRelease({ ...repo, tag_name: 'v1.1.0', generate_release_notes: true });
-    expect(created.data.body).toContain('* Add search by @tminus-sandbox');
+    expect(created.data.body).toContain(`* Add search by @${gh.tokenOwner} in ${gh.url}/acme/shop/pull/${number}`);
     expect(gh.tags()[0]).toEqual({ name: 'v1.1.0', sha });
   });
 });

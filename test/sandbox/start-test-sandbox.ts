@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { SandboxConfig } from '../../src/config.js';
 import { loadPolicy } from '../../src/domain/policy.js';
 import type { StoredMessage } from '../../src/sandbox/slack.js';
@@ -32,7 +32,7 @@ export interface TestSandbox {
  * The sandbox as `npm start` runs it, on a free port, with a fresh database and queue prefix of its own.
  * `redis: false`: as on a machine with only Node.js, no Redis and no Postgres (queues and data on an embedded PGlite).
  */
-export async function startTestSandbox(options: { speed: number; policy?: string; redis?: boolean }): Promise<TestSandbox> {
+export async function startTestSandbox(options: { speed: number; policy?: string; redis?: boolean; dataDir?: string; log?: Logger }): Promise<TestSandbox> {
   if (options.redis === false) return startBareSandbox(options);
   const database = await createTestDatabase();
   const queuePrefix = `tminus-sandbox-test-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -63,10 +63,11 @@ export async function startTestSandbox(options: { speed: number; policy?: string
   };
 }
 
-async function startBareSandbox(options: { speed: number; policy?: string }): Promise<TestSandbox> {
-  const directory = pgliteDirectory();
+/** `dataDir`: the data directory of an earlier run, kept at close (the caller removes it); by default a fresh one, removed. */
+async function startBareSandbox(options: { speed: number; policy?: string; dataDir?: string; log?: Logger }): Promise<TestSandbox> {
+  const directory = options.dataDir === undefined ? pgliteDirectory() : { dataDir: options.dataDir, remove: () => {} };
   const config: SandboxConfig = { mode: 'sandbox', port: 0, dataDir: directory.dataDir, databaseUrl: undefined, redisUrl: undefined, queuePrefix: 'tminus-sandbox', releasePolicyPath: undefined, speed: options.speed, logLevel: 'silent' };
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const log = options.log ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const sandbox = await startSandbox({ config, policy: loadPolicy(options.policy ?? QUICK_POLICY, 'test policy'), log }).catch((error: unknown) => {
     directory.remove();
     throw error;

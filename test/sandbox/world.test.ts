@@ -147,9 +147,10 @@ describe.each([{ queues: 'Redis', redis: true }, { queues: 'the embedded databas
   });
 
   it('merges a pull request, and a job failed from the panel fails the next release', async () => {
-    const merged = await postJson(`${world.base}/sandbox/github/merge`, { title: 'fix: receipts in the wrong currency (#130)' });
+    const merged = await postJson(`${world.base}/sandbox/github/merge`, { title: 'fix: receipts in the wrong currency' });
     expect(merged.status).toBe(200);
-    expect((await state()).github.commits[0]?.message).toBe('fix: receipts in the wrong currency (#130)');
+    // Squash-merged, as GitHub titles it: the pull request's number after its title.
+    expect((await state()).github.commits[0]?.message).toBe(`fix: receipts in the wrong currency (#${merged.body.number})`);
 
     await postJson(`${world.base}/sandbox/slack/command`, { userId: 'U0ENG', text: '/release start v1.3.1' });
     const clicked = new Set<string>();

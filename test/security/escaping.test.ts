@@ -458,7 +458,7 @@ const SLACK_CASES: SlackCase[] = [
   { name: 'incident: the issue', build: (h) => incidentMessage('critical', h, policy.decisionMatrix.filter((r) => r.severity === 'critical')) },
   {
     name: 'release complete: a change from GitHub\'s notes',
-    build: (h) => releaseCompleteMessage({ version: 'v1.3.0', completedAt: at(88), deploymentMinutes: 88, releaseUrl: RELEASE_URL, notes: `## What's Changed\n* ${h.split('\n')[0]}`, timeZone: 'UTC' }),
+    build: (h) => releaseCompleteMessage({ version: 'v1.3.0', completedAt: at(88), deploymentMs: 88 * 60_000, releaseUrl: RELEASE_URL, notes: `## What's Changed\n* ${h.split('\n')[0]}`, timeZone: 'UTC' }),
     links: [RELEASE_URL],
     expected: (h) => plainChange(changesFromNotes(`* ${h.split('\n')[0]}`)[0] ?? ''),
   },

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -8,20 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isLoopbackHost } from '../../src/config.js';
 import { testRedisUrl } from '../support/env.js';
 import { deleteQueueKeys, waitFor } from '../support/harness.js';
-
-/** `src/main.ts` as `npm start` runs it, with only `env` (and PATH, HOME): nothing of this shell leaks in. */
-function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let code: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve((code = c))));
-  return { child, output: () => output, exited, hasExited: () => code !== undefined };
-}
+import { runMain } from '../support/process.js';
 
 /** Runs main.ts to its end; fails the test if it is still running at the deadline. */
 async function runToExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {

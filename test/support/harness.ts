@@ -148,20 +148,24 @@ export async function startWorld(options: { slackChannels?: { id: string; name: 
   };
 }
 
+/** A Datadog series answering `value` over whatever window is asked, one point every `everyMs`, newest first. */
+export function steadySeries(scope: string, value: number, everyMs = 1000) {
+  return (from: number, to: number) => [
+    { scope, points: Array.from({ length: Math.max(1, Math.floor((to - from) / everyMs)) }, (_, i) => [to - i * everyMs, value] as [number, number]) },
+  ];
+}
+
 /**
  * A live service has metrics: the world's Datadog answers the guide's checks with healthy values (one
  * point a second) until a test scripts others (the newest script wins).
  */
 export function serveHealthyService(datadog: DatadogStandIn): void {
-  const steady = (scope: string, value: number) => (from: number, to: number) => [
-    { scope, points: Array.from({ length: Math.max(1, Math.floor((to - from) / 1000)) }, (_, i) => [to - i * 1000, value] as [number, number]) },
-  ];
-  datadog.setSeries(/trace\.web\.request\.errors/, steady('*', 0.02));
-  datadog.setSeries(/^p99:trace\.web\.request/, steady('*', 210));
-  datadog.setSeries(/runtime\.node\.cpu/, steady('host:web-1', 40));
-  datadog.setSeries(/container\.memory/, steady('host:web-1', 60));
-  datadog.setSeries(/keyspace_hits/, steady('*', 96));
-  datadog.setSeries(/percent_usage_connections/, steady('*', 50));
+  datadog.setSeries(/trace\.web\.request\.errors/, steadySeries('*', 0.02));
+  datadog.setSeries(/^p99:trace\.web\.request/, steadySeries('*', 210));
+  datadog.setSeries(/runtime\.node\.cpu/, steadySeries('host:web-1', 40));
+  datadog.setSeries(/container\.memory/, steadySeries('host:web-1', 60));
+  datadog.setSeries(/keyspace_hits/, steadySeries('*', 96));
+  datadog.setSeries(/percent_usage_connections/, steadySeries('*', 50));
 }
 
 /**
@@ -398,6 +402,20 @@ export function visibleText(message: { text: string; blocks: unknown[] }): strin
   walk(message.blocks);
   // What a person sees: Slack shows &amp; &lt; &gt; as the characters they stand for.
   return parts.join('\n').replace(/&(amp|lt|gt);/g, (_, name: 'amp' | 'lt' | 'gt') => ({ amp: '&', lt: '<', gt: '>' })[name]);
+}
+
+/** A message's checkboxes as a person sees them: each option's text, ☑ when Slack shows it ticked (its initial_options). */
+export function checkboxes(message: { blocks: unknown[] }): string[] {
+  type Option = { text: { text: string }; value: string };
+  const lines: string[] = [];
+  for (const block of message.blocks as { elements?: { type: string; options?: Option[]; initial_options?: Option[] }[] }[]) {
+    for (const element of block.elements ?? []) {
+      if (element.type !== 'checkboxes') continue;
+      const ticked = new Set((element.initial_options ?? []).map((o) => o.value));
+      for (const option of element.options ?? []) lines.push(`${ticked.has(option.value) ? '☑' : '☐'} ${option.text.text}`);
+    }
+  }
+  return lines;
 }
 
 /** The clock tminus keeps when a test gives it none: a store a test opens beside the bot dates what it writes by it. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +75,30 @@ export async function startBotProcess(env: Record<string, string>, timeoutMs = 6
     });
   });
   return { child, port, eventsUrl: `http://127.0.0.1:${port}/slack/events`, output: () => output, exited };
+}
+
+/**
+ * `src/main.ts` as `npm start` runs it, with only `env` (and PATH, HOME): nothing of this shell leaks in.
+ * `preload`: modules for Node's `--import` before tsx (what a test watches the start with).
+ */
+export function runMain(env: Record<string, string>, preload: string[] = []) {
+  const child = spawn(process.execPath, [...preload.flatMap((m) => ['--import', m]), '--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve((code = c))));
+  return { child, output: () => output, exited, hasExited: () => code !== undefined };
+}
+
+/** A port nothing listens on: taken from the system, then let go. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

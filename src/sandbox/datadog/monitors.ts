@@ -14,6 +14,10 @@ export class Monitors {
     this.list = monitors.map((m) => ({ ...m, tags: [...(m.tags ?? [])], groups: m.groups?.map((g) => ({ ...g })) }));
   }
 
+  all(): MonitorSpec[] {
+    return structuredClone(this.list);
+  }
+
   query(request: Request): Answer {
     const scopeFilter = splitTags(request.query.get('tags') ?? '').map((t) => t.toLowerCase());
     const tagFilter = splitTags(request.query.get('monitor_tags') ?? '').map((t) => t.toLowerCase());

@@ -7,8 +7,11 @@ import { renderChart } from './png.js';
 import { graphDefQueries } from './queries.js';
 import type { MetricPoint, SnapshotRecord } from './types.js';
 
-interface StoredSnapshot extends SnapshotRecord {
+export interface KeptSnapshot extends SnapshotRecord {
   series: { scope: string; points: MetricPoint[] }[];
+}
+
+interface StoredSnapshot extends KeptSnapshot {
   png?: Buffer;
 }
 
@@ -22,6 +25,15 @@ export class Snapshots {
 
   records(): SnapshotRecord[] {
     return this.list.map(({ series: _series, png: _png, ...record }) => ({ ...record }));
+  }
+
+  /** Every snapshot with the points it drew, for the stand-in's snapshot (the pictures are drawn again when asked). */
+  kept(): KeptSnapshot[] {
+    return this.list.map(({ png: _png, ...snapshot }) => structuredClone(snapshot));
+  }
+
+  restore(snapshots: KeptSnapshot[]): void {
+    this.list.splice(0, this.list.length, ...structuredClone(snapshots));
   }
 
   take(request: Request): Answer {

@@ -22,7 +22,7 @@ import { Logs } from './logs.js';
 import { MetricSeries } from './metrics.js';
 import { Monitors } from './monitors.js';
 import type { Org } from './org.js';
-import { Snapshots } from './snapshots.js';
+import { Snapshots, type KeptSnapshot } from './snapshots.js';
 import type {
   DatadogStandInOptions,
   DoraDeploymentRecord,
@@ -34,6 +34,17 @@ import type {
   SeriesSource,
   SnapshotRecord,
 } from './types.js';
+
+/** What world-store.ts keeps of the stand-in (plain data). */
+export interface DatadogSnapshot {
+  events: RecordedEvent[];
+  deployments: DoraDeploymentRecord[];
+  failures: DoraFailureRecord[];
+  snapshots: KeptSnapshot[];
+  logs: LogRecord[];
+  monitors: MonitorSpec[];
+  seq: number;
+}
 
 interface Fault {
   path: RegExp;
@@ -160,6 +171,25 @@ export class DatadogStandIn extends EventEmitter {
   /** Forgets every log line. */
   clearLogs(): void {
     this.logStore.clear();
+    this.emit('change');
+  }
+
+  /** Events, DORA records, snapshots, logs and monitors, for world-store.ts (scripted series are not kept: their owner sets them again). */
+  snapshot(): DatadogSnapshot {
+    const { events, deployments, failures } = this.intake;
+    return structuredClone({ events, deployments, failures, snapshots: this.snapshotStore.kept(), logs: this.logStore.all(), monitors: this.monitorStore.all(), seq: this.seq });
+  }
+
+  restore(snapshot: DatadogSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.intake.events.splice(0, this.intake.events.length, ...copy.events);
+    this.intake.deployments.splice(0, this.intake.deployments.length, ...copy.deployments);
+    this.intake.failures.splice(0, this.intake.failures.length, ...copy.failures);
+    this.snapshotStore.restore(copy.snapshots);
+    this.logStore.clear();
+    this.logStore.push(copy.logs);
+    this.monitorStore.set(copy.monitors);
+    this.seq = Math.max(this.seq, copy.seq);
     this.emit('change');
   }
 

@@ -41,5 +41,6 @@ const tables: TableRoute<FullContext>[] = [
 
 /** Answers a request whose path is relative to /repos/{owner}/{repo}. */
 export function routeAll(ctx: RouteContext, extras: Extras, request: ApiRequest, path: string): ApiResponse {
-  return matchRoute(tables, { ...ctx, ...extras }, request, path) ?? route(ctx, request, path);
+  const full = { ...ctx, ...extras };
+  return matchRoute(tables, full, request, path) ?? route(full, request, path);
 }

@@ -23,6 +23,10 @@ export class Dispatches {
     this.list.push(dispatch);
   }
 
+  restore(dispatches: DispatchRecord[]): void {
+    this.list.splice(0, this.list.length, ...structuredClone(dispatches));
+  }
+
   /** Oldest first. */
   all(): DispatchRecord[] {
     return this.list.map((d) => ({ ...d, inputs: { ...d.inputs } }));

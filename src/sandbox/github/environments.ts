@@ -18,6 +18,13 @@ export interface Environment {
   updatedAt: number;
 }
 
+export interface EnvironmentsSnapshot {
+  list: Environment[];
+  userIds: Map<string, number>;
+  nextId: number;
+  nextUserId: number;
+}
+
 export class Environments {
   private readonly list: Environment[] = [];
   private readonly userIds = new Map<string, number>();
@@ -29,6 +36,19 @@ export class Environments {
     private readonly links: { api: string; web: string },
     private readonly clock: () => number,
   ) {}
+
+  snapshot(): EnvironmentsSnapshot {
+    return structuredClone({ list: this.list, userIds: this.userIds, nextId: this.nextId, nextUserId: this.nextUserId });
+  }
+
+  restore(snapshot: EnvironmentsSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.list.splice(0, this.list.length, ...copy.list);
+    this.userIds.clear();
+    for (const [login, id] of copy.userIds) this.userIds.set(login, id);
+    this.nextId = copy.nextId;
+    this.nextUserId = copy.nextUserId;
+  }
 
   /** Protects `name` (creating it if needed) with these reviewers; protecting again replaces them. */
   protect(name: string, reviewers: string[]): Environment {

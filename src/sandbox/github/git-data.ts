@@ -28,12 +28,30 @@ export interface FileDiff {
   deletions: number;
 }
 
+/** Blobs and trees by sha, as the repository's snapshot keeps them. */
+export interface GitObjectsSnapshot {
+  blobs: Map<string, string>;
+  trees: Map<string, TreeEntry[]>;
+  snapshots: Map<string, Files>;
+}
+
 export class GitObjects {
   private readonly blobs = new Map<string, string>();
   /** Tree sha → its direct entries. */
   private readonly trees = new Map<string, TreeEntry[]>();
   /** Tree sha → every file under it, by path relative to it. */
   private readonly snapshots = new Map<string, Files>();
+
+  snapshot(): GitObjectsSnapshot {
+    return structuredClone({ blobs: this.blobs, trees: this.trees, snapshots: this.snapshots });
+  }
+
+  restore(snapshot: GitObjectsSnapshot): void {
+    for (const [own, kept] of [[this.blobs, snapshot.blobs], [this.trees, snapshot.trees], [this.snapshots, snapshot.snapshots]] as [Map<string, unknown>, Map<string, unknown>][]) {
+      own.clear();
+      for (const [sha, value] of kept) own.set(sha, structuredClone(value));
+    }
+  }
 
   /** Stores the files as a tree (with its subtrees and blobs) and answers its sha. */
   writeTree(files: Files): string {

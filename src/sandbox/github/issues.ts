@@ -30,10 +30,28 @@ export interface IssueRecord {
   closedAt?: number;
 }
 
+export interface IssuesSnapshot {
+  list: IssueRecord[];
+  labelIds: Map<string, number>;
+  lastNumber: number;
+}
+
 export class Issues {
   private readonly list: IssueRecord[] = [];
   private readonly labelIds = new Map<string, number>();
   private lastNumber = 0;
+
+  snapshot(): IssuesSnapshot {
+    return structuredClone({ list: this.list, labelIds: this.labelIds, lastNumber: this.lastNumber });
+  }
+
+  restore(snapshot: IssuesSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.list.splice(0, this.list.length, ...copy.list);
+    this.labelIds.clear();
+    for (const [name, id] of copy.labelIds) this.labelIds.set(name, id);
+    this.lastNumber = copy.lastNumber;
+  }
 
   /** The next issue or pull request number. */
   nextNumber(): number {

@@ -4,7 +4,7 @@ import type { ApiRequest, ApiResponse } from './http.js';
 import { HttpError, notFound, objectBody, paginate } from './http.js';
 import type { IssueContext } from './issues.js';
 import type { PullRecord } from './pulls.js';
-import { mustPull, pullLabelView, pullView, refresh } from './pulls.js';
+import { mustPull, pullLabelView, refresh, simplePullView } from './pulls.js';
 import type { TableRoute } from './table.js';
 import { ok, stringList } from './table.js';
 import { fileView } from './views.js';
@@ -21,16 +21,11 @@ export const pullHistoryRoutes: TableRoute<IssueContext>[] = [
     'GET',
     /^\/commits\/([^/]+)\/pulls$/,
     (ctx, req, [ref = '']) => {
-      const sha = ctx.repository.resolve(ref);
+      const sha = ctx.repository.resolve(decodeURIComponent(ref));
       if (sha === undefined) throw new HttpError(422, `No commit found for SHA: ${ref}`);
-      // The pull request whose merge made the commit, and those whose branch carries it; newest first.
-      const pulls = ctx.pulls
-        .all()
-        .filter((p) => p.mergeCommitSha === sha || carries(ctx, p, sha))
-        .reverse();
-      const page = paginate(pulls, req, ctx.baseUrl);
+      const page = paginate(associatedPulls(ctx, sha), req, ctx.baseUrl);
       return ok(
-        page.items.map((p) => pullView(ctx, p)),
+        page.items.map((p) => simplePullView(ctx, p)),
         page.headers,
       );
     },
@@ -54,8 +49,27 @@ export const pullHistoryRoutes: TableRoute<IssueContext>[] = [
   ['POST', /^\/issues\/(\d+)\/labels$/, addLabels],
 ];
 
-function carries(ctx: IssueContext, pull: PullRecord, sha: string): boolean {
-  return ctx.repository.compare(pull.baseSha, pull.headSha).ahead.some((c) => c.sha === sha);
+/**
+ * GitHub's contract: a commit on the default branch answers the merged pull request that introduced it
+ * (its merge, squash or rebased commits, or a commit of its branch that a merge commit brought in); any
+ * other commit answers the merged and open pull requests associated with it. Newest first.
+ */
+export function associatedPulls(ctx: IssueContext, sha: string): PullRecord[] {
+  const { repository } = ctx;
+  const introduced = (p: PullRecord) => p.mergeCommitSha !== undefined && repository.compare(p.baseSha, p.mergeCommitSha).ahead.some((c) => c.sha === sha);
+  const carried = (p: PullRecord) => repository.compare(p.baseSha, p.headSha).ahead.some((c) => c.sha === sha);
+  const merged = ctx.pulls
+    .all()
+    .filter((p) => p.mergedAt !== undefined)
+    .sort((a, b) => (a.mergedAt ?? 0) - (b.mergedAt ?? 0));
+  if (repository.isAncestor(sha, repository.defaultHead())) {
+    const first = merged.find(introduced);
+    return first === undefined ? [] : [first];
+  }
+  return ctx.pulls
+    .all()
+    .filter((p) => (p.mergedAt !== undefined && (introduced(p) || carried(p))) || (p.state === 'open' && carried(refresh(ctx, p))))
+    .reverse();
 }
 
 function addLabels(ctx: IssueContext, req: ApiRequest, [n = '']: string[]): ApiResponse {

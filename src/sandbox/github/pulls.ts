@@ -59,6 +59,11 @@ export class Pulls {
     return [...this.list];
   }
 
+  /** Puts back the pull requests of a snapshot (their numbers come from the issues'). */
+  restore(pulls: PullRecord[]): void {
+    this.list.splice(0, this.list.length, ...structuredClone(pulls));
+  }
+
   /** Newest first, in the REST shape of GET /pulls/{number}. */
   views(ctx: RouteContext) {
     return this.all()
@@ -89,7 +94,8 @@ export function mergedFiles(ctx: RouteContext, pull: PullRecord): Map<string, st
   return mergeFiles(at(mergeBase?.sha), at(pull.baseSha), at(pull.headSha));
 }
 
-function simplePullView(ctx: RouteContext, pull: PullRecord) {
+/** A pull request in the REST shape of `pull-request-simple` (lists, and GET /commits/{sha}/pulls). */
+export function simplePullView(ctx: RouteContext, pull: PullRecord) {
   const { links } = ctx;
   refresh(ctx, pull);
   const api = `${links.api}/pulls/${pull.number}`;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import semver from 'semver';
-import type { FileChanges, Files } from './git-data.js';
+import type { FileChanges, Files, GitObjectsSnapshot } from './git-data.js';
 import { GitObjects, applyChanges } from './git-data.js';
 
 /**
@@ -39,6 +39,17 @@ export interface Release {
   prerelease: boolean;
   targetCommitish: string;
   createdAt: number;
+}
+
+export interface RepositorySnapshot {
+  commits: Commit[];
+  branchHeads: Map<string, string>;
+  tags: Tag[];
+  releases: Release[];
+  latestReleaseId: number | undefined;
+  nextReleaseId: number;
+  commitSeq: number;
+  objects: GitObjectsSnapshot;
 }
 
 export interface Comparison {
@@ -223,25 +234,6 @@ export class Repository {
     return undefined;
   }
 
-  /** GitHub's generated release notes, with every commit since the previous tag as a change. */
-  releaseNotes(tagName: string, headSha: string, previousTagName?: string): { name: string; body: string } {
-    const previous = previousTagName === undefined ? this.previousTag(tagName, headSha) : this.tag(previousTagName);
-    if (previousTagName !== undefined && previous === undefined) throw new Error(`Unknown tag ${previousTagName}`);
-    const commits = previous === undefined ? this.history(headSha).reverse() : this.compare(previous.sha, headSha).ahead;
-    const lines: string[] = [];
-    if (commits.length > 0) {
-      lines.push("## What's Changed");
-      for (const c of commits) lines.push(`* ${firstLine(c.message)} by @${SANDBOX_AUTHOR.name}`);
-      lines.push('');
-    }
-    lines.push(
-      previous === undefined
-        ? `**Full Changelog**: ${this.webUrl}/commits/${tagName}`
-        : `**Full Changelog**: ${this.webUrl}/compare/${previous.name}...${tagName}`,
-    );
-    return { name: tagName, body: lines.join('\n') };
-  }
-
   /**
    * `make_latest` as GitHub takes it: drafts and pre-releases never become Latest; `legacy` makes the release
    * Latest only when its tag is a higher semantic version than the current Latest's (or there is none).
@@ -270,6 +262,27 @@ export class Repository {
   /** Newest first. */
   releases(): Release[] {
     return [...this.releaseList].reverse();
+  }
+
+  /** Commits, branches, tags, releases and objects, for the stand-in's snapshot. */
+  snapshot(): RepositorySnapshot {
+    const { commitsBySha, branchHeads, tagList, releaseList, latestReleaseId, nextReleaseId, commitSeq } = this;
+    return structuredClone({ commits: [...commitsBySha.values()], branchHeads, tags: tagList, releases: releaseList, latestReleaseId, nextReleaseId, commitSeq, objects: this.objects.snapshot() });
+  }
+
+  /** Replaces everything with a snapshot's (the initial commit included). */
+  restore(snapshot: RepositorySnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.commitsBySha.clear();
+    for (const commit of copy.commits) this.commitsBySha.set(commit.sha, commit);
+    this.branchHeads.clear();
+    for (const [branch, sha] of copy.branchHeads) this.branchHeads.set(branch, sha);
+    this.tagList.splice(0, this.tagList.length, ...copy.tags);
+    this.releaseList.splice(0, this.releaseList.length, ...copy.releases);
+    this.latestReleaseId = copy.latestReleaseId;
+    this.nextReleaseId = copy.nextReleaseId;
+    this.commitSeq = copy.commitSeq;
+    this.objects.restore(copy.objects);
   }
 
   private newCommit(parents: string[], message: string, tree: string, authoredAt?: number): string {

@@ -2,6 +2,7 @@ import { checkRunViews, type CommitCi } from './ci-views.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 import { HttpError, booleanField, notFound, objectBody, paginate, stringField, validationFailed } from './http.js';
 import type { Repository } from './repository.js';
+import { releaseNotes, type NotesSource } from './release-notes.js';
 import { branchView, commitView, refView, releaseView, repositoryView, tagView, workflowView } from './views.js';
 import type { RepoLinks, Workflows } from './workflows.js';
 
@@ -24,7 +25,10 @@ export interface RouteContext {
 
 export type { CommitCi } from './ci-views.js';
 
-type Handler = (ctx: RouteContext, request: ApiRequest, params: string[]) => ApiResponse;
+/** The routes here also read the pull requests (api.ts's extras): generated release notes list them. */
+type NotesContext = RouteContext & Pick<NotesSource, 'pulls'>;
+
+type Handler = (ctx: NotesContext, request: ApiRequest, params: string[]) => ApiResponse;
 
 const RELEASE_DOCS = 'https://docs.github.com/rest/releases/releases#create-a-release';
 
@@ -144,7 +148,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
       const head = releaseHead(ctx, tagName, stringField(body, 'target_commitish'));
       const previous = stringField(body, 'previous_tag_name');
       if (previous !== undefined && ctx.repository.tag(previous) === undefined) throw notFound();
-      return ok(ctx.repository.releaseNotes(tagName, head, previous));
+      return ok(releaseNotes(ctx, tagName, head, previous));
     },
   ],
 
@@ -208,7 +212,7 @@ const routes: [method: string, path: RegExp, handler: Handler][] = [
 ];
 
 /** Answers a request whose path is relative to /repos/{owner}/{repo}. */
-export function route(ctx: RouteContext, request: ApiRequest, path: string): ApiResponse {
+export function route(ctx: NotesContext, request: ApiRequest, path: string): ApiResponse {
   for (const [method, pattern, handler] of routes) {
     const match = pattern.exec(path);
     if (method === request.method && match !== null) return handler(ctx, request, match.slice(1));
@@ -216,7 +220,7 @@ export function route(ctx: RouteContext, request: ApiRequest, path: string): Api
   throw notFound();
 }
 
-function createRelease(ctx: RouteContext, req: ApiRequest): ApiResponse {
+function createRelease(ctx: NotesContext, req: ApiRequest): ApiResponse {
   const body = objectBody(req);
   const tagName = stringField(body, 'tag_name');
   if (tagName === undefined || tagName === '') throw validationFailed('Release', 'missing_field', 'tag_name', RELEASE_DOCS);
@@ -229,7 +233,7 @@ function createRelease(ctx: RouteContext, req: ApiRequest): ApiResponse {
   if (!['true', 'false', 'legacy'].includes(makeLatest)) throw validationFailed('Release', 'invalid', 'make_latest', RELEASE_DOCS);
   let text = stringField(body, 'body') ?? '';
   if (booleanField(body, 'generate_release_notes') === true) {
-    const notes = ctx.repository.releaseNotes(tagName, head).body;
+    const notes = releaseNotes(ctx, tagName, head).body;
     text = text === '' ? notes : `${text}\n\n${notes}`;
   }
   // Publishing a release for a tag that does not exist yet creates (and pushes) the tag.

@@ -7,6 +7,7 @@ import type { FileChanges } from './git-data.js';
 import type { ApiRequest, ApiResponse } from './http.js';
 import type { IssueView } from './issues.js';
 import type { PullRequestView } from './pulls.js';
+import { openAndMerge, type OpenAndMerge } from './pull-merge.js';
 import { Faults, failure } from './faults.js';
 import { HttpError, errorResponse, notFound } from './http.js';
 import { Repository } from './repository.js';
@@ -28,6 +29,7 @@ import type {
   WorkflowScript,
 } from './types.js';
 import { releaseView } from './views.js';
+import { restoreParts, snapshotOf, type GitHubParts, type GitHubSnapshot } from './snapshot.js';
 import { readRequest, send } from './wire.js';
 import type { RepoLinks } from './workflows.js';
 import { Workflows } from './workflows.js';
@@ -53,7 +55,7 @@ export class GitHubStandIn extends EventEmitter {
   private readonly workflows: Workflows;
   /** Dispatches, pull requests and issues. */
   private readonly extras: Extras = createExtras();
-  private readonly createdAt: number;
+  private createdAt: number;
   private readonly faults = new Faults();
   private readonly ci: CommitCi = { checkRuns: new Map(), statuses: new Map() };
   private requestSeq = 0;
@@ -150,6 +152,12 @@ export class GitHubStandIn extends EventEmitter {
     return this.repository.headOf(branch);
   }
 
+  /** Every branch and its head, the default branch first. */
+  branches(): { name: string; sha: string }[] {
+    const all = this.repository.branches().map(([name, sha]) => ({ name, sha }));
+    return [...all.filter((b) => b.name === this.repository.defaultBranch), ...all.filter((b) => b.name !== this.repository.defaultBranch)];
+  }
+
   /** The branch's commits (the default branch when none is named), newest first. */
   log(branch?: string): { sha: string; message: string; date: string }[] {
     const head = this.repository.headOf(branch ?? this.repository.defaultBranch);
@@ -203,9 +211,29 @@ export class GitHubStandIn extends EventEmitter {
     return this.extras.pulls.views(this.context());
   }
 
+  /**
+   * A change landed as a person lands it on GitHub: a branch off `base` (the default branch unless said) with
+   * one commit, a pull request, merged (squashed unless said), the branch deleted. See pull-merge.ts.
+   */
+  mergePullRequest(options: OpenAndMerge): { number: number; sha: string } {
+    return this.changed(openAndMerge({ ...this.context(), ...this.extras }, options));
+  }
+
   /** Issues (pull requests left out), newest first, in the REST shape. */
   issues(): IssueView[] {
     return this.extras.issues.views(this.context());
+  }
+
+  /** The repository, runs, pull requests, issues, CI and environments, for world-store.ts. */
+  snapshot(): GitHubSnapshot {
+    return snapshotOf(this.parts(), this.createdAt);
+  }
+
+  /** Puts back a snapshot's world; runs go on from where they were on the clock. Workflows defined since are redefined over it. */
+  restore(snapshot: GitHubSnapshot): void {
+    restoreParts(this.parts(), snapshot);
+    this.createdAt = snapshot.createdAt;
+    this.changed(undefined);
   }
 
   // --- workflows ---
@@ -380,6 +408,10 @@ export class GitHubStandIn extends EventEmitter {
       if (error instanceof HttpError) return error.toResponse();
       return errorResponse(500, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  private parts(): GitHubParts {
+    return { repository: this.repository, workflows: this.workflows, extras: this.extras, ci: this.ci };
   }
 
   private context(): RouteContext {

@@ -29,6 +29,19 @@ export interface WebhookOptions {
   secret: string;
   /** How often (real ms) runs are read for progress that follows the clock alone. Default 20. */
   tickMs?: number;
+  /** What an earlier hook had announced (its `snapshot()`): what changed since is announced at once. */
+  announced?: WebhooksSnapshot;
+}
+
+/** What the hook has announced, as world-store.ts keeps it. */
+export interface WebhooksSnapshot {
+  runs: Map<number, string>;
+  jobs: Map<number, string>;
+  pending: Map<number, string>;
+  reviews: Map<number, number>;
+  tags: Set<string>;
+  merged: Set<number>;
+  ci: Map<string, string>;
 }
 
 const ZERO_SHA = '0000000000000000000000000000000000000000';
@@ -45,7 +58,7 @@ const ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' };
  */
 export class GitHubWebhooks {
   readonly deliveries: WebhookDelivery[] = [];
-  private readonly seen = {
+  private readonly seen: WebhooksSnapshot = {
     runs: new Map<number, string>(),
     jobs: new Map<number, string>(),
     pending: new Map<number, string>(),
@@ -68,11 +81,17 @@ export class GitHubWebhooks {
     private readonly github: GitHubStandIn,
     private readonly options: WebhookOptions,
   ) {
-    // What exists already was announced before this hook was added.
-    this.observe(false);
+    if (options.announced) Object.assign(this.seen, structuredClone(options.announced));
+    // What exists already was announced before this hook was added (or, restored, by the hook before it).
+    else this.observe(false);
     github.on('change', this.onChange);
     this.timer = setInterval(() => this.observe(true), options.tickMs ?? 20);
     this.timer.unref();
+  }
+
+  /** What has been announced so far, for world-store.ts. */
+  snapshot(): WebhooksSnapshot {
+    return structuredClone(this.seen);
   }
 
   /** Stops observing and waits for deliveries in flight. */

@@ -1,5 +1,5 @@
 import { Environments } from './environments.js';
-import type { Environment } from './environments.js';
+import type { Environment, EnvironmentsSnapshot } from './environments.js';
 import type { Commit } from './repository.js';
 import type { AttemptRecord, JobRecord, RepoLinks, RunRecord, Workflow } from './run-plan.js';
 import { jobProgress, latestAttempt, plan } from './run-plan.js';
@@ -30,6 +30,16 @@ export const RERUN_RUNNING = 'This workflow is already running';
 /** GitHub's answer to a re-run it will not do (here: failed jobs of a run where none failed). */
 export const RERUN_REFUSED = 'This workflow run cannot be retried';
 
+export interface WorkflowsSnapshot {
+  workflows: Workflow[];
+  runs: RunRecord[];
+  nextWorkflowId: number;
+  nextRunId: number;
+  nextJobId: number;
+  listingDelayMs: number;
+  environments: EnvironmentsSnapshot;
+}
+
 export class Workflows {
   private readonly workflows: Workflow[] = [];
   private readonly runList: RunRecord[] = [];
@@ -58,6 +68,26 @@ export class Workflows {
     const workflow: Workflow = { id: this.nextWorkflowId++, file, name, script, createdAt: this.clock(), runCount: 0 };
     this.workflows.push(workflow);
     return workflow;
+  }
+
+  /** Workflows, runs (with their jobs and reviews), ids and environments, for the stand-in's snapshot. */
+  snapshot(): WorkflowsSnapshot {
+    const { workflows, runList: runs, nextWorkflowId, nextRunId, nextJobId, listingDelayMs } = this;
+    return structuredClone({ workflows, runs, nextWorkflowId, nextRunId, nextJobId, listingDelayMs, environments: this.environments.snapshot() });
+  }
+
+  /** Replaces everything with a snapshot's; runs progress on the clock from where they were. */
+  restore(snapshot: WorkflowsSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.workflows.splice(0, this.workflows.length, ...copy.workflows);
+    // A run shares its workflow's record (its run count, a redefined script), as it did before.
+    for (const run of copy.runs) run.workflow = this.workflows.find((w) => w.id === run.workflow.id) ?? run.workflow;
+    this.runList.splice(0, this.runList.length, ...copy.runs);
+    this.nextWorkflowId = copy.nextWorkflowId;
+    this.nextRunId = copy.nextRunId;
+    this.nextJobId = copy.nextJobId;
+    this.listingDelayMs = copy.listingDelayMs;
+    this.environments.restore(copy.environments);
   }
 
   /** By numeric id or file name, as GitHub accepts either for `workflow_id`. */

@@ -169,6 +169,11 @@ function connect() {
   events.addEventListener('state', (event) => {
     banner.hidden = true;
     app.state = JSON.parse(event.data);
+    // Said once per page: the world kept beside tminus's data could not be read, so both started afresh.
+    if (app.state.worldNotice && !app.noticeShown) {
+      app.noticeShown = true;
+      app.note(app.state.worldNotice);
+    }
     app.render();
   });
   events.addEventListener('error', () => {

@@ -34,9 +34,9 @@ async function start(app) {
   const lastTag = app.state.github.tags[0];
   if (lastTag && app.state.github.commits[0]?.sha === lastTag.sha) {
     // A release needs something to ship: merge a pull request first, as the panel on the right does.
-    const title = `feat: wallet spending insights (#${130 + app.state.github.commits.length})`;
-    await api('/sandbox/github/merge', { title });
-    say(app, `Nothing was merged since ${lastTag.name}, so a pull request was merged first: <code>${title}</code>.`);
+    const title = 'feat: wallet spending insights';
+    const merged = await api('/sandbox/github/merge', { title, userId: engineer.id });
+    say(app, `Nothing was merged since ${lastTag.name}, so a pull request was merged first: <code>${title} (#${merged.number})</code>.`);
   }
   say(app, `You are ${engineer.realName} (${engineer.role.toLowerCase()}). Typing <code>/release start ${version}</code> in the composer…`);
   const answer = await app.type(`/release start ${version}`);

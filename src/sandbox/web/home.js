@@ -9,6 +9,7 @@ let opened = null;
 
 /** Shows the Home of `app.me`, telling tminus it was opened once per person and visit. */
 export function renderHome(app, pane) {
+  placeWhoSwitch(app, pane);
   if (app.view !== 'home') {
     opened = null;
     return;
@@ -40,12 +41,22 @@ export function renderHome(app, pane) {
   const body = pane.querySelector('.home-body');
   if (body.dataset.signature === signature) return;
   body.dataset.signature = signature;
-  body.replaceChildren(
+  // replaceChildren writes a null as the text "null": only what there is goes in.
+  const parts = [
     home ? renderBlocks(home.view.blocks, ctx) : h('div', { class: 'muted home-empty' }, 'Opening the Home… tminus publishes it in a moment.'),
     answers.length > 0
       ? h('div', { class: 'home-messages' },
           h('div', { class: 'sidebar-heading' }, 'Messages from tminus'),
           answers.map((m) => h('div', { class: 'msg' }, h('time', {}, clockTime(tsMillis(m.ts), state.timeZone)), ' ', h('span', { html: mrkdwn(m.text, ctx) }))))
       : null,
-  );
+  ];
+  body.replaceChildren(...parts.filter(Boolean));
+}
+
+/** The "You are" switch (who the page acts as) sits in the header of the pane that shows: the channel's or the Home's. */
+function placeWhoSwitch(app, pane) {
+  const who = document.querySelector('label.who');
+  const shown = app.view === 'home' ? pane : document.querySelector('.channel-pane:not(.home-pane)');
+  const header = shown?.querySelector('.channel-header');
+  if (who && header && who.parentElement !== header) header.append(who);
 }

@@ -154,10 +154,14 @@ export function sandboxPage(options: PageWorld & { eventsUrl: string; log: Logge
       return answer(await slack.homes.sendHomeAction(eventsUrl, action).catch(badRequest));
     }),
 
+    // A pull request opened and merged (squashed) as a person would on GitHub: into main, or into a hotfix branch.
     post('/sandbox/github/merge', (body) => {
       const title = text(body, 'title').trim();
       if (title === '') throw new BadRequest('A pull request needs a title');
-      return { sha: github.commit('main', title) };
+      const base = body.base === undefined ? 'main' : text(body, 'base');
+      if (github.headOf(base) === undefined) throw new BadRequest(`There is no branch ${base} to merge into`);
+      const author = options.people.find((p) => p.id === body.userId)?.name;
+      return github.mergePullRequest({ title, base, ...(author ? { author } : {}) });
     }),
     post('/sandbox/github/fail-job', (body) => {
       try {

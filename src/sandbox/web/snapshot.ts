@@ -21,6 +21,8 @@ export interface PageWorld {
   channel: { id: string; name: string };
   /** The Statuspage stand-in tminus keeps up to date. */
   statuspage?: StatuspageStandIn;
+  /** Set when the world kept in the data directory could not be read and the sandbox started afresh. */
+  worldNotice?: string;
 }
 
 const RUNS_SHOWN = 5;
@@ -50,6 +52,7 @@ export function snapshot(world: PageWorld) {
     github: githubSnapshot(github, world.policy.deploy.workflow),
     datadog: datadogSnapshot(world),
     ...(world.statuspage ? { statusPage: statusPageSnapshot(world.statuspage) } : {}),
+    ...(world.worldNotice ? { worldNotice: world.worldNotice } : {}),
   };
 }
 
@@ -101,6 +104,8 @@ function githubSnapshot(github: GitHubStandIn, workflowFile: string) {
     webUrl: `${github.url}/${github.fullName}`,
     defaultBranch: 'main',
     commits: github.log('main').slice(0, COMMITS_SHOWN),
+    // The branches a pull request can be merged into from the page: the default branch, and each hotfix or release branch.
+    branches: github.branches().map((b) => b.name).filter((name) => name === 'main' || /^(hotfix|release)\//.test(name)),
     tags: github.tags(),
     releases: github.releases().map((r) => ({ tag: r.tag_name, name: r.name, url: r.html_url, body: r.body, createdAt: r.created_at })),
     workflow: workflowFile,

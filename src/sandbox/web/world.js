@@ -8,12 +8,13 @@ const ICON = { success: '✅', failure: '❌', cancelled: '⛔', skipped: '⏭�
 
 export function mountWorld(app, panel) {
   const title = h('input', { id: 'pr-title', type: 'text', placeholder: 'feat: a pull request title', autocomplete: 'off' });
+  // Where the pull request is merged: main, or a hotfix (or release) branch once tminus has cut one.
+  const base = h('select', { id: 'pr-base', title: 'The branch the pull request is merged into' });
   const merge = async (event) => {
     event.preventDefault();
     if (!title.value.trim()) return;
-    const n = 120 + app.state.github.commits.length;
-    const text = /\(#\d+\)$/.test(title.value.trim()) ? title.value.trim() : `${title.value.trim()} (#${n})`;
-    await api('/sandbox/github/merge', { title: text }).then(() => { title.value = ''; }, (e) => app.toast(e.message));
+    await api('/sandbox/github/merge', { title: title.value.trim(), base: base.value || 'main', userId: app.me })
+      .then(() => { title.value = ''; }, (e) => app.toast(e.message));
   };
   const failJob = h('select', { id: 'fail-job' });
   panel.append(
@@ -24,7 +25,7 @@ export function mountWorld(app, panel) {
       h('p', { class: 'hint', id: 'speed-hint' })),
     h('section', { class: 'world-section' },
       h('h3', {}, '🐙 GitHub ', h('span', { id: 'repo-name', class: 'muted' })),
-      h('form', { class: 'merge-form', onsubmit: merge }, title, h('button', { type: 'submit', id: 'merge', class: 'bk-button' }, 'Merge PR')),
+      h('form', { class: 'merge-form', onsubmit: merge }, title, base, h('button', { type: 'submit', id: 'merge', class: 'bk-button' }, 'Merge PR')),
       h('h4', {}, 'Unreleased on main'), h('ul', { id: 'unreleased', class: 'list' }),
       h('h4', {}, 'Tags'), h('ul', { id: 'tags', class: 'list' }),
       h('h4', {}, 'Releases'), h('ul', { id: 'releases', class: 'list' })),
@@ -58,6 +59,11 @@ export function renderWorld(app) {
   update('repo-name', gh.fullName, (name) => h('a', { href: gh.webUrl, 'data-github': 'repo' }, name));
   update('workflow-file', gh.workflow, (file) => file);
 
+  const baseSelect = document.getElementById('pr-base');
+  update('pr-base', gh.branches ?? ['main'], (branches) => {
+    const keep = baseSelect.value;
+    return branches.map((name) => h('option', { value: name, selected: name === keep }, `into ${name}`));
+  });
   const lastTag = gh.tags[0];
   const cut = lastTag ? gh.commits.findIndex((c) => c.sha === lastTag.sha) : -1;
   const unreleased = cut < 0 ? gh.commits : gh.commits.slice(0, cut);
