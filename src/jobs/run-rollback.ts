@@ -24,6 +24,7 @@ function notice(ctx: JobContext, release: Release, rollback: RollbackDetails, st
     startedAt: new Date(rollback.startedAt),
     ...(rollback.detectedAt ? { detectedAt: new Date(rollback.detectedAt) } : {}),
     limit: ctx.policy.rollback.timeLimit,
+    ...(rollback.expected ? { expected: rollback.expected } : {}),
     runUrl: rollback.runUrl,
     state,
     restoredAt: rollback.restoredAt ? new Date(rollback.restoredAt) : undefined,

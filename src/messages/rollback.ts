@@ -23,8 +23,10 @@ export interface RollbackNoticeInput {
   startedAt: Date;
   /** When the problem was detected: the guide's limit counts from it ("within 5 minutes of detection"). */
   detectedAt?: Date;
-  /** The rollback time limit (`rollback.timeLimit`): the expected completion is detection plus this. */
+  /** The rollback time limit (`rollback.timeLimit`): the guide's deadline is detection plus this (never shown as an ETA). */
   limit: number;
+  /** What this rollback is expected to take, from the team's earlier rollbacks (RollbackDetails.expected); absent: no ETA. */
+  expected?: { typicalMs: number; from: number };
   runUrl?: string;
   state: 'running' | 'done' | 'failed';
   restoredAt?: Date;
@@ -33,6 +35,21 @@ export interface RollbackNoticeInput {
   supportContact?: string;
   /** `team` (#releases, the default: countdown, who started it, the run) or `customers` (the guide's notice alone). */
   audience?: Audience;
+}
+
+/**
+ * "Expected completion" and "ETA" from what the team's earlier rollbacks took; with none to judge by, no ETA:
+ * the guide's deadline is a target, never an estimate.
+ */
+function expectation(input: RollbackNoticeInput, deadline: Date): string[] {
+  const tz = input.timeZone;
+  const team = (input.audience ?? 'team') === 'team';
+  if (!input.expected) {
+    return [team ? `Expected completion: not estimated yet (no earlier rollback to judge by); the target is ${clockTime(deadline, tz)}` : `Expected completion: as soon as possible; we aim for ${clockTime(deadline, tz)}`];
+  }
+  const at = new Date(input.startedAt.getTime() + input.expected.typicalMs);
+  const basis = team ? ` (the median of the last ${input.expected.from === 1 ? 'rollback' : `${input.expected.from} rollbacks`})` : '';
+  return [`Expected completion: ${clockTime(at, tz)}`, `ETA: ${formatDuration(input.expected.typicalMs)}${basis}`];
 }
 
 /** The guide's "Rollback Notice"; the team's version has a countdown against the time limit while it runs. */
@@ -48,8 +65,7 @@ export function rollbackNoticeMessage(input: RollbackNoticeInput): SlackMessage 
     `We've identified an issue with ${input.version} and are rolling back to ${input.toVersion}.`,
     '',
     `Time: ${clockTime(input.startedAt, tz)}`,
-    `Expected completion: ${clockTime(deadline, tz)}`,
-    `ETA: ${formatDuration(deadline.getTime() - input.startedAt.getTime())}`,
+    ...expectation(input, deadline),
     '',
     '*What happened:*',
     slackMrkdwn(input.whatHappened?.trim() || WHAT_HAPPENED_FALLBACK, 1000),

@@ -12,6 +12,7 @@ import { whatHappened } from '../messages/plain-words.js';
 import type { ReleaseJobs } from '../jobs/queue.js';
 import { currentState, statePhrase } from './approvals.js';
 import type { RoleDirectory } from './roles.js';
+import { ROLLBACKS_JUDGED, typicalRollback } from '../domain/rollback-clock.js';
 
 export interface RollbackDeps {
   store: ReleaseStore;
@@ -77,6 +78,9 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: Emergenc
   const detectedAt = input.detectedAt ?? detected ?? now;
   // Plain words for the notice: what the person wrote, else the decision matrix's issue of the breach.
   const issue = first ? deps.policy.verification.checks[first.check as keyof Policy['verification']['checks']]?.issue : undefined;
+  // What to expect comes from the team's earlier rollbacks, read once here so every notice says the same.
+  const earlier = await deps.store.rollbackDurations(now, ROLLBACKS_JUDGED);
+  const typicalMs = typicalRollback(earlier);
   const rollback: RollbackDetails = {
     by: input.by,
     reason: input.reason,
@@ -84,6 +88,7 @@ export async function startEmergencyRollback(deps: RollbackDeps, input: Emergenc
     startedAt: now.toISOString(),
     detectedAt: detectedAt.toISOString(),
     whatHappened: input.whatHappened ?? whatHappened(issue),
+    ...(typicalMs !== undefined ? { expected: { typicalMs, from: earlier.length } } : {}),
     ...(release.state === 'deploying' || release.state === 'verifying' ? { duringDeploy: true } : {}),
     checklist: {},
   };

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_POLICY, RELEASES_CHANNEL, serveHealthyService, startBot, startWorld, visibleText, waitFor, type Bot, type World } from '../support/harness.js';
+import { formatDuration } from '../../src/domain/duration.js';
+import { clockTime } from '../../src/messages/format.js';
 
 /**
  * "Execute within 5 minutes of detection" (the guide's emergency rollback) is enforced: a rollback not done by
@@ -43,5 +45,24 @@ describe('the rollback time limit', () => {
     expect(world.slack.topLevel(RELEASES_CHANNEL).filter((m) => overdue(m.text))).toHaveLength(1);
     const events = await bot.tminus.store.events(completed.id);
     expect(events.filter((e) => e.action === 'rollback.overdue')).toHaveLength(1);
+    // The team's first rollback: nothing to estimate from, so no ETA; the limit is the target, never an ETA.
+    const notice = world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('⚠️ ROLLBACK NOTICE: v1.3.0'))!;
+    expect(visibleText(notice)).toMatch(/Expected completion: not estimated yet \(no earlier rollback to judge by\); the target is \d\d:\d\d UTC/);
+    expect(visibleText(notice)).not.toContain('ETA:');
   });
+
+  it('the next rollback’s ETA is what the last one took, not the limit', async () => {
+    const first = (await bot.tminus.store.findByVersion('v1.3.0'))!.rollback!;
+    const took = Date.parse(first.restoredAt!) - Date.parse(first.startedAt);
+    world.github.commit('main', 'fix: totals again (#22)');
+    await world.slack.sendCommand(bot.eventsUrl, { text: 'start v1.3.1', userId: 'U0ENG' });
+    await waitFor('v1.3.1 to complete', () => bot.tminus.store.findByVersion('v1.3.1').then((r) => r?.state === 'completed'), 30_000);
+    await world.slack.sendCommand(bot.eventsUrl, { text: 'rollback v1.3.1 totals still wrong', userId: 'U0ONCALL' });
+    const notice = await waitFor('the v1.3.1 notice', () => world.slack.topLevel(RELEASES_CHANNEL).find((m) => m.text.startsWith('⚠️ ROLLBACK NOTICE: v1.3.1')), 30_000);
+    expect(visibleText(notice)).toContain(`ETA: ${formatDuration(took)} (the median of the last rollback)`);
+    const rollback = (await bot.tminus.store.findByVersion('v1.3.1'))!.rollback!;
+    expect(rollback.expected).toEqual({ typicalMs: took, from: 1 });
+    expect(visibleText(notice)).toContain(`Expected completion: ${clockTime(new Date(Date.parse(rollback.startedAt) + took), 'UTC')}`);
+    await waitFor('v1.3.1 rolled back', () => bot.tminus.store.findByVersion('v1.3.1').then((r) => r?.state === 'rolled_back'), 30_000);
+  }, 60_000);
 });

@@ -100,6 +100,8 @@ const rollback: RollbackNoticeInput = {
   by: 'U0ONCALL',
   startedAt: at(100),
   limit: 5 * MINUTE,
+  // The team's last four rollbacks took 3 minutes at the median: the ETA (the 5-minute limit is the target, not an estimate).
+  expected: { typicalMs: 3 * MINUTE, from: 4 },
   runUrl: RUN_URL,
   state: 'running',
   now: at(102),
@@ -135,6 +137,8 @@ const TEMPLATES: Template[] = [
   // Detected two minutes before the command (`--detected`, or the breach): the limit and time to restore count from it.
   { name: 'rollback-notice.team.detected-earlier', audience: 'team', message: rollbackNoticeMessage({ ...rollback, detectedAt: at(98), whatHappened: 'People could not pay at checkout.', now: at(101) }) },
   { name: 'rollback-notice.team.done-no-plain-reason', audience: 'team', message: rollbackNoticeMessage({ ...rollback, whatHappened: undefined, reason: 'emergency rollback', by: 'tminus', runUrl: undefined, state: 'done', restoredAt: at(103), now: at(104) }) },
+  { name: 'rollback-notice.team.first-rollback', audience: 'team', message: rollbackNoticeMessage({ ...rollback, expected: undefined }) },
+  { name: 'rollback-notice.customers.first-rollback', audience: 'customers', message: rollbackNoticeMessage({ ...rollback, expected: undefined, audience: 'customers' }) },
   { name: 'rollback-notice.customers', audience: 'customers', message: rollbackNoticeMessage({ ...rollback, audience: 'customers', supportContact: 'support@acme.example' }) },
   { name: 'rollback-notice.customers.done', audience: 'customers', message: rollbackNoticeMessage({ ...rollback, audience: 'customers', whatHappened: undefined, state: 'done', restoredAt: at(103), now: at(104) }) },
   { name: 'rollback-notice.customers.failed', audience: 'customers', message: rollbackNoticeMessage({ ...rollback, audience: 'customers', whatHappened: whatHappened('Performance issue'), state: 'failed', now: at(110) }) },

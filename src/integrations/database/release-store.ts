@@ -115,13 +115,14 @@ export class ReleaseStore {
     return new Set(rows.flatMap((r) => (r.rollback?.runId !== undefined ? [r.rollback.runId] : [])));
   }
 
-  /** How long the latest restored rollbacks took, started → restored (ms), newest first: what a rollback's ETA reads. */
-  async rollbackDurations(limit: number): Promise<number[]> {
+
+  /** How long the team's latest restored rollbacks took, started → restored (ms), the newest `limit` restored before `before`. */
+  async rollbackDurations(before: Date, limit: number): Promise<number[]> {
     const rows = await this.db
       .select({ rollback: releases.rollback })
       .from(releases)
-      .where(and(eq(releases.state, 'rolled_back'), isNotNull(releases.rollback)))
-      .orderBy(desc(releases.finishedAt))
+      .where(and(isNotNull(releases.rollback), sql`${releases.rollback}->>'restoredAt' is not null`, sql`(${releases.rollback}->>'restoredAt')::timestamptz < ${before.toISOString()}::timestamptz`))
+      .orderBy(sql`(${releases.rollback}->>'restoredAt')::timestamptz desc`)
       .limit(limit);
     return rows.flatMap(({ rollback }) => (rollback?.restoredAt ? [Date.parse(rollback.restoredAt) - Date.parse(rollback.startedAt)] : []));
   }

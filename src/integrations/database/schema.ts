@@ -19,6 +19,11 @@ export interface RollbackDetails {
   detectedAt?: string;
   /** The plain-language "What happened" of the Rollback Notice, as a person gave or picked it. */
   whatHappened?: string;
+  /**
+   * What this rollback is expected to take (ms): the median of the team's last restored rollbacks, read when it
+   * started, and how many it rests on. Absent with no earlier rollback: the notice then gives no ETA.
+   */
+  expected?: { typicalMs: number; from: number };
   /** Started while the deploy ran or its post-deploy checks did: the deploy run is cancelled first. */
   duringDeploy?: boolean;
   /**
