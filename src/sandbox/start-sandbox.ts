@@ -54,6 +54,8 @@ export async function startSandbox(options: { config: SandboxConfig; policy: Pol
     const { database, world, notice, remembered } = await openSandboxData(config, log);
     cleanups.push(() => database.close());
     // The world's kept time is where the clock resumes; never earlier than what tminus's database recorded.
+    // Where the sandbox's clock starts: the kept world's virtual time, else (a world started afresh) the wall time,
+    // the one moment a new virtual clock can take, past anything tminus's database already remembers.
     const anchor = world ? Math.max(world.virtualNow, remembered.latestAt) : Math.max(Date.now(), remembered.latestAt + 60_000);
     const clock = new SandboxClock({ speed: config.speed, anchor });
     const virtualNow = () => clock.now();

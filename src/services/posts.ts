@@ -40,6 +40,12 @@ function hashOf(message: SlackMessage): string {
  * the post, and a claim that Slack never confirmed is looked up in the channel by the key carried in the
  * message's metadata before anything is posted again.
  */
+/**
+ * Bookkeeping of a post (claimed, updated) is wall time, never the release's clock: a claim is judged against
+ * Postgres's own now() (`underWay`), which the sandbox's or a test's clock does not move.
+ */
+const wallTime = (): Date => new Date();
+
 export class Posts {
   constructor(
     private readonly db: Database,
@@ -75,9 +81,9 @@ export class Posts {
       const found = await this.findPosted(key, target, existing?.claimedAt);
       if (found) {
         // It shows what the interrupted attempt rendered: recorded with no hash, then brought up to `message`.
-        await this.db.update(slackPosts).set({ ts: found, contentHash: null, postedAt: new Date() }).where(eq(slackPosts.key, key));
+        await this.db.update(slackPosts).set({ ts: found, contentHash: null, postedAt: wallTime() }).where(eq(slackPosts.key, key));
         await this.slack.chat.update({ channel: target.channel, ts: found, text: message.text, blocks: message.blocks });
-        await this.db.update(slackPosts).set({ contentHash: hashOf(message), updatedAt: new Date() }).where(eq(slackPosts.key, key));
+        await this.db.update(slackPosts).set({ contentHash: hashOf(message), updatedAt: wallTime() }).where(eq(slackPosts.key, key));
         return { ts: found, posted: false };
       }
     }
@@ -137,14 +143,14 @@ export class Posts {
 
   /** `redraw`: edit even when the content is unchanged, so Slack draws the message afresh (a box a person unticked, ticked again). */
   private async edit(key: string, render: () => Promise<SlackMessage>, redraw: boolean): Promise<'edited' | 'unchanged' | 'under-way'> {
-    const asOf = new Date();
+    const asOf = wallTime();
     const message = await render();
     const hash = hashOf(message);
     const post = await this.claimRender(key, asOf);
     if (!post) return (await this.underWay(key)) ? 'under-way' : 'unchanged';
     if (!post.ts || (post.contentHash === hash && !redraw)) return 'unchanged';
     await this.slack.chat.update({ channel: post.channelId, ts: post.ts, text: message.text, blocks: message.blocks });
-    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
+    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: wallTime() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
     return 'edited';
   }
 
@@ -188,7 +194,7 @@ export class Posts {
       if ((error as { data?: { error?: string } }).data?.error !== 'message_not_found') throw error;
       return this.postAgain(key, post.ts, target, message, asOf);
     }
-    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: new Date() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
+    await this.db.update(slackPosts).set({ contentHash: hash, updatedAt: wallTime() }).where(and(eq(slackPosts.key, key), eq(slackPosts.renderedAt, asOf)));
     return 'edited';
   }
 
@@ -196,7 +202,7 @@ export class Posts {
   private async postAgain(key: string, goneTs: string, target: PostTarget, message: SlackMessage, asOf: Date): Promise<'reposted' | 'older'> {
     const [cleared] = await this.db
       .update(slackPosts)
-      .set({ ts: null, contentHash: null, claimedAt: new Date() })
+      .set({ ts: null, contentHash: null, claimedAt: wallTime() })
       .where(and(eq(slackPosts.key, key), eq(slackPosts.ts, goneTs)))
       .returning({ key: slackPosts.key });
     if (!cleared) return 'older';
@@ -213,7 +219,7 @@ export class Posts {
   private async confirm(key: string, ts: string, message: SlackMessage): Promise<void> {
     await this.db
       .update(slackPosts)
-      .set({ ts, contentHash: hashOf(message), postedAt: new Date() })
+      .set({ ts, contentHash: hashOf(message), postedAt: wallTime() })
       .where(eq(slackPosts.key, key));
   }
 
